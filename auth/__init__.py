@@ -1,0 +1,2 @@
+"""Accounts, organisations, roles, login, two-factor authentication, sessions,
+and the permission vocabulary every view declares.  Knows nothing of cases."""

@@ -1,0 +1,1 @@
+"""Account administration (Ali, the administrator): organisations and users. Never case content."""

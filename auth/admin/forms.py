@@ -1,0 +1,39 @@
+"""Administration forms."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
+
+USERNAME_RULE = Regexp(r"^[a-z0-9][a-z0-9._-]{1,63}$",
+                       message=_l("Use 2–64 lowercase letters a–z, digits, dot, dash or "
+                                  "underscore, starting with a letter or digit."))
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(str(role), str(label)) for role, label in ROLE_LABELS.items()]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(str(kind), str(label)) for kind, label in ORG_KIND_LABELS.items()]
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=kind_choices)
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), USERNAME_RULE],
+                           filters=[lambda v: v.strip().lower() if v else v])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    organisation_id = SelectField(_l("Organisation"), choices=[])
+    role = SelectField(_l("Role"), choices=role_choices)
+
+
+class UserRoleForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), choices=[])
+    role = SelectField(_l("Role"), choices=role_choices)

@@ -1,0 +1,162 @@
+"""Administration pages: organisations and accounts.  Shows no case content."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from auth.admin import operations
+from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
+from auth.forms import ConfirmForm
+from auth.models import Organisation, User
+from auth.permissions import Permission, requires
+from sig.db import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def _org_choices() -> list[tuple[str, str]]:
+    return [(org.id, org.name) for org in _organisations()]
+
+
+def _user_or_404(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def users():
+    rows = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def create_user():
+    form = UserCreateForm()
+    form.organisation_id.choices = _org_choices()
+    if form.validate_on_submit():
+        taken = db.session.scalar(select(User.id).where(
+            func.lower(User.username) == form.username.data))
+        if taken:
+            form.username.errors.append(_("That username is already taken."))
+        else:
+            user, initial = operations.create_user(form.username.data, form.display_name.data,
+                                                   form.organisation_id.data, form.role.data)
+            return render_template("admin/initial_password.html", user=user,
+                                   password=initial, created=True)
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<user_id>")
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def user(user_id: str):
+    target = _user_or_404(user_id)
+    form = UserRoleForm(organisation_id=target.organisation_id, role=target.role)
+    form.organisation_id.choices = _org_choices()
+    return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm())
+
+
+@bp.route("/users/<user_id>/role", methods=["POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def change_role(user_id: str):
+    target = _user_or_404(user_id)
+    form = UserRoleForm()
+    form.organisation_id.choices = _org_choices()
+    if form.validate_on_submit():
+        operations.change_role_and_organisation(target, form.role.data,
+                                                form.organisation_id.data)
+        flash(_("Role and organisation saved. The user's open sessions were ended."), "success")
+        return redirect(url_for("admin.user", user_id=target.id))
+    return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm())
+
+
+@bp.route("/users/<user_id>/deactivate", methods=["POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def deactivate(user_id: str):
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.set_active(target, False, current_user)
+            flash(_("The account is deactivated and its sessions are ended."), "success")
+        except operations.AdminError:
+            flash(_("You cannot deactivate your own account."), "error")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<user_id>/reactivate", methods=["POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def reactivate(user_id: str):
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        operations.set_active(target, True, current_user)
+        flash(_("The account is active again."), "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<user_id>/reset-password", methods=["POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def reset_password(user_id: str):
+    target = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.user", user_id=target.id))
+    initial = operations.reset_password(target)
+    return render_template("admin/initial_password.html", user=target, password=initial,
+                           created=False)
+
+
+@bp.route("/users/<user_id>/reset-2fa", methods=["POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def reset_second_factor(user_id: str):
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        operations.reset_second_factor(target)
+        flash(_("Two-factor authentication is reset; the user enrols again at next login."),
+              "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def organisations():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(Organisation.id).where(
+                func.lower(Organisation.name) == form.name.data.strip().lower())):
+            form.name.errors.append(_("An organisation with that name already exists."))
+        else:
+            operations.create_organisation(form.name.data, form.kind.data)
+            flash(_("The organisation is created."), "success")
+            return redirect(url_for("admin.organisations"))
+    counts = dict(db.session.execute(
+        select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
+    return render_template("admin/organisations.html", form=form, counts=counts,
+                           organisations=_organisations())
+
+
+@bp.route("/organisations/<org_id>", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def organisation(org_id: str):
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Organisation.id).where(
+            func.lower(Organisation.name) == form.name.data.strip().lower(),
+            Organisation.id != org.id))
+        if clash:
+            form.name.errors.append(_("An organisation with that name already exists."))
+        else:
+            operations.update_organisation(org, form.name.data, form.kind.data)
+            flash(_("The organisation is saved."), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/organisation.html", form=form, org=org)

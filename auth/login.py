@@ -1,0 +1,46 @@
+"""Flask-Login wiring and the request guards that go with it."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+
+from auth.models import User
+from sig.db import db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = None  # server-side sessions and rotation do this job
+
+# Endpoints a user who must change their password may still reach.
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def force_password_change() -> Any:
+    """``before_request``: after an admin reset, nothing else until a new password is set."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ALLOWED):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.before_request(force_password_change)
+
+
+def pending_user_id() -> str | None:
+    pending = session.get("pending_login")
+    return pending.get("user_id") if isinstance(pending, dict) else None

@@ -1,0 +1,150 @@
+"""Authentication writes: password checks with lockout, second factor, login, logout,
+password change.  Each validates, changes state and writes the audit entry, and
+the caller's request commits them together (``db.session.commit()`` here)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from auth import mfa, passwords, sessions
+from auth.models import User
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.db import db
+
+
+@dataclass
+class PasswordResult:
+    status: str  # "ok", "invalid", "locked"
+    user: User | None = None
+
+
+def find_user(username: str) -> User | None:
+    name = username.strip().lower()
+    if not name or len(name) > 64:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.username) == name))
+
+
+def is_locked(user: User) -> bool:
+    until = clock.as_utc(user.locked_until)
+    return until is not None and until > clock.now()
+
+
+def register_failure(user: User, step: str) -> bool:
+    """Count a failed password or code; lock the account (only this one) at the limit.
+
+    :returns: True when this failure locked the account.
+    """
+    cfg = current_app.config
+    now = clock.now()
+    window = dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    first = clock.as_utc(user.first_failure_at)
+    if first is None or now - first > window:
+        user.first_failure_at = now
+        user.failed_logins = 0
+    user.failed_logins += 1
+    record(AuditEvent.LOGIN_FAILED if step == "password" else AuditEvent.MFA_FAILED,
+           actor=user, outcome="failed", details={"attempt": user.failed_logins})
+    if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+        user.failed_logins = 0
+        user.first_failure_at = None
+        record(AuditEvent.ACCOUNT_LOCKED, actor=user, outcome="denied",
+               details={"minutes": cfg["LOGIN_LOCKOUT_MINUTES"]})
+        return True
+    return False
+
+
+def check_password(username: str, password: str) -> PasswordResult:
+    """First login step.  Same work and answer for unknown and deactivated accounts."""
+    user = find_user(username)
+    if user is None or not user.active:
+        passwords.verify_password(None, password)
+        record(AuditEvent.LOGIN_FAILED, actor=user, outcome="failed",
+               details={"reason": "unknown_or_inactive"})
+        db.session.commit()
+        return PasswordResult("invalid")
+    if is_locked(user):
+        passwords.verify_password(None, password)
+        record(AuditEvent.LOGIN_FAILED, actor=user, outcome="denied",
+               details={"reason": "locked"})
+        db.session.commit()
+        return PasswordResult("locked", user)
+    if not passwords.verify_password(user.password_hash, password):
+        locked = register_failure(user, "password")
+        db.session.commit()
+        return PasswordResult("locked" if locked else "invalid", user)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    db.session.commit()
+    return PasswordResult("ok", user)
+
+
+def check_second_factor(user: User, code: str, recovery_code: str) -> str:
+    """``"ok"``, ``"replay"``, ``"wrong"`` or ``"locked"``; commits."""
+    if is_locked(user):
+        return "locked"
+    if recovery_code.strip():
+        if mfa.use_recovery_code(user, recovery_code):
+            record(AuditEvent.MFA_RECOVERY_CODE_USED, actor=user,
+                   details={"remaining": mfa.remaining_recovery_codes(user)})
+            db.session.commit()
+            return "ok"
+        result = "wrong"
+    else:
+        result = mfa.check_totp(user, code)
+    if result == "ok":
+        record(AuditEvent.MFA_VERIFIED, actor=user)
+    elif result == "replay":
+        record(AuditEvent.MFA_REPLAY_REJECTED, actor=user, outcome="denied")
+        if register_failure(user, "code"):
+            result = "locked"
+    elif register_failure(user, "code"):
+        result = "locked"
+    db.session.commit()
+    return result
+
+
+def enrol_second_factor(user: User, secret: str, code: str) -> list[str] | None:
+    """Confirm enrolment with a first code; returns the new recovery codes, or None."""
+    step = mfa.matching_step(secret, code)
+    if step is None:
+        register_failure(user, "code")
+        db.session.commit()
+        return None
+    user.totp_secret = secret
+    user.totp_enabled_at = clock.now()
+    user.totp_last_step = step
+    codes = mfa.issue_recovery_codes(user)
+    record(AuditEvent.MFA_ENROLLED, actor=user)
+    db.session.commit()
+    return codes
+
+
+def complete_login(user: User, mfa_used: bool) -> None:
+    """Reset failure counters and record the login (the caller calls login_user)."""
+    user.failed_logins = 0
+    user.first_failure_at = None
+    user.locked_until = None
+    record(AuditEvent.LOGIN_SUCCEEDED, actor=user, details={"mfa": mfa_used})
+    db.session.commit()
+
+
+def logout(user: User, web_session: object) -> None:
+    sessions.end_current(web_session, "logout")
+    record(AuditEvent.LOGOUT, actor=user)
+    db.session.commit()
+
+
+def change_password(user: User, new_password: str, keep_token: str | None) -> None:
+    """Set a new password and end every other session of the user."""
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = clock.now()
+    user.must_change_password = False
+    ended = sessions.end_sessions_of_user(user.id, "password_changed", keep_token=keep_token)
+    record(AuditEvent.PASSWORD_CHANGED, actor=user, details={"other_sessions_ended": ended})
+    db.session.commit()

@@ -1,0 +1,101 @@
+"""The permission vocabulary, what each role holds, and how views declare their need.
+
+Every endpoint declares either ``@requires(Permission.X)`` or ``@public``.
+Requests to an endpoint that declares nothing are refused (deny by default), and
+``tests/test_permissions.py`` walks ``app.url_map`` so such an endpoint never ships.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from auth.roles import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC_MARK = "_sig_public"
+PERMISSION_MARK = "_sig_permission"
+
+
+class Permission(enum.StrEnum):
+    """Keep the list alphabetised."""
+
+    ADMINISTER_ACCOUNTS = "administer_accounts"
+    MANAGE_OWN_ACCOUNT = "manage_own_account"
+    READ_AUDIT_LOG = "read_audit_log"
+    VIEW_START_PAGE = "view_start_page"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CASE_OWNER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
+    Role.MEMBER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
+    Role.MANAGER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
+    Role.ADMIN: frozenset({
+        Permission.ADMINISTER_ACCOUNTS, Permission.MANAGE_OWN_ACCOUNT,
+        Permission.VIEW_START_PAGE,
+    }),
+    Role.AUDITOR: frozenset({
+        Permission.MANAGE_OWN_ACCOUNT, Permission.READ_AUDIT_LOG, Permission.VIEW_START_PAGE,
+    }),
+}
+
+
+def has_permission(user: Any, permission: Permission) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Declare the permission a view needs; checked before the view runs."""
+    if not isinstance(permission, Permission):
+        raise TypeError("requires() takes a Permission")
+
+    def decorate(view: F) -> F:
+        setattr(view, PERMISSION_MARK, permission)
+        return view
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Declare a view reachable without logging in (login page, static files)."""
+    setattr(view, PUBLIC_MARK, True)
+    return view
+
+
+def declaration_of(view: Callable[..., Any]) -> Permission | str | None:
+    """``"public"``, the required Permission, or None when the view declares nothing."""
+    if getattr(view, PUBLIC_MARK, False):
+        return "public"
+    return getattr(view, PERMISSION_MARK, None)
+
+
+def enforce_declared_permission() -> Any:
+    """``before_request``: deny by default.  Unauthenticated users go to login."""
+    if request.endpoint is None:
+        return None  # 404 follows
+    view = current_app.view_functions.get(request.endpoint)
+    declared = declaration_of(view) if view is not None else None
+    if declared == "public":
+        return None
+    if declared is None:
+        # A developer forgot to declare; never serve it.
+        current_app.logger.error("endpoint %s declares no permission", request.endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not has_permission(current_user, declared):
+        from sig.audit import AuditEvent, record
+        from sig.db import db
+
+        record(AuditEvent.ACCESS_DENIED, outcome="denied",
+               details={"endpoint": request.endpoint, "needs": str(declared)})
+        db.session.commit()
+        abort(403)
+    return None
+

@@ -1,0 +1,23 @@
+"""Removing old session rows (ended or expired) so the table stays small."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, or_
+
+from auth.models import WebSession
+from sig import clock
+from sig.db import db
+
+
+def purge(config: Any) -> int:
+    now = clock.now()
+    grace = dt.timedelta(days=1)
+    idle = dt.timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    result = db.session.execute(delete(WebSession).where(or_(
+        WebSession.ended_at < now - grace,
+        WebSession.last_seen_at < now - idle - grace,
+    )))
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,170 @@
+"""Server-side sessions stored in ``web_sessions``.
+
+The cookie carries only a random token.  Each request looks the token up and
+refuses sessions that have ended, been idle too long (default 30 min) or lived
+too long since login (default 12 h).  At login the token changes (``rotate``),
+so a token planted before login is worth nothing afterwards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from flask import Flask, Request, Response, g
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import CallbackDict
+
+from auth.models import User, WebSession
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.db import db
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None,
+                 authenticated_at: dt.datetime | None = None) -> None:
+        def on_update(_self: Any) -> None:
+            self.modified = True
+
+        super().__init__(initial or {}, on_update)
+        self.token = token
+        self.authenticated_at = authenticated_at
+        self.modified = False
+        self.rotate_requested = False
+        self.expired_reason: str | None = None
+        self.expired_user_id: str | None = None
+
+
+def rotate(session: Any, *, login: bool) -> None:
+    """Give the session a new token at the end of this request.
+
+    ``login=True`` at login (the absolute timeout starts now); ``False`` keeps the
+    login time (password change, second factor enrolled).
+    """
+    session.rotate_requested = True
+    if login:
+        session.authenticated_at = clock.now()
+    session.modified = True
+
+
+def end_current(session: Any, reason: str) -> None:
+    """End the current session's row (within the caller's transaction)."""
+    token = getattr(session, "token", None)
+    if token:
+        db.session.execute(
+            update(WebSession)
+            .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
+            .values(ended_at=clock.now(), end_reason=reason))
+
+
+def end_sessions_of_user(user_id: str, reason: str, keep_token: str | None = None) -> int:
+    """End every open session of a user (within the caller's transaction)."""
+    stmt = (update(WebSession)
+            .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+            .values(ended_at=clock.now(), end_reason=reason))
+    if keep_token is not None:
+        stmt = stmt.where(WebSession.id != _digest(keep_token))
+    return db.session.execute(stmt).rowcount
+
+
+class ServerSessionInterface(SessionInterface):
+    """Reads and writes sessions through a database session of its own, so the
+    request's unit of work is never committed as a side effect of saving a cookie."""
+
+    def _store(self, app: Flask) -> Session:
+        return app.extensions["sig.db"].factory()
+
+    def _limits(self, app: Flask) -> tuple[dt.timedelta, dt.timedelta]:
+        return (dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+                dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]))
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 128:
+            return ServerSession()
+        with self._store(app) as store:
+            row = store.get(WebSession, _digest(token))
+            if row is None or row.ended_at is not None:
+                return ServerSession()
+            now = clock.now()
+            idle, absolute = self._limits(app)
+            reason = None
+            if now - clock.as_utc(row.last_seen_at) > idle:
+                reason = "idle_timeout"
+            elif row.authenticated_at and now - clock.as_utc(row.authenticated_at) > absolute:
+                reason = "absolute_timeout"
+            if reason is None:
+                return ServerSession(json.loads(row.data), token=token,
+                                     authenticated_at=clock.as_utc(row.authenticated_at))
+            row.ended_at = now
+            row.end_reason = reason
+            if row.user_id:
+                event = (AuditEvent.SESSION_EXPIRED_IDLE if reason == "idle_timeout"
+                         else AuditEvent.SESSION_EXPIRED_ABSOLUTE)
+                record(event, actor=store.get(User, row.user_id), session=store)
+            store.commit()
+            fresh = ServerSession()
+            fresh.expired_reason = reason
+            return fresh
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        name = self.get_cookie_name(app)
+        cookie_kwargs = dict(
+            domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app), httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        # Whatever the request left uncommitted is discarded anyway at teardown; roll it
+        # back now so it cannot hold SQLite's write lock while the session row is saved.
+        request_session = g.get("_sig_session")
+        if request_session is not None and request_session.in_transaction():
+            request_session.rollback()
+        with self._store(app) as store:
+            self._save(app, session, response, store, name, cookie_kwargs)
+
+    def _save(self, app: Flask, session: ServerSession, response: Response, dbs: Session,
+              name: str, cookie_kwargs: dict[str, Any]) -> None:
+        now = clock.now()
+        if session.token and (session.rotate_requested or not session):
+            old = dbs.get(WebSession, _digest(session.token))
+            if old is not None and old.ended_at is None:
+                old.ended_at = now
+                old.end_reason = "rotated" if session else "logout"
+            if not session:
+                dbs.commit()
+                response.delete_cookie(name, **cookie_kwargs)
+                return
+            session.token = None
+        if not session:
+            if session.expired_reason:
+                dbs.commit()
+                response.delete_cookie(name, **cookie_kwargs)
+            return
+        if session.token is None:
+            session.token = secrets.token_urlsafe(32)
+            row = WebSession(id=_digest(session.token), created_at=now, last_seen_at=now)
+            dbs.add(row)
+        else:
+            row = dbs.get(WebSession, _digest(session.token))
+            if row is None or row.ended_at is not None:
+                # Ended during this request (e.g. deactivated by the user's own admin action).
+                dbs.commit()
+                response.delete_cookie(name, **cookie_kwargs)
+                return
+        row.data = json.dumps(dict(session), sort_keys=True)
+        row.user_id = session.get("_user_id")
+        row.authenticated_at = session.authenticated_at if row.user_id else None
+        row.last_seen_at = now
+        dbs.commit()
+        response.set_cookie(name, session.token, **cookie_kwargs)
+        response.vary.add("Cookie")

@@ -1,0 +1,18 @@
+# Copy to instance/config.py (or run `sig init-instance`, which writes one for you).
+# Every setting can also come from an environment variable prefixed SIG_.
+
+# Required outside debug: at least 32 random characters, e.g.
+#   python -c 'import secrets; print(secrets.token_urlsafe(48))'
+SECRET_KEY = "replace-me"
+
+# SQLite in this folder by default; PostgreSQL for a municipality deployment:
+# DATABASE_URL = "postgresql+psycopg://sig@/sig?host=/var/run/postgresql"
+
+# KEYRING_PATH = "keys.json"          # relative to this folder; mode 0600
+# MFA_REQUIRED = True                 # two-factor login for every role
+# SESSION_IDLE_MINUTES = 30
+# SESSION_ABSOLUTE_HOURS = 12
+# LOGIN_MAX_FAILURES = 5              # failures within the window lock that one account
+# LOGIN_FAILURE_WINDOW_MINUTES = 15
+# LOGIN_LOCKOUT_MINUTES = 15
+# SESSION_COOKIE_SECURE = True        # keep True behind HTTPS

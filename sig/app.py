@@ -1,0 +1,77 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from sig import config
+
+csrf = CSRFProtect()
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults → ``instance/config.py`` → ``SIG_*`` environment variables.
+
+    ``test_config`` replaces the last two (tests pass everything they need).
+    :raises config.ConfigurationError: outside debug/testing without a strong secret or keys.
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SIG_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+    )
+    if test_config and "INSTANCE_PATH" in test_config:
+        app.instance_path = test_config["INSTANCE_PATH"]
+    app.jinja_env.add_extension("jinja2.ext.do")
+    config.load(app, test_config)
+    config.check_production_safety(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from auth import login as auth_login
+    from auth.permissions import enforce_declared_permission, public
+    from auth.sessions import ServerSessionInterface
+    from sig import i18n
+    from sig.db import Database
+    from sig.web import errors, security
+
+    Database(app)
+    app.session_interface = ServerSessionInterface()
+    csrf.init_app(app)
+    i18n.init_app(app)
+    auth_login.init_app(app)
+    app.before_request(enforce_declared_permission)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    public(app.view_functions["static"])
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        from auth.permissions import Permission, has_permission
+
+        return {"Permission": Permission, "has_permission": has_permission,
+                "get_locale": get_locale,
+                "mfa_required": app.config["MFA_REQUIRED"]}
+
+    from sig.cli import register
+
+    register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from auth.admin.views import bp as admin_bp
+    from auth.views import bp as auth_bp
+    from sig.audit.views import bp as audit_bp
+    from sig.home.views import bp as home_bp
+
+    for bp in (home_bp, auth_bp, admin_bp, audit_bp):
+        app.register_blueprint(bp)

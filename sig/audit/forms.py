@@ -1,0 +1,21 @@
+"""The auditor's filter form (GET: filters are ids, kinds and dates — nothing personal)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional
+
+from sig.audit.events import AuditEvent
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only search; nothing changes
+
+    user = SelectField(_l("User"), choices=[], validators=[Optional()])
+    organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
+    event = SelectField(_l("Event"), validators=[Optional()],
+                        choices=[("", "—")] + [(e.value, e.value) for e in AuditEvent])
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date"), validators=[Optional()])

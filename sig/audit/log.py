@@ -1,0 +1,75 @@
+"""Appending to the access log, inside the caller's transaction."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sig import clock
+from sig.audit.chain import GENESIS, entry_hash
+from sig.audit.events import AuditEvent
+from sig.audit.models import AuditEntry, AuditHead
+from sig.crypto.keys import current_keyring
+from sig.db import db
+
+HEAD_ID = 1
+OUTCOMES = ("ok", "denied", "failed")
+
+
+def _actor_of_request() -> Any:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
+
+
+def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = None,
+           target_ref: str | None = None, outcome: str = "ok",
+           details: dict[str, Any] | None = None,
+           session: Session | None = None) -> AuditEntry:
+    """Add an entry to the current transaction; the caller commits with its own change.
+
+    ``actor`` defaults to the logged-in user.  ``details`` must hold no personal
+    data, passwords, codes or tokens: ids, counts, role names and categories only.
+    :raises ValueError: on an unknown outcome.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    actor = actor if actor is not None else _actor_of_request()
+    session = session if session is not None else db.session
+    # Take the lock before reading the tip (see AuditHead).
+    locked = session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1)
+    )
+    if locked.rowcount == 0:
+        session.add(AuditHead(id=HEAD_ID, seq=1, hash=GENESIS))
+        session.flush()
+    head = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+    ).one()
+    entry = AuditEntry(
+        seq=head.seq,
+        at=clock.now(),
+        event=str(AuditEvent(event)),
+        actor_user_id=getattr(actor, "id", None),
+        actor_org_id=getattr(actor, "organisation_id", None),
+        actor_role=str(actor.role) if actor is not None and getattr(actor, "role", None) else None,
+        target_type=target_type,
+        target_ref=target_ref,
+        outcome=outcome,
+        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":")),
+        prev_hash=head.hash,
+    )
+    entry.hash = entry_hash(current_keyring().audit_key, {
+        "seq": entry.seq, "at": entry.at, "event": entry.event,
+        "actor_user_id": entry.actor_user_id, "actor_org_id": entry.actor_org_id,
+        "actor_role": entry.actor_role, "target_type": entry.target_type,
+        "target_ref": entry.target_ref, "outcome": entry.outcome,
+        "details": entry.details, "prev_hash": entry.prev_hash,
+    })
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash))
+    return entry

@@ -1,0 +1,40 @@
+"""Audit tables: the entries and a single head row that serialises appends."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sig.db import Base
+
+
+class AuditEntry(Base):
+    """One access-log entry.  Never updated, never deleted; ``seq`` has no gaps."""
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    actor_user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    actor_org_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_ref: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON, no personal data
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's tip.  Appenders update this row first, which takes the write lock
+    on SQLite and the row lock on PostgreSQL, so concurrent appends queue up instead
+    of forking the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,110 @@
+"""The auditor's page: list, filter and export the access log (Eva's monthly log review)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+
+from auth.models import Organisation, User
+from auth.permissions import Permission, requires
+from sig.audit.events import AuditEvent
+from sig.audit.forms import AuditFilterForm
+from sig.audit.log import record
+from sig.audit.models import AuditEntry
+from sig.db import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+EXPORT_COLUMNS = ("seq", "at", "event", "outcome", "actor_user_id", "actor_username",
+                  "actor_org", "actor_role", "target_type", "target_ref", "details", "hash")
+
+
+def _form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.user.choices = [("", "—")] + [
+        (u.id, u.username) for u in db.session.scalars(select(User).order_by(User.username))]
+    form.organisation.choices = [("", "—")] + [
+        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+    return form
+
+
+def _local_midnight_utc(day: dt.date) -> dt.datetime:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def _filtered(form: AuditFilterForm) -> Select:
+    stmt = select(AuditEntry)
+    if form.user.data:
+        stmt = stmt.where(AuditEntry.actor_user_id == form.user.data)
+    if form.organisation.data:
+        stmt = stmt.where(AuditEntry.actor_org_id == form.organisation.data)
+    if form.event.data:
+        stmt = stmt.where(AuditEntry.event == form.event.data)
+    if form.date_from.data:
+        stmt = stmt.where(AuditEntry.at >= _local_midnight_utc(form.date_from.data))
+    if form.date_to.data:
+        end = form.date_to.data + dt.timedelta(days=1)
+        stmt = stmt.where(AuditEntry.at < _local_midnight_utc(end))
+    return stmt
+
+
+def _cell(value: object) -> str:
+    """Neutralise spreadsheet formulas in exported cells."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _filters_used(form: AuditFilterForm) -> dict[str, str]:
+    return {name: str(field.data) for name, field in form._fields.items() if field.data}
+
+
+@bp.route("/")
+@requires(Permission.READ_AUDIT_LOG)
+def index():
+    form = _form()
+    form.validate()
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["AUDIT_PAGE_SIZE"]
+    stmt = _filtered(form)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    entries = db.session.scalars(
+        stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * size).limit(size)).all()
+    names = dict(db.session.execute(select(User.id, User.username)).all())
+    orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form), "page": page})
+    db.session.commit()
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("audit/index.html", form=form, entries=entries, names=names,
+                           orgs=orgs, page=page, pages=max((total + size - 1) // size, 1),
+                           total=total, args=args)
+
+
+@bp.route("/export.csv")
+@requires(Permission.READ_AUDIT_LOG)
+def export():
+    form = _form()
+    form.validate()
+    names = dict(db.session.execute(select(User.id, User.username)).all())
+    orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for e in db.session.scalars(_filtered(form).order_by(AuditEntry.seq)):
+        writer.writerow([_cell(v) for v in (
+            e.seq, e.at.isoformat(), e.event, e.outcome, e.actor_user_id or "",
+            names.get(e.actor_user_id, ""), orgs.get(e.actor_org_id, ""), e.actor_role or "",
+            e.target_type or "", e.target_ref or "", e.details, e.hash,
+        )])
+        count += 1
+    record(AuditEvent.AUDIT_EXPORTED, details={"filters": _filters_used(form), "rows": count})
+    db.session.commit()
+    filename = _("access-log") + f"-{dt.date.today().isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,116 @@
+"""CLI commands that run inside a configured app."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from sig.db import db
+
+db_cli = click.Group("db", help="Database schema.")
+keys_cli = click.Group("keys", help="Encryption keys.")
+audit_cli = click.Group("audit", help="The access log.")
+users_cli = click.Group("users", help="Accounts.")
+demo_cli = click.Group("demo", help="Demo data.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: the newest)."""
+    from sig.migrate import upgrade
+
+    upgrade(revision)
+    click.echo("Database schema is up to date.")
+
+
+@keys_cli.command("rotate")
+@click.option("--retire/--keep-old", default=True,
+              help="Remove the old keys from the keyring once everything is re-encrypted.")
+@with_appcontext
+def keys_rotate(retire: bool) -> None:
+    """Make a new data key active and re-encrypt every stored value under it."""
+    from sig.audit import AuditEvent, record
+    from sig.crypto.keys import current_keyring
+    from sig.crypto.rotation import count_stale, reencrypt_all
+    from sig.migrate import import_models
+
+    import_models()
+    keyring = current_keyring()
+    old_ids = sorted(keyring.data_keys)
+    new_id = keyring.add_active()
+    keyring.save()  # saved first: an interrupted run can be resumed with both keys present
+    click.echo(f"New active key {new_id}; re-encrypting values under {', '.join(old_ids)}.")
+
+    def report(progress) -> None:
+        click.echo(f"  {progress.place}: {progress.done}/{progress.total}")
+
+    changed = reencrypt_all(db.session, keyring, report)
+    stale = count_stale(db.session, keyring)
+    if stale:
+        raise click.ClickException(f"{stale} values are still under old keys; run again.")
+    record(AuditEvent.KEYS_ROTATED, details={"new_key": new_id, "values": changed})
+    db.session.commit()
+    if retire:
+        keyring.retire_all_but_active()
+        keyring.save()
+        click.echo(f"Retired {', '.join(old_ids)}.")
+    click.echo(f"Re-encrypted {changed} values.")
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Verify the hash chain; exit 1 and name the first broken entry if it is broken."""
+    from sig.audit.verify import verify_chain
+    from sig.crypto.keys import current_keyring
+
+    verdict = verify_chain(db.session, current_keyring().audit_key)
+    click.echo(verdict.message())
+    if not verdict.ok:
+        raise SystemExit(1)
+
+
+@users_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True, help="Full name.")
+@click.option("--organisation", default="Kommunens IT", show_default=True)
+@click.password_option(help="At least 12 characters; prompted for when not given.")
+@with_appcontext
+def create_admin(username: str, display_name: str, organisation: str, password: str) -> None:
+    """Create the first administrator (and their organisation if it does not exist)."""
+    from auth.admin.operations import AdminError, create_organisation, create_user
+    from auth.models import Organisation, User
+    from auth.roles import OrganisationKind, Role
+
+    if db.session.scalar(select(User.id).where(User.username == username.lower())):
+        raise click.ClickException(f"The username {username!r} is already taken.")
+    org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+    if org is None:
+        org = create_organisation(organisation, OrganisationKind.OTHER)
+    try:
+        create_user(username, display_name, org.id, Role.ADMIN, password=password)
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Administrator {username} created.")
+
+
+@users_cli.command("purge-sessions")
+@with_appcontext
+def purge_sessions() -> None:
+    """Delete session rows that ended or expired more than a day ago."""
+    from auth.session_cleanup import purge
+
+    click.echo(f"Deleted {purge(current_app.config)} old sessions.")
+
+
+@demo_cli.command("load")
+@with_appcontext
+def demo_load() -> None:
+    """Create the demo organisations and one account per persona; prints their logins."""
+    from sig.demo import load
+
+    for line in load():
+        click.echo(line)

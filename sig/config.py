@@ -1,0 +1,101 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``SIG_*`` environment variables.
+
+Outside debug and testing the app refuses to start without a strong
+``SECRET_KEY`` and the encryption keys; the message says what to do.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from flask import Flask
+
+MIN_SECRET_KEY_LENGTH = 32
+KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment is not safe to start; the message says how to fix it."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    # Relative SQLite paths are resolved inside the instance folder.
+    "DATABASE_URL": "sqlite:///sig.sqlite3",
+    "KEYRING_PATH": "keys.json",
+    "MFA_REQUIRED": True,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "PASSWORD_MIN_LENGTH": 12,
+    "BABEL_DEFAULT_LOCALE": "sv",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "LANGUAGES": ["sv", "en"],
+    "SESSION_COOKIE_NAME": "sig_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+    "AUDIT_PAGE_SIZE": 50,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+}
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Environment values are JSON where they parse as JSON (true, 30, [..]), else strings."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for name, raw in os.environ.items():
+            if name.startswith("SIG_") and name != "SIG_TEST_DB":
+                app.config[name[4:]] = _parse_env_value(raw)
+    else:
+        app.config.from_mapping(test_config)
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(
+            app.instance_path, url.removeprefix("sqlite:///")
+        )
+    keyring = app.config["KEYRING_PATH"]
+    if not os.path.isabs(keyring):
+        app.config["KEYRING_PATH"] = os.path.join(app.instance_path, keyring)
+    if app.debug or app.testing:
+        # Local development over plain http: a Secure cookie would never be sent back.
+        app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("FORCE_SECURE_COOKIE"))
+
+
+def check_production_safety(app: Flask) -> None:
+    """Refuse to start a deployment with a weak secret or without keys.
+
+    :raises ConfigurationError: with instructions, outside debug and testing.
+    """
+    if app.debug or app.testing:
+        return
+    secret = app.config.get("SECRET_KEY")
+    if not secret:
+        raise ConfigurationError(
+            "SECRET_KEY is not set. Run `sig init-instance` to generate instance/config.py, "
+            "or set SIG_SECRET_KEY to a random string of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters."
+        )
+    if str(secret).lower() in KNOWN_WEAK_SECRETS or len(str(secret)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"SECRET_KEY is a default or shorter than {MIN_SECRET_KEY_LENGTH} characters. "
+            "Generate a new one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    if not os.path.exists(app.config["KEYRING_PATH"]):
+        raise ConfigurationError(
+            f"The encryption keys are missing ({app.config['KEYRING_PATH']}). "
+            "Run `sig init-instance` once to generate them, or restore them from your key backup; "
+            "without them no personal data can be read."
+        )

@@ -1,0 +1,68 @@
+"""Encrypted model attributes.
+
+``name = encrypted_text("name")`` on a model gives a column ``name_enc``
+holding the ciphertext and an attribute ``name`` reading and writing the
+plaintext.  The row's id is part of the associated data, so models with
+encrypted fields use client-generated UUID primary keys (``sig.db.uuid_pk``)
+and the id is set before the first encrypted value is written.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import LargeBinary
+from sqlalchemy.orm import mapped_column
+
+from sig.crypto import cipher
+from sig.crypto.keys import current_keyring
+from sig.db import new_uuid
+
+REGISTRY: list[tuple[type, str]] = []
+"""Every (model, field name) with an encrypted column; rotation walks it."""
+
+
+class EncryptedAttribute:
+    """Descriptor over the ``<name>_enc`` column; text or bytes."""
+
+    def __init__(self, name: str, *, binary: bool) -> None:
+        self.name = name
+        self.column_attr = f"{name}_enc"
+        self.binary = binary
+
+    def __set_name__(self, owner: type, attr_name: str) -> None:
+        REGISTRY.append((owner, attr_name))
+
+    def place(self, owner: type) -> str:
+        return f"{owner.__tablename__}.{self.name}"
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if obj is None:
+            return self
+        blob = getattr(obj, self.column_attr)
+        if blob is None:
+            return None
+        raw = cipher.decrypt(current_keyring(), self.place(type(obj)), obj.id, blob)
+        return raw if self.binary else raw.decode("utf-8")
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if value is None:
+            setattr(obj, self.column_attr, None)
+            return
+        if obj.id is None:
+            obj.id = new_uuid()
+        raw = value if self.binary else str(value).encode("utf-8")
+        setattr(obj, self.column_attr,
+                cipher.encrypt(current_keyring(), self.place(type(obj)), obj.id, raw))
+
+
+def encrypted_column(nullable: bool = True) -> Any:
+    """The storage column that goes with an encrypted attribute."""
+    return mapped_column(LargeBinary, nullable=nullable)
+
+
+def encrypted_text(name: str) -> EncryptedAttribute:
+    return EncryptedAttribute(name, binary=False)
+
+
+def encrypted_bytes(name: str) -> EncryptedAttribute:
+    return EncryptedAttribute(name, binary=True)

@@ -1,0 +1,97 @@
+"""Database: the declarative base, shared column types and the per-request session.
+
+One ``Base`` with a naming convention so every constraint has a stable name
+(Alembic migrations depend on it).  The session lives for one application
+context: it is created on first use and closed at teardown, rolled back if
+nothing committed it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, MetaData, String, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+
+from sig import clock
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        # Aware timestamps, always UTC (SQLite gives them back naive: see clock.as_utc).
+        dt.datetime: DateTime(timezone=True),
+        str: String(),
+    }
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+uuid_pk = Annotated[str, mapped_column(String(36), primary_key=True, default=new_uuid)]
+created_at = Annotated[dt.datetime, mapped_column(default=clock.now)]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Engine and session factory of one Flask app (``app.extensions['sig.db']``)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        app.extensions["sig.db"] = self
+        app.teardown_appcontext(_teardown)
+
+
+def _teardown(_exc: BaseException | None) -> None:
+    session = g.pop("_sig_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+class _CurrentDatabase:
+    """``db.session`` / ``db.engine`` of the current app; one session per app context."""
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["sig.db"].engine
+
+    @property
+    def session(self) -> Session:
+        session = g.get("_sig_session")
+        if session is None:
+            session = current_app.extensions["sig.db"].factory()
+            g._sig_session = session
+        return session
+
+
+db = _CurrentDatabase()

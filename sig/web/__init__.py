@@ -1,0 +1,1 @@
+"""Web hygiene shared by every blueprint: security headers and error pages."""

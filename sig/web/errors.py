@@ -1,0 +1,35 @@
+"""Generic error pages: they say what happened in general terms and reveal nothing."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+HANDLED = (400, 403, 404, 405, 413, 429, 500)
+
+
+FALLBACK = "<!doctype html><title>SIG</title><h1>{code}</h1>"
+
+
+def _render(code: int, **context):
+    try:
+        return render_template("errors/error.html", code=code, **context), code
+    except Exception:  # the error page itself must never fail or leak
+        return FALLBACK.format(code=code), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        return _render(code if code in HANDLED else 400)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError):
+        return _render(400, csrf=True)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # The traceback goes to the server log (no request data is logged); the page says nothing.
+        app.logger.exception("unhandled %s", type(exc).__name__)
+        return _render(500)
