@@ -161,7 +161,7 @@ class ServerSessionInterface(SessionInterface):
                 dbs.commit()
                 response.delete_cookie(name, **cookie_kwargs)
                 return
-        row.data = json.dumps(dict(session), sort_keys=True)
+        row.data = json.dumps(dict(session), sort_keys=True, default=str)  # lazy texts
         row.user_id = session.get("_user_id")
         row.authenticated_at = session.authenticated_at if row.user_id else None
         row.last_seen_at = now

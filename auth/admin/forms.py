@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
@@ -13,12 +13,12 @@ USERNAME_RULE = Regexp(r"^[a-z0-9][a-z0-9._-]{1,63}$",
                                   "underscore, starting with a letter or digit."))
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(str(role), str(label)) for role, label in ROLE_LABELS.items()]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()]
 
 
-def kind_choices() -> list[tuple[str, str]]:
-    return [(str(kind), str(label)) for kind, label in ORG_KIND_LABELS.items()]
+def kind_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(kind), str(label)) for kind, label in ORG_KIND_LABELS.items()]
 
 
 class OrganisationForm(FlaskForm):

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from auth.admin import operations
 from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
@@ -20,8 +21,8 @@ def _organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
-def _org_choices() -> list[tuple[str, str]]:
-    return [(org.id, org.name) for org in _organisations()]
+def _org_choices() -> list[SelectChoice]:
+    return [SelectChoice(org.id, org.name) for org in _organisations()]
 
 
 def _user_or_404(user_id: str) -> User:

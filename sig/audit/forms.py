@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from sig.audit.events import AuditEvent
@@ -16,6 +16,7 @@ class AuditFilterForm(FlaskForm):
     user = SelectField(_l("User"), choices=[], validators=[Optional()])
     organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
     event = SelectField(_l("Event"), validators=[Optional()],
-                        choices=[("", "—")] + [(e.value, e.value) for e in AuditEvent])
+                        choices=[SelectChoice("", "—")]
+                        + [SelectChoice(e.value, e.value) for e in AuditEvent])
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from wtforms import SelectChoice
 
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
@@ -26,10 +27,11 @@ EXPORT_COLUMNS = ("seq", "at", "event", "outcome", "actor_user_id", "actor_usern
 
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.user.choices = [("", "—")] + [
-        (u.id, u.username) for u in db.session.scalars(select(User).order_by(User.username))]
-    form.organisation.choices = [("", "—")] + [
-        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+    users = db.session.execute(select(User.id, User.username).order_by(User.username))
+    orgs = db.session.execute(select(Organisation.id, Organisation.name)
+                              .order_by(Organisation.name))
+    form.user.choices = [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in users]
+    form.organisation.choices = [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in orgs]
     return form
 
 

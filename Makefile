@@ -1,0 +1,61 @@
+# SIG – make targets.  `make demo` and `make test` are the two README commands;
+# both set up whatever is missing first, and running them twice is harmless.
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+SIG       := $(VENV)/bin/sig
+PYBABEL   := $(VENV)/bin/pybabel
+DEB_PKGS  := python3-venv postgresql chromium
+STAMP     := $(VENV)/.installed
+
+.PHONY: demo test setup system-packages python-packages translations extract-messages \
+        lint benchmark clean
+
+## demo: set up, create instance keys, migrate, load demo data, serve on http://127.0.0.1:5000
+demo: setup
+	SIG_INSTANCE_PATH= $(SIG) init-instance --demo
+	$(SIG) db upgrade
+	$(SIG) demo load
+	@echo "SIG is starting on http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(VENV)/bin/flask --app sig run --host 127.0.0.1 --port 5000
+
+## test: set up, then run the whole suite on SQLite and PostgreSQL, browser tests included
+test: setup
+	$(VENV)/bin/pytest
+
+## setup: Debian packages, the virtualenv with the project and its test extras, translations
+setup: system-packages python-packages translations
+
+system-packages:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python-packages: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+## translations: compile the message catalogues (Swedish; English is the source text)
+translations: python-packages
+	$(PYBABEL) compile -d sig/translations
+
+## extract-messages: refresh messages.pot and merge new texts into the Swedish catalogue
+extract-messages: python-packages
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project SIG -o sig/translations/messages.pot .
+	$(PYBABEL) update -i sig/translations/messages.pot -d sig/translations --no-fuzzy-matching
+
+## lint: ruff
+lint: python-packages
+	$(VENV)/bin/ruff check sig auth consent tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

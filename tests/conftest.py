@@ -1,0 +1,232 @@
+"""Fixtures: a real SQLite file and a real PostgreSQL server, the app on each,
+a controllable clock, and one fixture per persona (Fred included).
+
+Every test that takes ``app`` runs on both databases; ``SIG_TEST_DB=sqlite`` (or
+``postgresql``) limits a local run to one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+from sqlalchemy import delete, insert
+
+from auth import passwords
+from auth.models import Organisation, User
+from auth.roles import OrganisationKind, Role
+from sig import clock, create_app
+from sig.audit.chain import GENESIS
+from sig.audit.models import AuditHead
+from sig.crypto.keys import Keyring
+from sig.db import Base, db
+from tests.pg_server import PostgresServer
+
+PASSWORD = "korrekt-häst-batteri-häfta"
+BACKENDS = [b for b in ("sqlite", "postgresql")
+            if os.environ.get("SIG_TEST_DB", b) == b]
+
+
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.current = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture of this name, which keeps one request context
+    open for the whole test: every request would then share one ``g`` (and so one
+    database session and Flask-Login's cached user), unlike real requests."""
+
+
+@pytest.fixture
+def client(app):
+    """A test client that, unlike pytest-flask's, does not keep the last request's
+    context open (``with client:``), which would share ``g`` with the next request."""
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def fake_clock() -> Iterator[FakeClock]:
+    fake = FakeClock()
+    clock.set_override(fake)
+    yield fake
+    clock.set_override(None)
+
+
+@pytest.fixture(scope="session")
+def workdir() -> Iterator[str]:
+    path = tempfile.mkdtemp(prefix="sig-test-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keyring_path(workdir: str) -> str:
+    path = os.path.join(workdir, "keys.json")
+    Keyring.generate().save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def base_config(workdir: str, keyring_path: str, url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": workdir,
+        "KEYRING_PATH": keyring_path,
+        "MFA_REQUIRED": True,
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, workdir: str, keyring_path: str) -> str:
+    """One migrated database per backend for the whole session."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + os.path.join(workdir, "sig-test.sqlite3")
+    else:
+        url = request.getfixturevalue("postgres").create_database("sig_test")
+    app = create_app(base_config(workdir, keyring_path, url))
+    with app.app_context():
+        from sig.migrate import upgrade
+
+        upgrade()
+    app.extensions["sig.db"].engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, workdir: str, keyring_path: str):
+    app = create_app(base_config(workdir, keyring_path, database_url))
+    yield app
+    with app.app_context():
+        session = db.session
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        session.commit()
+    app.extensions["sig.db"].engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+# --- organisations and personas -------------------------------------------------------------
+
+_HASHES: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    if password not in _HASHES:
+        _HASHES[password] = passwords.hash_password(password)
+    return _HASHES[password]
+
+
+@pytest.fixture
+def orgs(app) -> dict[str, Organisation]:
+    specs = {
+        "social": ("Socialtjänsten Testkommun", OrganisationKind.SOCIAL_SERVICES),
+        "police": ("Polisen Testområde", OrganisationKind.POLICE),
+        "school": ("Testskolan", OrganisationKind.SCHOOL),
+        "leisure": ("Fritid Testkommun", OrganisationKind.OTHER),
+        "it": ("Kommunens IT", OrganisationKind.OTHER),
+    }
+    with app.app_context():
+        made = {}
+        for key, (name, kind) in specs.items():
+            org = Organisation(name=name, kind=str(kind))
+            db.session.add(org)
+            made[key] = org
+        db.session.commit()
+        return made
+
+
+@pytest.fixture
+def make_user(app, orgs):
+    """Factory: a user with a known password and, unless ``mfa=False``, an enrolled TOTP secret."""
+
+    def make(username: str, org: str, role: Role, *, mfa: bool = True,
+             password: str = PASSWORD, name: str | None = None) -> User:
+        with app.app_context():
+            user = User(username=username, organisation_id=orgs[org].id, role=str(role),
+                        password_hash=_hash(password), password_changed_at=clock.now(),
+                        must_change_password=False, active=True, locale="sv",
+                        failed_logins=0)
+            user.display_name = name or username.capitalize() + " Testsson"
+            if mfa:
+                user.totp_secret = pyotp.random_base32()
+                user.totp_enabled_at = clock.now()
+            db.session.add(user)
+            db.session.commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def sara(make_user) -> User:
+    return make_user("sara", "social", Role.CASE_OWNER)
+
+
+@pytest.fixture
+def per(make_user) -> User:
+    return make_user("per", "police", Role.MEMBER)
+
+
+@pytest.fixture
+def kim(make_user) -> User:
+    return make_user("kim", "school", Role.MEMBER)
+
+
+@pytest.fixture
+def lo(make_user) -> User:
+    return make_user("lo", "leisure", Role.MEMBER)
+
+
+@pytest.fixture
+def maria(make_user) -> User:
+    return make_user("maria", "social", Role.MANAGER)
+
+
+@pytest.fixture
+def ali(make_user) -> User:
+    return make_user("ali", "it", Role.ADMIN)
+
+
+@pytest.fixture
+def eva(make_user) -> User:
+    return make_user("eva", "social", Role.AUDITOR)
+
+
+@pytest.fixture
+def fred(make_user) -> User:
+    """The curious police officer from other groups: every access test includes him."""
+    return make_user("fred", "police", Role.MEMBER)
+
+
+@pytest.fixture
+def personas(sara, per, kim, lo, maria, ali, eva, fred) -> dict[str, User]:
+    return {u.username: u for u in (sara, per, kim, lo, maria, ali, eva, fred)}

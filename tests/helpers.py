@@ -1,0 +1,60 @@
+"""Test helpers: CSRF tokens from real pages, and logging in the way a person does."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+
+from sig import clock
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                   r'type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = TOKEN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def csrf(client, page: str = "/login") -> str:
+    return csrf_from(client.get(page).get_data(as_text=True))
+
+
+def login(client, user, password: str | None = None, *, fake_clock=None):
+    """Password, then the TOTP code for the current (fake) time; returns the last response.
+
+    With ``fake_clock`` the clock moves 31 s on afterwards, so the next login of the
+    same user gets a fresh code (a reused code is rightly refused as a replay).
+    """
+    from tests.conftest import PASSWORD
+
+    token = csrf(client, "/login")
+    response = client.post("/login", data={"username": user.username,
+                                           "password": password or PASSWORD,
+                                           "csrf_token": token})
+    if response.status_code == 302 and response.location.endswith("/login/code"):
+        page = client.get("/login/code").get_data(as_text=True)
+        secret = user_secret(client, user)
+        code = pyotp.TOTP(secret).at(clock.now())
+        response = client.post("/login/code", data={"code": code, "recovery_code": "",
+                                                    "csrf_token": csrf_from(page)})
+    if fake_clock is not None:
+        fake_clock.advance(seconds=31)
+    return response
+
+
+def user_secret(client, user) -> str:
+    """The user's TOTP secret, decrypted inside the app (tests play the phone)."""
+    from auth.models import User
+    from sig.db import db
+
+    with client.application.app_context():
+        return db.session.get(User, user.id).totp_secret
+
+
+def post(client, url: str, data: dict | None = None, page: str = "/account", **kw):
+    """POST with a valid CSRF token taken from ``page``."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf(client, page)
+    return client.post(url, data=payload, **kw)

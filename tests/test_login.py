@@ -1,0 +1,143 @@
+"""Login with password and TOTP, lockout, replay, recovery codes, enrolment."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+from sqlalchemy import select
+
+from auth.models import User
+from sig import clock
+from sig.audit.models import AuditEntry
+from sig.db import db
+from tests.conftest import PASSWORD
+from tests.helpers import csrf, csrf_from, login, user_secret
+
+
+def events(app) -> list[str]:
+    with app.app_context():
+        return [e.event for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+
+
+def test_login_with_password_and_code_reaches_start_page(app, client, sara):
+    response = login(client, sara)
+    assert response.status_code == 302 and response.location.endswith("/start")
+    page = client.get("/start").get_data(as_text=True)
+    assert "Sara Testsson" in page
+    assert events(app)[-2:] == ["mfa_verified", "login_succeeded"]
+
+
+def test_wrong_password_gives_one_generic_message(app, client, sara):
+    for username in ("sara", "nobody"):
+        response = client.post("/login", data={"username": username, "password": "fel-lösenord-123",
+                                               "csrf_token": csrf(client)})
+        assert response.status_code == 200
+        assert "Fel användarnamn eller lösenord." in response.get_data(as_text=True)
+    assert client.get("/start").status_code == 302
+
+
+def test_lockout_after_repeated_failures_locks_only_that_account(app, client, sara, per,
+                                                                 fake_clock):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.post("/login", data={"username": "sara", "password": "fel-lösenord-123",
+                                    "csrf_token": csrf(client)})
+    # The right password no longer works for Sara ...
+    response = client.post("/login", data={"username": "sara", "password": PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert "spärrat" in response.get_data(as_text=True)
+    assert "account_locked" in events(app)
+    # ... but Per is not affected.
+    assert login(client, per).location.endswith("/start")
+    # After the lockout period Sara can log in again.
+    fake_clock.advance(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1)
+    other = app.test_client()
+    assert login(other, sara).location.endswith("/start")
+
+
+def test_totp_code_cannot_be_replayed(app, client, sara):
+    assert login(client, sara).location.endswith("/start")
+    code = pyotp.TOTP(user_secret(client, sara)).at(clock.now())
+    second = app.test_client()
+    token = csrf(second)
+    second.post("/login", data={"username": "sara", "password": PASSWORD, "csrf_token": token})
+    page = second.get("/login/code").get_data(as_text=True)
+    response = second.post("/login/code", data={"code": code, "recovery_code": "",
+                                                "csrf_token": csrf_from(page)})
+    assert response.status_code == 200
+    assert "redan använts" in response.get_data(as_text=True)
+    assert second.get("/start").status_code == 302
+    assert "mfa_replay_rejected" in events(app)
+
+
+def test_wrong_code_is_refused_and_counts_towards_lockout(app, client, sara):
+    client.post("/login", data={"username": "sara", "password": PASSWORD,
+                                "csrf_token": csrf(client)})
+    page = client.get("/login/code").get_data(as_text=True)
+    response = client.post("/login/code", data={"code": "000000", "recovery_code": "",
+                                                "csrf_token": csrf_from(page)})
+    assert "inte korrekt" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, sara.id).failed_logins == 1
+
+
+def test_second_factor_page_needs_the_password_step_first(client, sara):
+    response = client.get("/login/code")
+    assert response.status_code == 302 and response.location.endswith("/login")
+
+
+def test_enrolment_shows_qr_and_secret_then_recovery_codes_work_once(app, client, make_user,
+                                                                      fake_clock):
+    newbie = make_user("nils", "school", "member", mfa=False)
+    response = client.post("/login", data={"username": "nils", "password": PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.location.endswith("/login/enrol")
+    page = client.get("/login/enrol").get_data(as_text=True)
+    assert "<svg" in page
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    response = client.post("/login/enrol", data={"code": pyotp.TOTP(secret).at(clock.now()),
+                                                 "csrf_token": csrf_from(page)})
+    codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>",
+                       response.get_data(as_text=True))
+    assert len(codes) == 10
+    assert client.get("/start").status_code == 200
+    assert "mfa_enrolled" in events(app)
+    post_logout = client.post("/logout", data={"csrf_token": csrf(client, "/account")})
+    assert post_logout.status_code == 302
+
+    def login_with_recovery(code: str):
+        c = app.test_client()
+        c.post("/login", data={"username": "nils", "password": PASSWORD,
+                               "csrf_token": csrf(c)})
+        page = c.get("/login/code").get_data(as_text=True)
+        c.post("/login/code", data={"code": "", "recovery_code": code,
+                                    "csrf_token": csrf_from(page)})
+        return c.get("/start").status_code
+
+    assert login_with_recovery(codes[0]) == 200
+    assert login_with_recovery(codes[0]) == 302  # used once already
+    assert login_with_recovery(codes[1]) == 200
+    with app.app_context():
+        assert db.session.get(User, newbie.id).mfa_enrolled
+
+
+def test_demo_mode_without_mfa_says_so(app, make_user):
+    app.config["MFA_REQUIRED"] = False
+    make_user("dora", "social", "case_owner", mfa=False)
+    client = app.test_client()
+    response = client.post("/login", data={"username": "dora", "password": PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.location.endswith("/start")
+    page = client.get("/start").get_data(as_text=True)
+    assert "tvåfaktorsinloggning är avstängd" in page.lower()
+
+
+def test_session_id_changes_at_login(app, client, sara):
+    client.get("/login")
+    before = client.get_cookie("sig_session").value
+    login(client, sara)
+    after = client.get_cookie("sig_session").value
+    assert before != after
+    # The pre-login token is worth nothing now.
+    planted = app.test_client()
+    planted.set_cookie("sig_session", before)
+    assert planted.get("/start").status_code == 302
