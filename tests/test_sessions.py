@@ -1,0 +1,124 @@
+"""Server-side sessions: timeouts with a controllable clock, and ending a session for real."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from auth.models import WebSession
+from sig.audit.models import AuditEntry
+from sig.db import db
+from tests.conftest import PASSWORD
+from tests.helpers import login, post
+
+
+def copy_of(app, client):
+    """A second browser holding a copy of ``client``'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("sig_session", client.get_cookie("sig_session").value)
+    return thief
+
+
+def logged_events(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEntry.event).order_by(AuditEntry.seq)))
+
+
+def test_cookie_holds_only_a_random_token(app, client, sara):
+    login(client, sara)
+    token = client.get_cookie("sig_session").value
+    assert len(token) >= 40 and "sara" not in token
+    with app.app_context():
+        stored = list(db.session.scalars(select(WebSession.id)))
+    assert token not in stored  # only its SHA-256 is stored
+
+
+def test_idle_timeout_ends_the_session(app, client, sara, fake_clock):
+    login(client, sara)
+    fake_clock.advance(minutes=29)
+    assert client.get("/start").status_code == 200  # activity resets the idle timer
+    fake_clock.advance(minutes=29)
+    assert client.get("/start").status_code == 200
+    fake_clock.advance(minutes=31)
+    response = client.get("/start")
+    assert response.status_code == 302 and "/login" in response.location
+    assert "session_expired_idle" in logged_events(app)
+    fake_clock.advance(minutes=1)
+    assert client.get("/start").status_code == 302  # stays ended
+
+
+def test_idle_timeout_is_configurable(app, client, sara, fake_clock):
+    app.config["SESSION_IDLE_MINUTES"] = 5
+    login(client, sara)
+    fake_clock.advance(minutes=6)
+    assert client.get("/start").status_code == 302
+
+
+def test_absolute_timeout_ends_an_active_session(app, client, sara, fake_clock):
+    login(client, sara)
+    minutes = 0
+    while client.get("/start").status_code == 200:  # busy all day: a request every 15 minutes
+        fake_clock.advance(minutes=15)
+        minutes += 15
+        assert minutes <= 13 * 60, "the session outlived the 12-hour limit"
+    assert minutes > 12 * 60 - 15
+    assert "session_expired_absolute" in logged_events(app)
+
+
+def test_logout_kills_a_copied_cookie(app, client, sara):
+    login(client, sara)
+    thief = copy_of(app, client)
+    assert thief.get("/start").status_code == 200
+    response = post(client, "/logout")
+    assert response.status_code == 302
+    assert client.get("/start").status_code == 302
+    assert thief.get("/start").status_code == 302
+    assert "logout" in logged_events(app)
+
+
+def test_logout_needs_post_and_csrf(app, client, sara):
+    login(client, sara)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout", data={}).status_code == 400
+    assert client.get("/start").status_code == 200
+
+
+def test_deactivation_kills_the_users_sessions(app, client, sara, ali, fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    thief = copy_of(app, client)
+    admin = app.test_client()
+    login(admin, ali, fake_clock=fake_clock)
+    response = post(admin, f"/admin/users/{sara.id}/deactivate", page="/admin/users")
+    assert response.status_code == 302
+    assert client.get("/start").status_code == 302
+    assert thief.get("/start").status_code == 302
+    # and she cannot log in again
+    again = app.test_client()
+    assert login(again, sara).status_code == 200
+    assert again.get("/start").status_code == 302
+
+
+def test_password_change_ends_other_sessions_and_rotates_this_one(app, client, sara,
+                                                                  fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    other_device = app.test_client()
+    login(other_device, sara, fake_clock=fake_clock)
+    thief = copy_of(app, client)
+    new_password = "ny-lång-lösenfras-i-november"
+    response = post(client, "/account/password", {
+        "current_password": PASSWORD, "new_password": new_password, "confirm": new_password,
+    }, page="/account/password")
+    assert response.status_code == 302
+    assert client.get("/start").status_code == 200  # this browser continues, with a new id
+    assert thief.get("/start").status_code == 302  # the copied old cookie is dead
+    assert other_device.get("/start").status_code == 302
+    assert "password_changed" in logged_events(app)
+    fresh = app.test_client()
+    assert login(fresh, sara, password=new_password).location.endswith("/start")
+
+
+def test_role_change_ends_sessions(app, client, per, ali, fake_clock, orgs):
+    login(client, per, fake_clock=fake_clock)
+    admin = app.test_client()
+    login(admin, ali, fake_clock=fake_clock)
+    post(admin, f"/admin/users/{per.id}/role",
+         {"role": "manager", "organisation_id": orgs["police"].id}, page="/admin/users")
+    assert client.get("/start").status_code == 302
