@@ -74,7 +74,8 @@ class Database:
 def _teardown(_exc: BaseException | None) -> None:
     session = g.pop("_sig_session", None)
     if session is not None:
-        session.rollback()
+        # close() rolls back what was not committed and detaches objects without
+        # expiring them, so values already read stay readable.
         session.close()
 
 

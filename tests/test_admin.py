@@ -1,0 +1,117 @@
+"""Account administration by Ali: every change works, is audited, and shows no case content."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from auth.models import Organisation, User
+from sig.audit.models import AuditEntry
+from sig.db import db
+from tests.helpers import csrf, login, post
+
+
+def audit_of(app, event: str) -> list[dict]:
+    """The entries of one event, as plain dicts (no ORM objects leave the app context)."""
+    with app.app_context():
+        rows = db.session.execute(select(AuditEntry.target_ref, AuditEntry.details)
+                                  .where(AuditEntry.event == event)).all()
+        return [dict(row._mapping) for row in rows]
+
+
+def test_create_account_shows_temporary_password_once_and_forces_a_change(app, client, ali,
+                                                                          orgs, fake_clock):
+    login(client, ali, fake_clock=fake_clock)
+    response = post(client, "/admin/users/new", {
+        "username": "  Nora.Lund ", "display_name": "Nora Lund",
+        "organisation_id": orgs["school"].id, "role": "member"}, page="/admin/users/new")
+    page = response.get_data(as_text=True)
+    temporary = re.search(r'<code class="secret">([^<]+)</code>', page).group(1)
+    with app.app_context():
+        nora = db.session.scalar(select(User).where(User.username == "nora.lund"))
+        assert nora.display_name == "Nora Lund" and nora.must_change_password
+        assert b"Nora" not in (nora.display_name_enc or b"")
+        nora_id = nora.id
+    entry = audit_of(app, "user_created")[-1]
+    assert entry["target_ref"] == nora_id and temporary not in entry["details"]
+    # Nora logs in with the temporary password and must change it before anything else
+    app.config["MFA_REQUIRED"] = False
+    nora_client = app.test_client()
+    response = nora_client.post("/login", data={"username": "nora.lund", "password": temporary,
+                                                "csrf_token": csrf(nora_client)})
+    assert nora_client.get("/start").location.endswith("/account/password")
+
+
+def test_duplicate_username_and_bad_username_are_explained(app, client, ali, sara, orgs):
+    login(client, ali)
+    for username in ("sara", "no spaces please"):
+        response = post(client, "/admin/users/new", {
+            "username": username, "display_name": "Someone Else",
+            "organisation_id": orgs["school"].id, "role": "member"}, page="/admin/users/new")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert 'class="errors"' in page
+        assert "Someone Else" in page  # what the admin typed is kept
+    with app.app_context():
+        assert len(db.session.scalars(select(User)).all()) == 2
+
+
+def test_change_role_and_organisation(app, client, ali, per, orgs):
+    login(client, ali)
+    post(client, f"/admin/users/{per.id}/role",
+         {"role": "case_owner", "organisation_id": orgs["social"].id}, page="/admin/users")
+    with app.app_context():
+        changed = db.session.get(User, per.id)
+        assert changed.role == "case_owner" and changed.organisation_id == orgs["social"].id
+    assert audit_of(app, "user_role_changed") and audit_of(app, "user_organisation_changed")
+
+
+def test_reset_password_and_second_factor(app, client, ali, kim, fake_clock):
+    login(client, ali, fake_clock=fake_clock)
+    old_hash = kim.password_hash
+    response = post(client, f"/admin/users/{kim.id}/reset-password", page="/admin/users")
+    assert response.status_code == 200 and 'class="secret"' in response.get_data(as_text=True)
+    post(client, f"/admin/users/{kim.id}/reset-2fa", page="/admin/users")
+    with app.app_context():
+        reset = db.session.get(User, kim.id)
+        assert reset.password_hash != old_hash and reset.must_change_password
+        assert not reset.mfa_enrolled and reset.totp_secret is None
+    assert audit_of(app, "password_reset") and audit_of(app, "mfa_reset")
+
+
+def test_deactivate_and_reactivate(app, client, ali, lo, fake_clock):
+    login(client, ali, fake_clock=fake_clock)
+    post(client, f"/admin/users/{lo.id}/deactivate", page="/admin/users")
+    assert login(app.test_client(), lo).status_code == 200  # refused: stays on login page
+    post(client, f"/admin/users/{lo.id}/reactivate", page="/admin/users")
+    assert login(app.test_client(), lo).location.endswith("/start")
+    assert audit_of(app, "user_deactivated") and audit_of(app, "user_reactivated")
+
+
+def test_admin_cannot_deactivate_themself(app, client, ali):
+    login(client, ali)
+    post(client, f"/admin/users/{ali.id}/deactivate", page="/admin/users")
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_organisations(app, client, ali, orgs):
+    login(client, ali)
+    response = post(client, "/admin/organisations", {"name": "Region Testhälsa",
+                                                     "kind": "other"}, page="/admin/organisations")
+    assert response.status_code == 302
+    response = post(client, "/admin/organisations", {"name": "region testhälsa",
+                                                     "kind": "other"}, page="/admin/organisations")
+    assert response.status_code == 200 and 'class="errors"' in response.get_data(as_text=True)
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == "Region Testhälsa"))
+    post(client, f"/admin/organisations/{org.id}", {"name": "Region Testhälsa", "kind": "school"},
+         page="/admin/organisations")
+    with app.app_context():
+        assert db.session.get(Organisation, org.id).kind == "school"
+    assert audit_of(app, "organisation_created") and audit_of(app, "organisation_updated")
+
+
+def test_unknown_ids_are_404(app, client, ali):
+    login(client, ali)
+    assert client.get("/admin/users/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert client.get("/admin/organisations/nope").status_code == 404
