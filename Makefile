@@ -13,11 +13,11 @@ STAMP     := $(VENV)/.installed
 
 ## demo: set up, create instance keys, migrate, load demo data, serve on http://127.0.0.1:5000
 demo: setup
-	SIG_INSTANCE_PATH= $(SIG) init-instance --demo
+	$(SIG) init-instance --demo
 	$(SIG) db upgrade
 	$(SIG) demo load
 	@echo "SIG is starting on http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(VENV)/bin/flask --app sig run --host 127.0.0.1 --port 5000
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 "sig:create_app()"
 
 ## test: set up, then run the whole suite on SQLite and PostgreSQL, browser tests included
 test: setup
@@ -51,7 +51,7 @@ translations: python-packages
 extract-messages: python-packages
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project SIG -o sig/translations/messages.pot .
-	$(PYBABEL) update -i sig/translations/messages.pot -d sig/translations --no-fuzzy-matching
+	$(PYBABEL) update -i sig/translations/messages.pot -d sig/translations --no-fuzzy-matching --ignore-obsolete
 
 ## lint: ruff
 lint: python-packages

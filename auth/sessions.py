@@ -150,17 +150,19 @@ class ServerSessionInterface(SessionInterface):
                 dbs.commit()
                 response.delete_cookie(name, **cookie_kwargs)
             return
+        row = dbs.get(WebSession, _digest(session.token)) if session.token else None
+        if session.token and (row is None or row.ended_at is not None):
+            # The session ended during this request (logout, or ended elsewhere meanwhile).
+            if session.get("_user_id"):
+                # Never resurrect a login that was ended.
+                dbs.commit()
+                response.delete_cookie(name, **cookie_kwargs)
+                return
+            session.token = None  # what is left (a "you are logged out" message) gets a new id
         if session.token is None:
             session.token = secrets.token_urlsafe(32)
             row = WebSession(id=_digest(session.token), created_at=now, last_seen_at=now)
             dbs.add(row)
-        else:
-            row = dbs.get(WebSession, _digest(session.token))
-            if row is None or row.ended_at is not None:
-                # Ended during this request (e.g. deactivated by the user's own admin action).
-                dbs.commit()
-                response.delete_cookie(name, **cookie_kwargs)
-                return
         row.data = json.dumps(dict(session), sort_keys=True, default=str)  # lazy texts
         row.user_id = session.get("_user_id")
         row.authenticated_at = session.authenticated_at if row.user_id else None

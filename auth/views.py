@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from auth import mfa, operations, passwords, sessions
@@ -36,6 +37,12 @@ def _pending_user() -> User | None:
     return user
 
 
+def _locked_message() -> str:
+    return ngettext("Too many failed attempts. The account is locked for %(num)d minute.",
+                    "Too many failed attempts. The account is locked for %(num)d minutes.",
+                    current_app.config["LOGIN_LOCKOUT_MINUTES"])
+
+
 def _finish_login(user: User, mfa_used: bool):
     session.pop("pending_login", None)
     session.pop("enrol_secret", None)
@@ -63,8 +70,7 @@ def login():
                 return redirect(url_for("auth.second_factor"))
             return redirect(url_for("auth.enrol"))
         if result.status == "locked":
-            flash(_("Too many failed attempts. The account is locked for %(n)d minutes.",
-                    n=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+            flash(_locked_message(), "error")
         else:
             flash(_("Wrong username or password."), "error")
         form.password.data = ""
@@ -86,8 +92,7 @@ def second_factor():
             return _finish_login(user, mfa_used=True)
         if result == "locked":
             session.pop("pending_login", None)
-            flash(_("Too many failed attempts. The account is locked for %(n)d minutes.",
-                    n=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+            flash(_locked_message(), "error")
             return redirect(url_for("auth.login"))
         if result == "replay":
             flash(_("That code has already been used. Wait for the next code."), "error")

@@ -69,6 +69,7 @@ def test_logout_kills_a_copied_cookie(app, client, sara):
     assert thief.get("/start").status_code == 200
     response = post(client, "/logout")
     assert response.status_code == 302
+    assert "Du är utloggad" in client.get(response.location).get_data(as_text=True)
     assert client.get("/start").status_code == 302
     assert thief.get("/start").status_code == 302
     assert "logout" in logged_events(app)

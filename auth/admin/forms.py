@@ -23,7 +23,7 @@ def kind_choices() -> list[SelectChoice]:
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=kind_choices)
+    kind = SelectField(_l("Type"), choices=kind_choices)
 
 
 class UserCreateForm(FlaskForm):

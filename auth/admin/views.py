@@ -120,7 +120,7 @@ def reset_second_factor(user_id: str):
     target = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         operations.reset_second_factor(target)
-        flash(_("Two-factor authentication is reset; the user enrols again at next login."),
+        flash(_("Two-factor login is reset; the user sets it up again at the next login."),
               "success")
     return redirect(url_for("admin.user", user_id=target.id))
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import lazy_gettext
+
 
 class AuditEvent(enum.StrEnum):
     # authentication and sessions
@@ -34,3 +36,48 @@ class AuditEvent(enum.StrEnum):
     AUDIT_EXPORTED = "audit_exported"
     AUDIT_VIEWED = "audit_viewed"
     KEYS_ROTATED = "keys_rotated"
+
+
+_l = lazy_gettext
+EVENT_LABELS = {
+    AuditEvent.ACCOUNT_LOCKED: _l("Account locked"),
+    AuditEvent.LOGIN_FAILED: _l("Login failed"),
+    AuditEvent.LOGIN_SUCCEEDED: _l("Logged in"),
+    AuditEvent.LOGOUT: _l("Logged out"),
+    AuditEvent.MFA_ENROLLED: _l("Two-factor login set up"),
+    AuditEvent.MFA_FAILED: _l("Wrong two-factor code"),
+    AuditEvent.MFA_RECOVERY_CODE_USED: _l("Recovery code used"),
+    AuditEvent.MFA_REPLAY_REJECTED: _l("Reused two-factor code refused"),
+    AuditEvent.MFA_VERIFIED: _l("Two-factor code accepted"),
+    AuditEvent.PASSWORD_CHANGED: _l("Password changed"),
+    AuditEvent.SESSION_ENDED: _l("Session ended"),
+    AuditEvent.SESSION_EXPIRED_ABSOLUTE: _l("Session expired (maximum length)"),
+    AuditEvent.SESSION_EXPIRED_IDLE: _l("Session expired (inactivity)"),
+    AuditEvent.MFA_RESET: _l("Two-factor login reset"),
+    AuditEvent.ORGANISATION_CREATED: _l("Organisation created"),
+    AuditEvent.ORGANISATION_UPDATED: _l("Organisation changed"),
+    AuditEvent.PASSWORD_RESET: _l("Password reset by administrator"),
+    AuditEvent.USER_CREATED: _l("Account created"),
+    AuditEvent.USER_DEACTIVATED: _l("Account deactivated"),
+    AuditEvent.USER_ORGANISATION_CHANGED: _l("Organisation of account changed"),
+    AuditEvent.USER_REACTIVATED: _l("Account reactivated"),
+    AuditEvent.USER_ROLE_CHANGED: _l("Role changed"),
+    AuditEvent.ACCESS_DENIED: _l("Access denied"),
+    AuditEvent.AUDIT_EXPORTED: _l("Access log exported"),
+    AuditEvent.AUDIT_VIEWED: _l("Access log viewed"),
+    AuditEvent.KEYS_ROTATED: _l("Encryption keys rotated"),
+}
+
+OUTCOME_LABELS = {"ok": _l("OK"), "denied": _l("Denied"), "failed": _l("Failed")}
+
+
+def event_label(code: str) -> str:
+    """The event's name in the user's language; unknown codes are shown as they are."""
+    try:
+        return str(EVENT_LABELS[AuditEvent(code)])
+    except ValueError:
+        return code
+
+
+def outcome_label(code: str) -> str:
+    return str(OUTCOME_LABELS.get(code, code))

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from sig.audit.events import AuditEvent
+from sig.audit.events import EVENT_LABELS, AuditEvent
 
 
 class AuditFilterForm(FlaskForm):
@@ -17,6 +17,6 @@ class AuditFilterForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
     event = SelectField(_l("Event"), validators=[Optional()],
                         choices=[SelectChoice("", "—")]
-                        + [SelectChoice(e.value, e.value) for e in AuditEvent])
+                        + [SelectChoice(e.value, EVENT_LABELS[e]) for e in AuditEvent])
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])

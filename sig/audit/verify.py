@@ -56,7 +56,9 @@ def verify_chain(session: Session, key: bytes, batch: int = 2000) -> Verdict:
             last_seq = entry.seq
         session.expunge_all()
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != last_seq or head.hash != expected_prev):
+    if head is None:  # the migration creates it; only tampering removes it
+        return Verdict(False, checked, last_seq + 1, "the head row of the log is missing")
+    if head.seq != last_seq or head.hash != expected_prev:
         return Verdict(False, checked, last_seq + 1,
                        f"the log ends at entry {last_seq} but the head records {head.seq}")
     return Verdict(True, checked)

@@ -7,19 +7,20 @@ import io
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from wtforms import SelectChoice
 
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
-from sig.audit.events import AuditEvent
+from sig.audit.events import AuditEvent, event_label, outcome_label
 from sig.audit.forms import AuditFilterForm
 from sig.audit.log import record
 from sig.audit.models import AuditEntry
 from sig.db import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp.add_app_template_filter(event_label, "event_label")
+bp.add_app_template_filter(outcome_label, "outcome_label")
 
 EXPORT_COLUMNS = ("seq", "at", "event", "outcome", "actor_user_id", "actor_username",
                   "actor_org", "actor_role", "target_type", "target_ref", "details", "hash")
@@ -107,6 +108,6 @@ def export():
         count += 1
     record(AuditEvent.AUDIT_EXPORTED, details={"filters": _filters_used(form), "rows": count})
     db.session.commit()
-    filename = _("access-log") + f"-{dt.date.today().isoformat()}.csv"
+    filename = f"sig-access-log-{dt.date.today().isoformat()}.csv"  # ASCII: safe in the header
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -40,7 +40,10 @@ def key_id_of(blob: bytes) -> str:
     if not blob.startswith(MAGIC) or len(blob) < 3:
         raise DecryptionError("not a SIG ciphertext")
     length = blob[2]
-    return blob[3 : 3 + length].decode("ascii")
+    try:
+        return blob[3 : 3 + length].decode("ascii")
+    except UnicodeDecodeError:
+        raise DecryptionError("damaged key id in ciphertext") from None
 
 
 def decrypt(keyring: Keyring, place: str, row_id: str, blob: bytes) -> bytes:

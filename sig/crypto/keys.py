@@ -98,9 +98,16 @@ class Keyring:
 
 
 def current_keyring() -> Keyring:
-    """The keyring of the current app, loaded once from the instance folder."""
-    keyring = current_app.extensions.get("sig.keyring")
-    if keyring is None:
-        keyring = Keyring.load(current_app.config["KEYRING_PATH"])
-        current_app.extensions["sig.keyring"] = keyring
-    return keyring
+    """The keyring of the current app, reloaded whenever the file changes.
+
+    ``sig keys rotate`` rewrites the file first; every running app process then
+    encrypts new values under the new key from its next use on, so the rotation's
+    re-encryption pass leaves nothing behind under a key it retires.
+    """
+    path = current_app.config["KEYRING_PATH"]
+    stamp = os.stat(path).st_mtime_ns
+    cached = current_app.extensions.get("sig.keyring")
+    if cached is None or cached[1] != stamp:
+        cached = (Keyring.load(path), stamp)
+        current_app.extensions["sig.keyring"] = cached
+    return cached[0]

@@ -1,0 +1,197 @@
+"""Sara logs in and out in a real Chromium: password, TOTP code, start page, log out.
+
+Fields are found through their <label> (whatever language the labels are in),
+and checked to be the inputs ``#username``, ``#password`` and ``#code``; the
+TOTP code is computed from the app's (fake) clock, which the in-process server
+reads too.
+"""
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from auth.models import User
+from sig import clock
+from sig.db import db
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+AT_START = re.compile(r"/start$")
+AT_CODE = re.compile(r"/login/code$")
+AT_LOGIN = re.compile(r"/login(\?.*)?$")  # Flask-Login may add ?next=...
+
+
+def current_code(app, user) -> str:
+    """What Sara's phone shows now (now = the app's clock)."""
+    with app.app_context():
+        secret = db.session.get(User, user.id).totp_secret
+    return pyotp.TOTP(secret).at(clock.now())
+
+
+def labelled(page: Page, field_id: str) -> Locator:
+    """The input named by its visible <label>, checked to be the one with ``field_id``."""
+    label = page.locator(f'label[for="{field_id}"]')
+    expect(label).to_have_count(1)
+    text = label.inner_text().strip()
+    assert text, f"the label of #{field_id} is empty"
+    field = page.get_by_label(text, exact=True)
+    expect(field).to_have_id(field_id)
+    return field
+
+
+def collect_problems(page: Page) -> list[str]:
+    """Console errors, uncaught page errors and failed requests, as they happen.
+
+    Chromium's own request for /favicon.ico (the app has none, so it is a 404) is not
+    the page's doing and is left out.
+    """
+    problems: list[str] = []
+
+    def on_console(msg) -> None:
+        url = (msg.location or {}).get("url", "")
+        if msg.type == "error" and not url.endswith("/favicon.ico"):
+            problems.append(f"console {msg.type}: {msg.text} ({url})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: problems.append(
+        f"request failed: {req.method} {req.url} ({req.failure})"))
+    return problems
+
+
+def focused_outline(page: Page) -> dict:
+    return page.evaluate("""() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        return {id: el.id, tag: el.tagName.toLowerCase(), type: el.type || "",
+                style: style.outlineStyle, width: style.outlineWidth};
+    }""")
+
+
+def assert_visible_focus(page: Page) -> dict:
+    focus = focused_outline(page)
+    assert focus["style"] != "none" and focus["width"] not in ("0px", ""), (
+        f"no visible focus outline on the focused element: {focus}")
+    return focus
+
+
+def tab_to(page: Page, field_id: str, limit: int = 15) -> None:
+    """Press Tab until the element with ``field_id`` has focus (it may have it already)."""
+    for _ in range(limit):
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == field_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{field_id} never received focus by Tab")
+
+
+def test_sara_logs_in_with_password_and_code_then_logs_out(app, sara, page: Page):
+    problems = collect_problems(page)
+
+    page.goto("/login")
+    labelled(page, "username").fill("sara")
+    labelled(page, "password").fill(PASSWORD)
+    page.locator('form[action="/login"] button[type="submit"]').click()
+
+    expect(page).to_have_url(AT_CODE)
+    labelled(page, "code").fill(current_code(app, sara))
+    page.locator('form[action="/login/code"] button[type="submit"]').click()
+
+    expect(page).to_have_url(AT_START)
+    expect(page.locator("h1")).to_contain_text("Sara Testsson")
+
+    page.locator('form[action="/logout"] button').click()
+    expect(page).to_have_url(AT_LOGIN)
+    expect(page.locator("#username")).to_be_visible()
+    expect(page.locator('form[action="/logout"]')).to_have_count(0)
+
+    page.goto("/start")
+    expect(page).to_have_url(AT_LOGIN)
+    expect(page.locator("#username")).to_be_visible()
+    # "Please log in to see this page." (Flask-Login's message, a lazy text in the session)
+    expect(page.locator(".messages .message.info")).to_be_visible()
+    assert problems == [], problems
+
+
+def test_logout_says_so(app, sara, page: Page):
+    page.goto("/login")
+    page.locator("#username").fill("sara")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page).to_have_url(AT_CODE)
+    page.locator("#code").fill(current_code(app, sara))
+    page.locator("#code").press("Enter")
+    expect(page).to_have_url(AT_START)
+
+    page.locator('form[action="/logout"] button').click()
+    expect(page).to_have_url(AT_LOGIN)
+    expect(page.locator("#username")).to_be_visible()  # the messages come before the form
+    # "You are logged out." / "Du är utloggad."
+    assert page.locator(".messages .message.info").count() == 1
+
+
+def test_keyboard_only_login_with_visible_focus(app, sara, page: Page):
+    page.goto("/login")
+
+    tab_to(page, "username")
+    page.keyboard.type("sara")
+    page.keyboard.press("Tab")
+    assert assert_visible_focus(page)["id"] == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    button = assert_visible_focus(page)
+    assert (button["tag"], button["type"]) == ("button", "submit")
+    page.keyboard.press("Shift+Tab")
+    assert assert_visible_focus(page)["id"] == "password"
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(AT_CODE)
+    tab_to(page, "code")
+    page.keyboard.type(current_code(app, sara))
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(AT_START)
+    expect(page.locator("h1")).to_contain_text("Sara Testsson")
+
+
+def test_login_page_sends_strict_csp_and_loads_without_errors(app, page: Page):
+    problems = collect_problems(page)
+
+    response = page.goto("/login")
+    assert response is not None and response.status == 200
+    page.wait_for_load_state("networkidle")
+
+    header = response.headers.get("content-security-policy", "")
+    policy = {}
+    for directive in header.split(";"):
+        name, *values = directive.split()
+        policy[name] = values
+    assert policy.get("default-src") == ["'self'"]
+    assert policy.get("script-src") == ["'self'"]
+    assert policy.get("style-src") == ["'self'"]
+    assert policy.get("object-src") == ["'none'"]
+    assert policy.get("base-uri") == ["'none'"]
+    assert policy.get("frame-ancestors") == ["'none'"]
+    assert policy.get("form-action") == ["'self'"]
+    assert "unsafe-inline" not in header and "unsafe-eval" not in header
+    assert response.headers.get("x-content-type-options") == "nosniff"
+
+    # The page's own stylesheet is allowed by the policy and applied.
+    assert page.evaluate(
+        "() => getComputedStyle(document.documentElement).getPropertyValue('--focus').trim()")
+    assert problems == [], problems
+
+    # The policy is enforced: an injected inline script does not run.
+    outcome = page.evaluate("""() => new Promise(resolve => {
+        document.addEventListener("securitypolicyviolation",
+            e => resolve({directive: e.effectiveDirective, ran: window.__inlineRan === true}),
+            {once: true});
+        setTimeout(() => resolve({directive: null, ran: window.__inlineRan === true}), 3000);
+        const script = document.createElement("script");
+        script.textContent = "window.__inlineRan = true";
+        document.body.appendChild(script);
+    })""")
+    assert outcome == {"directive": "script-src-elem", "ran": False}

@@ -1,0 +1,185 @@
+"""Languages: the Swedish catalogue is complete, and the locale follows the user.
+
+The interface text is English in the code and Swedish by default in the product;
+a user can choose English on their account page, which changes only their pages.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.helpers import login, post
+
+ROOT = Path(__file__).resolve().parent.parent
+SV_PO = ROOT / "sig" / "translations" / "sv" / "LC_MESSAGES" / "messages.po"
+SV_MO = SV_PO.with_suffix(".mo")
+# The same keywords as `make extract-messages` (-k _l -k lazy_gettext on top of the defaults).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])")
+
+
+def _ids(message_id) -> tuple[str, ...]:
+    """A catalogue or extraction id as a tuple (singular, and plural if any)."""
+    return tuple(message_id) if isinstance(message_id, (tuple, list)) else (message_id,)
+
+
+@cache
+def source_messages() -> dict[str, list[str]]:
+    """Every translatable text in the source tree (per babel.cfg), with where it is used;
+    plural texts by their singular id, which is how the catalogue knows them."""
+    with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg, filename=str(ROOT / "babel.cfg"))
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
+        text = _ids(message)[0]  # a plural entry is found by its singular id
+        if text:
+            found.setdefault(text, []).append(f"{filename}:{lineno}")
+    return found
+
+
+@cache
+def swedish_catalogue():
+    with open(SV_PO, "rb") as po:
+        return read_po(po, locale="sv")
+
+
+def placeholders(text: str) -> list[tuple[str, str]]:
+    """The %-placeholders of a text as (name, conversion), sorted; ``%%`` is not one."""
+    return sorted((name, conv) for name, conv in PLACEHOLDER.findall(text) if conv != "%")
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+def test_source_tree_has_translatable_texts():
+    """Guards the completeness test below against silently extracting nothing."""
+    texts = source_messages()
+    assert "Log in" in texts  # a template (Jinja extractor)
+    assert "Case owner" in texts  # _l() in auth/roles.py
+    assert "Wrong username or password." in texts  # _() in Python code
+
+
+def test_every_source_text_has_a_swedish_translation():
+    catalogue = swedish_catalogue()
+    missing = []
+    for text, where in sorted(source_messages().items()):
+        entry = catalogue.get(text)
+        strings = _ids(entry.string) if entry is not None else ("",)
+        if not all(s.strip() for s in strings):
+            missing.append(f"{text!r} ({where[0]})")
+    assert not missing, (
+        f"{len(missing)} text(s) lack a Swedish translation in {SV_PO.relative_to(ROOT)} "
+        "(run `make extract-messages`, translate, then `make translations`):\n  "
+        + "\n  ".join(missing))
+
+
+def test_no_swedish_translation_is_fuzzy():
+    catalogue = swedish_catalogue()
+    fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
+    assert not fuzzy, "fuzzy (unchecked) translations, shown in English until fixed:\n  " + \
+        "\n  ".join(repr(f) for f in fuzzy)
+    assert not catalogue.fuzzy, "the catalogue header is marked fuzzy"
+
+
+def test_placeholders_in_translations_match_the_english_text():
+    wrong = []
+    for message in swedish_catalogue():
+        if not message.id:
+            continue
+        ids, strings = _ids(message.id), _ids(message.string)
+        expected = placeholders(ids[-1])
+        for translated in strings:
+            if translated and placeholders(translated) != expected:
+                wrong.append(f"{ids[0]!r}: {translated!r}")
+    assert not wrong, "placeholders differ from the English text:\n  " + "\n  ".join(wrong)
+
+
+def test_compiled_catalogue_is_up_to_date():
+    """The app reads the .mo file; a stale one shows English where the .po has Swedish."""
+    assert SV_MO.exists(), "sig/translations is not compiled: run `make translations`"
+    with open(SV_MO, "rb") as mo:
+        compiled = {_ids(m.id): _ids(m.string) for m in read_mo(mo) if m.id}
+    stale = [m.id for m in swedish_catalogue()
+             if m.id and m.string and compiled.get(_ids(m.id)) != _ids(m.string)]
+    assert not stale, "the compiled catalogue is out of date (run `make translations`):\n  " + \
+        "\n  ".join(repr(s) for s in stale)
+
+
+# --- the locale in the running app ----------------------------------------------------------
+
+
+def html_lang(page: str) -> str:
+    match = re.search(r'<html lang="([^"]+)"', page)
+    assert match, "no lang attribute on <html>"
+    return match.group(1)
+
+
+def test_login_page_is_swedish_by_default(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert html_lang(page) == "sv"
+    assert "Logga in i SIG" in page
+    assert "Användarnamn" in page  # a lazy form label
+    assert "Hoppa till innehållet" in page
+    assert "Log in" not in page and "Username" not in page
+
+
+def test_logged_in_user_sees_swedish_by_default(app, client, per, fake_clock):
+    assert login(client, per, fake_clock=fake_clock).location.endswith("/start")
+    page = client.get("/start").get_data(as_text=True)
+    assert html_lang(page) == "sv"
+    assert "<dd>Gruppmedlem</dd>" in page
+    assert "Mitt konto" in page
+
+
+def test_user_can_switch_to_english_and_others_stay_swedish(app, client, sara, per,
+                                                             fake_clock):
+    assert login(client, sara, fake_clock=fake_clock).location.endswith("/start")
+    response = post(client, "/account/language", {"locale": "en"})
+    assert response.status_code == 302 and response.location.endswith("/account")
+
+    account = client.get("/account").get_data(as_text=True)
+    assert html_lang(account) == "en"
+    assert "My account" in account and "Mitt konto" not in account
+    start = client.get("/start").get_data(as_text=True)
+    assert html_lang(start) == "en"
+    # Lazy texts (the role label) are translated per request, not once at import.
+    assert "<dd>Case owner</dd>" in start
+
+    # Per, logged in at the same time, still gets Swedish ...
+    other = app.test_client()
+    assert login(other, per, fake_clock=fake_clock).location.endswith("/start")
+    page = other.get("/start").get_data(as_text=True)
+    assert html_lang(page) == "sv"
+    assert "<dd>Gruppmedlem</dd>" in page and "My account" not in page
+    # ... and so does the login page for someone not logged in.
+    assert html_lang(app.test_client().get("/login").get_data(as_text=True)) == "sv"
+
+    # The choice is stored with Sara's account: it holds in a new session too.
+    again = app.test_client()
+    assert login(again, sara, fake_clock=fake_clock).location.endswith("/start")
+    assert html_lang(again.get("/start").get_data(as_text=True)) == "en"
+
+    # And she can switch back.
+    post(client, "/account/language", {"locale": "sv"})
+    assert html_lang(client.get("/account").get_data(as_text=True)) == "sv"
+
+
+@pytest.mark.parametrize("locale", ["de", "", "sv_SE", "en;q=1"])
+def test_unknown_locale_is_refused(app, client, sara, fake_clock, locale):
+    login(client, sara, fake_clock=fake_clock)
+    post(client, "/account/language", {"locale": locale})
+    assert html_lang(client.get("/account").get_data(as_text=True)) == "sv"
+
+
+def test_language_cannot_be_changed_without_csrf_token(app, client, sara, fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    client.post("/account/language", data={"locale": "en"})
+    assert html_lang(client.get("/account").get_data(as_text=True)) == "sv"
