@@ -42,7 +42,8 @@ class PasswordChangeForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")])
+    locale = SelectField(_l("Language"),
+                         choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")])
 
 
 class ConfirmForm(FlaskForm):

@@ -9,8 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from auth import mfa, operations, passwords, sessions
-from auth.forms import (CodeForm, ConfirmForm, EnrolForm, LanguageForm, LoginForm,
-                        PasswordChangeForm)
+from auth.forms import CodeForm, ConfirmForm, EnrolForm, LanguageForm, LoginForm, PasswordChangeForm
 from auth.models import User
 from auth.permissions import Permission, public, requires
 from sig import clock

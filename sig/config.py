@@ -91,7 +91,8 @@ def check_production_safety(app: Flask) -> None:
     if str(secret).lower() in KNOWN_WEAK_SECRETS or len(str(secret)) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(
             f"SECRET_KEY is a default or shorter than {MIN_SECRET_KEY_LENGTH} characters. "
-            "Generate a new one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            "Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
         )
     if not os.path.exists(app.config["KEYRING_PATH"]):
         raise ConfigurationError(

@@ -11,7 +11,7 @@ from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
 from sig.db import db
 
-DEMO_PASSWORD = "demo-lösenord-sig-2026"  # printed for the demo; never used outside it
+DEMO_PASSWORD = "demo-lösenord-sig-2026"  # noqa: S105 - printed by the demo, used nowhere else
 
 ORGANISATIONS = [
     ("Socialtjänsten Exempelkommun", OrganisationKind.SOCIAL_SERVICES),
@@ -41,7 +41,7 @@ def load() -> list[str]:
     for name, kind in ORGANISATIONS:
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))
         orgs[name] = org or create_organisation(name, kind)
-    lines = ["Demo logins (password for all: %s):" % DEMO_PASSWORD]
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     for username, full_name, org_name, role, title in PERSONAS:
         exists = db.session.scalar(select(User.id).where(User.username == username))
         if not exists:

@@ -63,9 +63,7 @@ def _fill(path: str, personas, orgs) -> str:
 def test_get_matrix(app, personas, orgs, persona, fake_clock):
     client = app.test_client()
     login(client, personas[persona], fake_clock=fake_clock)
-    outcome = {}
-    for path, allowed in GET_MATRIX.items():
-        outcome[path] = client.get(_fill(path, personas, orgs)).status_code
+    outcome = {path: client.get(_fill(path, personas, orgs)).status_code for path in GET_MATRIX}
     expected = {path: 200 if persona in allowed else 403 for path, allowed in GET_MATRIX.items()}
     assert outcome == expected
 

@@ -88,7 +88,7 @@ def test_session_cookie_is_secure_outside_local_development(app):
         prod.extensions["sig.db"].engine.dispose()
 
 
-def test_error_pages_are_generic(app, client, sara):
+def test_error_pages_are_generic(app, client, sara, caplog):
     from auth.permissions import public
 
     @app.route("/boom")
@@ -101,8 +101,11 @@ def test_error_pages_are_generic(app, client, sara):
     assert page.status_code == 403
     text = client.get("/definitely/not/here").get_data(as_text=True)
     assert "Traceback" not in text and "sqlalchemy" not in text.lower()
-    response = client.get("/boom")
+    with caplog.at_level("DEBUG"):
+        response = client.get("/boom")
     assert response.status_code == 500
+    assert "RuntimeError" in caplog.text and "boom" in caplog.text
+    assert "secret detail" not in caplog.text and "19121212" not in caplog.text
     body = response.get_data(as_text=True)
     assert "secret detail" not in body and "19121212" not in body and "Traceback" not in body
 

@@ -17,7 +17,7 @@ class AuditEvent(enum.StrEnum):
     MFA_RECOVERY_CODE_USED = "mfa_recovery_code_used"
     MFA_REPLAY_REJECTED = "mfa_replay_rejected"
     MFA_VERIFIED = "mfa_verified"
-    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
     SESSION_ENDED = "session_ended"
     SESSION_EXPIRED_ABSOLUTE = "session_expired_absolute"
     SESSION_EXPIRED_IDLE = "session_expired_idle"
@@ -25,7 +25,7 @@ class AuditEvent(enum.StrEnum):
     MFA_RESET = "mfa_reset"
     ORGANISATION_CREATED = "organisation_created"
     ORGANISATION_UPDATED = "organisation_updated"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
     USER_CREATED = "user_created"
     USER_DEACTIVATED = "user_deactivated"
     USER_ORGANISATION_CHANGED = "user_organisation_changed"

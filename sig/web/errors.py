@@ -1,6 +1,8 @@
 """Generic error pages: they say what happened in general terms and reveal nothing."""
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +32,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        # The traceback goes to the server log (no request data is logged); the page says nothing.
-        app.logger.exception("unhandled %s", type(exc).__name__)
+        # The page says nothing; the log gets the exception type and where it happened,
+        # never its message, which may carry personal data (a database error repeats the
+        # parameters of the failed statement, for example).
+        app.logger.error("unhandled %s\n%s", type(exc).__name__, where(exc))
         return _render(500)
+
+
+def where(exc: BaseException) -> str:
+    """The stack of an exception as file:line in function, without any values."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
