@@ -27,11 +27,16 @@ def db_upgrade(revision: str) -> None:
 
 
 @keys_cli.command("rotate")
-@click.option("--retire/--keep-old", default=True,
-              help="Remove the old keys from the keyring once everything is re-encrypted.")
+@click.option("--retire/--keep-old", default=False,
+              help="Remove the old keys at once (only when no app server is running); "
+                   "by default they stay until `sig keys retire`.")
 @with_appcontext
 def keys_rotate(retire: bool) -> None:
-    """Make a new data key active and re-encrypt every stored value under it."""
+    """Make a new data key active and re-encrypt every stored value under it.
+
+    Running app servers pick up the new key file at their next use of a key.  Keep
+    the old keys until they have (`sig keys retire` sweeps once more, then removes them).
+    """
     from sig.audit import AuditEvent, record
     from sig.crypto.keys import current_keyring
     from sig.crypto.rotation import count_stale, reencrypt_all
@@ -61,17 +66,51 @@ def keys_rotate(retire: bool) -> None:
             f"{stale} values are still under old keys; the old keys are kept. Run again.")
     record(AuditEvent.KEYS_ROTATED, details={"new_key": new_id, "values": changed})
     db.session.commit()
-    if retire:
-        keyring.retire_all_but_active()
-        keyring.save()
-        click.echo(f"Retired {', '.join(old_ids)}.")
     click.echo(f"Re-encrypted {changed} values.")
+    if retire:
+        _retire(keyring)
+    else:
+        click.echo("Old keys kept; run `sig keys retire` once every app server has "
+                   "been running with the new key.")
+
+
+def _retire(keyring) -> None:
+    retired = keyring.retire_all_but_active()
+    keyring.save()
+    click.echo(f"Retired {', '.join(retired) or 'nothing'}.")
+
+
+@keys_cli.command("retire")
+@with_appcontext
+def keys_retire() -> None:
+    """Re-encrypt anything still under an old key, then remove the old keys."""
+    from sig.crypto.keys import current_keyring
+    from sig.crypto.rotation import count_stale, reencrypt_all
+    from sig.migrate import import_models
+
+    import_models()
+    keyring = current_keyring()
+    if count_stale(db.session, keyring):
+        click.echo(f"Re-encrypted {reencrypt_all(db.session, keyring)} values left under "
+                   "old keys.")
+    stale = count_stale(db.session, keyring)
+    if stale:
+        raise click.ClickException(f"{stale} values are still under old keys; nothing retired.")
+    _retire(keyring)
 
 
 @audit_cli.command("verify")
+@click.option("--expect", metavar="SEQ:HASH",
+              help="A head recorded earlier (printed by a previous run); fails if the log "
+                   "no longer contains that entry unchanged, which catches a rewound tail.")
 @with_appcontext
-def audit_verify() -> None:
-    """Verify the hash chain; exit 1 and name the first broken entry if it is broken."""
+def audit_verify(expect: str | None) -> None:
+    """Verify the hash chain; exit 1 and name the first broken entry if it is broken.
+
+    Prints the head (last seq and hash): keep it outside the database (a ticket, the
+    syslog) and pass it to --expect next time.
+    """
+    from sig.audit.models import AuditEntry
     from sig.audit.verify import verify_chain
     from sig.crypto.keys import current_keyring
 
@@ -79,6 +118,15 @@ def audit_verify() -> None:
     click.echo(verdict.message())
     if not verdict.ok:
         raise SystemExit(1)
+    last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    if last is not None:
+        click.echo(f"Head: {last.seq}:{last.hash}")
+    if expect:
+        seq, _, digest = expect.partition(":")
+        recorded = db.session.get(AuditEntry, int(seq)) if seq.isdigit() else None
+        if recorded is None or recorded.hash != digest:
+            click.echo(f"BROKEN: the recorded head {seq} is missing or changed.")
+            raise SystemExit(1)
 
 
 @users_cli.command("create-admin")

@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
+from sig import clock
 from sig.audit.events import AuditEvent, event_label, outcome_label
 from sig.audit.forms import AuditFilterForm
 from sig.audit.log import record
@@ -101,7 +102,7 @@ def export():
     count = 0
     for e in db.session.scalars(_filtered(form).order_by(AuditEntry.seq)):
         writer.writerow([_cell(v) for v in (
-            e.seq, e.at.isoformat(), e.event, e.outcome, e.actor_user_id or "",
+            e.seq, clock.as_utc(e.at).isoformat(), e.event, e.outcome, e.actor_user_id or "",
             names.get(e.actor_user_id, ""), orgs.get(e.actor_org_id, ""), e.actor_role or "",
             e.target_type or "", e.target_ref or "", e.details, e.hash,
         )])

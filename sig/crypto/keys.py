@@ -105,7 +105,8 @@ def current_keyring() -> Keyring:
     re-encryption pass leaves nothing behind under a key it retires.
     """
     path = current_app.config["KEYRING_PATH"]
-    stamp = os.stat(path).st_mtime_ns
+    info = os.stat(path)
+    stamp = (info.st_mtime_ns, info.st_ino, info.st_size)  # a rewrite changes the inode
     cached = current_app.extensions.get("sig.keyring")
     if cached is None or cached[1] != stamp:
         cached = (Keyring.load(path), stamp)
