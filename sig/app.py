@@ -51,6 +51,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     public(app.view_functions["static"])
 
+    @app.template_filter("role_label")
+    def role_label(code: str) -> str:
+        from auth.roles import Role
+
+        try:
+            return Role(code).label
+        except ValueError:
+            return code
+
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale

@@ -8,6 +8,7 @@ nothing committed it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from typing import Annotated, Any
 
@@ -52,9 +53,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private_file(url: str) -> None:
+    """Create a new SQLite file readable by its owner only; SQLite gives the WAL and
+    shared-memory files the same mode."""
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:" and not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
+        _create_private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
