@@ -25,14 +25,21 @@ class Permission(enum.StrEnum):
     """Keep the list alphabetised."""
 
     ADMINISTER_ACCOUNTS = "administer_accounts"
+    MANAGE_CASES = "manage_cases"          # register youths, open and own cases
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     READ_AUDIT_LOG = "read_audit_log"
     VIEW_START_PAGE = "view_start_page"
+    WORK_IN_CASES = "work_in_cases"        # see and work in the cases one is in
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CASE_OWNER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
-    Role.MEMBER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
+    Role.CASE_OWNER: frozenset({
+        Permission.MANAGE_CASES, Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE,
+        Permission.WORK_IN_CASES,
+    }),
+    Role.MEMBER: frozenset({
+        Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE, Permission.WORK_IN_CASES,
+    }),
     Role.MANAGER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
     Role.ADMIN: frozenset({
         Permission.ADMINISTER_ACCOUNTS, Permission.MANAGE_OWN_ACCOUNT,
@@ -50,13 +57,21 @@ def has_permission(user: Any, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
 
 
-def requires(permission: Permission) -> Callable[[F], F]:
-    """Declare the permission a view needs; checked before the view runs."""
+DENY_STATUS_MARK = "_sig_deny_status"
+
+
+def requires(permission: Permission, *, deny_status: int = 403) -> Callable[[F], F]:
+    """Declare the permission a view needs; checked before the view runs.
+
+    ``deny_status=404`` for case URLs: to a user without case access the case does
+    not exist (DESIGN §4 rule 1), so the answer must not differ from a wrong id.
+    """
     if not isinstance(permission, Permission):
         raise TypeError("requires() takes a Permission")
 
     def decorate(view: F) -> F:
         setattr(view, PERMISSION_MARK, permission)
+        setattr(view, DENY_STATUS_MARK, deny_status)
         return view
 
     return decorate
@@ -96,6 +111,6 @@ def enforce_declared_permission() -> Any:
         record(AuditEvent.ACCESS_DENIED, outcome="denied",
                details={"endpoint": request.endpoint, "needs": str(declared)})
         db.session.commit()
-        abort(403)
+        abort(getattr(view, DENY_STATUS_MARK, 403))
     return None
 

@@ -79,8 +79,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from auth.admin.views import bp as admin_bp
     from auth.views import bp as auth_bp
+    from sig import labels
     from sig.audit.views import bp as audit_bp
+    from sig.cases.views import bp as cases_bp
     from sig.home.views import bp as home_bp
+    from sig.meetings.views import bp as meetings_bp
+    from sig.plans.views import bp as plans_bp
+    from sig.youths.views import bp as youths_bp
 
-    for bp in (home_bp, auth_bp, admin_bp, audit_bp):
+    for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
+               meetings_bp):
         app.register_blueprint(bp)
+    labels.init_app(app)

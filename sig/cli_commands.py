@@ -162,6 +162,226 @@ def purge_sessions() -> None:
     click.echo(f"Deleted {purge(current_app.config)} old sessions.")
 
 
+# --- account administration (the admin pages' operations, from the command line) ---------
+# Each change goes through auth.admin.operations, which writes the audit entry; with no
+# logged-in user its actor is empty.
+
+
+def _role(value: str) -> str:
+    from auth.roles import Role
+
+    try:
+        return str(Role(value.strip().lower()))
+    except ValueError:
+        raise click.ClickException(
+            f"Unknown role {value!r}; use one of: {', '.join(Role)}.") from None
+
+
+def _kind(value: str) -> str:
+    from auth.roles import OrganisationKind
+
+    try:
+        return str(OrganisationKind(value.strip().lower()))
+    except ValueError:
+        raise click.ClickException(
+            f"Unknown organisation type {value!r}; use one of: "
+            f"{', '.join(OrganisationKind)}.") from None
+
+
+def _organisation_named(name: str):
+    """The organisation with this name: exact, else the only one equal ignoring case."""
+    from auth.models import Organisation
+
+    wanted = name.strip()
+    orgs = list(db.session.scalars(select(Organisation)))
+    found = ([org for org in orgs if org.name == wanted]
+             or [org for org in orgs if org.name.casefold() == wanted.casefold()])
+    if len(found) != 1:
+        raise click.ClickException(
+            f"No organisation named {wanted!r}; `sig users organisations` lists them."
+            if not found else f"Several organisations are named {wanted!r} ignoring case; "
+                              "give the name exactly.")
+    return found[0]
+
+
+def _user_named(username: str):
+    from auth.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    return user
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(cell).ljust(width)
+                             for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@users_cli.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List accounts: username, organisation, role, status and two-factor set-up."""
+    from sqlalchemy.orm import joinedload
+
+    from auth.models import User
+
+    users = db.session.scalars(select(User).options(joinedload(User.organisation))
+                               .order_by(User.username)).all()
+    _table(("USERNAME", "ORGANISATION", "ROLE", "STATUS", "2FA"),
+           [(u.username, u.organisation.name, u.role,
+             "active" if u.active else "deactivated",
+             "set up" if u.mfa_enrolled else "not set up") for u in users])
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Full name.")
+@click.option("--organisation", required=True, help="Organisation name.")
+@click.option("--role", required=True,
+              help="case_owner, member, manager, admin or auditor.")
+@with_appcontext
+def users_create(username: str, display_name: str, organisation: str, role: str) -> None:
+    """Create an account; prints its temporary password once (changed at first login)."""
+    import re
+
+    from sqlalchemy import func
+
+    from auth.admin.forms import USERNAME_PATTERN
+    from auth.admin.operations import create_user
+    from auth.models import User
+
+    username = username.strip().lower()
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise click.ClickException(
+            f"Invalid username {username!r}: use 2–64 lowercase letters a–z, digits, dot, "
+            "dash or underscore, starting with a letter or digit.")
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise click.ClickException("The full name must be 1–200 characters.")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        raise click.ClickException(f"The username {username!r} is already taken.")
+    role = _role(role)
+    org = _organisation_named(organisation)
+    _, initial = create_user(username, display_name, org.id, role)
+    click.echo(f"Account {username} created ({role}, {org.name}).")
+    click.echo(f"Temporary password (shown only now; must be changed at first login): "
+               f"{initial}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def users_deactivate(username: str) -> None:
+    """Deactivate an account and end its sessions."""
+    from auth.admin.operations import set_active
+
+    user = _user_named(username)
+    if not user.active:
+        click.echo(f"{user.username} is already deactivated; nothing changed.")
+        return
+    set_active(user, False, None)
+    click.echo(f"{user.username} is deactivated and their sessions are ended.")
+
+
+@users_cli.command("reactivate")
+@click.argument("username")
+@with_appcontext
+def users_reactivate(username: str) -> None:
+    """Make a deactivated account active again."""
+    from auth.admin.operations import set_active
+
+    user = _user_named(username)
+    if user.active:
+        click.echo(f"{user.username} is already active; nothing changed.")
+        return
+    set_active(user, True, None)
+    click.echo(f"{user.username} is active again.")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def users_reset_password(username: str) -> None:
+    """Set a temporary password (printed once; changed at next login); sessions end."""
+    from auth.admin.operations import reset_password
+
+    user = _user_named(username)
+    initial = reset_password(user)
+    click.echo(f"Password of {user.username} reset; their sessions are ended.")
+    click.echo(f"Temporary password (shown only now; must be changed at next login): "
+               f"{initial}")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("username")
+@with_appcontext
+def users_reset_2fa(username: str) -> None:
+    """Remove the second factor; the user sets it up again at next login. Sessions end."""
+    from auth.admin.operations import reset_second_factor
+
+    user = _user_named(username)
+    reset_second_factor(user)
+    click.echo(f"Two-factor login of {user.username} reset; they set it up again at the "
+               "next login. Their sessions are ended.")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.option("--role", required=True, help="case_owner, member, manager, admin or auditor.")
+@click.option("--organisation", help="Move to this organisation (default: keep the current).")
+@with_appcontext
+def users_set_role(username: str, role: str, organisation: str | None) -> None:
+    """Change an account's role (and organisation); its sessions end if anything changed."""
+    from auth.admin.operations import change_role_and_organisation
+
+    user = _user_named(username)
+    role = _role(role)
+    org = _organisation_named(organisation) if organisation else user.organisation
+    if user.role == role and user.organisation_id == org.id:
+        click.echo(f"{user.username} is already {role} at {org.name}; nothing changed.")
+        return
+    change_role_and_organisation(user, role, org.id)
+    click.echo(f"{user.username} is now {role} at {org.name}; their sessions are ended.")
+
+
+@users_cli.command("organisations")
+@with_appcontext
+def users_organisations() -> None:
+    """List organisations with their type and number of accounts."""
+    from sqlalchemy import func
+
+    from auth.models import Organisation, User
+
+    counts = dict(db.session.execute(
+        select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    _table(("ORGANISATION", "TYPE", "ACCOUNTS"),
+           [(org.name, org.kind, str(counts.get(org.id, 0))) for org in orgs])
+
+
+@users_cli.command("create-organisation")
+@click.argument("name")
+@click.option("--kind", required=True, help="police, school, social_services or other.")
+@with_appcontext
+def users_create_organisation(name: str, kind: str) -> None:
+    """Create an organisation."""
+    from auth.admin.operations import create_organisation
+    from auth.models import Organisation
+
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise click.ClickException("The organisation name must be 1–200 characters.")
+    kind = _kind(kind)
+    if any(org.name.casefold() == name.casefold()
+           for org in db.session.scalars(select(Organisation))):
+        raise click.ClickException(f"An organisation named {name!r} already exists.")
+    org = create_organisation(name, kind)
+    click.echo(f"Organisation {org.name} ({org.kind}) created.")
+
+
 @demo_cli.command("load")
 @with_appcontext
 def demo_load() -> None:

@@ -31,6 +31,31 @@ class AuditEvent(enum.StrEnum):
     USER_ORGANISATION_CHANGED = "user_organisation_changed"
     USER_REACTIVATED = "user_reactivated"
     USER_ROLE_CHANGED = "user_role_changed"
+    # the case domain: reads and writes of case data (details: ids, categories, counts)
+    ACTION_CREATED = "action_created"
+    ACTION_UPDATED = "action_updated"
+    ATTENDANCE_RECORDED = "attendance_recorded"
+    CASE_CLOSED = "case_closed"
+    CASE_LISTED = "case_listed"
+    CASE_OPENED = "case_opened"
+    CASE_UPDATED = "case_updated"
+    CASE_VIEWED = "case_viewed"
+    GOAL_CREATED = "goal_created"
+    GOAL_UPDATED = "goal_updated"
+    HISTORY_VIEWED = "history_viewed"
+    MEETING_SCHEDULED = "meeting_scheduled"
+    MEETING_UPDATED = "meeting_updated"
+    MEETING_VIEWED = "meeting_viewed"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    MINUTES_WRITTEN = "minutes_written"
+    PARTICIPANT_ADDED = "participant_added"
+    PLAN_PRINTED = "plan_printed"
+    START_PAGE_VIEWED = "start_page_viewed"
+    YOUTH_REGISTERED = "youth_registered"
+    YOUTH_SEARCHED = "youth_searched"
+    YOUTH_UPDATED = "youth_updated"
+    YOUTH_VIEWED = "youth_viewed"
     # access control and the log itself
     ACCESS_DENIED = "access_denied"
     AUDIT_EXPORTED = "audit_exported"
@@ -62,6 +87,30 @@ EVENT_LABELS = {
     AuditEvent.USER_ORGANISATION_CHANGED: _l("Organisation of account changed"),
     AuditEvent.USER_REACTIVATED: _l("Account reactivated"),
     AuditEvent.USER_ROLE_CHANGED: _l("Role changed"),
+    AuditEvent.ACTION_CREATED: _l("Action added"),
+    AuditEvent.ACTION_UPDATED: _l("Action changed"),
+    AuditEvent.ATTENDANCE_RECORDED: _l("Attendance recorded"),
+    AuditEvent.CASE_CLOSED: _l("Case closed"),
+    AuditEvent.CASE_LISTED: _l("Case list viewed"),
+    AuditEvent.CASE_OPENED: _l("Case opened"),
+    AuditEvent.CASE_UPDATED: _l("Case changed"),
+    AuditEvent.CASE_VIEWED: _l("Case viewed"),
+    AuditEvent.GOAL_CREATED: _l("Goal added"),
+    AuditEvent.GOAL_UPDATED: _l("Goal changed"),
+    AuditEvent.HISTORY_VIEWED: _l("History viewed"),
+    AuditEvent.MEETING_SCHEDULED: _l("Meeting scheduled"),
+    AuditEvent.MEETING_UPDATED: _l("Meeting changed"),
+    AuditEvent.MEETING_VIEWED: _l("Meeting viewed"),
+    AuditEvent.MEMBER_ADDED: _l("Group member added"),
+    AuditEvent.MEMBER_REMOVED: _l("Group member removed"),
+    AuditEvent.MINUTES_WRITTEN: _l("Minutes written"),
+    AuditEvent.PARTICIPANT_ADDED: _l("Meeting participant added"),
+    AuditEvent.PLAN_PRINTED: _l("Action plan printed"),
+    AuditEvent.START_PAGE_VIEWED: _l("Start page viewed"),
+    AuditEvent.YOUTH_REGISTERED: _l("Youth registered"),
+    AuditEvent.YOUTH_SEARCHED: _l("Youth register searched"),
+    AuditEvent.YOUTH_UPDATED: _l("Youth changed"),
+    AuditEvent.YOUTH_VIEWED: _l("Youth viewed"),
     AuditEvent.ACCESS_DENIED: _l("Access denied"),
     AuditEvent.AUDIT_EXPORTED: _l("Access log exported"),
     AuditEvent.AUDIT_VIEWED: _l("Access log viewed"),

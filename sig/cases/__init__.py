@@ -1,0 +1,1 @@
+"""SIG cases (SIG-ärenden) and their groups (insatsgrupper)."""

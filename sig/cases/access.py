@@ -1,0 +1,73 @@
+"""Need to know: who has a relation to a case, and the one loader every case URL uses."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+
+from consent.policy import Relation, sees_case_items
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases.models import Case, Membership
+from sig.db import db
+
+
+def today() -> dt.date:
+    return clock.now().date()
+
+
+def current_membership(user_id: str, day: dt.date) -> ColumnElement[bool]:
+    """SQL: the membership row is the user's and current on ``day``."""
+    return and_(
+        Membership.user_id == user_id,
+        Membership.removed_at.is_(None),
+        Membership.from_date <= day,
+        or_(Membership.to_date.is_(None), Membership.to_date >= day),
+    )
+
+
+def accessible(user: Any) -> ColumnElement[bool]:
+    """SQL condition on ``Case``: the user owns it or is a current group member."""
+    if not sees_case_items(user):
+        return Case.id.is_(None)  # matches nothing
+    day = today()
+    return or_(
+        Case.owner_id == user.id,
+        exists().where(Membership.case_id == Case.id, current_membership(user.id, day)),
+    )
+
+
+def relation_to(user: Any, case: Case) -> Relation | None:
+    if not sees_case_items(user):
+        return None
+    if case.owner_id == user.id:
+        return Relation.OWNER
+    is_member = db.session.scalar(select(exists().where(
+        Membership.case_id == case.id, current_membership(user.id, today()))))
+    return Relation.MEMBER if is_member else None
+
+
+def load_case(case_id: str) -> tuple[Case, Relation]:
+    """The case and the user's relation to it, or 404 — and the attempt is logged.
+
+    A wrong id and a case the user is not in answer the same, so nobody learns
+    which cases exist.
+    """
+    case = db.session.get(Case, case_id) if len(case_id) <= 36 else None
+    relation = relation_to(current_user, case) if case is not None else None
+    if case is None or relation is None:
+        record(AuditEvent.ACCESS_DENIED, target_type="case",
+               target_ref=case.id if case is not None else None, outcome="denied",
+               details={"reason": "not_in_group" if case is not None else "no_such_case"})
+        db.session.commit()
+        abort(404)
+    return case, relation
+
+
+def require_owner(relation: Relation) -> None:
+    """Owner-only actions answer 403: the user knows the case, but may not do this."""
+    if relation is not Relation.OWNER:
+        abort(403)

@@ -1,0 +1,54 @@
+"""Forms for cases and their groups."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from sig.cases.models import CloseReason, ReferralSource
+
+REFERRAL_LABELS = {
+    ReferralSource.SOCIAL_SERVICES: _l("Social services"),
+    ReferralSource.POLICE: _l("Police"),
+    ReferralSource.SCHOOL: _l("School"),
+    ReferralSource.GUARDIAN: _l("Guardian"),
+    ReferralSource.YOUTH: _l("The youth"),
+    ReferralSource.OTHER: _l("Other"),
+}
+
+CLOSE_LABELS = {
+    CloseReason.COMPLETED: _l("Completed: the plan's goals were reached"),
+    CloseReason.DISCONTINUED: _l("Discontinued by the youth or guardians"),
+    CloseReason.MOVED: _l("Moved from the municipality"),
+    CloseReason.OTHER_INTERVENTION: _l("Continues in another intervention"),
+    CloseReason.OTHER: _l("Other reason"),
+}
+
+
+def _choices(labels) -> list[SelectChoice]:
+    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
+
+
+class OpenCaseForm(FlaskForm):
+    referral_source = SelectField(_l("Referred by"), choices=lambda: _choices(REFERRAL_LABELS))
+    referral_date = DateField(_l("Referral date"), validators=[DataRequired()])
+    referral_note = TextAreaField(_l("About the referral"),
+                                  validators=[Optional(), Length(max=4000)])
+
+
+class CloseCaseForm(FlaskForm):
+    reason = SelectField(_l("Reason for closing"), choices=lambda: _choices(CLOSE_LABELS))
+    closed_on = DateField(_l("End date"), validators=[DataRequired()])
+
+
+class MemberForm(FlaskForm):
+    user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()])
+    function = StringField(_l("Function in the group"),
+                           validators=[DataRequired(), Length(max=200)])
+    from_date = DateField(_l("Member from"), validators=[DataRequired()])
+    to_date = DateField(_l("Member until (optional)"), validators=[Optional()])
+
+    def validate_to_date(self, field) -> None:
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError(_l("The end date is before the start date."))

@@ -1,0 +1,100 @@
+"""A case for one youth, and the group of people around it."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+
+from auth.models import Organisation, User
+from sig.crypto.fields import encrypted_column, encrypted_text
+from sig.db import Base, uuid_pk
+from sig.items import ItemMixin, Versioned
+from sig.youths.models import Youth
+
+
+class CaseStatus(enum.StrEnum):
+    REFERRED = "referred"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class ReferralSource(enum.StrEnum):
+    SOCIAL_SERVICES = "social_services"
+    POLICE = "police"
+    SCHOOL = "school"
+    GUARDIAN = "guardian"
+    YOUTH = "youth"
+    OTHER = "other"
+
+
+class CloseReason(enum.StrEnum):
+    COMPLETED = "completed"          # the plan's goals were reached
+    DISCONTINUED = "discontinued"    # the youth or guardians withdrew
+    MOVED = "moved"
+    OTHER_INTERVENTION = "other_intervention"
+    OTHER = "other"
+
+
+class Case(ItemMixin, Versioned, Base):
+    """A SIG case.  The case itself (status, dates) is known to the owner and to
+    current group members; what is recorded in it is decided item by item."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        # One open case per youth; a new episode may follow a closed one.
+        Index("uq_cases_one_open_per_youth", "youth_id", unique=True,
+              sqlite_where=text("status != 'closed'"),
+              postgresql_where=text("status != 'closed'")),
+    )
+
+    id: Mapped[uuid_pk]
+    youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.REFERRED.value)
+    referral_source: Mapped[str] = mapped_column(String(32))
+    referral_date: Mapped[dt.date] = mapped_column(Date)
+    referral_note_enc: Mapped[bytes | None] = encrypted_column()
+    referral_note = encrypted_text("referral_note")
+    plan_agreed_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+
+    youth: Mapped[Youth] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="case", order_by="Membership.from_date")
+
+    @property
+    def reference(self) -> str:
+        """A short pseudonymous reference for people (not a secret, not personal)."""
+        return "SIG-" + self.id[:8].upper()
+
+
+class Membership(ItemMixin, Base):
+    """A person's place in a case's group, with their function and period.
+    Category ``coordination``; recorded by the case owner's organisation."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    # The member's organisation when added: a membership concerns that organisation too.
+    member_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    addressed_org_id = synonym("member_org_id")
+    function: Mapped[str] = mapped_column(String(200))
+    from_date: Mapped[dt.date] = mapped_column(Date)
+    to_date: Mapped[dt.date | None] = mapped_column(Date)
+    removed_at: Mapped[dt.datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def current_on(self, day: dt.date) -> bool:
+        return (self.removed_at is None and self.from_date <= day
+                and (self.to_date is None or day <= self.to_date))
+
+
+__all__ = ["Case", "CaseStatus", "CloseReason", "Membership", "Organisation", "ReferralSource"]

@@ -1,0 +1,99 @@
+"""Writes to cases and groups: validate, change, audit — one transaction each."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from auth.models import User
+from consent.categories import Category
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases.models import Case, CaseStatus, CloseReason, Membership, ReferralSource
+from sig.db import db
+from sig.youths.models import Youth
+
+
+class CaseError(ValueError):
+    """A request the user must correct; ``code`` selects the message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def open_case(user: Any, youth: Youth, source: str, referral_date: dt.date,
+              note: str) -> Case:
+    """:raises CaseError("open_case_exists"): one open case per youth."""
+    if db.session.scalar(select(Case.id).where(Case.youth_id == youth.id,
+                                               Case.status != CaseStatus.CLOSED.value)):
+        raise CaseError("open_case_exists")
+    if referral_date > clock.now().date():
+        raise CaseError("future_date")
+    case = Case(youth_id=youth.id, owner_id=user.id, status=CaseStatus.REFERRED.value,
+                referral_source=str(ReferralSource(source)), referral_date=referral_date,
+                origin_org_id=user.organisation_id, category=Category.COORDINATION.value,
+                created_by_id=user.id)
+    case.referral_note = note.strip() or None
+    db.session.add(case)
+    db.session.flush()
+    record(AuditEvent.CASE_OPENED, target_type="case", target_ref=case.id,
+           details={"referral_source": case.referral_source})
+    db.session.commit()
+    return case
+
+
+def agree_plan(case: Case) -> None:
+    if case.status != CaseStatus.REFERRED.value:
+        raise CaseError("not_referred")
+    case.status = CaseStatus.ACTIVE.value
+    case.plan_agreed_on = clock.now().date()
+    case.updated_at = clock.now()
+    record(AuditEvent.CASE_UPDATED, target_type="case", target_ref=case.id,
+           details={"status": case.status})
+    db.session.commit()
+
+
+def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
+    if case.status == CaseStatus.CLOSED.value:
+        raise CaseError("already_closed")
+    if closed_on < case.referral_date:
+        raise CaseError("end_before_start")
+    case.status = CaseStatus.CLOSED.value
+    case.close_reason = str(CloseReason(reason))
+    case.closed_on = closed_on
+    case.updated_at = clock.now()
+    record(AuditEvent.CASE_CLOSED, target_type="case", target_ref=case.id,
+           details={"reason": case.close_reason})
+    db.session.commit()
+
+
+def add_member(user: Any, case: Case, member: User, function: str, from_date: dt.date,
+               to_date: dt.date | None) -> Membership:
+    if member.id == case.owner_id:
+        raise CaseError("owner_is_not_member")
+    if db.session.scalar(select(Membership.id).where(
+            Membership.case_id == case.id, Membership.user_id == member.id,
+            Membership.removed_at.is_(None))):
+        raise CaseError("already_member")
+    membership = Membership(case_id=case.id, user_id=member.id,
+                            member_org_id=member.organisation_id, function=function.strip(),
+                            from_date=from_date, to_date=to_date,
+                            origin_org_id=user.organisation_id,
+                            category=Category.COORDINATION.value, created_by_id=user.id)
+    db.session.add(membership)
+    db.session.flush()
+    record(AuditEvent.MEMBER_ADDED, target_type="case", target_ref=case.id,
+           details={"membership": membership.id, "member": member.id})
+    db.session.commit()
+    return membership
+
+
+def remove_member(case: Case, membership: Membership) -> None:
+    """The member loses access on their very next request."""
+    membership.removed_at = clock.now()
+    membership.to_date = min(membership.to_date or clock.now().date(), clock.now().date())
+    record(AuditEvent.MEMBER_REMOVED, target_type="case", target_ref=case.id,
+           details={"membership": membership.id, "member": membership.user_id})
+    db.session.commit()

@@ -1,0 +1,167 @@
+"""Case pages: my cases, opening a case, the case page, status and group."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from auth.forms import ConfirmForm
+from auth.models import Organisation, User
+from auth.permissions import Permission, requires
+from auth.roles import Role
+from consent.policy import Relation
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases import disclosure, operations
+from sig.cases.access import accessible, load_case, require_owner
+from sig.cases.forms import CloseCaseForm, MemberForm, OpenCaseForm
+from sig.cases.models import Case, Membership
+from sig.db import db
+from sig.youths.models import Youth
+from sig.youths.views import load_youth
+
+bp = Blueprint("cases", __name__)
+
+ERRORS = {
+    "open_case_exists": lambda: _("The youth already has an open case. Close it before "
+                                  "opening a new one."),
+    "future_date": lambda: _("The referral date cannot be in the future."),
+    "not_referred": lambda: _("The plan can only be agreed for a referred case."),
+    "already_closed": lambda: _("The case is already closed."),
+    "end_before_start": lambda: _("The end date is before the referral date."),
+    "owner_is_not_member": lambda: _("The case owner is not added as a member."),
+    "already_member": lambda: _("That person is already in the group."),
+}
+
+
+@bp.route("/cases")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def index():
+    cases = db.session.scalars(select(Case).where(accessible(current_user))
+                               .order_by(Case.status, Case.referral_date.desc())).all()
+    # Names only where identity is visible: the youth register is the owner's org's item.
+    names = {}
+    youth_ids = [c.youth_id for c in cases]
+    if youth_ids:
+        for youth in db.session.scalars(select(Youth).where(
+                Youth.id.in_(youth_ids), Youth.origin_org_id == current_user.organisation_id)):
+            names[youth.id] = youth.name
+    record(AuditEvent.CASE_LISTED, details={"cases": len(cases),
+                                            "identity_shown": len(names)})
+    db.session.commit()
+    return render_template("cases/index.html", cases=cases, names=names)
+
+
+@bp.route("/youths/<youth_id>/cases/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CASES)
+def open_case(youth_id: str):
+    youth = load_youth(youth_id)
+    form = OpenCaseForm()
+    if not form.is_submitted():
+        form.referral_date.data = clock.now().date()
+    if form.validate_on_submit():
+        try:
+            case = operations.open_case(current_user, youth, form.referral_source.data,
+                                        form.referral_date.data, form.referral_note.data or "")
+        except operations.CaseError as exc:
+            flash(ERRORS[exc.code](), "error")
+        else:
+            flash(_("The case is opened."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/open.html", form=form, youth=youth)
+
+
+@bp.route("/cases/<case_id>")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def show(case_id: str):
+    case, relation = load_case(case_id)
+    view = disclosure.build(current_user, case, relation)
+    record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
+           details=view.audit_details())
+    db.session.commit()
+    return render_template("cases/show.html", view=view, case=case,
+                           is_owner=relation is Relation.OWNER,
+                           close_form=CloseCaseForm(closed_on=clock.now().date()))
+
+
+@bp.route("/cases/<case_id>/agree-plan", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def agree_plan(case_id: str):
+    case, relation = load_case(case_id)
+    require_owner(relation)
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.agree_plan(case)
+            flash(_("The plan is agreed and the case is active."), "success")
+        except operations.CaseError as exc:
+            flash(ERRORS[exc.code](), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.route("/cases/<case_id>/close", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def close(case_id: str):
+    case, relation = load_case(case_id)
+    require_owner(relation)
+    form = CloseCaseForm()
+    if form.validate_on_submit():
+        try:
+            operations.close_case(case, form.reason.data, form.closed_on.data)
+            flash(_("The case is closed."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except operations.CaseError as exc:
+            form.closed_on.errors.append(ERRORS[exc.code]())
+    view = disclosure.build(current_user, case, relation)
+    return render_template("cases/show.html", view=view, case=case, is_owner=True,
+                           close_form=form)
+
+
+def _member_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
+        .where(User.active.is_(True), User.role.in_([Role.MEMBER.value, Role.CASE_OWNER.value]))
+        .order_by(Organisation.name, User.username)).all()
+    return [SelectChoice("", "—")] + [
+        SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
+
+
+@bp.route("/cases/<case_id>/members", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def members(case_id: str):
+    case, relation = load_case(case_id)
+    require_owner(relation)
+    form = MemberForm()
+    form.user_id.choices = _member_choices()
+    if not form.is_submitted():
+        form.from_date.data = clock.now().date()
+    if form.validate_on_submit():
+        member = db.session.get(User, form.user_id.data)
+        if member is None or not member.active:
+            abort(400)
+        try:
+            operations.add_member(current_user, case, member, form.function.data,
+                                  form.from_date.data, form.to_date.data)
+        except operations.CaseError as exc:
+            form.user_id.errors.append(ERRORS[exc.code]())
+        else:
+            flash(_("%(name)s is added to the group.", name=member.display_name), "success")
+            return redirect(url_for("cases.members", case_id=case.id))
+    view = disclosure.build(current_user, case, relation)
+    return render_template("cases/members.html", case=case, view=view, form=form)
+
+
+@bp.route("/cases/<case_id>/members/<membership_id>/remove", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def remove_member(case_id: str, membership_id: str):
+    case, relation = load_case(case_id)
+    require_owner(relation)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.case_id != case.id or membership.removed_at:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        operations.remove_member(case, membership)
+        flash(_("The member is removed from the group and has no access from now on."),
+              "success")
+    return redirect(url_for("cases.members", case_id=case.id))

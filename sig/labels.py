@@ -1,0 +1,45 @@
+"""Names of stored codes in the user's language, as Jinja filters."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from sig.cases.forms import CLOSE_LABELS
+from sig.youths.forms import GENDERS
+
+CASE_STATUS = {"referred": _l("Referred"), "active": _l("Active"), "closed": _l("Closed")}
+LIFE_AREAS = {
+    "school": _l("School"), "leisure": _l("Leisure"), "family": _l("Family"),
+    "health": _l("Health"), "substance_use": _l("Substance use"),
+    "criminality": _l("Criminality"), "occupation": _l("Occupation"),
+    "housing": _l("Housing"), "other": _l("Other"),
+}
+ACTION_STATUS = {"planned": _l("Planned"), "in_progress": _l("In progress"),
+                 "done": _l("Done"), "cancelled": _l("Cancelled")}
+MEETING_STATUS = {"planned": _l("Planned"), "held": _l("Held"), "cancelled": _l("Cancelled")}
+ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused"),
+              "remote": _l("Remote")}
+EXTERNAL_ROLES = {"youth": _l("The youth"), "guardian": _l("Guardian"), "other": _l("Other")}
+
+FILTERS = {
+    "gender_label": GENDERS,
+    "case_status_label": CASE_STATUS,
+    "close_reason_label": {str(k): v for k, v in CLOSE_LABELS.items()},
+    "life_area_label": LIFE_AREAS,
+    "action_status_label": ACTION_STATUS,
+    "meeting_status_label": MEETING_STATUS,
+    "attendance_label": ATTENDANCE,
+    "external_role_label": EXTERNAL_ROLES,
+}
+
+
+def _filter(labels: dict):
+    def label(code: str | None) -> str:
+        return str(labels.get(code or "", code or "—"))
+
+    return label
+
+
+def init_app(app: Flask) -> None:
+    for name, labels in FILTERS.items():
+        app.add_template_filter(_filter(labels), name)

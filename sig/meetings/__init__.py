@@ -1,0 +1,1 @@
+"""SIG meetings: scheduling, participants and attendance, minutes."""

@@ -1,0 +1,90 @@
+"""Meetings, their participants with attendance, and minutes entries."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+
+from auth.models import Organisation, User
+from sig.crypto.fields import encrypted_column, encrypted_text
+from sig.db import Base, uuid_pk
+from sig.items import ItemMixin, Versioned
+
+
+class MeetingStatus(enum.StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class Attendance(enum.StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+    REMOTE = "remote"
+
+
+class ExternalRole(enum.StrEnum):
+    YOUTH = "youth"
+    GUARDIAN = "guardian"
+    OTHER = "other"
+
+
+class Meeting(ItemMixin, Versioned, Base):
+    """A SIG meeting.  Category ``coordination``."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.PLANNED.value)
+    place_enc: Mapped[bytes | None] = encrypted_column()
+    place = encrypted_text("place")
+    agenda_enc: Mapped[bytes | None] = encrypted_column()
+    agenda = encrypted_text("agenda")
+
+    participants: Mapped[list[Participant]] = relationship(back_populates="meeting")
+
+
+class Participant(ItemMixin, Base):
+    """Someone invited to or attending a meeting: a user (group member or a stand-in)
+    or an external person (the youth, a guardian, someone else by name and role).
+
+    ``represented_org_id`` is the organisation the person represented that day; a
+    stand-in from the same organisation counts for it.  Category ``coordination``;
+    addressed to the represented organisation.
+    """
+
+    __tablename__ = "participants"
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    represented_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"),
+                                                           index=True)
+    addressed_org_id = synonym("represented_org_id")
+    external_name_enc: Mapped[bytes | None] = encrypted_column()
+    external_name = encrypted_text("external_name")
+    external_role: Mapped[str | None] = mapped_column(String(16))
+    invited: Mapped[bool] = mapped_column(default=True)
+    attendance: Mapped[str | None] = mapped_column(String(16))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    represented_org: Mapped[Organisation | None] = relationship(foreign_keys=[represented_org_id])
+
+
+class MinutesEntry(ItemMixin, Versioned, Base):
+    """One entry of a meeting's minutes, with its own category (what it is about)."""
+
+    __tablename__ = "minutes_entries"
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    text_enc: Mapped[bytes | None] = encrypted_column()
+    text = encrypted_text("text")

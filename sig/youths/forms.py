@@ -1,0 +1,82 @@
+"""Forms of the youth register."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from sig.youths import pnr
+
+GENDERS = {
+    "": _l("Not stated"),
+    "girl": _l("Girl"),
+    "boy": _l("Boy"),
+    "other": _l("Other"),
+}
+
+PNR_MESSAGES = {
+    pnr.Problem.EMPTY: _l("Enter the personal identity number."),
+    pnr.Problem.FORMAT: _l("Write the number as YYYYMMDD-NNNN or YYMMDD-NNNN "
+                           "(10 or 12 digits, with or without a hyphen)."),
+    pnr.Problem.DATE: _l("The date of birth in the number does not exist. Check the digits."),
+    pnr.Problem.FUTURE: _l("The date of birth in the number is in the future."),
+    pnr.Problem.CHECK_DIGIT: _l("The last digit (the check digit) does not match. "
+                                "Check for a mistyped digit."),
+}
+
+
+def gender_choices() -> list[SelectChoice]:
+    return [SelectChoice(value, str(label)) for value, label in GENDERS.items()]
+
+
+class PersonalNumberField(StringField):
+    """A personal identity or coordination number; ``parsed`` holds the result."""
+
+    parsed: pnr.PersonalNumber | None = None
+
+    def pre_validate(self, form) -> None:
+        try:
+            self.parsed = pnr.parse(self.data or "")
+        except pnr.InvalidPersonalNumber as exc:
+            self.parsed = None
+            raise ValidationError(str(PNR_MESSAGES[exc.problem])) from None
+
+
+class YouthForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    personal_number = PersonalNumberField(
+        _l("Personal identity number"),
+        render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    gender = SelectField(_l("Gender"), choices=gender_choices, validators=[Optional()])
+    contact = TextAreaField(_l("Contact details"), validators=[Optional(), Length(max=1000)])
+    school = StringField(_l("School"), validators=[Optional(), Length(max=200)])
+    guardian1_name = StringField(_l("Guardian 1: name"), validators=[Optional(), Length(max=200)])
+    guardian1_contact = StringField(_l("Guardian 1: contact details"),
+                                    validators=[Optional(), Length(max=500)])
+    guardian1_custody = BooleanField(_l("Guardian 1 has custody"), default=True)
+    guardian2_name = StringField(_l("Guardian 2: name"), validators=[Optional(), Length(max=200)])
+    guardian2_contact = StringField(_l("Guardian 2: contact details"),
+                                    validators=[Optional(), Length(max=500)])
+    guardian2_custody = BooleanField(_l("Guardian 2 has custody"), default=True)
+
+    def guardians(self) -> list[tuple[str, str, bool]]:
+        rows = []
+        for n in (1, 2):
+            name = (getattr(self, f"guardian{n}_name").data or "").strip()
+            if name:
+                rows.append((name, getattr(self, f"guardian{n}_contact").data or "",
+                             bool(getattr(self, f"guardian{n}_custody").data)))
+        return rows
+
+
+class GuardianForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    contact = StringField(_l("Contact details"), validators=[Optional(), Length(max=500)])
+    has_custody = BooleanField(_l("Has custody"), default=True)
+
+
+class SearchForm(FlaskForm):
+    personal_number = PersonalNumberField(_l("Personal identity number"),
+                                          render_kw={"autocomplete": "off",
+                                                     "inputmode": "numeric"})
