@@ -17,8 +17,11 @@ def register(app: Flask) -> None:
     """Attach the commands that need a configured app."""
     from sig.cli_commands import audit_cli, db_cli, demo_cli, keys_cli, users_cli
 
+    from sig.home.cli import reminders_command
+
     for group in (db_cli, keys_cli, audit_cli, users_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(reminders_command)
 
 
 @click.command("init-instance")

@@ -51,6 +51,7 @@ class AuditEvent(enum.StrEnum):
     MINUTES_WRITTEN = "minutes_written"
     PARTICIPANT_ADDED = "participant_added"
     PLAN_PRINTED = "plan_printed"
+    REMINDERS_PRINTED = "reminders_printed"
     START_PAGE_VIEWED = "start_page_viewed"
     YOUTH_REGISTERED = "youth_registered"
     YOUTH_SEARCHED = "youth_searched"
@@ -106,6 +107,7 @@ EVENT_LABELS = {
     AuditEvent.MINUTES_WRITTEN: _l("Minutes written"),
     AuditEvent.PARTICIPANT_ADDED: _l("Meeting participant added"),
     AuditEvent.PLAN_PRINTED: _l("Action plan printed"),
+    AuditEvent.REMINDERS_PRINTED: _l("Reminders produced"),
     AuditEvent.START_PAGE_VIEWED: _l("Start page viewed"),
     AuditEvent.YOUTH_REGISTERED: _l("Youth registered"),
     AuditEvent.YOUTH_SEARCHED: _l("Youth register searched"),

@@ -165,3 +165,21 @@ def remove_member(case_id: str, membership_id: str):
         flash(_("The member is removed from the group and has no access from now on."),
               "success")
     return redirect(url_for("cases.members", case_id=case.id))
+
+
+@bp.route("/cases/<case_id>/print")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def print_plan(case_id: str):
+    """The plan as the youth and guardians read it, with signature lines; only what
+    the printing user may see."""
+    case, relation = load_case(case_id)
+    view = disclosure.build(current_user, case, relation)
+    now = clock.now()
+    upcoming = [m for m in view.meetings
+                if m.status == "planned" and clock.as_utc(m.starts_at) >= now]
+    record(AuditEvent.PLAN_PRINTED, target_type="case", target_ref=case.id,
+           details=view.audit_details())
+    db.session.commit()
+    return render_template("cases/print.html", view=view, case=case,
+                           next_meeting=min(upcoming, key=lambda m: m.starts_at, default=None),
+                           printed_on=now.date())

@@ -1,10 +1,14 @@
-"""The start page: who you are and where your role takes you."""
+"""The start page: my cases, my actions due, my meetings — and where the role leads."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from auth.permissions import Permission, public, requires
+from auth.permissions import Permission, has_permission, public, requires
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.db import db
+from sig.home import reminders
 
 bp = Blueprint("home", __name__)
 
@@ -20,4 +24,11 @@ def root():
 @bp.route("/start")
 @requires(Permission.VIEW_START_PAGE)
 def index():
-    return render_template("home/index.html")
+    due = None
+    if has_permission(current_user, Permission.WORK_IN_CASES):
+        due = reminders.for_user(current_user, clock.now())
+        record(AuditEvent.START_PAGE_VIEWED, details={
+            "cases": len(due.cases), "actions": len(due.actions),
+            "meetings": len(due.meetings)})
+        db.session.commit()
+    return render_template("home/index.html", due=due)

@@ -1,0 +1,65 @@
+"""What needs a user's attention: their cases, actions due within 14 days or overdue,
+meetings in the next 14 days.  Need-to-know filtered through the disclosure policy;
+the start page and the ``sig reminders`` command both use it."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from consent.policy import visible
+from sig.cases.access import accessible
+from sig.cases.disclosure import meeting_visible
+from sig.cases.models import Case, CaseStatus
+from sig.db import db
+from sig.meetings.models import Meeting, MeetingStatus
+from sig.plans.models import Action, ActionStatus
+
+HORIZON_DAYS = 14
+OPEN_ACTION = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
+
+
+@dataclass
+class Reminders:
+    cases: list[Case]
+    actions: list[Action]
+    meetings: list[Meeting]
+    today: dt.date
+
+    def is_overdue(self, action: Action) -> bool:
+        return action.due_date is not None and action.due_date < self.today
+
+    def case_of(self, item: Any) -> Case | None:
+        return next((c for c in self.cases if c.id == item.case_id), None)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.actions or self.meetings)
+
+
+def for_user(user: Any, now: dt.datetime) -> Reminders:
+    today = now.date()
+    horizon = today + dt.timedelta(days=HORIZON_DAYS)
+    cases = list(db.session.scalars(
+        select(Case).where(accessible(user), Case.status != CaseStatus.CLOSED.value)
+        .order_by(Case.referral_date)))
+    case_ids = [c.id for c in cases]
+    if not case_ids:
+        return Reminders([], [], [], today)
+    mine = or_(Action.responsible_user_id == user.id,
+               and_(Action.responsible_user_id.is_(None),
+                    Action.responsible_org_id == user.organisation_id))
+    actions = list(db.session.scalars(
+        select(Action).where(Action.case_id.in_(case_ids), visible(user, Action), mine,
+                             Action.status.in_(OPEN_ACTION), Action.due_date.is_not(None),
+                             Action.due_date <= horizon)
+        .order_by(Action.due_date)))
+    meetings = list(db.session.scalars(
+        select(Meeting).where(Meeting.case_id.in_(case_ids), meeting_visible(user),
+                              Meeting.status == MeetingStatus.PLANNED.value,
+                              Meeting.starts_at >= now,
+                              Meeting.starts_at < now + dt.timedelta(days=HORIZON_DAYS))
+        .order_by(Meeting.starts_at)))
+    return Reminders(cases, actions, meetings, today)

@@ -1,0 +1,102 @@
+"""Start page, reminders command and the printable plan: need-to-know filtered."""
+from __future__ import annotations
+
+import datetime as dt
+
+from consent.categories import Category
+from sig import clock
+from sig.db import db
+from sig.meetings.models import Meeting
+from sig.plans.models import Action, Goal
+from tests.case_helpers import add_member, open_case, register_youth, text_of
+from tests.helpers import login
+
+
+def seed_plan(app, case_id: str, sara, per, kim, orgs) -> None:
+    """Goals and actions as the plan pages would store them (written directly here,
+    the plan pages have their own tests)."""
+    today = clock.now().date()
+    with app.app_context():
+        goal = Goal(case_id=case_id, life_area="school", origin_org_id=orgs["social"].id,
+                    category=Category.COORDINATION.value, created_by_id=sara.id)
+        goal.description = "Gå i skolan varje dag"
+        db.session.add(goal)
+        db.session.flush()
+
+        def action(what, org, user, due, status="planned"):
+            a = Action(case_id=case_id, goal_id=goal.id, responsible_org_id=orgs[org].id,
+                       responsible_user_id=user.id if user else None, due_date=due,
+                       status=status, origin_org_id=orgs["social"].id,
+                       category=Category.COORDINATION.value, created_by_id=sara.id)
+            a.what = what
+            db.session.add(a)
+
+        action("Polisen: samtal om riskmiljöer", "police", per, today + dt.timedelta(days=3))
+        action("Polisen: försenad uppföljning", "police", None, today - dt.timedelta(days=2))
+        action("Polisen: långt fram", "police", per, today + dt.timedelta(days=40))
+        action("Polisen: klar", "police", per, today, status="done")
+        action("Skolan: närvaroplan", "school", kim, today + dt.timedelta(days=5))
+        meeting = Meeting(case_id=case_id, starts_at=clock.now() + dt.timedelta(days=2),
+                          origin_org_id=orgs["social"].id,
+                          category=Category.COORDINATION.value, created_by_id=sara.id)
+        meeting.place = "Familjecentralen"
+        db.session.add(meeting)
+        db.session.commit()
+
+
+def test_start_page_shows_my_actions_and_meetings_only(app, client, sara, per, kim, fred,
+                                                        orgs, fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    case_id = open_case(client, register_youth(client))
+    add_member(client, case_id, per)
+    add_member(client, case_id, kim)
+    seed_plan(app, case_id, sara, per, kim, orgs)
+
+    per_client = app.test_client()
+    login(per_client, per, fake_clock=fake_clock)
+    page = text_of(per_client.get("/start"))
+    assert "samtal om riskmiljöer" in page and "försenad uppföljning" in page
+    assert 'class="overdue"' in page
+    assert "långt fram" not in page and "klar" not in page  # beyond 14 days / done
+    assert "närvaroplan" not in page  # the school's action
+    assert "Kalle" not in page  # identity is social services' item
+
+    fred_client = app.test_client()
+    login(fred_client, fred, fake_clock=fake_clock)
+    fred_page = text_of(fred_client.get("/start"))
+    assert "Polisen:" not in fred_page and case_id[:8].upper() not in fred_page
+
+
+def test_reminders_command_matches_the_start_page(app, client, sara, per, kim, fred, orgs,
+                                                  fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    case_id = open_case(client, register_youth(client))
+    add_member(client, case_id, per)
+    add_member(client, case_id, kim)
+    seed_plan(app, case_id, sara, per, kim, orgs)
+    result = app.test_cli_runner().invoke(args=["reminders"])
+    assert result.exit_code == 0, result.output
+    per_block = result.output.split("per:")[1].split("\n\n")[0]
+    assert "samtal om riskmiljöer" in per_block and "OVERDUE" in per_block
+    assert "närvaroplan" not in per_block
+    assert "fred:" not in result.output
+    assert "sara:" in result.output  # the meeting in two days
+    only_kim = app.test_cli_runner().invoke(args=["reminders", "--user", "kim"])
+    assert "närvaroplan" in only_kim.output and "riskmiljöer" not in only_kim.output
+
+
+def test_printable_plan_has_signature_lines_and_only_what_the_printer_may_see(
+        app, client, sara, per, kim, orgs, fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    case_id = open_case(client, register_youth(client))
+    add_member(client, case_id, per)
+    seed_plan(app, case_id, sara, per, kim, orgs)
+    sheet = text_of(client.get(f"/cases/{case_id}/print"))
+    assert "Kalle Test" in sheet and "Gå i skolan varje dag" in sheet
+    assert "närvaroplan" in sheet and "Familjecentralen" in sheet
+    assert sheet.count('class="line"') >= 3 and "Anna Test" in sheet
+    per_client = app.test_client()
+    login(per_client, per, fake_clock=fake_clock)
+    per_sheet = text_of(per_client.get(f"/cases/{case_id}/print"))
+    assert "Kalle" not in per_sheet and "Gå i skolan" not in per_sheet
+    assert "samtal om riskmiljöer" in per_sheet and "närvaroplan" not in per_sheet
