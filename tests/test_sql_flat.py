@@ -1,0 +1,101 @@
+"""The case page's number of SQL statements does not grow with the size of the case."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import event
+
+from auth.roles import Role
+from consent.categories import Category
+from sig import clock
+from sig.db import db
+from sig.meetings.models import Meeting, MinutesEntry, Participant
+from sig.plans.models import Action, Goal
+from tests.case_helpers import add_member, open_case, register_youth
+from tests.helpers import login
+
+
+def grow(app, case_id: str, owner, members, orgs, size: int) -> None:
+    """``size`` goals with three actions each, ``size`` meetings with every member
+    attending and a minutes entry — written directly, as the pages would store them."""
+    social = orgs["social"].id
+    with app.app_context():
+        for n in range(size):
+            goal = Goal(case_id=case_id, life_area="school", origin_org_id=social,
+                        category=Category.COORDINATION.value, created_by_id=owner.id)
+            goal.description = f"Mål {n}"
+            db.session.add(goal)
+            db.session.flush()
+            for member in members:
+                action = Action(case_id=case_id, goal_id=goal.id,
+                                responsible_org_id=member.organisation_id,
+                                responsible_user_id=member.id,
+                                due_date=clock.now().date() + dt.timedelta(days=n),
+                                origin_org_id=social, category=Category.COORDINATION.value,
+                                created_by_id=owner.id)
+                action.what = f"Insats {n}"
+                db.session.add(action)
+            meeting = Meeting(case_id=case_id, starts_at=clock.now() - dt.timedelta(days=n),
+                              status="held", origin_org_id=social,
+                              category=Category.COORDINATION.value, created_by_id=owner.id)
+            db.session.add(meeting)
+            db.session.flush()
+            for member in members:
+                db.session.add(Participant(meeting_id=meeting.id, case_id=case_id,
+                                           user_id=member.id,
+                                           represented_org_id=member.organisation_id,
+                                           attendance="present", origin_org_id=social,
+                                           category=Category.COORDINATION.value,
+                                           created_by_id=owner.id))
+            entry = MinutesEntry(meeting_id=meeting.id, case_id=case_id, origin_org_id=social,
+                                 category=Category.MINUTES.value, created_by_id=owner.id)
+            entry.text = f"Protokoll {n}"
+            db.session.add(entry)
+        db.session.commit()
+
+
+def statements_for(app, client, url: str) -> int:
+    engine = app.extensions["sig.db"].engine
+    count = {"n": 0}
+
+    def on_execute(*_args):
+        count["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return count["n"]
+
+
+def build_case(app, client, sara, make_user, orgs, fake_clock, size: int, tag: str):
+    members = [make_user(f"{tag}{n}", org, Role.MEMBER)
+               for n, org in enumerate(("police", "school", "leisure"))]
+    case_id = open_case(client, register_youth(client, pnr=_pnr(tag)))
+    for member in members:
+        add_member(client, case_id, member)
+    grow(app, case_id, sara, members, orgs, size)
+    return case_id, members
+
+
+def _pnr(tag: str) -> str:
+    from tests.case_helpers import valid_pnr
+
+    return valid_pnr("20100315", {"s": "111", "l": "222"}[tag])
+
+
+def test_case_page_statements_do_not_grow_with_the_case(app, client, sara, make_user, orgs,
+                                                        fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    small, small_members = build_case(app, client, sara, make_user, orgs, fake_clock, 1, "s")
+    large, large_members = build_case(app, client, sara, make_user, orgs, fake_clock, 12, "l")
+    for url in ("/cases/{}", "/cases/{}/print", "/cases/{}/members"):
+        assert statements_for(app, client, url.format(small)) == \
+            statements_for(app, client, url.format(large)), url
+    # ... and for a member, whose view is filtered differently
+    small_member, large_member = app.test_client(), app.test_client()
+    login(small_member, small_members[0], fake_clock=fake_clock)
+    login(large_member, large_members[0], fake_clock=fake_clock)
+    assert statements_for(app, small_member, f"/cases/{small}") == \
+        statements_for(app, large_member, f"/cases/{large}")
