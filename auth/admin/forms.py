@@ -8,7 +8,9 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
 
-USERNAME_RULE = Regexp(r"^[a-z0-9][a-z0-9._-]{1,63}$",
+# Shared with `sig users create`; the value is normalised (stripped, lowercased) first.
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+USERNAME_RULE = Regexp(USERNAME_PATTERN,
                        message=_l("Use 2–64 lowercase letters a–z, digits, dot, dash or "
                                   "underscore, starting with a letter or digit."))
 

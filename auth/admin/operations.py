@@ -86,8 +86,10 @@ def change_role_and_organisation(user: User, role: str, organisation_id: str) ->
     db.session.commit()
 
 
-def set_active(user: User, active: bool, actor: User) -> None:
-    if user.id == actor.id and not active:
+def set_active(user: User, active: bool, actor: User | None) -> None:
+    """``actor`` is the logged-in administrator (None from the command line), who may
+    not deactivate themself."""
+    if actor is not None and user.id == actor.id and not active:
         raise AdminError("self")
     user.active = active
     if active:
