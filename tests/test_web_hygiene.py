@@ -15,7 +15,9 @@ def _get_paths(app, personas, orgs) -> list[str]:
         assert isinstance(rule, Rule)
         if "GET" not in rule.methods:
             continue
-        paths.append(rule.build({a: values[a] for a in rule.arguments})[1])
+        # Unknown ids give 404 pages, which must carry the headers too.
+        paths.append(rule.build({a: values.get(a, "00000000-0000-0000-0000-000000000000")
+                                 for a in rule.arguments})[1])
     return paths
 
 
