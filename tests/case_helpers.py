@@ -9,6 +9,7 @@ from sig.cases.models import Case
 from sig.db import db
 from tests.helpers import post
 
+
 def valid_pnr(birth: str, serial: str) -> str:
     """A number of valid form for YYYYMMDD ``birth`` and three-digit ``serial``."""
     from sig.youths.pnr import luhn_check_digit

@@ -49,6 +49,8 @@ class CaseView:
     withheld: list[Withheld]
     org_names: dict[str, str]
     shown_categories: set[str] = field(default_factory=set)
+    # Attendance by organisation over the case's held meetings (sig.meetings.queries).
+    attendance: list[Any] = field(default_factory=list)
 
     def actions_of(self, goal_id: str) -> list[Action]:
         return [a for a in self.actions if a.goal_id == goal_id]
@@ -122,6 +124,9 @@ def build(user: Any, case: Case, relation: Relation) -> CaseView:
     for items in (goals, actions, memberships, meetings):
         shown.update(item.category for item in items)
     org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    from sig.meetings.queries import attendance_by_organisation  # imports this module
+
     return CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
-                    withheld_counts(user, case.id), org_names, shown)
+                    withheld_counts(user, case.id), org_names, shown,
+                    attendance=attendance_by_organisation(user, case.id))

@@ -1,6 +1,418 @@
-"""Meetings: scheduling, participants and attendance, minutes."""
+"""Meetings: scheduling, participants and attendance, minutes, plan follow-up.
+
+Every URL names the case and the meeting by id only.  The case is loaded with
+``load_case`` (404 for anyone outside it) and the meeting through the policy: a
+meeting the user may not see answers 404 exactly like a wrong id, and is logged.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from auth.forms import ConfirmForm
+from auth.models import Organisation, User
+from auth.permissions import Permission, requires
+from consent.policy import Relation, visible
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases.access import load_case, require_owner
+from sig.cases.models import Case, CaseStatus
+from sig.db import db
+from sig.meetings import operations, queries
+from sig.meetings.forms import (
+    CancelMeetingForm,
+    EditMeetingForm,
+    EditMinutesForm,
+    ExternalParticipantForm,
+    FollowUpForm,
+    MinutesForm,
+    ScheduleForm,
+    UserParticipantForm,
+)
+from sig.meetings.models import Meeting, MeetingStatus, MinutesEntry
+from sig.plans import operations as plan_operations
+from sig.plans.models import Action
 
 bp = Blueprint("meetings", __name__)
+
+ERRORS = {
+    "case_closed": lambda: _("The case is closed; no new meetings can be scheduled."),
+    "already_cancelled": lambda: _("The meeting is already cancelled."),
+    "already_held": lambda: _("The meeting has been held and cannot be cancelled."),
+    "cancelled": lambda: _("The meeting is cancelled."),
+    "not_a_case_worker": lambda: _("Only active staff who work in cases can take part."),
+    "already_participant": lambda: _("That person is already a participant."),
+    "unknown_role": lambda: _("Choose how the person takes part."),
+    "name_required": lambda: _("Enter the name."),
+    "nothing_marked": lambda: _("Choose the attendance of at least one person."),
+    "unknown_attendance": lambda: _("Choose present, absent, excused or remote."),
+    "not_started": lambda: _("Attendance can be recorded from the start of the meeting."),
+    "unknown_category": lambda: _("Choose what the entry is about."),
+    "text_required": lambda: _("Write the entry."),
+}
+
+ATTENDANCE_PREFIX = "attendance-"
+
+
+# --- time: the form speaks local time, the database UTC -------------------------------------
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(str(get_timezone()))
+
+
+def _to_utc(local: dt.datetime) -> dt.datetime:
+    return local.replace(tzinfo=_zone()).astimezone(dt.UTC)
+
+
+def _to_local(value: dt.datetime) -> dt.datetime:
+    return clock.as_utc(value).astimezone(_zone()).replace(tzinfo=None)
+
+
+# --- loading and rendering -------------------------------------------------------------------
+
+
+def _denied(case: Case, reason: str) -> None:
+    record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id, outcome="denied",
+           details={"reason": reason})
+    db.session.commit()
+    abort(404)
+
+
+def _load(case_id: str, meeting_id: str) -> tuple[Case, Relation, Meeting]:
+    case, relation = load_case(case_id)
+    meeting = queries.load_meeting(current_user, case, meeting_id)
+    if meeting is None:
+        _denied(case, "meeting_not_shown")
+    return case, relation, meeting
+
+
+def _to_meeting(case: Case, meeting: Meeting, anchor: str | None = None):
+    return redirect(url_for("meetings.show", case_id=case.id, meeting_id=meeting.id,
+                            _anchor=anchor))
+
+
+def _person_choices(case: Case) -> list[SelectChoice]:
+    """Group members first, then every other active case worker (stand-ins)."""
+    group = {case.owner_id} | {m.user_id for m in case.memberships if m.removed_at is None}
+    rows = db.session.execute(
+        select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
+        .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES))
+        .order_by(Organisation.name, User.username)).all()
+    rows.sort(key=lambda row: row[0].id not in group)  # stable: keeps the order within each
+    return [SelectChoice("", "—")] + [
+        SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
+
+
+def _follow_up_prefix(action_id: str) -> str:
+    return f"action-{action_id}"
+
+
+def _follow_up_form(action: Action) -> FollowUpForm:
+    form = FollowUpForm(formdata=None, prefix=_follow_up_prefix(action.id),
+                        status=action.status, follow_up=action.follow_up)
+    form.version.set(action.version)
+    return form
+
+
+def _render(case: Case, relation: Relation, meeting: Meeting, status: int = 200,
+            **forms: Any):
+    """The meeting page; the read is logged (categories shown and withheld, counts)."""
+    view = queries.meeting_view(current_user, case, relation, meeting)
+    record(AuditEvent.MEETING_VIEWED, target_type="case", target_ref=case.id,
+           details=view.audit_details())
+    db.session.commit()
+    open_meeting = meeting.status != MeetingStatus.CANCELLED.value
+    markable = [p for p in view.participants
+                if operations.may_record_attendance(current_user, relation, meeting, p)]
+    follow_up_forms = {}
+    if open_meeting:
+        for action in view.actions:
+            if plan_operations.may_edit_action(current_user, relation, case, action):
+                follow_up_forms[action.id] = forms.get("follow_up_forms", {}).get(
+                    action.id) or _follow_up_form(action)
+    context: dict[str, Any] = {
+        "minutes_form": MinutesForm(formdata=None),
+        "markable": markable if open_meeting else [],
+        "started": operations.started(meeting),
+        "follow_up_forms": follow_up_forms,
+        "follow_up_conflict": None,
+        "may_edit_minutes": lambda e: operations.may_edit_minutes(current_user, e),
+    }
+    if relation is Relation.OWNER:
+        user_form = UserParticipantForm(formdata=None)
+        user_form.user_id.choices = _person_choices(case)
+        cancel_form = CancelMeetingForm(formdata=None)
+        cancel_form.version.set(meeting.version)
+        context.update(user_form=user_form, external_form=ExternalParticipantForm(formdata=None),
+                       cancel_form=cancel_form)
+    forms.pop("follow_up_forms", None)
+    context.update(forms)
+    return render_template("meetings/show.html", case=case, meeting=meeting, view=view,
+                           **context), status
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/meetings/new", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def schedule(case_id: str):
+    case, relation = load_case(case_id)
+    require_owner(relation)
+    form = ScheduleForm()
+    if case.status == CaseStatus.CLOSED.value:
+        flash(ERRORS["case_closed"](), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    if form.validate_on_submit():
+        meeting = operations.schedule_meeting(
+            current_user, case, _to_utc(form.starts_at.data), form.place.data,
+            form.agenda.data, invite_group=form.invite_group.data)
+        flash(_("The meeting is scheduled."), "success")
+        return _to_meeting(case, meeting)
+    return render_template("meetings/new.html", case=case, form=form)
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def show(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    return _render(case, relation, meeting)
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/edit", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def edit(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    require_owner(relation)
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        flash(ERRORS["cancelled"](), "error")
+        return _to_meeting(case, meeting)
+    form = EditMeetingForm()
+    conflict = None
+    if not form.is_submitted():
+        form.starts_at.data = _to_local(meeting.starts_at)
+        form.place.data = meeting.place
+        form.agenda.data = meeting.agenda
+        form.version.set(meeting.version)
+    elif form.validate_on_submit():
+        try:
+            operations.update_meeting(current_user, case, meeting, version=form.version.data,
+                                      starts_at=_to_utc(form.starts_at.data),
+                                      place=form.place.data, agenda=form.agenda.data)
+        except operations.Conflict as exc:
+            saved = exc.item
+            conflict = {"starts_at": _to_local(saved.starts_at), "place": saved.place,
+                        "agenda": saved.agenda, "status": saved.status}
+            form.version.set(saved.version)
+        else:
+            flash(_("The meeting is saved."), "success")
+            return _to_meeting(case, meeting)
+    return render_template("meetings/edit.html", case=case, meeting=meeting, form=form,
+                           conflict=conflict), 409 if conflict else 200
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/cancel", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def cancel(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    require_owner(relation)
+    form = CancelMeetingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.cancel_meeting(current_user, case, meeting, version=form.version.data)
+    except operations.Conflict:
+        flash(_("Someone else changed the meeting meanwhile. Check it and cancel again "
+                "if you still want to."), "error")
+    except operations.MeetingError as exc:
+        flash(ERRORS[exc.code](), "error")
+    else:
+        flash(_("The meeting is cancelled."), "success")
+    return _to_meeting(case, meeting)
+
+
+# --- participants ----------------------------------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/participants", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def add_participant(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    require_owner(relation)
+    form = UserParticipantForm()
+    form.user_id.choices = _person_choices(case)
+    if form.validate_on_submit():
+        person = db.session.get(User, form.user_id.data)
+        if person is None:
+            abort(400)
+        try:
+            operations.add_user_participant(current_user, case, meeting, person)
+        except operations.MeetingError as exc:
+            form.user_id.errors = [*form.user_id.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("%(name)s is added to the meeting.", name=person.display_name), "success")
+            return _to_meeting(case, meeting, "participants-heading")
+    return _render(case, relation, meeting, 400, user_form=form)
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/participants/external", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def add_external(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    require_owner(relation)
+    form = ExternalParticipantForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_external_participant(current_user, case, meeting,
+                                                form.external_name.data,
+                                                form.external_role.data)
+        except operations.MeetingError as exc:
+            form.external_name.errors = [*form.external_name.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("The participant is added to the meeting."), "success")
+            return _to_meeting(case, meeting, "participants-heading")
+    return _render(case, relation, meeting, 400, external_form=form)
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/attendance", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def attendance(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    marks = {key.removeprefix(ATTENDANCE_PREFIX): value
+             for key, value in request.form.items()
+             if key.startswith(ATTENDANCE_PREFIX) and value}
+    if any(len(pid) > 36 for pid in marks):
+        abort(404)
+    try:
+        count = operations.record_attendance(current_user, case, meeting, marks)
+    except operations.NotFound:
+        _denied(case, "participant_not_shown")
+    except operations.NotAllowed:
+        record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id,
+               outcome="denied", details={"reason": "own_attendance_only",
+                                          "meeting": meeting.id})
+        db.session.commit()
+        abort(403)
+    except operations.MeetingError as exc:
+        flash(ERRORS[exc.code](), "error")
+    else:
+        flash(_("Attendance is saved for %(num)d people.", num=count), "success")
+    return _to_meeting(case, meeting, "participants-heading")
+
+
+# --- minutes ---------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/minutes", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def write_minutes(case_id: str, meeting_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        try:
+            operations.write_minutes(current_user, case, meeting, form.category.data,
+                                     form.text.data)
+        except operations.MeetingError as exc:
+            form.text.errors = [*form.text.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("The minutes entry is saved."), "success")
+            return _to_meeting(case, meeting, "minutes-heading")
+    return _render(case, relation, meeting, 400, minutes_form=form)
+
+
+def _load_entry(case: Case, meeting: Meeting, entry_id: str) -> MinutesEntry:
+    entry = None
+    if len(entry_id) <= 36:
+        entry = db.session.scalar(select(MinutesEntry).where(
+            MinutesEntry.id == entry_id, MinutesEntry.meeting_id == meeting.id,
+            MinutesEntry.case_id == case.id, visible(current_user, MinutesEntry)))
+    if entry is None:
+        _denied(case, "minutes_not_shown")
+    return entry
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/minutes/<entry_id>/edit",
+          methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def edit_minutes(case_id: str, meeting_id: str, entry_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    entry = _load_entry(case, meeting, entry_id)
+    if not operations.may_edit_minutes(current_user, entry):
+        abort(403)
+    form = EditMinutesForm()
+    conflict = None
+    if not form.is_submitted():
+        form.category.data = entry.category
+        form.text.data = entry.text
+        form.version.set(entry.version)
+    elif form.validate_on_submit():
+        try:
+            operations.edit_minutes(current_user, case, entry, version=form.version.data,
+                                    category=form.category.data, text=form.text.data)
+        except operations.Conflict as exc:
+            conflict = {"category": queries.MeetingView.category_label(exc.item.category),
+                        "text": exc.item.text}
+            form.version.set(exc.item.version)
+        except operations.MeetingError as exc:
+            form.text.errors = [*form.text.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("The minutes entry is saved."), "success")
+            return _to_meeting(case, meeting, f"entry-{entry.id}")
+    record(AuditEvent.MEETING_VIEWED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "entry": entry.id, "shown": [entry.category]})
+    db.session.commit()
+    return render_template("meetings/minutes_edit.html", case=case, meeting=meeting,
+                           entry=entry, form=form, conflict=conflict), 409 if conflict else 200
+
+
+# --- following up the plan at the meeting ----------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/meetings/<meeting_id>/actions/<action_id>/follow-up",
+          methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def follow_up(case_id: str, meeting_id: str, action_id: str):
+    case, relation, meeting = _load(case_id, meeting_id)
+    action = None
+    if len(action_id) <= 36:
+        action = db.session.scalar(select(Action).where(
+            Action.id == action_id, Action.case_id == case.id, visible(current_user, Action)))
+    if action is None:
+        _denied(case, "action_not_shown")
+    if not plan_operations.may_edit_action(current_user, relation, case, action):
+        abort(403)
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        flash(ERRORS["cancelled"](), "error")
+        return _to_meeting(case, meeting)
+    form = FollowUpForm(prefix=_follow_up_prefix(action.id))
+    if not form.validate_on_submit():
+        return _render(case, relation, meeting, 400, follow_up_forms={action.id: form})
+    try:
+        plan_operations.update_action_status(
+            current_user, case, action, form.status.data, version=form.version.data,
+            follow_up=form.follow_up.data or "", meeting_id=meeting.id)
+    except plan_operations.Conflict as exc:
+        form.version.set(exc.version)
+        return _render(case, relation, meeting, 409, follow_up_forms={action.id: form},
+                       follow_up_conflict=action.id)
+    except plan_operations.NotAllowed:
+        abort(403)
+    except plan_operations.PlanError:
+        flash(_("The follow-up could not be saved. Check the status and try again."), "error")
+    else:
+        flash(_("The follow-up is saved and recorded for this meeting."), "success")
+    return _to_meeting(case, meeting, "follow-up-heading")

@@ -1,6 +1,425 @@
-"""The action plan: goals, actions, follow-up and history."""
+"""The action plan: goals, actions, follow-up and history.
+
+Every URL is a case URL: the case is loaded with ``load_case`` (404 outside the group),
+and each goal or action through the policy, in SQL — an item the user may not see
+answers 404 exactly like one that does not exist, and the attempt is logged.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from auth.models import Organisation, User
+from auth.permissions import Permission, requires
+from consent.categories import Category
+from consent.policy import Relation, decide, visible
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases.access import load_case, today
+from sig.cases.models import Case
+from sig.db import db
+from sig.labels import ACTION_STATUS, LIFE_AREAS
+from sig.plans import operations
+from sig.plans.forms import ActionForm, GoalForm, NewActionForm, StatusForm
+from sig.plans.models import Action, Goal
+from sig.plans.operations import Conflict, NotAllowed, PlanError
 
 bp = Blueprint("plans", __name__)
+
+ERRORS = {
+    "unknown_life_area": lambda: _("Choose a life area."),
+    "description_required": lambda: _("Describe the goal."),
+    "what_required": lambda: _("Describe what is to be done."),
+    "due_before_start": lambda: _("The due date is before the start date."),
+    "responsible_org_not_allowed": lambda: _(
+        "You cannot add an action for that organisation in this case."),
+    "person_not_of_org": lambda: _(
+        "The responsible person must be a member of the group from the responsible "
+        "organisation."),
+    "unknown_status": lambda: _("Choose a status."),
+    "no_such_meeting": lambda: _("The meeting is not one of this case."),
+}
+
+FIELD_LABELS = {
+    "life_area": lambda: _("Life area"),
+    "description": lambda: _("Goal"),
+    "what": lambda: _("What is to be done"),
+    "responsible_user_id": lambda: _("Responsible person"),
+    "start_date": lambda: _("Start date"),
+    "due_date": lambda: _("Due date"),
+    "status": lambda: _("Status"),
+    "follow_up": lambda: _("Follow-up notes"),
+}
+
+
+# --- what the plan on the case page may offer ------------------------------------------------
+
+
+class PlanRights:
+    """What the current user may do with the plan shown in ``view`` (a CaseView)."""
+
+    def __init__(self, user: Any, view: Any) -> None:
+        self.user, self.view = user, view
+        self.case: Case = view.case
+        self.relation: Relation = view.relation
+        self.today = today()
+
+    @property
+    def can_add_goal(self) -> bool:
+        return operations.may_add_goal(self.relation, self.case)
+
+    @property
+    def is_closed(self) -> bool:
+        return not operations.writable(self.case)
+
+    def can_edit_goal(self, goal: Goal) -> bool:
+        return operations.may_edit_goal(self.user, self.relation, self.case, goal)
+
+    def can_add_action(self, goal: Goal) -> bool:
+        return operations.may_add_action(self.user, self.relation, self.case, goal)
+
+    def can_edit_action(self, action: Action) -> bool:
+        return operations.may_edit_action(self.user, self.relation, self.case, action)
+
+    def overdue(self, action: Action) -> bool:
+        return operations.is_overdue(action, self.today)
+
+
+@bp.app_template_global("plan_rights")
+def plan_rights(view: Any) -> PlanRights:
+    return PlanRights(current_user, view)
+
+
+# --- loading items through the policy --------------------------------------------------------
+
+
+def _load(model: type[Goal] | type[Action], case: Case, relation: Relation,
+          item_id: str) -> Any:
+    """The goal or action of this case, if the user may see it; otherwise 404, logged."""
+    item = None
+    if len(item_id) <= 36:
+        item = db.session.scalar(select(model).where(
+            model.id == item_id, model.case_id == case.id, visible(current_user, model)))
+    if item is None or not decide(current_user, relation, item).shown:
+        kind = "goal" if model is Goal else "action"
+        record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id,
+               outcome="denied", details={"reason": "item_not_shown", "item_type": kind})
+        db.session.commit()
+        abort(404)
+    return item
+
+
+def _visible_goal(case: Case, goal_id: str) -> Goal | None:
+    return db.session.scalar(select(Goal).where(
+        Goal.id == goal_id, Goal.case_id == case.id, visible(current_user, Goal)))
+
+
+def _closed_redirect(case: Case):
+    flash(_("The case is closed; its plan can no longer be changed."), "error")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+def _to_plan(case: Case, anchor: str | None = None):
+    return redirect(url_for("cases.show", case_id=case.id,
+                            _anchor=anchor or "plan-heading"))
+
+
+def _render(template: str, case: Case, relation: Relation, details: dict[str, Any],
+            status: int = 200, **context: Any):
+    """Render a page showing plan items; the read is logged like the case page."""
+    record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
+           details={"relation": str(relation), "shown": [Category.COORDINATION.value],
+                    **details})
+    db.session.commit()
+    return render_template(template, case=case, **context), status
+
+
+def _org_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+
+
+def _person_choices(people: list[User], names: dict[str, str],
+                    keep: User | None = None) -> list[SelectChoice]:
+    if keep is not None and keep.id not in {p.id for p in people}:
+        people = [keep, *people]
+    return [SelectChoice("", _("— nobody named —"))] + [
+        SelectChoice(p.id, f"{p.display_name} ({names.get(p.organisation_id, '')})")
+        for p in people]
+
+
+def _apply_error(form: Any, exc: PlanError) -> None:
+    message = ERRORS[exc.code]()
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        flash(message, "error")
+
+
+# --- goals -----------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/plan/goals/new", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def new_goal(case_id: str):
+    case, relation = load_case(case_id)
+    if not operations.writable(case):
+        return _closed_redirect(case)
+    if not operations.may_add_goal(relation, case):
+        abort(403)
+    form = GoalForm()
+    if form.validate_on_submit():
+        try:
+            goal = operations.add_goal(current_user, case, form.life_area.data,
+                                       form.description.data)
+        except PlanError as exc:
+            _apply_error(form, exc)
+        else:
+            flash(_("The goal is added."), "success")
+            return _to_plan(case, f"goal-{goal.id}")
+    return render_template("plans/goal_form.html", case=case, form=form, goal=None,
+                           conflict=None)
+
+
+@bp.route("/cases/<case_id>/plan/goals/<goal_id>/edit", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def edit_goal(case_id: str, goal_id: str):
+    case, relation = load_case(case_id)
+    goal = _load(Goal, case, relation, goal_id)
+    if not operations.writable(case):
+        return _closed_redirect(case)
+    if not operations.may_edit_goal(current_user, relation, case, goal):
+        abort(403)
+    form = GoalForm(obj=None if request.method == "POST" else goal)
+    if not form.is_submitted():
+        form.version.set(goal.version)
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        try:
+            operations.update_goal(current_user, case, goal, version=form.version.data,
+                                   life_area=form.life_area.data,
+                                   description=form.description.data)
+        except Conflict as exc:
+            conflict, status = _conflict_context(exc, form), 409
+        except PlanError as exc:
+            _apply_error(form, exc)
+        except NotAllowed:
+            abort(403)
+        else:
+            flash(_("The goal is saved."), "success")
+            return _to_plan(case, f"goal-{goal.id}")
+    return _render("plans/goal_form.html", case, relation,
+                   {"view": "goal_form", "goal": goal.id}, status,
+                   form=form, goal=goal, conflict=conflict)
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+@bp.route("/cases/<case_id>/plan/goals/<goal_id>/actions/new", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def new_action(case_id: str, goal_id: str):
+    case, relation = load_case(case_id)
+    goal = _load(Goal, case, relation, goal_id)
+    if not operations.writable(case):
+        return _closed_redirect(case)
+    if not operations.may_add_action(current_user, relation, case, goal):
+        abort(403)
+    names = _org_names()
+    org_ids = operations.responsible_org_ids(current_user, relation, case)
+    form = NewActionForm()
+    form.responsible_org_id.choices = [SelectChoice(o, names.get(o, "")) for o in org_ids]
+    if len(org_ids) > 1:
+        form.responsible_org_id.choices.insert(0, SelectChoice("", _("— choose —")))
+    form.responsible_user_id.choices = _person_choices(
+        operations.responsible_people(current_user, case, org_ids), names)
+    if not form.is_submitted():
+        form.responsible_org_id.data = (current_user.organisation_id
+                                        if relation is Relation.MEMBER else None)
+    if form.validate_on_submit():
+        try:
+            action = operations.add_action(
+                current_user, case, goal, what=form.what.data,
+                responsible_org_id=form.responsible_org_id.data,
+                responsible_user_id=form.responsible_user_id.data or None,
+                start_date=form.start_date.data, due_date=form.due_date.data,
+                status=form.status.data, follow_up=form.follow_up.data)
+        except PlanError as exc:
+            _apply_error(form, exc)
+        except NotAllowed:
+            abort(403)
+        else:
+            flash(_("The action is added."), "success")
+            return _to_plan(case, f"action-{action.id}")
+    return _render("plans/action_form.html", case, relation,
+                   {"view": "action_form", "goal": goal.id}, form=form, goal=goal,
+                   action=None, conflict=None, org_names=names)
+
+
+def _edit_action_form(case: Case, action: Action, names: dict[str, str]) -> ActionForm:
+    form = ActionForm(obj=None if request.method == "POST" else action)
+    people = operations.responsible_people(current_user, case, [action.responsible_org_id])
+    form.responsible_user_id.choices = _person_choices(people, names, action.responsible_user)
+    if not form.is_submitted():
+        form.responsible_user_id.data = action.responsible_user_id or ""
+        form.version.set(action.version)
+    return form
+
+
+@bp.route("/cases/<case_id>/plan/actions/<action_id>/edit", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def edit_action(case_id: str, action_id: str):
+    case, relation = load_case(case_id)
+    action = _load(Action, case, relation, action_id)
+    if not operations.writable(case):
+        return _closed_redirect(case)
+    if not operations.may_edit_action(current_user, relation, case, action):
+        abort(403)
+    names = _org_names()
+    form = _edit_action_form(case, action, names)
+    conflict, status = None, 200
+    if form.validate_on_submit():
+        try:
+            operations.update_action(
+                current_user, case, action, version=form.version.data, what=form.what.data,
+                responsible_user_id=form.responsible_user_id.data or None,
+                start_date=form.start_date.data, due_date=form.due_date.data,
+                status=form.status.data, follow_up=form.follow_up.data)
+        except Conflict as exc:
+            conflict, status = _conflict_context(exc, form), 409
+        except PlanError as exc:
+            _apply_error(form, exc)
+        except NotAllowed:
+            abort(403)
+        else:
+            flash(_("The action is saved."), "success")
+            return _to_plan(case, f"action-{action.id}")
+    return _render_action(case, relation, action, form, names, conflict, status)
+
+
+def _render_action(case: Case, relation: Relation, action: Action, form: ActionForm,
+                   names: dict[str, str], conflict: dict | None, status: int):
+    return _render("plans/action_form.html", case, relation,
+                   {"view": "action_form", "action": action.id}, status, form=form,
+                   goal=_visible_goal(case, action.goal_id), action=action,
+                   conflict=conflict, org_names=names)
+
+
+@bp.route("/cases/<case_id>/plan/actions/<action_id>/status", methods=["POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def action_status(case_id: str, action_id: str):
+    case, relation = load_case(case_id)
+    action = _load(Action, case, relation, action_id)
+    if not operations.writable(case):
+        return _closed_redirect(case)
+    if not operations.may_edit_action(current_user, relation, case, action):
+        abort(403)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.update_action_status(current_user, case, action, form.status.data,
+                                        version=form.version.data)
+    except Conflict as exc:
+        # Show the whole action as saved now, with the status the user chose kept.
+        names = _org_names()
+        edit = ActionForm(formdata=None, obj=exc.item)
+        people = operations.responsible_people(current_user, case,
+                                               [exc.item.responsible_org_id])
+        edit.responsible_user_id.choices = _person_choices(people, names,
+                                                           exc.item.responsible_user)
+        edit.responsible_user_id.data = exc.item.responsible_user_id or ""
+        edit.status.data = form.status.data
+        return _render_action(case, relation, exc.item, edit, names,
+                              _conflict_context(exc, edit), 409)
+    except PlanError as exc:
+        flash(ERRORS[exc.code](), "error")
+    else:
+        flash(_("The status is saved."), "success")
+    return _to_plan(case, f"action-{action.id}")
+
+
+# --- conflicts -------------------------------------------------------------------------------
+
+
+def _conflict_context(exc: Conflict, form: Any) -> dict[str, Any]:
+    """What the conflict page shows: who saved meanwhile, the saved values (by field,
+    where they differ from what the user typed), and the version to save over."""
+    item = exc.item
+    fields = operations.GOAL_FIELDS if isinstance(item, Goal) else operations.ACTION_FIELDS
+    saved: list[tuple[str, str]] = []
+    hints: dict[str, str] = {}
+    for name in fields:
+        field = getattr(form, name, None)
+        typed = field.data if field is not None else None
+        current = getattr(item, name)
+        if operations.history_text(typed) != operations.history_text(current):
+            value = _display(name, operations.history_text(current))
+            saved.append((FIELD_LABELS[name](), value))
+            hints[name] = _("Saved now: %(value)s", value=value)
+    form.version.set(exc.version)
+    history = operations.changes_of(current_user, item)
+    last = history[-1] if history else None
+    return {"saved": saved, "hints": hints,
+            "by": last.changed_by.display_name if last else None,
+            "at": clock.as_utc(last.changed_at) if last else None}
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+def _display(field: str, value: str | None, people: dict[str, str] | None = None) -> str:
+    if value is None:
+        return "—"
+    if field == "status":
+        return str(ACTION_STATUS.get(value, value))
+    if field == "life_area":
+        return str(LIFE_AREAS.get(value, value))
+    if field == "responsible_user_id":
+        if people is None:
+            user = db.session.get(User, value)
+            return user.display_name if user is not None else "—"
+        return people.get(value, "—")
+    return value
+
+
+def _history(case_id: str, model: type[Goal] | type[Action], item_id: str):
+    case, relation = load_case(case_id)
+    item = _load(model, case, relation, item_id)
+    changes = operations.changes_of(current_user, item)
+    person_ids = {v for c in changes if c.field == "responsible_user_id"
+                  for v in (c.before, c.after) if v}
+    people: dict[str, str] = {}
+    for user in db.session.scalars(select(User).where(User.id.in_(person_ids))):
+        people[user.id] = user.display_name
+    rows = [{"at": clock.as_utc(c.changed_at), "by": c.changed_by.display_name,
+             "by_org": c.changed_by.organisation_id,
+             "field": FIELD_LABELS.get(c.field, lambda c=c: c.field)(),
+             "before": _display(c.field, c.before, people),
+             "after": _display(c.field, c.after, people),
+             "at_meeting": c.meeting_id is not None} for c in changes]
+    kind = "goal" if model is Goal else "action"
+    record(AuditEvent.HISTORY_VIEWED, target_type="case", target_ref=case.id,
+           details={"item_type": kind, kind: item.id, "changes": len(rows)})
+    db.session.commit()
+    goal = item if isinstance(item, Goal) else _visible_goal(case, item.goal_id)
+    return render_template("plans/history.html", case=case, item=item, kind=kind,
+                           goal=goal, rows=rows, org_names=_org_names())
+
+
+@bp.route("/cases/<case_id>/plan/goals/<goal_id>/history")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def goal_history(case_id: str, goal_id: str):
+    return _history(case_id, Goal, goal_id)
+
+
+@bp.route("/cases/<case_id>/plan/actions/<action_id>/history")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def action_history(case_id: str, action_id: str):
+    return _history(case_id, Action, action_id)
+

@@ -1,0 +1,77 @@
+"""Forms for meetings: scheduling, participants, minutes and plan follow-up.
+
+Attendance is one form over the participant rows the user may mark; its fields are
+built per request (``attendance-<participant id>``), so it is read in the view.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from consent.categories import CATEGORY_LABELS
+from sig.labels import ACTION_STATUS, EXTERNAL_ROLES
+from sig.plans.forms import VersionField
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _choices(labels) -> list[SelectChoice]:
+    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
+
+
+class MeetingForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Date and time"), format=DATETIME_FORMAT,
+                                   validators=[DataRequired()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=4000)])
+
+
+class ScheduleForm(MeetingForm):
+    invite_group = BooleanField(_l("Invite the whole group"), default=True)
+
+
+class EditMeetingForm(MeetingForm):
+    version = VersionField()
+
+
+class CancelMeetingForm(FlaskForm):
+    version = VersionField()
+
+
+class UserParticipantForm(FlaskForm):
+    """A group member or a stand-in; they represent their own organisation."""
+
+    user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()])
+
+
+class ExternalParticipantForm(FlaskForm):
+    external_role = SelectField(_l("Taking part as"), choices=lambda: _choices(EXTERNAL_ROLES))
+    external_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class MinutesForm(FlaskForm):
+    category = SelectField(_l("What the entry is about"),
+                           choices=lambda: _choices(CATEGORY_LABELS), default="minutes")
+    text = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=10000)])
+
+
+class EditMinutesForm(MinutesForm):
+    version = VersionField()
+
+
+class FollowUpForm(FlaskForm):
+    """The status of one action, followed up at the meeting."""
+
+    status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
+    follow_up = TextAreaField(_l("Follow-up notes (optional)"),
+                              validators=[Optional(), Length(max=4000)])
+    version = VersionField()

@@ -1,0 +1,454 @@
+"""Writes to meetings: validate, change, audit — one transaction each.
+
+Who may do what (the views show and hide forms by the same functions):
+
+* **Scheduling, changing and cancelling** a meeting, and **adding participants**, is
+  the case owner's.  The meeting and its participant rows are recorded by the owner's
+  organisation, category ``coordination``; each participant row is addressed to the
+  organisation the person represents, so that organisation sees it.
+* **Attendance**: the owner records it for everyone; a group member only for their own
+  participant row.  Recording attendance marks a planned meeting as held, and is
+  possible from the meeting's start (not for a cancelled meeting).
+* **Minutes**: the owner and the members write entries on meetings they see; an entry
+  is recorded by the writer's organisation with the category the writer chose (what
+  it is about), and only its writer changes it later.
+
+Meetings and minutes entries carry a version: a change based on an older version is
+refused with :class:`Conflict` and nothing is written.  The access log gets ids,
+counts, codes and categories — never a name, place, agenda or minutes text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from auth.models import User
+from auth.roles import Role
+from consent.categories import KNOWN, Category
+from consent.policy import Relation, visible
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases.access import current_membership, relation_to, today
+from sig.cases.models import Case, CaseStatus, Membership
+from sig.db import db
+from sig.meetings.models import (
+    Attendance,
+    ExternalRole,
+    Meeting,
+    MeetingStatus,
+    MinutesEntry,
+    Participant,
+)
+from sig.plans.models import Change
+
+CASE_ROLES = (Role.MEMBER.value, Role.CASE_OWNER.value)
+ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
+
+
+class MeetingError(ValueError):
+    """A request the user must correct; ``code`` selects the message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class NotAllowed(PermissionError):
+    """The user may not do this (views answer 403)."""
+
+
+class NotFound(LookupError):
+    """A row the user may not see, or that is not of this meeting (views answer 404)."""
+
+
+class Conflict(Exception):
+    """Someone saved the meeting or entry after the writer's form was loaded."""
+
+    def __init__(self, item: Meeting | MinutesEntry) -> None:
+        super().__init__("conflict")
+        self.item = item
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def is_owner(user: Any, case: Case) -> bool:
+    return relation_to(user, case) is Relation.OWNER
+
+
+def may_record_attendance(user: Any, relation: Relation | None, meeting: Meeting,
+                          participant: Participant) -> bool:
+    if relation is Relation.OWNER:
+        return True
+    return relation is Relation.MEMBER and participant.user_id == user.id
+
+
+def may_edit_minutes(user: Any, entry: MinutesEntry) -> bool:
+    return entry.created_by_id == user.id
+
+
+def started(meeting: Meeting) -> bool:
+    return clock.as_utc(meeting.starts_at) <= clock.now()
+
+
+def _require_owner(user: Any, case: Case) -> None:
+    if not is_owner(user, case):
+        raise NotAllowed("owner_only")
+
+
+def _require_in_case(user: Any, case: Case) -> Relation:
+    relation = relation_to(user, case)
+    if relation is None:
+        raise NotAllowed("not_in_case")
+    return relation
+
+
+def _check_version(item: Meeting | MinutesEntry, expected: int | None) -> None:
+    if expected is None or int(expected) != item.version:
+        raise Conflict(_reloaded(item))
+
+
+def _reloaded(item: Meeting | MinutesEntry) -> Meeting | MinutesEntry:
+    db.session.rollback()
+    return db.session.get(type(item), item.id, populate_existing=True)
+
+
+def _flush_or_conflict(item: Meeting | MinutesEntry) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(_reloaded(item)) from None
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+
+def _clean(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+def schedule_meeting(user: Any, case: Case, starts_at: dt.datetime, place: str | None,
+                     agenda: str | None, *, invite_group: bool = True) -> Meeting:
+    """A planned meeting; by default every current group member (and the owner) is
+    invited, each representing their organisation in the group.
+
+    :raises NotAllowed: unless the user owns the case.
+    :raises MeetingError("case_closed"): no new meetings in a closed case.
+    """
+    _require_owner(user, case)
+    if case.status == CaseStatus.CLOSED.value:
+        raise MeetingError("case_closed")
+    meeting = Meeting(case_id=case.id, starts_at=_utc(starts_at),
+                      status=MeetingStatus.PLANNED.value, origin_org_id=user.organisation_id,
+                      category=Category.COORDINATION.value, created_by_id=user.id)
+    meeting.place = _clean(place)
+    meeting.agenda = _clean(agenda)
+    db.session.add(meeting)
+    db.session.flush()
+    invited = 0
+    if invite_group:
+        invitees: list[tuple[str, str]] = [(user.id, user.organisation_id)]
+        rows = db.session.execute(
+            select(Membership.user_id, Membership.member_org_id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.case_id == case.id, User.active.is_(True),
+                   _current_member_row())
+            .order_by(Membership.from_date))
+        for member_id, org_id in rows:
+            if member_id not in {i for i, _ in invitees}:
+                invitees.append((member_id, org_id))
+        for member_id, org_id in invitees:
+            db.session.add(_participant(user, meeting, user_id=member_id, org_id=org_id))
+        invited = len(invitees)
+    db.session.flush()
+    record(AuditEvent.MEETING_SCHEDULED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "invited": invited})
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | None,
+                   starts_at: dt.datetime, place: str | None, agenda: str | None) -> Meeting:
+    """:raises Conflict: when ``version`` is not the meeting's current version."""
+    _require_owner(user, case)
+    _of_case(meeting, case)
+    try:
+        _check_version(meeting, version)
+        values = {"starts_at": _utc(starts_at), "place": _clean(place),
+                  "agenda": _clean(agenda)}
+        changed = sorted(name for name, value in values.items()
+                         if _comparable(getattr(meeting, name)) != _comparable(value))
+        if not changed:
+            return meeting
+        for name in changed:
+            setattr(meeting, name, values[name])
+        meeting.updated_at = clock.now()
+        _flush_or_conflict(meeting)
+    except Conflict:
+        _log_conflict(case, meeting)
+        raise
+    record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "fields": changed, "version": meeting.version})
+    db.session.commit()
+    return meeting
+
+
+def cancel_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | None) -> Meeting:
+    """:raises MeetingError("already_held"|"already_cancelled"), Conflict:"""
+    _require_owner(user, case)
+    _of_case(meeting, case)
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        raise MeetingError("already_cancelled")
+    if meeting.status == MeetingStatus.HELD.value:
+        raise MeetingError("already_held")
+    try:
+        _check_version(meeting, version)
+        meeting.status = MeetingStatus.CANCELLED.value
+        meeting.updated_at = clock.now()
+        _flush_or_conflict(meeting)
+    except Conflict:
+        _log_conflict(case, meeting)
+        raise
+    record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "status": meeting.status,
+                    "version": meeting.version})
+    db.session.commit()
+    return meeting
+
+
+def _log_conflict(case: Case, meeting: Meeting) -> None:
+    record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
+           outcome="failed", details={"meeting": meeting.id, "reason": "conflict"})
+    db.session.commit()
+
+
+# --- participants ----------------------------------------------------------------------------
+
+
+def _participant(user: Any, meeting: Meeting, *, user_id: str | None = None,
+                 org_id: str | None = None) -> Participant:
+    return Participant(meeting_id=meeting.id, case_id=meeting.case_id, user_id=user_id,
+                       represented_org_id=org_id, invited=True,
+                       origin_org_id=user.organisation_id,
+                       category=Category.COORDINATION.value, created_by_id=user.id)
+
+
+def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) -> Participant:
+    """A group member, or a stand-in: any active user who works in cases.  They represent
+    their own organisation, so a stand-in counts for the organisation they come from.
+
+    :raises MeetingError("not_a_case_worker"|"already_participant"|"cancelled"):
+    """
+    _require_owner(user, case)
+    _of_case(meeting, case)
+    _not_cancelled(meeting)
+    if not person.active or person.role not in CASE_ROLES:
+        raise MeetingError("not_a_case_worker")
+    if db.session.scalar(select(Participant.id).where(Participant.meeting_id == meeting.id,
+                                                      Participant.user_id == person.id)):
+        raise MeetingError("already_participant")
+    is_member = person.id == case.owner_id or db.session.scalar(
+        select(Membership.id).where(Membership.case_id == case.id,
+                                    current_membership(person.id, today())).limit(1))
+    participant = _participant(user, meeting, user_id=person.id,
+                               org_id=person.organisation_id)
+    db.session.add(participant)
+    db.session.flush()
+    record(AuditEvent.PARTICIPANT_ADDED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "participant": participant.id, "kind": "user",
+                    "user": person.id, "represented_org": person.organisation_id,
+                    "stand_in": not is_member})
+    db.session.commit()
+    return participant
+
+
+def add_external_participant(user: Any, case: Case, meeting: Meeting, name: str,
+                             role: str) -> Participant:
+    """The youth, a guardian or someone else, by name (stored encrypted) and role.
+    External participants represent no organisation and are seen by the owner's
+    organisation only.
+
+    :raises MeetingError("name_required"|"unknown_role"|"cancelled"):
+    """
+    _require_owner(user, case)
+    _of_case(meeting, case)
+    _not_cancelled(meeting)
+    if role not in {r.value for r in ExternalRole}:
+        raise MeetingError("unknown_role")
+    name = (name or "").strip()
+    if not name:
+        raise MeetingError("name_required")
+    participant = _participant(user, meeting)
+    participant.external_role = role
+    participant.external_name = name
+    db.session.add(participant)
+    db.session.flush()
+    record(AuditEvent.PARTICIPANT_ADDED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "participant": participant.id,
+                    "kind": "external", "role": role})
+    db.session.commit()
+    return participant
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+def record_attendance(user: Any, case: Case, meeting: Meeting,
+                      marks: dict[str, str]) -> int:
+    """Set the attendance of participant rows: ``{participant id: attendance}``.
+
+    :raises NotFound: a participant the user may not see or not of this meeting.
+    :raises NotAllowed: a member marking anyone but themselves.
+    :raises MeetingError("unknown_attendance"|"cancelled"|"not_started"|"nothing_marked"):
+    :returns: how many rows were set.
+    """
+    relation = _require_in_case(user, case)
+    _of_case(meeting, case)
+    if not marks:
+        raise MeetingError("nothing_marked")
+    if any(value not in {a.value for a in Attendance} for value in marks.values()):
+        raise MeetingError("unknown_attendance")
+    rows = {p.id: p for p in db.session.scalars(
+        select(Participant).where(Participant.meeting_id == meeting.id,
+                                  Participant.case_id == case.id,
+                                  Participant.id.in_(list(marks)),
+                                  visible(user, Participant)))}
+    if set(marks) - set(rows):
+        raise NotFound("participant")
+    if not all(may_record_attendance(user, relation, meeting, p) for p in rows.values()):
+        raise NotAllowed("own_attendance_only")
+    _not_cancelled(meeting)
+    if not started(meeting):
+        raise MeetingError("not_started")
+    for participant_id, value in marks.items():
+        rows[participant_id].attendance = value
+    if meeting.status == MeetingStatus.PLANNED.value:
+        meeting.status = MeetingStatus.HELD.value
+        meeting.updated_at = clock.now()
+    db.session.flush()
+    record(AuditEvent.ATTENDANCE_RECORDED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "participants": sorted(marks),
+                    "counts": dict(sorted(Counter(marks.values()).items())),
+                    "meeting_status": meeting.status})
+    db.session.commit()
+    return len(marks)
+
+
+# --- minutes ---------------------------------------------------------------------------------
+
+
+def _minutes_values(category: str, text: str) -> tuple[str, str]:
+    if category not in KNOWN:
+        raise MeetingError("unknown_category")
+    text = (text or "").strip()
+    if not text:
+        raise MeetingError("text_required")
+    return category, text
+
+
+def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
+                  text: str) -> MinutesEntry:
+    """An entry recorded by the writer's organisation, with its own category.
+
+    :raises MeetingError("unknown_category"|"text_required"|"cancelled"):
+    """
+    _require_in_case(user, case)
+    _of_case(meeting, case)
+    _not_cancelled(meeting)
+    category, text = _minutes_values(category, text)
+    entry = MinutesEntry(meeting_id=meeting.id, case_id=case.id,
+                         origin_org_id=user.organisation_id, category=category,
+                         created_by_id=user.id)
+    entry.text = text
+    db.session.add(entry)
+    db.session.flush()
+    record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "entry": entry.id, "category": category})
+    db.session.commit()
+    return entry
+
+
+def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | None,
+                 category: str, text: str) -> MinutesEntry:
+    """Change an entry; each changed field gets a :class:`Change` (before → after,
+    encrypted) with the entry's origin and its category before the edit, and the meeting.
+
+    :raises NotAllowed: unless the user wrote the entry.
+    :raises Conflict: when ``version`` is not the entry's current version.
+    """
+    _require_in_case(user, case)
+    if entry.case_id != case.id:
+        raise NotFound("entry")
+    if not may_edit_minutes(user, entry):
+        raise NotAllowed("writer_only")
+    category, text = _minutes_values(category, text)
+    try:
+        _check_version(entry, version)
+        changed = {name: (getattr(entry, name), value)
+                   for name, value in (("category", category), ("text", text))
+                   if getattr(entry, name) != value}
+        if not changed:
+            return entry
+        history_category = entry.category
+        for name, (_before, after) in changed.items():
+            setattr(entry, name, after)
+        entry.updated_at = clock.now()
+        _flush_or_conflict(entry)
+    except Conflict:
+        record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
+               outcome="failed", details={"entry": entry.id, "reason": "conflict"})
+        db.session.commit()
+        raise
+    for name, (before, after) in changed.items():
+        change = Change(case_id=case.id, item_type="minutes", item_id=entry.id,
+                        origin_org_id=entry.origin_org_id, addressed_org_id=None,
+                        category=history_category, field=name, changed_by_id=user.id,
+                        meeting_id=entry.meeting_id)
+        change.before = before
+        change.after = after
+        db.session.add(change)
+    db.session.flush()
+    record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
+           details={"meeting": entry.meeting_id, "entry": entry.id,
+                    "category": entry.category, "fields": sorted(changed),
+                    "version": entry.version})
+    db.session.commit()
+    return entry
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _current_member_row() -> Any:
+    day = today()
+    return ((Membership.removed_at.is_(None)) & (Membership.from_date <= day)
+            & ((Membership.to_date.is_(None)) | (Membership.to_date >= day)))
+
+
+def _of_case(meeting: Meeting, case: Case) -> None:
+    if meeting.case_id != case.id:
+        raise NotFound("meeting")
+
+
+def _not_cancelled(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CANCELLED.value:
+        raise MeetingError("cancelled")
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("meeting times must be timezone-aware")
+    return value.astimezone(dt.UTC)
+
+
+def _comparable(value: Any) -> Any:
+    return clock.as_utc(value) if isinstance(value, dt.datetime) else value
+
+
+__all__ = ["Conflict", "MeetingError", "NotAllowed", "NotFound", "add_external_participant",
+           "add_user_participant", "cancel_meeting", "edit_minutes", "record_attendance",
+           "schedule_meeting", "update_meeting", "write_minutes"]

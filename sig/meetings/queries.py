@@ -1,0 +1,199 @@
+"""Reads of meetings, every one through the disclosure policy in SQL.
+
+* :func:`attendance_by_organisation`: attendance per represented organisation over all
+  meetings of a case, one aggregate statement.
+* :func:`load_meeting`: a meeting of the case the user may see, or ``None``.
+* :func:`meeting_view`: what one user sees of one meeting, with a fixed number of
+  statements, and what is withheld from them.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, distinct, func, not_, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import aliased, joinedload
+
+from auth.models import Organisation, User
+from consent.categories import Category
+from consent.policy import Relation, Withheld, visible
+from sig.cases.access import today
+from sig.cases.disclosure import meeting_visible
+from sig.cases.models import Case, Membership
+from sig.db import db
+from sig.meetings.models import Attendance, Meeting, MeetingStatus, MinutesEntry, Participant
+from sig.plans.models import Action, Change
+
+ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
+
+
+# --- attendance by organisation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgAttendance:
+    """One organisation's attendance over the held meetings of a case.
+
+    ``meetings_held``: held meetings the organisation was invited to (had a participant
+    row representing it); ``represented``: of those, the meetings where someone from it
+    was present or took part remotely; ``persons``: how many different people
+    represented it at least once (Huddinge finding 2c).
+    """
+
+    org_id: str
+    org_name: str
+    meetings_held: int
+    represented: int
+    persons: int
+
+    @property
+    def rate(self) -> float:
+        return self.represented / self.meetings_held if self.meetings_held else 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rate)
+
+
+def attendance_by_organisation(user: Any, case_id: str) -> list[OrgAttendance]:
+    """Per represented organisation, computed from the participant rows the user may
+    see (the owner: all rows their organisation recorded; a member: the rows addressed
+    to their own organisation).  One statement, whatever the number of meetings."""
+    # An alias: meeting_visible() correlates its own subquery on Participant.
+    part = aliased(Participant)
+    attended = part.attendance.in_(ATTENDED)
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name,
+               func.count(distinct(part.meeting_id)),
+               func.count(distinct(sql_case((attended, part.meeting_id)))),
+               func.count(distinct(sql_case((attended, part.user_id)))))
+        .select_from(part)
+        .join(Meeting, Meeting.id == part.meeting_id)
+        .join(Organisation, Organisation.id == part.represented_org_id)
+        .where(part.case_id == case_id, Meeting.case_id == case_id,
+               Meeting.status == MeetingStatus.HELD.value,
+               visible(user, part), meeting_visible(user))
+        .group_by(Organisation.id, Organisation.name)
+        .order_by(Organisation.name))
+    return [OrgAttendance(org_id, name, held, represented, persons)
+            for org_id, name, held, represented, persons in rows]
+
+
+# --- one meeting -----------------------------------------------------------------------------
+
+
+def load_meeting(user: Any, case: Case, meeting_id: str) -> Meeting | None:
+    """The meeting, if it is of ``case`` and the user may see it."""
+    if len(meeting_id) > 36:
+        return None
+    return db.session.scalar(select(Meeting).where(
+        Meeting.id == meeting_id, Meeting.case_id == case.id, meeting_visible(user)))
+
+
+@dataclass
+class MeetingView:
+    case: Case
+    relation: Relation
+    meeting: Meeting
+    participants: list[Participant]
+    group_user_ids: set[str]
+    minutes: list[MinutesEntry]
+    writers: dict[str, str]
+    minutes_history: dict[str, list[Change]]
+    actions: list[Action]
+    follow_ups: list[Change]
+    withheld: list[Withheld]
+    org_names: dict[str, str]
+    shown_categories: set[str] = field(default_factory=set)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.relation is Relation.OWNER
+
+    def is_stand_in(self, participant: Participant) -> bool:
+        return participant.user_id is not None and participant.user_id not in self.group_user_ids
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    @staticmethod
+    def category_label(code: str) -> str:
+        try:
+            return Category(code).label
+        except ValueError:
+            return code
+
+    def audit_details(self) -> dict[str, Any]:
+        return {"meeting": self.meeting.id, "relation": str(self.relation),
+                "participants": len(self.participants), "minutes": len(self.minutes),
+                "shown": sorted(self.shown_categories),
+                "withheld": sorted({w.category for w in self.withheld})}
+
+
+def _withheld(user: Any, meeting: Meeting) -> list[Withheld]:
+    counts: dict[tuple[str | None, str], int] = defaultdict(int)
+    for model in (Participant, MinutesEntry):
+        rows = db.session.execute(
+            select(model.origin_org_id, model.category, func.count())
+            .where(model.meeting_id == meeting.id, not_(visible(user, model)))
+            .group_by(model.origin_org_id, model.category))
+        for origin, category, n in rows:
+            counts[(origin, category)] += n
+    return [Withheld(origin, category, n) for (origin, category), n in sorted(
+        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))]
+
+
+def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) -> MeetingView:
+    participants = list(db.session.scalars(
+        select(Participant).where(Participant.meeting_id == meeting.id,
+                                  Participant.case_id == case.id, visible(user, Participant))
+        .options(joinedload(Participant.user))
+        .order_by(Participant.created_at, Participant.id)))
+    day = today()
+    group_user_ids = {case.owner_id} | set(db.session.scalars(
+        select(Membership.user_id).where(
+            Membership.case_id == case.id, Membership.removed_at.is_(None),
+            Membership.from_date <= day,
+            or_(Membership.to_date.is_(None), Membership.to_date >= day),
+            visible(user, Membership))))
+    minutes = list(db.session.scalars(
+        select(MinutesEntry).where(MinutesEntry.meeting_id == meeting.id,
+                                   MinutesEntry.case_id == case.id,
+                                   visible(user, MinutesEntry))
+        .order_by(MinutesEntry.created_at)))
+    # Changes of this meeting's minutes entries and of the plan made at this meeting.
+    changes = list(db.session.scalars(
+        select(Change).where(
+            Change.case_id == case.id, visible(user, Change),
+            or_(Change.meeting_id == meeting.id,
+                and_(Change.item_type == "minutes",
+                     Change.item_id.in_([e.id for e in minutes]))))
+        .options(joinedload(Change.changed_by)).order_by(Change.changed_at)))
+    history: dict[str, list[Change]] = defaultdict(list)
+    follow_ups = []
+    for change in changes:
+        if change.item_type == "minutes":
+            history[change.item_id].append(change)
+        elif change.meeting_id == meeting.id:
+            follow_ups.append(change)
+    actions = list(db.session.scalars(
+        select(Action).where(Action.case_id == case.id, visible(user, Action))
+        .order_by(Action.due_date.is_(None), Action.due_date, Action.created_at)))
+    writer_ids = {e.created_by_id for e in minutes}
+    writers = {u.id: u.display_name for u in db.session.scalars(
+        select(User).where(User.id.in_(writer_ids)))} if writer_ids else {}
+    org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    # The owner first, then organisation by organisation, then the youth, guardians, others.
+    external_order = {"youth": 0, "guardian": 1, "other": 2}
+    participants.sort(key=lambda p: (
+        p.user_id is None, p.user_id != case.owner_id,
+        org_names.get(p.represented_org_id or "", "").casefold(),
+        external_order.get(p.external_role or "", 3),
+        ((p.user.display_name if p.user else p.external_name) or "").casefold()))
+    shown = {meeting.category} | {p.category for p in participants} | {
+        e.category for e in minutes}
+    return MeetingView(case, relation, meeting, participants, group_user_ids, minutes,
+                       writers, dict(history), actions, follow_ups,
+                       _withheld(user, meeting), org_names, shown)

@@ -1,0 +1,66 @@
+"""Forms for goals and actions.  Every edit form carries the version it was based on."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from sig.labels import ACTION_STATUS, LIFE_AREAS
+
+
+def _choices(labels) -> list[SelectChoice]:
+    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
+
+
+class VersionField(HiddenField):
+    """The version of the item the form was based on (optimistic locking)."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            self.data = int(valuelist[0]) if valuelist else None
+        except ValueError:
+            self.data = None
+
+    def set(self, version: int) -> None:
+        """Base the form on ``version`` (also over what was submitted)."""
+        self.data = version
+        self.raw_data = None
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+class GoalForm(FlaskForm):
+    life_area = SelectField(_l("Life area"), choices=lambda: _choices(LIFE_AREAS))
+    description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
+    version = VersionField()
+
+
+class ActionForm(FlaskForm):
+    what = TextAreaField(_l("What is to be done"), validators=[DataRequired(),
+                                                                Length(max=2000)])
+    responsible_user_id = SelectField(_l("Responsible person (optional)"), choices=[],
+                                      validate_choice=True)
+    start_date = DateField(_l("Start date (optional)"), validators=[Optional()])
+    due_date = DateField(_l("Due date (optional)"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
+    follow_up = TextAreaField(_l("Follow-up notes (optional)"),
+                              validators=[Optional(), Length(max=4000)])
+    version = VersionField()
+
+    def validate_due_date(self, field) -> None:
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The due date is before the start date."))
+
+
+class NewActionForm(ActionForm):
+    responsible_org_id = SelectField(_l("Responsible organisation"), choices=[],
+                                     validators=[DataRequired()])
+
+
+class StatusForm(FlaskForm):
+    """Quick status change of one action from the plan."""
+
+    status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
+    version = VersionField()
