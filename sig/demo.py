@@ -42,9 +42,18 @@ def load() -> list[str]:
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))
         orgs[name] = org or create_organisation(name, kind)
     lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+    people = {}
     for username, full_name, org_name, role, title in PERSONAS:
-        exists = db.session.scalar(select(User.id).where(User.username == username))
-        if not exists:
-            create_user(username, full_name, orgs[org_name].id, role, password=DEMO_PASSWORD)
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user, _ = create_user(username, full_name, orgs[org_name].id, role,
+                                  password=DEMO_PASSWORD)
+        people[username] = user
         lines.append(f"  {username:<6} {full_name:<12} {role.value:<10} {title}, {org_name}")
+    from sig import demo_cases
+
+    created = demo_cases.load(people)
+    if created:
+        lines.append("Demo cases (owner: sara):")
+        lines.extend(created)
     return lines

@@ -33,3 +33,26 @@ def test_every_persona_can_log_in_to_the_demo(app):
                                                "csrf_token": csrf(client)})
         assert response.status_code == 302 and response.location.endswith("/start"), username
         assert client.get("/start").status_code == 200
+
+
+def test_demo_cases_in_different_states_and_fred_in_one_group_only(app):
+    from sig.cases.models import Case, Membership
+    from sig.meetings.models import Participant
+    from sig.plans.models import Action
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load"])
+    assert "Elias Lindqvist" in first.output
+    with app.app_context():
+        states = sorted(db.session.scalars(select(Case.status)))
+        assert states == ["active", "active", "closed", "referred"]
+        fred = db.session.scalar(select(User).where(User.username == "fred"))
+        fred_cases = set(db.session.scalars(
+            select(Membership.case_id).where(Membership.user_id == fred.id)))
+        assert len(fred_cases) == 1
+        assert db.session.scalar(select(func.count()).select_from(Action)) >= 6
+        marked = db.session.scalar(select(func.count()).select_from(Participant)
+                                   .where(Participant.attendance.is_not(None)))
+        assert marked >= 10
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

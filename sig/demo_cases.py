@@ -1,0 +1,175 @@
+"""Demo cases: youths in different states with plans, meetings and attendance across
+organisations, written through the same operations the pages use.
+
+The personal identity numbers are synthetic: valid in form (date and check digit) with
+serial numbers 980–989, and belong to no one we know of.  Fred is in Alva's group only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from auth.models import User
+from sig import clock
+from sig.cases import operations as cases
+from sig.cases.models import Case
+from sig.db import db
+from sig.meetings import operations as meetings
+from sig.meetings.models import Participant
+from sig.plans import operations as plans
+from sig.youths import operations as youths
+from sig.youths import pnr
+
+
+@dataclass
+class DemoAction:
+    what: str
+    org_of: str  # the persona whose organisation is responsible
+    person: str | None
+    due_in_days: int
+    status: str = "planned"
+
+
+@dataclass
+class DemoGoal:
+    life_area: str
+    description: str
+    actions: list[DemoAction] = field(default_factory=list)
+
+
+@dataclass
+class DemoMeeting:
+    days_from_now: int
+    place: str
+    agenda: str
+    attendance: dict[str, str] = field(default_factory=dict)  # persona -> attendance
+    minutes: list[tuple[str, str, str]] = field(default_factory=list)  # writer, category, text
+
+
+@dataclass
+class DemoYouth:
+    name: str
+    birth: str  # YYYYMMDD
+    serial: str
+    gender: str
+    school: str
+    guardians: list[tuple[str, str, bool]]
+    referred_days_ago: int
+    source: str
+    members: list[tuple[str, str]]  # persona, function
+    goals: list[DemoGoal] = field(default_factory=list)
+    meetings: list[DemoMeeting] = field(default_factory=list)
+    state: str = "active"  # referred | active | closed
+
+
+YOUTHS = [
+    DemoYouth(
+        "Elias Lindqvist", "20100412", "981", "boy", "Exempelskolan åk 9",
+        [("Maja Lindqvist", "070-123 45 67", True), ("Jonas Lindqvist", "070-234 56 78", True)],
+        60, "police",
+        [("per", "kontaktpolis"), ("kim", "skolkurator"), ("lo", "fritidsledare")],
+        goals=[
+            DemoGoal("school", "Elias går i skolan minst 90 % av tiden", [
+                DemoAction("Närvaroplan och veckovis uppföljning med mentor", "kim", "kim", 10,
+                           "in_progress")]),
+            DemoGoal("criminality", "Elias umgås inte i riskmiljöer på kvällstid", [
+                DemoAction("Samtal med Elias och vårdnadshavare om riskmiljöer", "per", "per",
+                           5)]),
+            DemoGoal("leisure", "Elias har en meningsfull fritidsaktivitet", [
+                DemoAction("Introduktion till boxningsklubben", "lo", "lo", -3),
+                DemoAction("Familjebehandling varannan vecka", "sara", "sara", 30,
+                           "in_progress")]),
+        ],
+        meetings=[
+            DemoMeeting(-35, "Familjecentralen", "Uppstart och åtgärdsplan",
+                        {"sara": "present", "per": "present", "kim": "excused",
+                         "lo": "present"},
+                        [("sara", "social_assessment",
+                          "Familjen har tackat ja till familjebehandling."),
+                         ("per", "police_information",
+                          "Elias har setts i centrum sent på kvällar under hösten.")]),
+            DemoMeeting(-7, "Exempelskolan, konferensrummet", "Uppföljning av planen",
+                        {"sara": "present", "per": "absent", "kim": "remote",
+                         "lo": "absent"},
+                        [("kim", "school_information",
+                          "Närvaron har ökat från 70 % till 85 % sedan förra mötet.")]),
+            DemoMeeting(3, "Familjecentralen", "Uppföljning inför jullovet"),
+        ]),
+    DemoYouth(
+        "Nora Haddad", "20090930", "982", "girl", "Exempelskolan åk 9",
+        [("Samira Haddad", "073-345 67 89", True)],
+        5, "school", [("kim", "skolkurator")], state="referred"),
+    DemoYouth(
+        "Alva Berg", "20110105", "983", "girl", "Norrskolan åk 8",
+        [("Karin Berg", "076-456 78 90", True), ("Peter Berg", "076-567 89 01", False)],
+        40, "social_services", [("fred", "kontaktpolis"), ("lo", "fritidsledare")],
+        goals=[DemoGoal("criminality", "Alva deltar inte i fler stölder", [
+            DemoAction("Orosamtal med Alva och mamma", "fred", "fred", 7)])],
+        meetings=[DemoMeeting(-14, "Fritidsgården Norr", "Uppstart",
+                              {"sara": "present", "fred": "present", "lo": "present"})]),
+    DemoYouth(
+        "Omar Nilsson", "20080620", "984", "boy", "Gymnasiet, el-programmet",
+        [("Leila Nilsson", "072-678 90 12", True)],
+        400, "police", [("per", "kontaktpolis")], state="closed",
+        goals=[DemoGoal("occupation", "Omar har ett sommarjobb", [
+            DemoAction("Sommarjobb via kommunens feriearbete", "sara", "sara", -200, "done")])],
+        meetings=[DemoMeeting(-300, "Familjecentralen", "Uppstart",
+                              {"sara": "present", "per": "present"}),
+                  DemoMeeting(-200, "Familjecentralen", "Avslutning",
+                              {"sara": "present", "per": "excused"})]),
+]
+
+
+def demo_number(youth: DemoYouth) -> pnr.PersonalNumber:
+    nine = youth.birth[2:] + youth.serial
+    return pnr.parse(f"{youth.birth}-{youth.serial}{pnr.luhn_check_digit(nine)}")
+
+
+def load(people: dict[str, User]) -> list[str]:
+    """Create the demo youths and their cases that are missing; returns lines to print."""
+    lines = []
+    for youth in YOUTHS:
+        number = demo_number(youth)
+        if youths.find_by_pnr(number) is not None:
+            continue
+        _build(youth, number, people)
+        lines.append(f"  {youth.name}: {youth.state} case, group "
+                     + ", ".join(p for p, _ in youth.members))
+    return lines
+
+
+def _build(spec: DemoYouth, number: pnr.PersonalNumber, people: dict[str, User]) -> None:
+    sara = people["sara"]
+    now = clock.now()
+    today = now.date()
+    start = today - dt.timedelta(days=spec.referred_days_ago)
+    youth = youths.register(sara, number, spec.name, spec.gender, "", spec.school,
+                            spec.guardians)
+    case = cases.open_case(sara, youth, spec.source, start, "")
+    for persona, function in spec.members:
+        cases.add_member(sara, case, people[persona], function, start, None)
+    for goal_spec in spec.goals:
+        goal = plans.add_goal(sara, case, goal_spec.life_area, goal_spec.description)
+        for a in goal_spec.actions:
+            plans.add_action(
+                sara, case, goal, what=a.what,
+                responsible_org_id=people[a.org_of].organisation_id,
+                responsible_user_id=people[a.person].id if a.person else None,
+                start_date=start, due_date=today + dt.timedelta(days=a.due_in_days),
+                status=a.status)
+    for m in spec.meetings:
+        starts = (now + dt.timedelta(days=m.days_from_now)).replace(
+            hour=13, minute=0, second=0, microsecond=0)
+        meeting = meetings.schedule_meeting(sara, case, starts, m.place, m.agenda)
+        if m.attendance:
+            rows = db.session.query(Participant).filter_by(meeting_id=meeting.id).all()
+            by_user = {row.user_id: row.id for row in rows}
+            meetings.record_attendance(sara, case, meeting, {
+                by_user[people[p].id]: value for p, value in m.attendance.items()})
+        for writer, category, text in m.minutes:
+            meetings.write_minutes(people[writer], case, meeting, category, text)
+    if spec.state in ("active", "closed"):
+        cases.agree_plan(db.session.get(Case, case.id))
+    if spec.state == "closed":
+        cases.close_case(db.session.get(Case, case.id), "completed",
+                         today - dt.timedelta(days=150))
