@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort
 from flask_login import current_user
@@ -67,7 +67,19 @@ def load_case(case_id: str) -> tuple[Case, Relation]:
     return case, relation
 
 
-def require_owner(relation: Relation) -> None:
-    """Owner-only actions answer 403: the user knows the case, but may not do this."""
+def refuse(case: Case, reason: str, status: int = 403, **details: Any) -> NoReturn:
+    """Refuse a request about a case, log the attempt, and answer ``status``.
+
+    403 where the user knows what they asked for (a member asking for an owner's
+    page); 404 where even the item's existence must not be confirmed.
+    """
+    record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id, outcome="denied",
+           details={"reason": reason, **details})
+    db.session.commit()
+    abort(status)
+
+
+def require_owner(case: Case, relation: Relation) -> None:
+    """Owner-only actions answer 403 (logged): the user knows the case, may not do this."""
     if relation is not Relation.OWNER:
-        abort(403)
+        refuse(case, "owner_only")

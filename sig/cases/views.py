@@ -25,8 +25,8 @@ from sig.youths.views import load_youth
 bp = Blueprint("cases", __name__)
 
 ERRORS = {
-    "open_case_exists": lambda: _("The youth already has an open case. Close it before "
-                                  "opening a new one."),
+    "open_case_exists": lambda: _("The youth already has an open case; a new one can be "
+                                  "opened when it is closed."),
     "future_date": lambda: _("The referral date cannot be in the future."),
     "not_referred": lambda: _("The plan can only be agreed for a referred case."),
     "already_closed": lambda: _("The case is already closed."),
@@ -90,7 +90,7 @@ def show(case_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def agree_plan(case_id: str):
     case, relation = load_case(case_id)
-    require_owner(relation)
+    require_owner(case, relation)
     if ConfirmForm().validate_on_submit():
         try:
             operations.agree_plan(case)
@@ -104,7 +104,7 @@ def agree_plan(case_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def close(case_id: str):
     case, relation = load_case(case_id)
-    require_owner(relation)
+    require_owner(case, relation)
     form = CloseCaseForm()
     if form.validate_on_submit():
         try:
@@ -131,7 +131,7 @@ def _member_choices() -> list[SelectChoice]:
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def members(case_id: str):
     case, relation = load_case(case_id)
-    require_owner(relation)
+    require_owner(case, relation)
     form = MemberForm()
     form.user_id.choices = _member_choices()
     if not form.is_submitted():
@@ -156,7 +156,7 @@ def members(case_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def remove_member(case_id: str, membership_id: str):
     case, relation = load_case(case_id)
-    require_owner(relation)
+    require_owner(case, relation)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.case_id != case.id or membership.removed_at:
         abort(404)

@@ -7,7 +7,7 @@ meeting the user may not see answers 404 exactly like a wrong id, and is logged.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -23,7 +23,7 @@ from auth.permissions import Permission, requires
 from consent.policy import Relation, visible
 from sig import clock
 from sig.audit import AuditEvent, record
-from sig.cases.access import load_case, require_owner
+from sig.cases.access import load_case, refuse, require_owner
 from sig.cases.models import Case, CaseStatus
 from sig.db import db
 from sig.meetings import operations, queries
@@ -80,11 +80,8 @@ def _to_local(value: dt.datetime) -> dt.datetime:
 # --- loading and rendering -------------------------------------------------------------------
 
 
-def _denied(case: Case, reason: str) -> None:
-    record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id, outcome="denied",
-           details={"reason": reason})
-    db.session.commit()
-    abort(404)
+def _denied(case: Case, reason: str) -> NoReturn:
+    refuse(case, reason, 404)
 
 
 def _load(case_id: str, meeting_id: str) -> tuple[Case, Relation, Meeting]:
@@ -167,7 +164,7 @@ def _render(case: Case, relation: Relation, meeting: Meeting, status: int = 200,
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def schedule(case_id: str):
     case, relation = load_case(case_id)
-    require_owner(relation)
+    require_owner(case, relation)
     form = ScheduleForm()
     if case.status == CaseStatus.CLOSED.value:
         flash(ERRORS["case_closed"](), "error")
@@ -192,7 +189,7 @@ def show(case_id: str, meeting_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def edit(case_id: str, meeting_id: str):
     case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(relation)
+    require_owner(case, relation)
     if meeting.status == MeetingStatus.CANCELLED.value:
         flash(ERRORS["cancelled"](), "error")
         return _to_meeting(case, meeting)
@@ -224,7 +221,7 @@ def edit(case_id: str, meeting_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def cancel(case_id: str, meeting_id: str):
     case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(relation)
+    require_owner(case, relation)
     form = CancelMeetingForm()
     if not form.validate_on_submit():
         abort(400)
@@ -247,7 +244,7 @@ def cancel(case_id: str, meeting_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def add_participant(case_id: str, meeting_id: str):
     case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(relation)
+    require_owner(case, relation)
     form = UserParticipantForm()
     form.user_id.choices = _person_choices(case)
     if form.validate_on_submit():
@@ -268,7 +265,7 @@ def add_participant(case_id: str, meeting_id: str):
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def add_external(case_id: str, meeting_id: str):
     case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(relation)
+    require_owner(case, relation)
     form = ExternalParticipantForm()
     if form.validate_on_submit():
         try:
@@ -302,11 +299,7 @@ def attendance(case_id: str, meeting_id: str):
     except operations.NotFound:
         _denied(case, "participant_not_shown")
     except operations.NotAllowed:
-        record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id,
-               outcome="denied", details={"reason": "own_attendance_only",
-                                          "meeting": meeting.id})
-        db.session.commit()
-        abort(403)
+        refuse(case, "own_attendance_only", meeting=meeting.id)
     except operations.MeetingError as exc:
         flash(ERRORS[exc.code](), "error")
     else:
@@ -352,7 +345,7 @@ def edit_minutes(case_id: str, meeting_id: str, entry_id: str):
     case, relation, meeting = _load(case_id, meeting_id)
     entry = _load_entry(case, meeting, entry_id)
     if not operations.may_edit_minutes(current_user, entry):
-        abort(403)
+        refuse(case, "not_allowed")
     form = EditMinutesForm()
     conflict = None
     if not form.is_submitted():
@@ -394,7 +387,7 @@ def follow_up(case_id: str, meeting_id: str, action_id: str):
     if action is None:
         _denied(case, "action_not_shown")
     if not plan_operations.may_edit_action(current_user, relation, case, action):
-        abort(403)
+        refuse(case, "not_allowed")
     if meeting.status == MeetingStatus.CANCELLED.value:
         flash(ERRORS["cancelled"](), "error")
         return _to_meeting(case, meeting)
@@ -410,7 +403,7 @@ def follow_up(case_id: str, meeting_id: str, action_id: str):
         return _render(case, relation, meeting, 409, follow_up_forms={action.id: form},
                        follow_up_conflict=action.id)
     except plan_operations.NotAllowed:
-        abort(403)
+        refuse(case, "not_allowed")
     except plan_operations.PlanError:
         flash(_("The follow-up could not be saved. Check the status and try again."), "error")
     else:

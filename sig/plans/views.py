@@ -20,7 +20,7 @@ from consent.categories import Category
 from consent.policy import Relation, decide, visible
 from sig import clock
 from sig.audit import AuditEvent, record
-from sig.cases.access import load_case, today
+from sig.cases.access import load_case, refuse, today
 from sig.cases.models import Case
 from sig.db import db
 from sig.labels import ACTION_STATUS, LIFE_AREAS
@@ -107,10 +107,7 @@ def _load(model: type[Goal] | type[Action], case: Case, relation: Relation,
             model.id == item_id, model.case_id == case.id, visible(current_user, model)))
     if item is None or not decide(current_user, relation, item).shown:
         kind = "goal" if model is Goal else "action"
-        record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=case.id,
-               outcome="denied", details={"reason": "item_not_shown", "item_type": kind})
-        db.session.commit()
-        abort(404)
+        refuse(case, "item_not_shown", 404, item_type=kind)
     return item
 
 
@@ -171,7 +168,7 @@ def new_goal(case_id: str):
     if not operations.writable(case):
         return _closed_redirect(case)
     if not operations.may_add_goal(relation, case):
-        abort(403)
+        refuse(case, "not_allowed")
     form = GoalForm()
     if form.validate_on_submit():
         try:
@@ -194,7 +191,7 @@ def edit_goal(case_id: str, goal_id: str):
     if not operations.writable(case):
         return _closed_redirect(case)
     if not operations.may_edit_goal(current_user, relation, case, goal):
-        abort(403)
+        refuse(case, "not_allowed")
     form = GoalForm(obj=None if request.method == "POST" else goal)
     if not form.is_submitted():
         form.version.set(goal.version)
@@ -209,7 +206,7 @@ def edit_goal(case_id: str, goal_id: str):
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
-            abort(403)
+            refuse(case, "not_allowed")
         else:
             flash(_("The goal is saved."), "success")
             return _to_plan(case, f"goal-{goal.id}")
@@ -229,7 +226,7 @@ def new_action(case_id: str, goal_id: str):
     if not operations.writable(case):
         return _closed_redirect(case)
     if not operations.may_add_action(current_user, relation, case, goal):
-        abort(403)
+        refuse(case, "not_allowed")
     names = _org_names()
     org_ids = operations.responsible_org_ids(current_user, relation, case)
     form = NewActionForm()
@@ -252,7 +249,7 @@ def new_action(case_id: str, goal_id: str):
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
-            abort(403)
+            refuse(case, "not_allowed")
         else:
             flash(_("The action is added."), "success")
             return _to_plan(case, f"action-{action.id}")
@@ -279,7 +276,7 @@ def edit_action(case_id: str, action_id: str):
     if not operations.writable(case):
         return _closed_redirect(case)
     if not operations.may_edit_action(current_user, relation, case, action):
-        abort(403)
+        refuse(case, "not_allowed")
     names = _org_names()
     form = _edit_action_form(case, action, names)
     conflict, status = None, 200
@@ -295,7 +292,7 @@ def edit_action(case_id: str, action_id: str):
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
-            abort(403)
+            refuse(case, "not_allowed")
         else:
             flash(_("The action is saved."), "success")
             return _to_plan(case, f"action-{action.id}")
@@ -318,7 +315,7 @@ def action_status(case_id: str, action_id: str):
     if not operations.writable(case):
         return _closed_redirect(case)
     if not operations.may_edit_action(current_user, relation, case, action):
-        abort(403)
+        refuse(case, "not_allowed")
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)

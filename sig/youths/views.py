@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from auth.permissions import Permission, requires
 from sig.audit import AuditEvent, record
+from sig.cases.access import accessible
 from sig.cases.models import Case
 from sig.db import db
 from sig.youths import operations
@@ -26,6 +27,14 @@ def load_youth(youth_id: str) -> Youth:
         db.session.commit()
         abort(404)
     return youth
+
+
+def _cases_of(youth: Youth) -> list[Case]:
+    """The youth's cases the user owns or is in: a colleague in the same office does not
+    learn of a case they are not part of (DESIGN §4 rule 1)."""
+    return list(db.session.scalars(
+        select(Case).where(Case.youth_id == youth.id, accessible(current_user))
+        .order_by(Case.referral_date.desc())))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -69,8 +78,7 @@ def search():
 @requires(Permission.MANAGE_CASES)
 def show(youth_id: str):
     youth = load_youth(youth_id)
-    cases = db.session.scalars(select(Case).where(Case.youth_id == youth.id)
-                               .order_by(Case.referral_date.desc())).all()
+    cases = _cases_of(youth)
     record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
            details={"shown": ["identity"]})
     db.session.commit()
@@ -89,6 +97,6 @@ def add_guardian(youth_id: str):
                                 form.has_custody.data)
         flash(_("The guardian is added."), "success")
         return redirect(url_for("youths.show", youth_id=youth.id))
-    cases = db.session.scalars(select(Case).where(Case.youth_id == youth.id)).all()
+    cases = _cases_of(youth)
     return render_template("youths/show.html", youth=youth, cases=cases, guardian_form=form,
                            has_open_case=any(c.status != "closed" for c in cases))

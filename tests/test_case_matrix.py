@@ -1,0 +1,564 @@
+"""The case permission matrix: persona × every case endpoint × relation (Fred included).
+
+One realistic case is built through the real pages, for every persona afresh:
+
+* Sara (social services, ``case_owner``) owns it: youth, guardian, a goal, a police and a
+  school action, a meeting with the group invited, a minutes entry of hers and one of Per's;
+* Per (police) and Kim (school) are current group members;
+* Lo (leisure) was a member, was invited to the meeting, and has been removed;
+* Fred (police) is a member of a *different* case — the curious colleague next door;
+* Maria (manager), Ali (admin) and Eva (auditor) see no case content at all.
+
+``MATRIX`` below is the specification.  ``test_every_case_endpoint_has_a_row`` walks
+``app.url_map``: an endpoint of ``cases.``, ``plans.``, ``meetings.`` or ``youths.`` without
+a row fails the suite, so a new case URL cannot ship without someone deciding who gets it.
+
+What the numbers mean:
+
+* ``200`` — the page is shown (for a POST: the form re-rendered to the person, i.e. granted);
+* ``302`` — a valid POST was accepted (the bodies are valid and harmless: unchanged values
+  with the current version, a new entry, or an error the app reports on the page);
+* ``403`` — refused, and the person may know that the thing exists (an owner-only action in
+  a case they are in; or a role that never has the permission, answered before any id is
+  looked at, so the answer is the same for an id that does not exist — checked);
+* ``404`` — the person must not learn that it exists: the same answer, byte for byte, as
+  for an id that does not exist (checked on every 404), and for anyone outside the group the
+  attempt is in the access log as ``access_denied``/``denied`` (checked on every refusal).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from auth.roles import Role
+from sig.audit.models import AuditEntry
+from sig.cases.models import Case, Membership
+from sig.db import db
+from sig.meetings.models import Meeting, MinutesEntry, Participant
+from sig.plans.models import Action, Goal
+from sig.youths.models import Guardian, Youth
+from tests.case_helpers import add_member, open_case, register_youth, valid_pnr
+from tests.helpers import csrf, login, post
+
+PERSONAS = ("sara", "per", "kim", "lo", "fred", "maria", "ali", "eva")
+RELATION = {"sara": "owner", "per": "member", "kim": "member", "lo": "former member",
+            "fred": "non-member", "maria": "manager", "ali": "admin", "eva": "auditor"}
+OUTSIDERS = frozenset({"lo", "fred", "maria", "ali", "eva"})  # nothing of the case, ever
+
+# fmt: off
+# (endpoint, method, which items fill the URL / body):
+#                                                    sara  per  kim   lo fred maria ali  eva
+MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
+    # --- cases ------------------------------------------------------------------------------
+    ("cases.index",          "GET",  ""):             (200, 200, 200, 200, 200, 404, 404, 404),
+    ("cases.show",           "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
+    ("cases.print_plan",     "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
+    ("cases.members",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404),
+    ("cases.members",        "POST", "Per again"):    (200, 403, 403, 404, 404, 404, 404, 404),
+    ("cases.agree_plan",     "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    ("cases.open_case",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
+    ("cases.open_case",      "POST", "open exists"):  (200, 403, 403, 403, 403, 403, 403, 403),
+    ("cases.remove_member",  "POST", "Kim's"):        (302, 403, 403, 404, 404, 404, 404, 404),
+    ("cases.close",          "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    # --- the plan: the goal is social services' item; Per and Kim do not see it ------------
+    ("plans.new_goal",       "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
+    ("plans.new_goal",       "POST", ""):             (302, 302, 302, 404, 404, 404, 404, 404),
+    ("plans.edit_goal",      "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_goal",      "POST", "unchanged"):    (302, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.goal_history",   "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.new_action",     "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.new_action",     "POST", ""):             (302, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_action",    "GET",  "police"):       (200, 200, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_action",    "GET",  "school"):       (200, 404, 200, 404, 404, 404, 404, 404),
+    ("plans.edit_action",    "POST", "police"):       (302, 302, 404, 404, 404, 404, 404, 404),
+    ("plans.action_status",  "POST", "police"):       (302, 302, 404, 404, 404, 404, 404, 404),
+    ("plans.action_history", "GET",  "police"):       (200, 200, 404, 404, 404, 404, 404, 404),
+    ("plans.action_history", "GET",  "school"):       (200, 404, 200, 404, 404, 404, 404, 404),
+    # --- meetings: Per and Kim are invited, so they see the meeting --------------------------
+    ("meetings.schedule",    "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.schedule",    "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.show",        "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
+    ("meetings.edit",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.edit",        "POST", "unchanged"):    (302, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.add_participant", "POST", "Pia"):      (302, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.add_external", "POST", ""):            (302, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.attendance",  "POST", "no marks"):     (302, 302, 302, 404, 404, 404, 404, 404),
+    ("meetings.attendance",  "POST", "Per's row"):    (302, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.write_minutes", "POST", ""):           (302, 302, 302, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "GET", "Sara's entry"): (200, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "POST", "Sara's entry"): (302, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "GET", "Per's entry"):  (404, 200, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "POST", "Per's entry"): (404, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.follow_up",   "POST", "school"):       (302, 404, 302, 404, 404, 404, 404, 404),
+    ("meetings.cancel",      "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    # --- the youth register: social services' own; the role is refused before any lookup ---
+    ("youths.register",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.register",      "POST", "known pnr"):    (302, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.search",        "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.search",        "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.show",          "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.add_guardian",  "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403),
+}
+# fmt: on
+
+DOMAINS = ("cases.", "plans.", "meetings.", "youths.")
+URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
+                           "membership_id", "youth_id"})
+# These change the case for everyone after them: run last, in this order.
+LAST = ("cases.remove_member", "meetings.cancel", "cases.close")
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+YOUTH_NAME = "Matilda Matrisdotter"
+PNR = valid_pnr("20100315", "123")
+GUARDIAN_NAME = "Gunnar Matrisdotter"
+REFERRAL_NOTE = "Anmälan efter incident vid Matrisgallerian"
+GOAL_TEXT = "Matilda går i skolan och har en trygg fritid"
+POLICE_ACTION = "Kontaktpolisen träffar Matilda varannan vecka"
+SCHOOL_ACTION = "Mentorssamtal med Matilda varje måndag"
+PLACE = "Rum Matrisen, Storgatan 12"
+AGENDA = "Uppföljning av Matildas plan"
+SARA_MINUTES = "Matildas familj beskriver oro hemma"
+PER_MINUTES = "Polisen har mött Matilda vid två tillfällen"
+TOKEN = "\0csrf"  # a body value replaced by the persona's CSRF token when posting
+
+
+# --- the world: one case (and Fred's own) built through the pages -----------------------------
+
+
+@dataclass
+class World:
+    app: Any
+    users: dict[str, Any]
+    orgs: dict[str, Any]
+    case_id: str
+    reference: str
+    youth_id: str
+    goal_id: str
+    police_action_id: str
+    school_action_id: str
+    meeting_id: str
+    sara_entry_id: str
+    per_entry_id: str
+    per_participant_id: str
+    kim_membership_id: str
+    fred_case_id: str
+    today: dt.date
+    secrets: list[str] = field(default_factory=list)
+
+    def get(self, model: type, item_id: str) -> Any:
+        """An item as saved now (call inside an app context: bodies are built in one)."""
+        return db.session.get(model, item_id, populate_existing=True)
+
+
+def _logged_in(app, user, fake_clock):
+    client = app.test_client()
+    response = login(client, user, fake_clock=fake_clock)
+    assert response.status_code == 302, user.username
+    return client
+
+
+def _ok(response, status: int = 302) -> Any:
+    assert response.status_code == status, response.get_data(as_text=True)[-2000:]
+    return response
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M")
+
+
+def _add_action(client, case_id: str, goal_id: str, org_id: str, what: str,
+                due: dt.date) -> None:
+    url = f"/cases/{case_id}/plan/goals/{goal_id}/actions/new"
+    _ok(post(client, url, {"what": what, "responsible_org_id": org_id,
+                           "responsible_user_id": "", "start_date": "",
+                           "due_date": due.isoformat(), "status": "planned",
+                           "follow_up": ""}, page=url))
+
+
+def _scalar(app, statement) -> Any:
+    with app.app_context():
+        return db.session.scalar(statement)
+
+
+@pytest.fixture
+def world(app, orgs, personas, make_user, fake_clock) -> World:
+    started = time.perf_counter()
+    pia = make_user("pia", "police", Role.MEMBER)  # a stand-in Sara may add to the meeting
+    sara, per, kim, lo, fred = (personas[n] for n in ("sara", "per", "kim", "lo", "fred"))
+    today = fake_clock.current.date()
+    client = _logged_in(app, sara, fake_clock)
+    youth_id = register_youth(client, name=YOUTH_NAME, pnr=PNR, contact="070-123 45 67",
+                              guardian1_name=GUARDIAN_NAME)
+    case_id = _ok(post(client, f"/youths/{youth_id}/cases/new",
+                       {"referral_source": "police", "referral_date": today.isoformat(),
+                        "referral_note": REFERRAL_NOTE},
+                       page=f"/youths/{youth_id}/cases/new")).location.rsplit("/", 1)[-1]
+    for person, function in ((per, "kommunpolis"), (kim, "skolkurator"),
+                             (lo, "fritidsledare")):
+        add_member(client, case_id, person, function=function, from_date=today.isoformat())
+    _ok(post(client, f"/cases/{case_id}/plan/goals/new",
+             {"life_area": "school", "description": GOAL_TEXT},
+             page=f"/cases/{case_id}/plan/goals/new"))
+    goal_id = _scalar(app, select(Goal.id).where(Goal.case_id == case_id))
+    soon = today + dt.timedelta(days=3)  # due within the start page's horizon
+    _add_action(client, case_id, goal_id, orgs["police"].id, POLICE_ACTION, soon)
+    _add_action(client, case_id, goal_id, orgs["school"].id, SCHOOL_ACTION, soon)
+    with app.app_context():
+        actions = {a.responsible_org_id: a.id for a in db.session.scalars(
+            select(Action).where(Action.case_id == case_id))}
+    # the meeting, in two days, with the whole group (Lo still in it) invited
+    response = _ok(post(client, f"/cases/{case_id}/meetings/new",
+                        {"starts_at": _local(fake_clock.current + dt.timedelta(days=2)),
+                         "place": PLACE, "agenda": AGENDA, "invite_group": "y"},
+                        page=f"/cases/{case_id}/meetings/new"))
+    meeting_id = response.location.split("#")[0].rsplit("/", 1)[-1]
+    meeting_url = f"/cases/{case_id}/meetings/{meeting_id}"
+    _ok(post(client, meeting_url + "/minutes", {"category": "minutes", "text": SARA_MINUTES},
+             page=meeting_url))
+    per_client = _logged_in(app, per, fake_clock)
+    _ok(post(per_client, meeting_url + "/minutes",
+             {"category": "police_information", "text": PER_MINUTES}, page=meeting_url))
+    with app.app_context():
+        entries = {e.created_by_id: e.id for e in db.session.scalars(
+            select(MinutesEntry).where(MinutesEntry.case_id == case_id))}
+        memberships = {m.user_id: m.id for m in db.session.scalars(
+            select(Membership).where(Membership.case_id == case_id))}
+        invited = {p.user_id: p.id for p in db.session.scalars(
+            select(Participant).where(Participant.meeting_id == meeting_id))}
+    assert set(invited) == {sara.id, per.id, kim.id, lo.id}
+    # Lo leaves the group: a former member from now on
+    _ok(post(client, f"/cases/{case_id}/members/{memberships[lo.id]}/remove",
+             page=f"/cases/{case_id}/members"))
+    # Fred's own case: another youth, with a police action of its own
+    other_case = open_case(client, register_youth(client, name="Olle Annansson",
+                                                  pnr=valid_pnr("20090704", "456"),
+                                                  guardian1_name="Ulla Annansson"))
+    add_member(client, other_case, fred, function="kommunpolis", from_date=today.isoformat())
+    _ok(post(client, f"/cases/{other_case}/plan/goals/new",
+             {"life_area": "criminality", "description": "Olle håller sig borta från brott"},
+             page=f"/cases/{other_case}/plan/goals/new"))
+    other_goal = _scalar(app, select(Goal.id).where(Goal.case_id == other_case))
+    _add_action(client, other_case, other_goal, orgs["police"].id,
+                "Olles kontaktpolis ringer varje vecka", soon)
+    built = World(app=app, users={**personas, "pia": pia}, orgs=orgs, case_id=case_id,
+                  reference="SIG-" + case_id[:8].upper(), youth_id=youth_id, goal_id=goal_id,
+                  police_action_id=actions[orgs["police"].id],
+                  school_action_id=actions[orgs["school"].id], meeting_id=meeting_id,
+                  sara_entry_id=entries[sara.id], per_entry_id=entries[per.id],
+                  per_participant_id=invited[per.id], kim_membership_id=memberships[kim.id],
+                  fred_case_id=other_case, today=today)
+    built.secrets = [case_id, built.reference, YOUTH_NAME, "Matilda", "Matrisdotter",
+                     PNR, PNR.replace("-", ""), PNR[2:], GUARDIAN_NAME, "070-123 45 67",
+                     REFERRAL_NOTE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION, PLACE, AGENDA,
+                     SARA_MINUTES, PER_MINUTES, goal_id, meeting_id, *actions.values(),
+                     *entries.values()]
+    print(f"\nworld built in {time.perf_counter() - started:.2f} s")
+    return built
+
+
+# --- URLs and bodies ---------------------------------------------------------------------------
+
+
+def url_values(w: World, item: str) -> dict[str, str]:
+    """The real ids for a rule's arguments; ``item`` picks which action or entry."""
+    return {"case_id": w.case_id, "youth_id": w.youth_id, "goal_id": w.goal_id,
+            "meeting_id": w.meeting_id, "membership_id": w.kim_membership_id,
+            "action_id": {"police": w.police_action_id,
+                          "school": w.school_action_id}.get(item, ""),
+            "entry_id": {"Sara's entry": w.sara_entry_id,
+                         "Per's entry": w.per_entry_id}.get(item, "")}
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _action_body(w: World, item: str) -> dict[str, str]:
+    action = w.get(Action, url_values(w, item)["action_id"])
+    return {"what": action.what, "responsible_user_id": action.responsible_user_id or "",
+            "start_date": _iso(action.start_date), "due_date": _iso(action.due_date),
+            "status": action.status, "follow_up": action.follow_up or "",
+            "version": str(action.version)}
+
+
+def _meeting_body(w: World) -> dict[str, str]:
+    meeting = w.get(Meeting, w.meeting_id)
+    starts = meeting.starts_at if meeting.starts_at.tzinfo else meeting.starts_at.replace(
+        tzinfo=dt.UTC)
+    return {"starts_at": _local(starts), "place": meeting.place or "",
+            "agenda": meeting.agenda or "", "version": str(meeting.version)}
+
+
+def _entry_body(w: World, item: str) -> dict[str, str]:
+    entry = w.get(MinutesEntry, url_values(w, item)["entry_id"])
+    return {"category": entry.category, "text": entry.text, "version": str(entry.version)}
+
+
+def _follow_up_body(w: World, item: str) -> dict[str, str]:
+    action = w.get(Action, url_values(w, item)["action_id"])
+    prefix = f"action-{action.id}-"
+    return {prefix + "status": action.status, prefix + "follow_up": action.follow_up or "",
+            prefix + "version": str(action.version), prefix + "csrf_token": TOKEN}
+
+
+# Valid, harmless bodies: what a person who may do it would send.  Read at request time,
+# so versions are current.
+BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
+    "cases.members": lambda w, _: {"user_id": w.users["per"].id, "function": "kommunpolis",
+                                   "from_date": w.today.isoformat(), "to_date": ""},
+    "cases.agree_plan": lambda w, _: {},
+    "cases.open_case": lambda w, _: {"referral_source": "school",
+                                     "referral_date": w.today.isoformat(),
+                                     "referral_note": ""},
+    "cases.remove_member": lambda w, _: {},
+    "cases.close": lambda w, _: {"reason": "completed", "closed_on": w.today.isoformat()},
+    "plans.new_goal": lambda w, _: {"life_area": "criminality",
+                                    "description": "Ett eget mål i matrisen"},
+    "plans.edit_goal": lambda w, _: (lambda g: {
+        "life_area": g.life_area, "description": g.description,
+        "version": str(g.version)})(w.get(Goal, w.goal_id)),
+    "plans.new_action": lambda w, _: {"what": "En ny åtgärd i matrisen",
+                                      "responsible_org_id": w.orgs["social"].id,
+                                      "responsible_user_id": "", "start_date": "",
+                                      "due_date": "", "status": "planned", "follow_up": ""},
+    "plans.edit_action": _action_body,
+    "plans.action_status": lambda w, item: {k: v for k, v in _action_body(w, item).items()
+                                            if k in ("status", "version")},
+    "meetings.schedule": lambda w, _: {
+        "starts_at": _local(dt.datetime.combine(w.today + dt.timedelta(days=10),
+                                                dt.time(9), STOCKHOLM)),
+        "place": "Rum Nästa", "agenda": "", "invite_group": "y"},
+    "meetings.edit": lambda w, _: _meeting_body(w),
+    "meetings.cancel": lambda w, _: {"version": _meeting_body(w)["version"]},
+    "meetings.add_participant": lambda w, _: {"user_id": w.users["pia"].id},
+    "meetings.add_external": lambda w, _: {"external_role": "other",
+                                           "external_name": "Extern Deltagare"},
+    "meetings.attendance": lambda w, item: (
+        {f"attendance-{w.per_participant_id}": "present"} if item == "Per's row" else {}),
+    "meetings.write_minutes": lambda w, _: {"category": "minutes",
+                                            "text": "En anteckning i matrisen"},
+    "meetings.edit_minutes": _entry_body,
+    "meetings.follow_up": _follow_up_body,
+    "youths.register": lambda w, _: {"name": YOUTH_NAME, "personal_number": PNR,
+                                     "gender": "girl"},
+    "youths.search": lambda w, _: {"personal_number": PNR},
+    "youths.add_guardian": lambda w, _: {"name": "Extra Vårdnadshavare", "contact": "",
+                                         "has_custody": "y"},
+}
+
+
+def _domain_rules(app) -> dict[str, Any]:
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith(DOMAINS)}
+
+
+def _path(app, endpoint: str, values: dict[str, str]) -> str:
+    rule = _domain_rules(app)[endpoint]
+    return app.url_map.bind("localhost").build(endpoint, {a: values[a] for a in rule.arguments})
+
+
+def _ordered_rows() -> list[tuple[str, str, str]]:
+    """GETs first, then POSTs, the ones that change the case for everyone last."""
+    rows = list(MATRIX)
+    return sorted(rows, key=lambda r: (r[0] in LAST and LAST.index(r[0]) + 1, r[1] != "GET"))
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+
+def _denials(app, user_id: str) -> list[AuditEntry]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.actor_user_id == user_id, AuditEntry.event == "access_denied")
+            .order_by(AuditEntry.seq)).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def _snapshot(app) -> dict[str, Any]:
+    """Everything a write could change (the access log aside)."""
+    with app.app_context():
+        counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                  for model in (Youth, Guardian, Case, Membership, Goal, Action, Meeting,
+                                Participant, MinutesEntry)}
+        versions = {model.__tablename__: db.session.scalar(select(func.sum(model.version)))
+                    for model in (Goal, Action, Meeting, MinutesEntry)}
+        return {"counts": counts, "versions": versions,
+                "cases": sorted(db.session.execute(select(Case.id, Case.status)).all()),
+                "removed": sorted(db.session.scalars(select(Membership.id).where(
+                    Membership.removed_at.is_not(None)))),
+                "attendance": sorted((p.id, p.attendance or "") for p in db.session.scalars(
+                    select(Participant))),
+                "statuses": sorted(db.session.execute(select(Action.id, Action.status)).all()),
+                "meetings": sorted(db.session.execute(select(Meeting.id, Meeting.status)).all())}
+
+
+_TOKENS = re.compile(r'(name="[^"]*csrf_token"[^>]*value=")[^"]+|nonce="[^"]+"')
+
+
+def _normalised(response) -> str:
+    return _TOKENS.sub(r"\1", response.get_data(as_text=True))
+
+
+def _send(client, method: str, path: str, data: dict[str, str] | None, token: str):
+    if method == "GET":
+        return client.get(path)
+    payload = {k: (token if v == TOKEN else v) for k, v in (data or {}).items()}
+    payload["csrf_token"] = token
+    return client.post(path, data=payload)
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_every_case_endpoint_has_a_row(app):
+    """A case URL cannot ship without a decision on who gets it — per method."""
+    rules = _domain_rules(app)
+    served = {(endpoint, method) for endpoint, rule in rules.items()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(endpoint, method) for endpoint, method, _item in MATRIX}
+    assert sorted(served - covered) == [], "case endpoint(s) without a row in MATRIX"
+    assert sorted(covered - served) == [], "MATRIX rows for endpoints that do not exist"
+    for endpoint, rule in rules.items():
+        assert set(rule.arguments) <= URL_ARGUMENTS, (endpoint, rule.arguments)
+    for (endpoint, method, item), statuses in MATRIX.items():
+        assert len(statuses) == len(PERSONAS), endpoint
+        arguments = rules[endpoint].arguments
+        if "action_id" in arguments:
+            assert item in ("police", "school"), (endpoint, "name the action")
+        if "entry_id" in arguments:
+            assert item in ("Sara's entry", "Per's entry"), (endpoint, "name the entry")
+        if method == "POST":
+            assert endpoint in BODIES, (endpoint, "no body")
+        # an outsider is never told more than "not found" about a case URL
+        if "case_id" in arguments:
+            for persona, status in zip(PERSONAS, statuses, strict=True):
+                if persona in OUTSIDERS:
+                    assert status == 404, (endpoint, method, persona)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_case_matrix(app, world, persona, fake_clock):
+    started = time.perf_counter()
+    user = world.users[persona]
+    client = _logged_in(app, user, fake_clock)
+    token = csrf(client, "/account")
+    before = _snapshot(app)
+    failures: list[str] = []
+    requests = 0
+    for endpoint, method, item in _ordered_rows():
+        expected = dict(zip(PERSONAS, MATRIX[endpoint, method, item], strict=True))[persona]
+        values = url_values(world, item)
+        path = _path(app, endpoint, values)
+        data = None
+        if method == "POST":
+            with app.app_context():
+                data = BODIES[endpoint](world, item)
+        seen = len(_denials(app, user.id))
+        response = _send(client, method, path, data, token)
+        requests += 1
+        if response.status_code == 302:
+            client.get("/account")  # as a browser would: the flash messages are shown there
+        where = f"{persona} ({RELATION[persona]}) {method} {endpoint} [{item}] {path}"
+        if response.status_code != expected:
+            failures.append(f"{where}: {response.status_code}, expected {expected}")
+            continue
+        if expected in (200, 302) or (expected == 403 and persona not in OUTSIDERS):
+            continue
+        # A refusal to an outsider is logged: exactly one access_denied entry, denied.
+        if persona in OUTSIDERS:
+            new = _denials(app, user.id)[seen:]
+            if len(new) != 1 or new[0].outcome != "denied":
+                failures.append(f"{where}: access log has {[(e.event, e.outcome) for e in new]}"
+                                " — expected one access_denied/denied")
+            elif (persona in ("lo", "fred") and new[0].target_ref != world.case_id
+                  and "case_id" in _domain_rules(app)[endpoint].arguments):
+                failures.append(f"{where}: the denial names {new[0].target_ref!r}, not the case")
+        # ... and it says no more than a wrong id would: same status, same page.
+        replace = set(_domain_rules(app)[endpoint].arguments)
+        if persona not in OUTSIDERS:
+            replace -= {"case_id"}  # a member knows the case; the item must not show
+        if not replace:
+            continue
+        bogus = dict(values, **{name: str(uuid.uuid4()) for name in replace})
+        other = _send(client, method, _path(app, endpoint, bogus), data, token)
+        requests += 1
+        if (other.status_code, _normalised(other)) != (response.status_code,
+                                                        _normalised(response)):
+            failures.append(f"{where}: a nonexistent id answers {other.status_code}, "
+                            "or with another page — the refusal tells that the item exists")
+    if persona in OUTSIDERS:
+        assert _snapshot(app) == before, f"{persona}'s refused requests changed the case"
+    elapsed = time.perf_counter() - started
+    print(f"{persona}: {requests} requests in {elapsed:.2f} s")
+    assert not failures, "\n".join(failures)
+
+
+def test_fred_and_lo_find_no_trace_on_the_pages_they_may_load(app, world, fake_clock):
+    """Fred's start page, case list and his own case — and Lo's after she left the group —
+    say nothing of the case: not its reference, the youth's name or any item's text."""
+    fred = _logged_in(app, world.users["fred"], fake_clock)
+    lo = _logged_in(app, world.users["lo"], fake_clock)
+    pages = [(fred, "/start"), (fred, "/cases"), (fred, f"/cases/{world.fred_case_id}"),
+             (fred, f"/cases/{world.fred_case_id}/print"), (fred, "/account"),
+             (lo, "/start"), (lo, "/cases"), (lo, "/account")]
+    # the pages are not empty: Fred sees his own case and his police action on them
+    assert "SIG-" + world.fred_case_id[:8].upper() in fred.get("/cases").get_data(as_text=True)
+    assert "Olles kontaktpolis ringer varje vecka" in fred.get("/start").get_data(as_text=True)
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        leaked = [s for s in world.secrets if s in page]
+        assert leaked == [], (url, leaked)
+
+
+def test_members_see_their_own_organisations_action_and_not_the_others(app, world, fake_clock):
+    """The matrix rows for the action histories, read as a sentence (with the texts)."""
+    per = _logged_in(app, world.users["per"], fake_clock)
+    kim = _logged_in(app, world.users["kim"], fake_clock)
+    police = f"/cases/{world.case_id}/plan/actions/{world.police_action_id}/history"
+    school = f"/cases/{world.case_id}/plan/actions/{world.school_action_id}/history"
+    assert POLICE_ACTION in per.get(police).get_data(as_text=True)
+    assert SCHOOL_ACTION in kim.get(school).get_data(as_text=True)
+    assert per.get(school).status_code == 404 and kim.get(police).status_code == 404
+    per_case = per.get(f"/cases/{world.case_id}").get_data(as_text=True)
+    kim_case = kim.get(f"/cases/{world.case_id}").get_data(as_text=True)
+    assert POLICE_ACTION in per_case and SCHOOL_ACTION not in per_case
+    assert SCHOOL_ACTION in kim_case and POLICE_ACTION not in kim_case
+    assert YOUTH_NAME not in per_case and YOUTH_NAME not in kim_case
+
+
+# --- found while writing the matrix (fixed) -----------------------------------------------------
+
+
+def test_a_social_services_colleague_outside_the_case_learns_nothing_of_it(
+        app, world, make_user, fake_clock):
+    stina = make_user("stina", "social", Role.CASE_OWNER)  # Sara's colleague, not in the case
+    client = _logged_in(app, stina, fake_clock)
+    assert client.get(f"/cases/{world.case_id}").status_code == 404
+    page = client.get(f"/youths/{world.youth_id}").get_data(as_text=True)
+    assert world.reference not in page and world.case_id not in page
+
+
+def test_a_members_refused_owner_only_attempts_are_logged(app, world, fake_clock):
+    per = world.users["per"]
+    client = _logged_in(app, per, fake_clock)
+    seen = len(_denials(app, per.id))
+    case = f"/cases/{world.case_id}"
+    for url in (f"{case}/members", f"{case}/meetings/new",
+                f"{case}/meetings/{world.meeting_id}/edit"):
+        assert client.get(url).status_code == 403
+    assert post(client, f"{case}/close", {"reason": "completed",
+                                          "closed_on": world.today.isoformat()}).status_code == 403
+    assert len(_denials(app, per.id)) == seen + 4
