@@ -29,25 +29,20 @@ class Permission(enum.StrEnum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     READ_AUDIT_LOG = "read_audit_log"
     VIEW_START_PAGE = "view_start_page"
+    VIEW_STATUTORY_RULES = "view_statutory_rules"  # the provisions in force, for everyone
     WORK_IN_CASES = "work_in_cases"        # see and work in the cases one is in
 
 
+# Everyone who logs in may read the statutory provisions in force and manage their account.
+_EVERYONE = frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE,
+                       Permission.VIEW_STATUTORY_RULES})
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CASE_OWNER: frozenset({
-        Permission.MANAGE_CASES, Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE,
-        Permission.WORK_IN_CASES,
-    }),
-    Role.MEMBER: frozenset({
-        Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE, Permission.WORK_IN_CASES,
-    }),
-    Role.MANAGER: frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE}),
-    Role.ADMIN: frozenset({
-        Permission.ADMINISTER_ACCOUNTS, Permission.MANAGE_OWN_ACCOUNT,
-        Permission.VIEW_START_PAGE,
-    }),
-    Role.AUDITOR: frozenset({
-        Permission.MANAGE_OWN_ACCOUNT, Permission.READ_AUDIT_LOG, Permission.VIEW_START_PAGE,
-    }),
+    Role.CASE_OWNER: _EVERYONE | {Permission.MANAGE_CASES, Permission.WORK_IN_CASES},
+    Role.MEMBER: _EVERYONE | {Permission.WORK_IN_CASES},
+    Role.MANAGER: _EVERYONE,
+    Role.ADMIN: _EVERYONE | {Permission.ADMINISTER_ACCOUNTS},
+    Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT_LOG},
 }
 
 

@@ -17,6 +17,9 @@ class ItemMixin:
     category: Mapped[str] = mapped_column(String(32))
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_at]
+    # Set by the police on material from a preliminary investigation: the statutory
+    # police → social services flow excludes it (DESIGN §4).
+    pre_investigation: Mapped[bool] = mapped_column(default=False)
 
 
 class Versioned:

@@ -27,6 +27,8 @@ from sig.db import Base, db
 from tests.pg_server import PostgresServer
 
 PASSWORD = "korrekt-häst-batteri-häfta"
+# Reference data the migrations seed (the statutory provisions) stays between tests.
+KEEP_BETWEEN_TESTS = {"statutory_rules"}
 BACKENDS = [b for b in ("sqlite", "postgresql")
             if os.environ.get("SIG_TEST_DB", b) == b]
 
@@ -122,7 +124,8 @@ def app(database_url: str, workdir: str, keyring_path: str):
     with app.app_context():
         session = db.session
         for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
+            if table.name not in KEEP_BETWEEN_TESTS:
+                session.execute(delete(table))
         session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
         session.commit()
     app.extensions["sig.db"].engine.dispose()

@@ -96,8 +96,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("meetings.write_minutes", "POST", ""):           (302, 302, 302, 404, 404, 404, 404, 404),
     ("meetings.edit_minutes", "GET", "Sara's entry"): (200, 404, 404, 404, 404, 404, 404, 404),
     ("meetings.edit_minutes", "POST", "Sara's entry"): (302, 404, 404, 404, 404, 404, 404, 404),
-    ("meetings.edit_minutes", "GET", "Per's entry"):  (404, 200, 404, 404, 404, 404, 404, 404),
-    ("meetings.edit_minutes", "POST", "Per's entry"): (404, 302, 404, 404, 404, 404, 404, 404),
+    # Sara sees police minutes (police → social services provision) but edits only her own.
+    ("meetings.edit_minutes", "GET", "Per's entry"):  (403, 200, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "POST", "Per's entry"): (403, 302, 404, 404, 404, 404, 404, 404),
     ("meetings.follow_up",   "POST", "school"):       (302, 404, 302, 404, 404, 404, 404, 404),
     ("meetings.cancel",      "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
     # --- the youth register: social services' own; the role is refused before any lookup ---

@@ -40,6 +40,14 @@ class AuditEvent(enum.StrEnum):
     CASE_OPENED = "case_opened"
     CASE_UPDATED = "case_updated"
     CASE_VIEWED = "case_viewed"
+    CASE_VIEWED_AS = "case_viewed_as"
+    CONSENT_FORM_DOWNLOADED = "consent_form_downloaded"
+    CONSENT_FORM_PRINTED = "consent_form_printed"
+    CONSENT_RECORDED = "consent_recorded"
+    CONSENT_VIEWED = "consent_viewed"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    DISCLOSURE_DECIDED = "disclosure_decided"
+    DISCLOSURE_VIEWED = "disclosure_viewed"
     GOAL_CREATED = "goal_created"
     GOAL_UPDATED = "goal_updated"
     HISTORY_VIEWED = "history_viewed"
@@ -52,6 +60,8 @@ class AuditEvent(enum.StrEnum):
     PARTICIPANT_ADDED = "participant_added"
     PLAN_PRINTED = "plan_printed"
     REMINDERS_PRINTED = "reminders_printed"
+    RULES_VIEWED = "rules_viewed"
+    SHARING_OVERVIEW_VIEWED = "sharing_overview_viewed"
     START_PAGE_VIEWED = "start_page_viewed"
     YOUTH_REGISTERED = "youth_registered"
     YOUTH_SEARCHED = "youth_searched"
@@ -96,6 +106,16 @@ EVENT_LABELS = {
     AuditEvent.CASE_OPENED: _l("Case opened"),
     AuditEvent.CASE_UPDATED: _l("Case changed"),
     AuditEvent.CASE_VIEWED: _l("Case viewed"),
+    AuditEvent.CASE_VIEWED_AS: _l("Case viewed as another organisation"),
+    AuditEvent.CONSENT_FORM_DOWNLOADED: _l("Signed consent form downloaded"),
+    AuditEvent.CONSENT_FORM_PRINTED: _l("Consent form printed"),
+    AuditEvent.CONSENT_RECORDED: _l("Consent recorded"),
+    AuditEvent.CONSENT_VIEWED: _l("Consent viewed"),
+    AuditEvent.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
+    AuditEvent.DISCLOSURE_DECIDED: _l("Disclosure decided"),
+    AuditEvent.DISCLOSURE_VIEWED: _l("Disclosure decision viewed"),
+    AuditEvent.RULES_VIEWED: _l("Statutory provisions viewed"),
+    AuditEvent.SHARING_OVERVIEW_VIEWED: _l("Sharing overview viewed"),
     AuditEvent.GOAL_CREATED: _l("Goal added"),
     AuditEvent.GOAL_UPDATED: _l("Goal changed"),
     AuditEvent.HISTORY_VIEWED: _l("History viewed"),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from auth.models import Organisation
 from consent.categories import Category
-from consent.policy import Decision, Relation, Withheld, decide, visible
+from consent.policy import Decision, Relation, Rule, Withheld, decide, visible
 from sig.cases.models import Case, Membership
 from sig.db import db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
@@ -70,8 +70,11 @@ class CaseView:
 
 
 def withheld_counts(user: Any, case_id: str) -> list[Withheld]:
-    """Per (origin organisation, category): how many items of the case are withheld."""
-    counts: dict[tuple[str | None, str], int] = defaultdict(int)
+    """Per (origin organisation, category, reason): how many items are withheld.
+
+    Preliminary-investigation material is counted apart, so the notice can say why.
+    """
+    counts: dict[tuple[str | None, str, bool], int] = defaultdict(int)
     tables = [
         (Youth, Youth.id == select(Case.youth_id).where(Case.id == case_id).scalar_subquery()),
         (Guardian, Guardian.youth_id == select(Case.youth_id)
@@ -81,21 +84,19 @@ def withheld_counts(user: Any, case_id: str) -> list[Withheld]:
         (Membership, and_(Membership.case_id == case_id, Membership.removed_at.is_(None))),
         (MinutesEntry, MinutesEntry.case_id == case_id),
     ]
-    for model, of_case in tables:
+    queries = [(model, of_case, visible(user, model)) for model, of_case in tables]
+    queries.append((Meeting, Meeting.case_id == case_id, meeting_visible(user)))
+    for model, of_case, shown in queries:
         rows = db.session.execute(
-            select(model.origin_org_id, model.category, func.count())
-            .where(of_case, not_(visible(user, model)))
-            .group_by(model.origin_org_id, model.category))
-        for origin, category, n in rows:
-            counts[(origin, category)] += n
-    rows = db.session.execute(
-        select(Meeting.origin_org_id, Meeting.category, func.count())
-        .where(Meeting.case_id == case_id, not_(meeting_visible(user)))
-        .group_by(Meeting.origin_org_id, Meeting.category))
-    for origin, category, n in rows:
-        counts[(origin, category)] += n
-    return [Withheld(origin, category, n) for (origin, category), n in sorted(
-        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))]
+            select(model.origin_org_id, model.category, model.pre_investigation, func.count())
+            .where(of_case, not_(shown))
+            .group_by(model.origin_org_id, model.category, model.pre_investigation))
+        for origin, category, pre_investigation, n in rows:
+            counts[(origin, category, bool(pre_investigation))] += n
+    return [Withheld(origin, category, n,
+                     Rule.PRE_INVESTIGATION if pre_investigation else Rule.NO_CONSENT)
+            for (origin, category, pre_investigation), n in sorted(
+                counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2]))]
 
 
 def build(user: Any, case: Case, relation: Relation) -> CaseView:

@@ -62,6 +62,9 @@ class MinutesForm(FlaskForm):
     category = SelectField(_l("What the entry is about"),
                            choices=lambda: _choices(CATEGORY_LABELS), default="minutes")
     text = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=10000)])
+    pre_investigation = BooleanField(
+        _l("Preliminary investigation material (police only): not shared with social "
+           "services under the statutory provision"))
 
 
 class EditMinutesForm(MinutesForm):

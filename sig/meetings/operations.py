@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from auth.models import User
-from auth.roles import Role
+from auth.roles import OrganisationKind, Role
 from consent.categories import KNOWN, Category
 from consent.policy import Relation, visible
 from sig import clock
@@ -74,6 +74,10 @@ class Conflict(Exception):
 
 
 # --- rules -----------------------------------------------------------------------------------
+
+
+def is_police(user: Any) -> bool:
+    return user.organisation.kind == OrganisationKind.POLICE.value
 
 
 def is_owner(user: Any, case: Case) -> bool:
@@ -351,8 +355,11 @@ def _minutes_values(category: str, text: str) -> tuple[str, str]:
 
 
 def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
-                  text: str) -> MinutesEntry:
+                  text: str, pre_investigation: bool = False) -> MinutesEntry:
     """An entry recorded by the writer's organisation, with its own category.
+
+    ``pre_investigation`` (police only): material from a preliminary investigation,
+    which the police → social services provision does not cover.
 
     :raises MeetingError("unknown_category"|"text_required"|"cancelled"):
     """
@@ -362,7 +369,8 @@ def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
     category, text = _minutes_values(category, text)
     entry = MinutesEntry(meeting_id=meeting.id, case_id=case.id,
                          origin_org_id=user.organisation_id, category=category,
-                         created_by_id=user.id)
+                         created_by_id=user.id,
+                         pre_investigation=bool(pre_investigation) and is_police(user))
     entry.text = text
     db.session.add(entry)
     db.session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from auth.models import Organisation, User
 from consent.categories import Category
-from consent.policy import Relation, Withheld, visible
+from consent.policy import Relation, Rule, Withheld, visible
 from sig.cases.access import today
 from sig.cases.disclosure import meeting_visible
 from sig.cases.models import Case, Membership
@@ -133,16 +133,18 @@ class MeetingView:
 
 
 def _withheld(user: Any, meeting: Meeting) -> list[Withheld]:
-    counts: dict[tuple[str | None, str], int] = defaultdict(int)
+    counts: dict[tuple[str | None, str, bool], int] = defaultdict(int)
     for model in (Participant, MinutesEntry):
         rows = db.session.execute(
-            select(model.origin_org_id, model.category, func.count())
+            select(model.origin_org_id, model.category, model.pre_investigation, func.count())
             .where(model.meeting_id == meeting.id, not_(visible(user, model)))
-            .group_by(model.origin_org_id, model.category))
-        for origin, category, n in rows:
-            counts[(origin, category)] += n
-    return [Withheld(origin, category, n) for (origin, category), n in sorted(
-        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))]
+            .group_by(model.origin_org_id, model.category, model.pre_investigation))
+        for origin, category, pre_investigation, n in rows:
+            counts[(origin, category, bool(pre_investigation))] += n
+    return [Withheld(origin, category, n,
+                     Rule.PRE_INVESTIGATION if pre_investigation else Rule.NO_CONSENT)
+            for (origin, category, pre_investigation), n in sorted(
+                counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2]))]
 
 
 def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) -> MeetingView:

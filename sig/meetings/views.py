@@ -318,7 +318,7 @@ def write_minutes(case_id: str, meeting_id: str):
     if form.validate_on_submit():
         try:
             operations.write_minutes(current_user, case, meeting, form.category.data,
-                                     form.text.data)
+                                     form.text.data, form.pre_investigation.data)
         except operations.MeetingError as exc:
             form.text.errors = [*form.text.errors, ERRORS[exc.code]()]
         else:

@@ -88,6 +88,7 @@ class Change(Base):
     origin_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     addressed_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
     category: Mapped[str] = mapped_column(String(32))
+    pre_investigation: Mapped[bool] = mapped_column(default=False)
     field: Mapped[str] = mapped_column(String(32))
     before_enc: Mapped[bytes | None] = encrypted_column()
     before = encrypted_text("before")

@@ -2,11 +2,13 @@
 number is found through its blind index only."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, uuid_pk
+from sig.db import Base, db, uuid_pk
 from sig.items import ItemMixin, Versioned
 
 PNR_INDEX_PURPOSE = "youth.pnr"
@@ -36,6 +38,18 @@ class Youth(ItemMixin, Versioned, Base):
     guardians: Mapped[list[Guardian]] = relationship(
         back_populates="youth", order_by="Guardian.created_at", cascade="all, delete-orphan")
 
+    # For the disclosure policy: the cases an identity item belongs to.
+    @classmethod
+    def case_ids_sql(cls) -> Any:
+        from sig.cases.models import Case
+
+        return select(Case.id).where(Case.youth_id == cls.id)
+
+    def case_ids(self) -> list[str]:
+        from sig.cases.models import Case
+
+        return list(db.session.scalars(select(Case.id).where(Case.youth_id == self.id)))
+
 
 class Guardian(ItemMixin, Base):
     """A guardian (vårdnadshavare) or other parent.  Category ``identity``."""
@@ -52,3 +66,14 @@ class Guardian(ItemMixin, Base):
     has_custody: Mapped[bool] = mapped_column(Boolean, default=True)
 
     youth: Mapped[Youth] = relationship(back_populates="guardians")
+
+    @classmethod
+    def case_ids_sql(cls) -> Any:
+        from sig.cases.models import Case
+
+        return select(Case.id).where(Case.youth_id == cls.youth_id)
+
+    def case_ids(self) -> list[str]:
+        from sig.cases.models import Case
+
+        return list(db.session.scalars(select(Case.id).where(Case.youth_id == self.youth_id)))

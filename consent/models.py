@@ -1,0 +1,133 @@
+"""Consent records, statutory provisions (as reviewable data) and disclosure decisions.
+
+Consent knows case items only by origin organisation, category and case (DESIGN §3):
+the foreign keys below name tables, never case classes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sig.crypto.fields import encrypted_column, encrypted_text
+from sig.db import Base, created_at, uuid_pk
+from sig.items import ItemMixin, Versioned
+
+
+class ConsentMethod(enum.StrEnum):
+    SIGNED_FORM = "signed_form"
+    ORAL = "oral"
+
+
+class PartyKind(enum.StrEnum):
+    YOUTH = "youth"
+    GUARDIAN = "guardian"
+
+
+class Consent(ItemMixin, Versioned, Base):
+    """One consent: who gave it, how, for which flows, for which period."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    documented_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    given_on: Mapped[dt.date] = mapped_column(Date)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    note_enc: Mapped[bytes | None] = encrypted_column()
+    note = encrypted_text("note")
+
+    parties: Mapped[list[ConsentParty]] = relationship(back_populates="consent",
+                                                       order_by="ConsentParty.kind")
+    grants: Mapped[list[ConsentGrant]] = relationship(back_populates="consent")
+
+
+class ConsentParty(Base):
+    """The youth or one guardian, who consented; each may withdraw on their own."""
+
+    __tablename__ = "consent_parties"
+
+    id: Mapped[uuid_pk]
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    guardian_id: Mapped[str | None] = mapped_column(ForeignKey("guardians.id"))
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+    consent: Mapped[Consent] = relationship(back_populates="parties")
+
+
+class ConsentGrant(Base):
+    """One flow the consent allows: items of ``category`` recorded by the source
+    organisation may be shown to the recipient organisation."""
+
+    __tablename__ = "consent_grants"
+
+    id: Mapped[uuid_pk]
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
+    source_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+    consent: Mapped[Consent] = relationship(back_populates="grants")
+
+
+class StatutoryRule(Base):
+    """A statutory provision as data: which flow it opens, on which conditions, under
+    which legal reference.  Versioned: a changed rule is a new row; the old one ends."""
+
+    __tablename__ = "statutory_rules"
+
+    id: Mapped[uuid_pk]
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    source_kind: Mapped[str] = mapped_column(String(32))
+    recipient_kind: Mapped[str] = mapped_column(String(32))
+    categories: Mapped[str] = mapped_column(String(255))  # "*" or comma-separated
+    excludes_pre_investigation: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_decision: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_age: Mapped[int | None] = mapped_column(Integer)  # the youth must be younger
+    legal_reference: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+    def covers(self, category: str) -> bool:
+        return self.categories == "*" or category in self.categories.split(",")
+
+
+class Disclosure(ItemMixin, Base):
+    """A one-off disclosure decision (utlämnande): named items, one recipient
+    organisation, a written assessment, who decided and when."""
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(ForeignKey("statutory_rules.id"))
+    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    assessment_enc: Mapped[bytes | None] = encrypted_column()
+    assessment = encrypted_text("assessment")
+    decided_at: Mapped[created_at]
+
+    items: Mapped[list[DisclosureItem]] = relationship(back_populates="disclosure")
+    rule: Mapped[StatutoryRule] = relationship()
+
+
+class DisclosureItem(Base):
+    __tablename__ = "disclosure_items"
+
+    id: Mapped[uuid_pk]
+    disclosure_id: Mapped[str] = mapped_column(ForeignKey("disclosures.id"), index=True)
+    item_type: Mapped[str] = mapped_column(String(32))  # the item's table name
+    item_id: Mapped[str] = mapped_column(String(36), index=True)
+
+    disclosure: Mapped[Disclosure] = relationship(back_populates="items")

@@ -1,0 +1,84 @@
+"""Whether a consent holds today: its period, withdrawal, and the parties it needs.
+
+A youth under 18 needs every guardian with custody, and from ``CONSENT_OWN_FROM_AGE``
+(default 15) also their own consent; from 18 the youth consents alone (DESIGN §4).
+
+The youth's age and guardians are identity data of the case domain; it hands them
+over as a :class:`Subject` through the provider it registers, so this module knows
+no case classes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from consent.models import Consent, PartyKind
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What consent rules need to know of a case's youth."""
+
+    birth_date: dt.date
+    custody_guardian_ids: tuple[str, ...]  # in the order the guardians were registered
+
+
+SubjectProvider = Callable[[Iterable[str]], dict[str, Subject]]
+_provider: list[SubjectProvider] = []
+
+
+def register_subject_provider(provider: SubjectProvider) -> None:
+    _provider[:] = [provider]
+
+
+def subjects_of(case_ids: Iterable[str]) -> dict[str, Subject]:
+    if not _provider:
+        raise RuntimeError("no subject provider registered (sig.cases registers one)")
+    return _provider[0](case_ids)
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@dataclass
+class Status:
+    valid: bool
+    reasons: list[str] = field(default_factory=list)  # codes, see REASON_TEXTS in the views
+    missing_guardians: list[int] = field(default_factory=list)  # 1-based guardian numbers
+    youth_missing: bool = False
+
+
+def required(subject: Subject, day: dt.date, own_from_age: int) -> tuple[bool, tuple[str, ...]]:
+    """(needs the youth's own consent, guardian ids whose consent is needed)."""
+    age = age_on(subject.birth_date, day)
+    if age >= ADULT_AGE:
+        return True, ()
+    return age >= own_from_age, subject.custody_guardian_ids
+
+
+def status(consent: Consent, subject: Subject, day: dt.date, own_from_age: int = 15) -> Status:
+    """Valid today, or why not."""
+    result = Status(valid=True)
+    if consent.withdrawn_at is not None:
+        result.reasons.append("withdrawn")
+    if consent.valid_from > day:
+        result.reasons.append("not_yet_valid")
+    if consent.valid_to is not None and consent.valid_to < day:
+        result.reasons.append("expired")
+    active = [p for p in consent.parties if p.withdrawn_at is None]
+    needs_youth, guardian_ids = required(subject, day, own_from_age)
+    if needs_youth and not any(p.kind == PartyKind.YOUTH for p in active):
+        result.youth_missing = True
+        result.reasons.append("youth_missing")
+    given = {p.guardian_id for p in active if p.kind == PartyKind.GUARDIAN}
+    for number, guardian_id in enumerate(guardian_ids, start=1):
+        if guardian_id not in given:
+            result.missing_guardians.append(number)
+    if result.missing_guardians:
+        result.reasons.append("guardian_missing")
+    result.valid = not result.reasons
+    return result

@@ -1,0 +1,1 @@
+"""Consent pages of a case: record, explain, withdraw, print the form."""

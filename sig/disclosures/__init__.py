@@ -1,0 +1,1 @@
+"""Statutory provisions (reviewable) and one-off disclosure decisions."""
