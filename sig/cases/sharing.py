@@ -1,7 +1,272 @@
 """Transparency for the case owner: the case as another organisation sees it, and
-the sharing overview (organisation × category → shown or withheld, and why)."""
+the sharing overview (organisation × category → shown or withheld, and why).
+
+Both pages ask the policy on behalf of a :class:`StandIn`: a read-only viewer that
+stands for "a member of organisation X in this case".  It is never a real account,
+has an id no user can have (so ``consent.policy.grants_for``'s per-request cache
+keeps its grants apart from the owner's), and nothing is written on its behalf —
+the audit entries name the owner, and the organisation looked through.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+from markupsafe import Markup
+from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import case as sql_case
+
+from auth.models import Organisation
+from auth.permissions import Permission, requires
+from auth.roles import Role
+from consent.categories import KNOWN, Category
+from consent.models import Consent, Disclosure, DisclosureItem
+from consent.policy import Decision, PolicyError, Relation, Rule, decide, visible
+from sig.audit import AuditEvent, record
+from sig.cases import disclosure
+from sig.cases.access import load_case, refuse, require_owner, today
+from sig.cases.models import Case, Membership
+from sig.db import db
+from sig.meetings.models import Meeting, MinutesEntry, Participant
+from sig.plans.models import Action, Goal
+from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("sharing", __name__)
+
+
+# --- the stand-in viewer ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """A read-only stand-in for "a current group member from ``organisation``".
+
+    It has what the policy and the case templates ask of a user, and no more.
+    """
+
+    organisation: Organisation = field(compare=False)
+    organisation_id: str
+    role: str = Role.MEMBER.value
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+    read_only: bool = True
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> StandIn:
+        return cls(organisation, organisation.id)
+
+    @property
+    def id(self) -> str:
+        # Never a real user's id: the policy's per-request cache, keyed by
+        # (user id, organisation), cannot hand the owner's grants to the stand-in.
+        return f"view-as:{self.organisation_id}"
+
+    @property
+    def display_name(self) -> str:
+        return self.organisation.name
+
+    def get_id(self) -> None:  # never a session's user
+        return None
+
+
+def participating(case: Case) -> list[Organisation]:
+    """The organisations taking part in the case now: the owner's and those of the
+    current group members."""
+    day = today()
+    member_orgs = select(Membership.member_org_id).where(
+        Membership.case_id == case.id, Membership.removed_at.is_(None),
+        Membership.from_date <= day,
+        or_(Membership.to_date.is_(None), Membership.to_date >= day))
+    return list(db.session.scalars(
+        select(Organisation).where(or_(Organisation.id == case.owner.organisation_id,
+                                       Organisation.id.in_(member_orgs)))
+        .order_by(Organisation.name)))
+
+
+# --- "view as" ---------------------------------------------------------------------------------
+
+
+def _never(*_args: Any) -> bool:
+    return False
+
+
+class ReadOnlyRights:
+    """The plan rights of the case page with every ``can_*`` answered no; the rest
+    (``is_closed``, ``overdue``) is the real answer."""
+
+    def __init__(self, rights: Any) -> None:
+        self._rights = rights
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("can_"):
+            return _never if callable(getattr(type(self._rights), name, None)) else False
+        return getattr(self._rights, name)
+
+
+def _render_block(template_name: str, block: str, **context: Any) -> Markup:
+    """One block of a template, rendered with the app's context processors and
+    ``context`` on top of them (so ``current_user`` can be the stand-in there while
+    the page around it — menu, log-out — stays the logged-in user's)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    template = app.jinja_env.get_template(template_name)
+    app.update_template_context(context)
+    html = app.jinja_env.concat(template.blocks[block](template.new_context(context)))
+    return Markup(html)  # noqa: S704 - the output of an autoescaping template
+
+
+@bp.route("/cases/<case_id>/view-as/<org_id>")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def view_as(case_id: str, org_id: str):
+    case, relation = load_case(case_id)
+    require_owner(case, relation)
+    org = next((o for o in participating(case) if o.id == org_id), None)
+    if org is None:
+        refuse(case, "organisation_not_in_case", 404)
+    viewer = StandIn.of(org)
+    view = disclosure.build(viewer, case, Relation.MEMBER)
+    record(AuditEvent.CASE_VIEWED_AS, target_type="case", target_ref=case.id,
+           details={"as_organisation": org.id, **view.audit_details()})
+    db.session.commit()
+    from sig.plans.views import PlanRights  # the plans blueprint imports the case domain
+
+    body = _render_block(
+        "cases/show.html", "content", view=view, case=case, is_owner=False, read_only=True,
+        close_form=None, current_user=viewer,
+        plan_rights=lambda v: ReadOnlyRights(PlanRights(viewer, v)))
+    return render_template("sharing/view_as.html", case=case, org=org, body=body)
+
+
+# --- the sharing overview ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flow:
+    """``count`` items of one category from ``source_org_id``, and what the policy
+    answers for them towards one recipient organisation."""
+
+    source_org_id: str | None
+    shown: bool
+    rule: Rule
+    basis: str | None  # consent id, legal reference or disclosure id
+    count: int
+
+
+@dataclass
+class Overview:
+    organisations: list[Organisation]
+    categories: list[Category]
+    # recipient org id → category → flows, sorted by source, shown first
+    cells: dict[str, dict[str, list[Flow]]]
+    org_names: dict[str, str]
+    consents: dict[str, Consent]
+    disclosures: dict[str, Disclosure]
+
+    def flows(self, org_id: str, category: str) -> list[Flow]:
+        return self.cells.get(org_id, {}).get(category, [])
+
+    def audit_details(self) -> dict[str, Any]:
+        shown = sorted({f"{o}:{c}" for o, cats in self.cells.items()
+                        for c, flows in cats.items() if any(f.shown for f in flows)})
+        withheld = sorted({f"{o}:{c}" for o, cats in self.cells.items()
+                           for c, flows in cats.items() if any(not f.shown for f in flows)})
+        return {"organisations": [o.id for o in self.organisations],
+                "shown": shown, "withheld": withheld}
+
+
+def _tables(case: Case) -> list[tuple[Any, Any]]:
+    """The item tables of the case page, as ``disclosure.withheld_counts`` counts them."""
+    return [
+        (Youth, Youth.id == case.youth_id),
+        (Guardian, Guardian.youth_id == case.youth_id),
+        (Goal, Goal.case_id == case.id),
+        (Action, Action.case_id == case.id),
+        (Membership, and_(Membership.case_id == case.id, Membership.removed_at.is_(None))),
+        (MinutesEntry, MinutesEntry.case_id == case.id),
+        (Meeting, Meeting.case_id == case.id),
+    ]
+
+
+def _flows_for(viewer: StandIn, case: Case) -> dict[str, list[Flow]]:
+    """What the policy answers ``viewer`` for every item of the case another
+    organisation recorded, per category.
+
+    The verdict of each item comes from the same SQL as the case page (``visible``);
+    the reason from ``decide`` on one item per group of items the policy cannot tell
+    apart (table, origin, category, addressed to the viewer's organisation,
+    preliminary-investigation flag, disclosure decisions naming it).  Should the two
+    ever disagree, nothing is shown: :class:`PolicyError`.
+    """
+    org = viewer.organisation_id
+    disclosed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for item_type, item_id, disclosure_id in db.session.execute(
+            select(DisclosureItem.item_type, DisclosureItem.item_id, Disclosure.id)
+            .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
+            .where(Disclosure.recipient_org_id == org)):
+        disclosed[(item_type, item_id)].add(disclosure_id)
+
+    counts: dict[tuple[str, str | None, bool, Rule, str | None], int] = defaultdict(int)
+    for model, of_case in _tables(case):
+        if model is Meeting:
+            shown_sql = disclosure.meeting_visible(viewer)
+            invited_sql = exists().where(Participant.meeting_id == Meeting.id,
+                                         Participant.represented_org_id == org)
+        else:
+            shown_sql, invited_sql = visible(viewer, model), false()
+        rows = db.session.execute(
+            select(model, sql_case((shown_sql, True), else_=False),
+                   sql_case((invited_sql, True), else_=False))
+            .where(of_case, or_(model.origin_org_id.is_(None), model.origin_org_id != org)))
+        groups: dict[tuple, list[tuple[Any, bool]]] = defaultdict(list)
+        for item, shown, invited in rows:
+            key = (item.origin_org_id, item.category, bool(item.pre_investigation),
+                   getattr(item, "addressed_org_id", None) == org, bool(invited),
+                   frozenset(disclosed.get((model.__tablename__, item.id), ())))
+            groups[key].append((item, bool(shown)))
+        for key, items in groups.items():
+            origin, category, invited = key[0], key[1], key[4]
+            decision = decide(viewer, Relation.MEMBER, items[0][0])
+            if not decision.shown and invited and category in KNOWN:
+                # meeting_visible(): a meeting the organisation is invited to
+                decision = Decision(True, Rule.ADDRESSED_TO_ORGANISATION)
+            if any(shown != decision.shown for _item, shown in items):
+                raise PolicyError("the sharing overview and the policy disagree")
+            counts[(category or "", origin, decision.shown, decision.rule,
+                    decision.basis)] += len(items)
+
+    by_category: dict[str, list[Flow]] = defaultdict(list)
+    for (category, origin, shown, rule, basis), n in sorted(
+            counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", not kv[0][2],
+                                            kv[0][3], kv[0][4] or "")):
+        by_category[category].append(Flow(origin, shown, rule, basis, n))
+    return by_category
+
+
+def overview(case: Case) -> Overview:
+    """Per participating organisation: a constant number of statements, plus one
+    ``decide`` per group of like items."""
+    organisations = participating(case)
+    cells = {org.id: _flows_for(StandIn.of(org), case) for org in organisations}
+    flows = [f for cats in cells.values() for fs in cats.values() for f in fs]
+    consent_ids = sorted({f.basis for f in flows if f.rule is Rule.CONSENT and f.basis})
+    disclosure_ids = sorted({f.basis for f in flows if f.rule is Rule.DISCLOSURE and f.basis})
+    consents = {c.id: c for c in db.session.scalars(
+        select(Consent).where(Consent.id.in_(consent_ids)))} if consent_ids else {}
+    disclosures = {d.id: d for d in db.session.scalars(
+        select(Disclosure).where(Disclosure.id.in_(disclosure_ids)))} if disclosure_ids else {}
+    org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    return Overview(organisations, list(Category), cells, org_names, consents, disclosures)
+
+
+@bp.route("/cases/<case_id>/sharing")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def sharing_overview(case_id: str):
+    case, relation = load_case(case_id)
+    require_owner(case, relation)
+    result = overview(case)
+    record(AuditEvent.SHARING_OVERVIEW_VIEWED, target_type="case", target_ref=case.id,
+           details=result.audit_details())
+    db.session.commit()
+    return render_template("sharing/overview.html", case=case, overview=result)
