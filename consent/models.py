@@ -11,7 +11,7 @@ import enum
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sig.crypto.fields import encrypted_column, encrypted_text
+from sig.crypto.fields import encrypted_bytes, encrypted_column, encrypted_text
 from sig.db import Base, created_at, uuid_pk
 from sig.items import ItemMixin, Versioned
 
@@ -42,6 +42,11 @@ class Consent(ItemMixin, Versioned, Base):
     withdrawn_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     note_enc: Mapped[bytes | None] = encrypted_column()
     note = encrypted_text("note")
+    # The signed consent form, if uploaded: the file encrypted, its name and type.
+    form_enc: Mapped[bytes | None] = encrypted_column()
+    form = encrypted_bytes("form")
+    form_filename: Mapped[str | None] = mapped_column(String(200))
+    form_mime: Mapped[str | None] = mapped_column(String(100))
 
     parties: Mapped[list[ConsentParty]] = relationship(back_populates="consent",
                                                        order_by="ConsentParty.kind")

@@ -183,13 +183,18 @@ def visible(user: Any, model: Any) -> ColumnElement[bool]:
             if rule.excludes_pre_investigation:
                 condition.append(model.pre_investigation.is_(False))
             paths.append(and_(*condition))
-    if grants.decision_rules:
-        paths.append(exists().where(
-            DisclosureItem.item_type == model.__tablename__,
-            DisclosureItem.item_id == model.id,
-            DisclosureItem.disclosure_id == Disclosure.id,
-            Disclosure.recipient_org_id == org,
-            _case_condition(model, Disclosure.case_id)))
+    for rule in grants.decision_rules:
+        sources = grants.orgs_by_kind.get(rule.source_kind, [])
+        if sources:
+            paths.append(and_(
+                model.origin_org_id.in_(sources), _category_in(model, rule),
+                exists().where(
+                    DisclosureItem.item_type == model.__tablename__,
+                    DisclosureItem.item_id == model.id,
+                    DisclosureItem.disclosure_id == Disclosure.id,
+                    Disclosure.rule_id == rule.id,
+                    Disclosure.recipient_org_id == org,
+                    _case_condition(model, Disclosure.case_id))))
     return and_(known, or_(*paths))
 
 
@@ -235,11 +240,16 @@ def decide(user: Any, relation: Relation | None, item: Item) -> Decision:
                 blocked_by_investigation = True
                 continue
             return Decision(True, Rule.STATUTORY, rule.legal_reference)
-    if grants.decision_rules:
+    for rule in grants.decision_rules:
+        if item.origin_org_id not in grants.orgs_by_kind.get(rule.source_kind, []) or \
+                not rule.covers(item.category):
+            continue
         decided = db.session.scalar(select(Disclosure.id).where(
             DisclosureItem.item_type == model.__tablename__, DisclosureItem.item_id == item.id,
             DisclosureItem.disclosure_id == Disclosure.id,
-            Disclosure.recipient_org_id == org).limit(1))
+            Disclosure.rule_id == rule.id,
+            Disclosure.recipient_org_id == org,
+            Disclosure.case_id.in_(_item_case_ids(item))).limit(1))
         if decided:
             return Decision(True, Rule.DISCLOSURE, decided)
     if blocked_by_investigation:

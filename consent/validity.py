@@ -74,6 +74,9 @@ def status(consent: Consent, subject: Subject, day: dt.date, own_from_age: int =
     if needs_youth and not any(p.kind == PartyKind.YOUTH for p in active):
         result.youth_missing = True
         result.reasons.append("youth_missing")
+    if age_on(subject.birth_date, day) < ADULT_AGE and not guardian_ids:
+        # Nobody on record can give the guardians' consent for a minor: deny by default.
+        result.reasons.append("no_guardian_on_record")
     given = {p.guardian_id for p in active if p.kind == PartyKind.GUARDIAN}
     for number, guardian_id in enumerate(guardian_ids, start=1):
         if guardian_id not in given:

@@ -1,6 +1,237 @@
-"""The statutory provisions page and disclosure decisions of a case."""
+"""The statutory provisions page and disclosure decisions of a case.
+
+``/rules`` lists every provision row, current and ended, for anyone signed in: the
+rules are data the municipality reviews.  A case's disclosure decisions are the case
+owner's alone: members (the recipient included) get 403, anyone outside the case 404
+(``load_case``), and every read is logged.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from auth.models import Organisation, User
+from auth.permissions import Permission, requires
+from auth.roles import OrganisationKind
+from consent.categories import Category
+from consent.models import Disclosure, StatutoryRule
+from consent.policy import Relation, decide
+from sig import clock
+from sig.audit import AuditEvent, record
+from sig.cases.access import load_case, refuse, relation_to, require_owner, today
+from sig.cases.models import Case
+from sig.db import db
+from sig.disclosures import operations
+from sig.disclosures.forms import DisclosureForm
+from sig.disclosures.operations import Candidate, DisclosureError
+from sig.labels import LIFE_AREAS
 
 bp = Blueprint("disclosures", __name__)
+
+ITEM_TYPE_LABELS = {"youths": _l("the youth's identity"), "goals": _l("goals"),
+                    "actions": _l("actions"), "minutes_entries": _l("minutes entries")}
+
+ERRORS = {
+    "rule_not_applicable": lambda: _("No statutory provision in force lets your organisation "
+                                     "decide a disclosure to the police."),
+    "recipient_not_allowed": lambda: _("Choose a police organisation that takes part in "
+                                       "the case."),
+    "no_items": lambda: _("Choose at least one item."),
+    "item_not_allowed": lambda: _("Only items your organisation recorded in this case can "
+                                  "be disclosed."),
+    "assessment_required": lambda: _("Write the assessment."),
+    "assessment_too_long": lambda: _("The assessment is too long."),
+}
+
+
+def _too_old_message(rule: StatutoryRule, age: int) -> str:
+    return _("No disclosure decision can be made: the youth is %(age)d years old, and "
+             "%(reference)s applies only to youths under %(max)d.",
+             age=age, reference=rule.legal_reference, max=rule.max_age)
+
+
+def _short(text: str | None, length: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def _category_label(code: str) -> str:
+    try:
+        return Category(code).label
+    except ValueError:
+        return code
+
+
+def kind_label(code: str) -> str:
+    try:
+        return OrganisationKind(code).label
+    except ValueError:
+        return code
+
+
+def describe(item_type: str, item: Any) -> str:
+    """A short description of an item, for the owner who recorded it."""
+    if item_type == "youths":
+        pnr = item.pnr or ""
+        return _("Identity: %(name)s, %(pnr)s", name=item.name,
+                 pnr=f"{pnr[:8]}-{pnr[8:]}" if len(pnr) > 8 else pnr)
+    if item_type == "goals":
+        return _("Goal (%(area)s): %(text)s", area=LIFE_AREAS.get(item.life_area,
+                                                                   item.life_area),
+                 text=_short(item.description))
+    if item_type == "actions":
+        return _("Action: %(text)s", text=_short(item.what))
+    if item_type == "minutes_entries":
+        return _("Minutes entry %(date)s (%(category)s): %(text)s",
+                 date=clock.as_utc(item.created_at).date().isoformat(),
+                 category=_category_label(item.category), text=_short(item.text))
+    return item_type
+
+
+# --- the provisions -------------------------------------------------------------------------
+
+
+@bp.route("/rules")
+@requires(Permission.VIEW_STATUTORY_RULES)
+def rules():
+    rows = list(db.session.scalars(select(StatutoryRule).order_by(
+        StatutoryRule.code, StatutoryRule.version)))
+    day = today()
+    record(AuditEvent.RULES_VIEWED, details={"rules": len(rows)})
+    db.session.commit()
+    return render_template("disclosures/rules.html", rules=rows, today=day,
+                           kind_label=kind_label, category_label=_category_label)
+
+
+# --- the case's decisions -------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    disclosure: Disclosure
+    decided_by: str
+    recipient: str
+    counts: dict[str, int]
+
+    @property
+    def items_text(self) -> str:
+        return ", ".join(f"{ITEM_TYPE_LABELS.get(t, t)}: {n}" for t, n in self.counts.items())
+
+
+def _names(model: Any, ids: set[str], attribute: str) -> dict[str, str]:
+    if not ids:
+        return {}
+    return {row.id: getattr(row, attribute) for row in db.session.scalars(
+        select(model).where(model.id.in_(sorted(ids))))}
+
+
+@bp.app_template_global("case_disclosures")
+def case_disclosures(case: Case) -> list[Summary]:
+    """The case's decisions, for its owner only (anyone else gets an empty list)."""
+    if relation_to(current_user, case) is not Relation.OWNER:
+        return []
+    rows = operations.disclosures_of(case)
+    people = _names(User, {d.created_by_id for d in rows}, "display_name")
+    orgs = _names(Organisation, {d.recipient_org_id for d in rows}, "name")
+    return [Summary(d, people.get(d.created_by_id, "—"), orgs.get(d.recipient_org_id, "—"),
+                    operations.item_counts(d)) for d in rows]
+
+
+def _choices(user: Any, case: Case, rule: StatutoryRule) -> tuple[list[Candidate],
+                                                                    list[Organisation]]:
+    return operations.candidates(user, case, rule), operations.recipient_orgs(case, rule)
+
+
+@bp.route("/cases/<case_id>/disclosures/new", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def new(case_id: str):
+    case, relation = load_case(case_id)
+    require_owner(case, relation)
+    form = DisclosureForm()
+    rule = operations.decision_rule(current_user)
+    blocked, blocked_code = None, ""  # why no decision can be made, if so
+    candidates: list[Candidate] = []
+    recipients: list[Organisation] = []
+    if rule is None:
+        blocked, blocked_code = ERRORS["rule_not_applicable"](), "rule_not_applicable"
+    elif operations.too_old(rule, case):
+        blocked = _too_old_message(rule, operations.youth_age(case))
+        blocked_code = "too_old"
+    else:
+        candidates, recipients = _choices(current_user, case, rule)
+        if not recipients:
+            blocked = _("No police organisation takes part in the case: a police officer "
+                        "must be in the group before anything can be disclosed.")
+            blocked_code = "no_recipient"
+        elif not candidates:
+            blocked = _("Your organisation has recorded nothing in the case that could be "
+                        "disclosed.")
+            blocked_code = "no_items"
+    if blocked:
+        # CSRF is checked before the view runs; a refused POST is logged.
+        if form.is_submitted():
+            operations.refused(current_user, case, blocked_code)
+        return render_template("disclosures/new.html", case=case, rule=rule, form=None,
+                               blocked=blocked), 400 if form.is_submitted() else 200
+    form.items.choices = [SelectChoice(c.key, describe(c.item_type, c.item))
+                          for c in candidates]
+    form.recipient_org_id.choices = [SelectChoice(o.id, o.name) for o in recipients]
+    if len(recipients) > 1:
+        form.recipient_org_id.choices.insert(0, SelectChoice("", _("— choose —")))
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate_on_submit():
+            items = [tuple(key.split(":", 1)) for key in form.items.data]
+            try:
+                disclosure = operations.decide_disclosure(
+                    current_user, case, rule, form.recipient_org_id.data, items,
+                    form.assessment.data)
+            except operations.NotAllowed:
+                refuse(case, "owner_only")
+            except DisclosureError as exc:
+                operations.refused(current_user, case, exc.code)
+                if exc.code == "too_old":
+                    blocked, form = _too_old_message(rule, operations.youth_age(case)), None
+                else:
+                    form.items.errors = [*form.items.errors, ERRORS[exc.code]()]
+            else:
+                flash(_("The disclosure decision is recorded."), "success")
+                return redirect(url_for("disclosures.show", case_id=case.id,
+                                        disclosure_id=disclosure.id))
+    return render_template("disclosures/new.html", case=case, rule=rule, form=form,
+                           blocked=blocked), status
+
+
+@bp.route("/cases/<case_id>/disclosures/<disclosure_id>")
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def show(case_id: str, disclosure_id: str):
+    case, relation = load_case(case_id)
+    require_owner(case, relation)
+    disclosure = None
+    if len(disclosure_id) <= 36:
+        disclosure = db.session.scalar(select(Disclosure).where(
+            Disclosure.id == disclosure_id, Disclosure.case_id == case.id))
+    if disclosure is None:
+        refuse(case, "no_such_disclosure", 404)
+    items = []
+    for named in disclosure.items:
+        model = operations.ITEM_MODELS.get(named.item_type)
+        item = db.session.get(model, named.item_id) if model is not None else None
+        shown = item is not None and decide(current_user, relation, item).shown
+        items.append((named.item_type, describe(named.item_type, item) if shown else None))
+    decided_by = db.session.get(User, disclosure.created_by_id)
+    recipient = db.session.get(Organisation, disclosure.recipient_org_id)
+    record(AuditEvent.DISCLOSURE_VIEWED, target_type="case", target_ref=case.id,
+           details={"disclosure": disclosure.id})
+    db.session.commit()
+    return render_template("disclosures/show.html", case=case, disclosure=disclosure,
+                           rule=disclosure.rule, items=items, item_type_labels=ITEM_TYPE_LABELS,
+                           decided_by=decided_by, recipient=recipient)

@@ -4,7 +4,7 @@ the start page and the ``sig reminders`` command both use it."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -13,6 +13,7 @@ from consent.policy import visible
 from sig.cases.access import accessible
 from sig.cases.disclosure import meeting_visible
 from sig.cases.models import Case, CaseStatus
+from sig.consents.flags import ConsentFlag, flags_for
 from sig.db import db
 from sig.meetings.models import Meeting, MeetingStatus
 from sig.plans.models import Action, ActionStatus
@@ -27,6 +28,8 @@ class Reminders:
     actions: list[Action]
     meetings: list[Meeting]
     today: dt.date
+    # Consents of the cases the user owns that end within 30 days or lack a party.
+    consent_flags: list[ConsentFlag] = field(default_factory=list)
 
     def is_overdue(self, action: Action) -> bool:
         return action.due_date is not None and action.due_date < self.today
@@ -62,4 +65,5 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
                               Meeting.starts_at >= now,
                               Meeting.starts_at < now + dt.timedelta(days=HORIZON_DAYS))
         .order_by(Meeting.starts_at)))
-    return Reminders(cases, actions, meetings, today)
+    flags = flags_for([c.id for c in cases if c.owner_id == user.id], today)
+    return Reminders(cases, actions, meetings, today, flags)

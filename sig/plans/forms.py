@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from sig.labels import ACTION_STATUS, LIFE_AREAS
@@ -31,10 +38,17 @@ class VersionField(HiddenField):
         return "" if self.data is None else str(self.data)
 
 
+def _pre_investigation_field() -> BooleanField:
+    """Set by the police when recording (the operations ignore it from anyone else)."""
+    return BooleanField(_l("Preliminary investigation material (police only): not shared "
+                           "with social services under the statutory provision"))
+
+
 class GoalForm(FlaskForm):
     life_area = SelectField(_l("Life area"), choices=lambda: _choices(LIFE_AREAS))
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     version = VersionField()
+    pre_investigation = _pre_investigation_field()  # read when a goal is added
 
 
 class ActionForm(FlaskForm):
@@ -57,6 +71,7 @@ class ActionForm(FlaskForm):
 class NewActionForm(ActionForm):
     responsible_org_id = SelectField(_l("Responsible organisation"), choices=[],
                                      validators=[DataRequired()])
+    pre_investigation = _pre_investigation_field()
 
 
 class StatusForm(FlaskForm):

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from auth.models import Organisation, User
+from auth.roles import OrganisationKind
 from consent.categories import Category
 from consent.policy import Relation, decide, visible
 from sig import clock
@@ -113,6 +114,12 @@ def may_edit_action(user: Any, relation: Relation | None, case: Case, action: Ac
     return user.organisation_id in (action.responsible_org_id, action.origin_org_id)
 
 
+def pre_investigation_flag(user: Any, requested: bool) -> bool:
+    """Preliminary-investigation material is flagged by the police when recording it (the
+    police → social services provision excludes it); from anyone else the flag is ignored."""
+    return bool(requested) and user.organisation.kind == OrganisationKind.POLICE.value
+
+
 def is_overdue(action: Action, day: dt.date | None = None) -> bool:
     return (action.due_date is not None and action.status in OPEN_STATUSES
             and action.due_date < (day or today()))
@@ -165,15 +172,19 @@ def _current_member_row() -> Any:
 # --- goals -----------------------------------------------------------------------------------
 
 
-def add_goal(user: Any, case: Case, life_area: str, description: str) -> Goal:
-    """:raises NotAllowed: unless the user is in the (open) case's group or owns it.
+def add_goal(user: Any, case: Case, life_area: str, description: str, *,
+             pre_investigation: bool = False) -> Goal:
+    """``pre_investigation``: see :func:`pre_investigation_flag`.
+
+    :raises NotAllowed: unless the user is in the (open) case's group or owns it.
     :raises PlanError: on an unknown life area or an empty description."""
     relation = _relation(user, case)
     if not may_add_goal(relation, case):
         raise NotAllowed("add_goal")
     values = _goal_values(life_area, description)
     goal = Goal(case_id=case.id, origin_org_id=user.organisation_id,
-                category=Category.COORDINATION.value, created_by_id=user.id)
+                category=Category.COORDINATION.value, created_by_id=user.id,
+                pre_investigation=pre_investigation_flag(user, pre_investigation))
     for name, value in values.items():
         setattr(goal, name, value)
     db.session.add(goal)
@@ -210,8 +221,10 @@ def _goal_values(life_area: str, description: str) -> dict[str, Any]:
 def add_action(user: Any, case: Case, goal: Goal, *, what: str, responsible_org_id: str,
                responsible_user_id: str | None = None, start_date: dt.date | None = None,
                due_date: dt.date | None = None, status: str = ActionStatus.PLANNED.value,
-               follow_up: str | None = None) -> Action:
-    """:raises NotAllowed: the goal is not one the user may add to.
+               follow_up: str | None = None, pre_investigation: bool = False) -> Action:
+    """``pre_investigation``: see :func:`pre_investigation_flag`.
+
+    :raises NotAllowed: the goal is not one the user may add to.
     :raises PlanError: a responsible organisation the user may not choose, a person not
         of that organisation, due before start, an empty text or unknown status."""
     relation = _relation(user, case)
@@ -225,7 +238,8 @@ def add_action(user: Any, case: Case, goal: Goal, *, what: str, responsible_org_
                             follow_up=follow_up)
     action = Action(case_id=case.id, goal_id=goal.id, responsible_org_id=responsible_org_id,
                     origin_org_id=user.organisation_id, category=Category.COORDINATION.value,
-                    created_by_id=user.id)
+                    created_by_id=user.id,
+                    pre_investigation=pre_investigation_flag(user, pre_investigation))
     for name, value in values.items():
         setattr(action, name, value)
     db.session.add(action)
@@ -363,7 +377,7 @@ def _history(user: Any, case: Case, item: Goal | Action,
                         origin_org_id=item.origin_org_id,
                         addressed_org_id=getattr(item, "addressed_org_id", None),
                         category=item.category, field=name, changed_by_id=user.id,
-                        meeting_id=meeting_id)
+                        meeting_id=meeting_id, pre_investigation=item.pre_investigation)
         change.before = history_text(before)
         change.after = history_text(after)
         db.session.add(change)

@@ -173,7 +173,8 @@ def new_goal(case_id: str):
     if form.validate_on_submit():
         try:
             goal = operations.add_goal(current_user, case, form.life_area.data,
-                                       form.description.data)
+                                       form.description.data,
+                                       pre_investigation=form.pre_investigation.data)
         except PlanError as exc:
             _apply_error(form, exc)
         else:
@@ -245,7 +246,8 @@ def new_action(case_id: str, goal_id: str):
                 responsible_org_id=form.responsible_org_id.data,
                 responsible_user_id=form.responsible_user_id.data or None,
                 start_date=form.start_date.data, due_date=form.due_date.data,
-                status=form.status.data, follow_up=form.follow_up.data)
+                status=form.status.data, follow_up=form.follow_up.data,
+                pre_investigation=form.pre_investigation.data)
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:

@@ -1,11 +1,13 @@
 """Writes to the youth register: validate, change, audit — one transaction."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 
 from consent.categories import Category
+from sig import clock
 from sig.audit import AuditEvent, record
 from sig.crypto.blind_index import blind_index
 from sig.db import db
@@ -43,8 +45,10 @@ def register(user: Any, number: pnr.PersonalNumber, name: str, gender: str | Non
     youth.school = school.strip() or None
     db.session.add(youth)
     db.session.flush()
-    for g_name, g_contact, custody in guardians:
-        add_guardian(user, youth, g_name, g_contact, custody, audit=False)
+    for number, (g_name, g_contact, custody) in enumerate(guardians):
+        guardian = add_guardian(user, youth, g_name, g_contact, custody, audit=False)
+        # Guardian 1, 2 … keep the order they were entered in (consent texts name them).
+        guardian.created_at = clock.now() + dt.timedelta(microseconds=number)
     record(AuditEvent.YOUTH_REGISTERED, target_type="youth", target_ref=youth.id,
            details={"guardians": len(guardians), "coordination_number": number.coordination})
     db.session.commit()

@@ -1,0 +1,70 @@
+"""What needs the case owner's attention about consents: a live consent that ends within
+30 days, or one that lacks a party the rules require (DESIGN §4, issue item 4).
+
+Shown to the case owner only: on the case page and on the start page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from consent import validity
+from consent.models import Consent
+from consent.operations import own_from_age
+from sig.db import db
+
+EXPIRY_HORIZON_DAYS = 30
+
+
+@dataclass
+class ConsentFlag:
+    case_id: str
+    consent_id: str
+    expires_on: dt.date | None = None  # set when the consent ends within the horizon
+    missing_guardians: list[int] = field(default_factory=list)  # 1-based numbers
+    youth_missing: bool = False
+
+    @property
+    def expiring(self) -> bool:
+        return self.expires_on is not None
+
+    @property
+    def missing_parties(self) -> bool:
+        return self.youth_missing or bool(self.missing_guardians)
+
+
+def flags_for(case_ids: Iterable[str], day: dt.date) -> list[ConsentFlag]:
+    """Flags of the live consents (not withdrawn, not ended) of ``case_ids``."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return []
+    consents = list(db.session.scalars(
+        select(Consent).where(Consent.case_id.in_(ids), Consent.withdrawn_at.is_(None),
+                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
+        .options(selectinload(Consent.parties), selectinload(Consent.grants))
+        .order_by(Consent.case_id, Consent.valid_to, Consent.created_at)))
+    if not consents:
+        return []
+    subjects = validity.subjects_of({c.case_id for c in consents})
+    horizon = day + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
+    own_from = own_from_age()
+    flags = []
+    for consent in consents:
+        if all(g.withdrawn_at is not None for g in consent.grants):
+            continue  # it opens nothing any more
+        subject = subjects.get(consent.case_id)
+        if subject is None:
+            continue
+        status = validity.status(consent, subject, day, own_from)
+        flag = ConsentFlag(consent.case_id, consent.id,
+                           missing_guardians=list(status.missing_guardians),
+                           youth_missing=status.youth_missing)
+        if consent.valid_to is not None and consent.valid_to <= horizon:
+            flag.expires_on = consent.valid_to
+        if flag.expiring or flag.missing_parties:
+            flags.append(flag)
+    return flags
