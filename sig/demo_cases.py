@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from auth.models import User
+from consent import operations as consents
+from consent import validity
 from sig import clock
 from sig.cases import operations as cases
 from sig.cases.models import Case
@@ -49,6 +51,14 @@ class DemoMeeting:
 
 
 @dataclass
+class DemoConsent:
+    youth_signs: bool
+    guardians: list[int]  # 1-based numbers of the guardians (with custody) who consented
+    flows: list[tuple[str, str, str]]  # source persona, recipient persona, category
+    withdrawn_flows: list[int] = field(default_factory=list)  # indexes into flows
+
+
+@dataclass
 class DemoYouth:
     name: str
     birth: str  # YYYYMMDD
@@ -62,6 +72,7 @@ class DemoYouth:
     goals: list[DemoGoal] = field(default_factory=list)
     meetings: list[DemoMeeting] = field(default_factory=list)
     state: str = "active"  # referred | active | closed
+    consents: list[DemoConsent] = field(default_factory=list)
 
 
 YOUTHS = [
@@ -96,11 +107,27 @@ YOUTHS = [
                         [("kim", "school_information",
                           "Närvaron har ökat från 70 % till 85 % sedan förra mötet.")]),
             DemoMeeting(3, "Familjecentralen", "Uppföljning inför jullovet"),
+        ],
+        consents=[
+            # Full: the youth (16) and both guardians; the group shares identity and the plan.
+            DemoConsent(True, [1, 2], [
+                (src, dst, cat) for src, dst in (("sara", "per"), ("sara", "kim"),
+                                                 ("sara", "lo"), ("per", "kim"),
+                                                 ("kim", "per"), ("lo", "per"))
+                for cat in ("identity", "coordination")] + [
+                ("kim", "sara", "school_information"), ("kim", "per", "school_information")]),
+            # Withdrawn in part: social assessment to the police, withdrawn by the family.
+            DemoConsent(True, [1, 2], [("sara", "per", "social_assessment"),
+                                       ("sara", "kim", "social_assessment")],
+                        withdrawn_flows=[0]),
         ]),
     DemoYouth(
         "Nora Haddad", "20090930", "982", "girl", "Exempelskolan åk 9",
         [("Samira Haddad", "073-345 67 89", True)],
-        5, "school", [("kim", "skolkurator")], state="referred"),
+        5, "school", [("kim", "skolkurator")], state="referred",
+        # Missing party: the youth (17) has not consented, so nothing is shared yet.
+        consents=[DemoConsent(False, [1], [("sara", "kim", "identity"),
+                                          ("sara", "kim", "coordination")])]),
     DemoYouth(
         "Alva Berg", "20110105", "983", "girl", "Norrskolan åk 8",
         [("Karin Berg", "076-456 78 90", True), ("Peter Berg", "076-567 89 01", False)],
@@ -108,7 +135,10 @@ YOUTHS = [
         goals=[DemoGoal("criminality", "Deltar inte i fler stölder", [
             DemoAction("Orosamtal med ungdomen och vårdnadshavare", "fred", "fred", 7)])],
         meetings=[DemoMeeting(-14, "Fritidsgården Norr", "Uppstart",
-                              {"sara": "present", "fred": "present", "lo": "present"})]),
+                              {"sara": "present", "fred": "present", "lo": "present"})],
+        # Partial: the plan is shared with leisure only; the police see no identity.
+        consents=[DemoConsent(True, [1], [("sara", "lo", "coordination"),
+                                          ("sara", "lo", "identity")])]),
     DemoYouth(
         "Omar Nilsson", "20080620", "984", "boy", "Gymnasiet, el-programmet",
         [("Leila Nilsson", "072-678 90 12", True)],
@@ -170,8 +200,29 @@ def _build(spec: DemoYouth, number: pnr.PersonalNumber, people: dict[str, User])
                 by_user[people[p].id]: value for p, value in m.attendance.items()})
         for writer, category, text in m.minutes:
             meetings.write_minutes(people[writer], case, meeting, category, text)
+    _consents(spec, case, people, start)
     if spec.state in ("active", "closed"):
         cases.agree_plan(db.session.get(Case, case.id))
     if spec.state == "closed":
         cases.close_case(db.session.get(Case, case.id), "completed",
                          today - dt.timedelta(days=150))
+
+
+def _consents(spec: DemoYouth, case: Case, people: dict[str, User], start: dt.date) -> None:
+    sara = people["sara"]
+    custody = validity.subjects_of([case.id])[case.id].custody_guardian_ids
+    org_ids = {sara.organisation_id} | {people[p].organisation_id for p, _ in spec.members}
+    for c in spec.consents:
+        consent = consents.record_consent(
+            sara, case.id, youth=c.youth_signs,
+            guardian_ids=[custody[n - 1] for n in c.guardians],
+            grants=[(people[s].organisation_id, people[r].organisation_id, cat)
+                    for s, r, cat in c.flows],
+            org_ids=org_ids, method="signed_form", given_on=start, valid_from=start,
+            valid_to=start + dt.timedelta(days=365))
+        for index in c.withdrawn_flows:
+            src, dst, cat = c.flows[index]
+            grant = next(g for g in consent.grants
+                         if (g.source_org_id, g.recipient_org_id, g.category) ==
+                         (people[src].organisation_id, people[dst].organisation_id, cat))
+            consents.withdraw_grant(sara, consent, grant.id)

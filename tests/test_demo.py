@@ -56,3 +56,29 @@ def test_demo_cases_in_different_states_and_fred_in_one_group_only(app):
                                    .where(Participant.attendance.is_not(None)))
         assert marked >= 10
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_demo_consents_make_each_personas_view_differ(app):
+    """Full consent (Elias): Per sees the youth's name; missing party (Nora): Kim does not;
+    partial (Alva): Lo sees her, Fred (police) does not; withdrawn flow: Per sees no social
+    assessment of Elias."""
+    app.config["MFA_REQUIRED"] = False
+    app.test_cli_runner().invoke(args=["demo", "load"])
+
+    def page_of(username: str, youth_name: str) -> str:
+        from sig.cases.models import Case
+        from sig.youths.models import Youth
+
+        client = app.test_client()
+        client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                    "csrf_token": csrf(client)})
+        with app.app_context():
+            youth = next(y for y in db.session.scalars(select(Youth)) if y.name == youth_name)
+            case_id = db.session.scalar(select(Case.id).where(Case.youth_id == youth.id))
+        return client.get(f"/cases/{case_id}").get_data(as_text=True)
+
+    assert "Elias Lindqvist" in page_of("per", "Elias Lindqvist")
+    assert "Nora Haddad" not in page_of("kim", "Nora Haddad")
+    assert "Alva Berg" in page_of("lo", "Alva Berg")
+    fred_page = page_of("fred", "Alva Berg")
+    assert "Alva Berg" not in fred_page and 'class="withheld-notice"' in fred_page

@@ -45,10 +45,10 @@ def register(user: Any, number: pnr.PersonalNumber, name: str, gender: str | Non
     youth.school = school.strip() or None
     db.session.add(youth)
     db.session.flush()
-    for number, (g_name, g_contact, custody) in enumerate(guardians):
+    for position, (g_name, g_contact, custody) in enumerate(guardians):
         guardian = add_guardian(user, youth, g_name, g_contact, custody, audit=False)
         # Guardian 1, 2 … keep the order they were entered in (consent texts name them).
-        guardian.created_at = clock.now() + dt.timedelta(microseconds=number)
+        guardian.created_at = clock.now() + dt.timedelta(microseconds=position)
     record(AuditEvent.YOUTH_REGISTERED, target_type="youth", target_ref=youth.id,
            details={"guardians": len(guardians), "coordination_number": number.coordination})
     db.session.commit()
