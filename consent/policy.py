@@ -11,8 +11,10 @@ Rules (DESIGN §4), in the order they are tried:
    holds today (period, withdrawal, every required party — see ``consent.validity``)
    grants A → B for the item's category.
 4. **Statutory provisions**, as data (``StatutoryRule``): a blanket flow such as police →
-   social services (except preliminary-investigation material), or a flow that needs a
-   recorded one-off ``Disclosure`` of the named item.
+   social services, or a flow that needs a recorded one-off ``Disclosure`` of the named
+   item.  Material the police flag as preliminary-investigation material is shown to no
+   other organisation by any route (consent included): that secrecy protects the
+   investigation and is not the youth's to waive.
 5. **Managers, admins and auditors** see no items at all.
 6. **Deny by default.** An item of unknown category or origin is withheld; a state that
    should not occur raises :class:`PolicyError` instead of showing anything.
@@ -163,10 +165,11 @@ def visible(user: Any, model: Any) -> ColumnElement[bool]:
     grants = grants_for(user)
     org = user.organisation_id
     known = model.category.in_(sorted(KNOWN))
-    paths = [model.origin_org_id == org]
+    own = [model.origin_org_id == org]
     addressed = getattr(model, "addressed_org_id", None)
     if addressed is not None:
-        paths.append(addressed == org)
+        own.append(addressed == org)
+    paths: list[Any] = []
     if grants.valid_consent_ids:
         paths.append(exists().where(
             ConsentGrant.consent_id.in_(sorted(grants.valid_consent_ids)),
@@ -180,8 +183,6 @@ def visible(user: Any, model: Any) -> ColumnElement[bool]:
         sources = grants.orgs_by_kind.get(rule.source_kind, [])
         if sources:
             condition = [model.origin_org_id.in_(sources), _category_in(model, rule)]
-            if rule.excludes_pre_investigation:
-                condition.append(model.pre_investigation.is_(False))
             paths.append(and_(*condition))
     for rule in grants.decision_rules:
         sources = grants.orgs_by_kind.get(rule.source_kind, [])
@@ -195,7 +196,10 @@ def visible(user: Any, model: Any) -> ColumnElement[bool]:
                     Disclosure.rule_id == rule.id,
                     Disclosure.recipient_org_id == org,
                     _case_condition(model, Disclosure.case_id))))
-    return and_(known, or_(*paths))
+    # Preliminary-investigation material leaves its organisation by no route: the
+    # secrecy protects the investigation, so neither consent nor a provision lifts it.
+    shared = and_(model.pre_investigation.is_(False), or_(*paths)) if paths else false()
+    return and_(known, or_(*own, shared))
 
 
 # --- one item, and why ------------------------------------------------------------------------
@@ -218,6 +222,9 @@ def decide(user: Any, relation: Relation | None, item: Item) -> Decision:
         return Decision(True, Rule.OWN_ORGANISATION)
     if getattr(item, "addressed_org_id", None) == org:
         return Decision(True, Rule.ADDRESSED_TO_ORGANISATION)
+    if getattr(item, "pre_investigation", False):
+        # No consent, provision or decision lifts preliminary-investigation secrecy.
+        return Decision(False, Rule.PRE_INVESTIGATION)
     model = type(item)
     grants = grants_for(user)
     if grants.valid_consent_ids:
@@ -231,14 +238,9 @@ def decide(user: Any, relation: Relation | None, item: Item) -> Decision:
             ConsentGrant.withdrawn_at.is_(None)).limit(1))
         if consent_id:
             return Decision(True, Rule.CONSENT, consent_id)
-    pre_investigation = bool(getattr(item, "pre_investigation", False))
-    blocked_by_investigation = False
     for rule in grants.blanket_rules:
         if item.origin_org_id in grants.orgs_by_kind.get(rule.source_kind, []) and \
                 rule.covers(item.category):
-            if rule.excludes_pre_investigation and pre_investigation:
-                blocked_by_investigation = True
-                continue
             return Decision(True, Rule.STATUTORY, rule.legal_reference)
     for rule in grants.decision_rules:
         if item.origin_org_id not in grants.orgs_by_kind.get(rule.source_kind, []) or \
@@ -252,8 +254,6 @@ def decide(user: Any, relation: Relation | None, item: Item) -> Decision:
             Disclosure.case_id.in_(_item_case_ids(item))).limit(1))
         if decided:
             return Decision(True, Rule.DISCLOSURE, decided)
-    if blocked_by_investigation:
-        return Decision(False, Rule.PRE_INVESTIGATION)
     return Decision(False, Rule.NO_CONSENT)
 
 

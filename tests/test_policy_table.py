@@ -180,6 +180,10 @@ def expected(row: Row) -> tuple[bool, Rule]:
     to = ORG_OF[row.recipient]
     if row.source == to:
         return True, Rule.OWN_ORGANISATION
+    if row.pre_investigation:
+        # Preliminary-investigation secrecy protects the investigation: no consent,
+        # provision or decision opens it to another organisation.
+        return False, Rule.PRE_INVESTIGATION
     spec = SPECS.get(row.consent)
     if spec and consent_holds(row.age, row.custody, spec) \
             and spec.grants_flow(row.source, to, row.category):
@@ -527,8 +531,9 @@ SAMPLES = [
      True, Rule.STATUTORY),
     (Row(16, 1, NO_CONSENT, "police", "police_information", True, False, "sara"),
      False, Rule.PRE_INVESTIGATION),
+    # A consent does not lift preliminary-investigation secrecy.
     (Row(16, 1, "full", "police", "police_information", True, False, "sara"),
-     True, Rule.CONSENT),
+     False, Rule.PRE_INVESTIGATION),
     (Row(16, 1, NO_CONSENT, "police", "police_information", False, False, "kim"),
      False, Rule.NO_CONSENT),
     (Row(16, 1, NO_CONSENT, "social", "social_assessment", False, True, "per"),
@@ -742,6 +747,8 @@ def law_for_random(consents, name, source, category, pre, disclosed_to) -> tuple
     to = ORG_OF[name]
     if source == to:
         return True, Rule.OWN_ORGANISATION
+    if pre:
+        return False, Rule.PRE_INVESTIGATION
     if any(c["holds"] and (source, to, category) in c["flows"] for c in consents):
         return True, Rule.CONSENT
     if source == "police" and to == "social":
