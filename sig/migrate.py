@@ -31,5 +31,6 @@ def import_models() -> None:
     import sig.audit.models  # noqa: F401
     import sig.cases.models  # noqa: F401
     import sig.meetings.models  # noqa: F401
+    import sig.outcomes.models  # noqa: F401
     import sig.plans.models  # noqa: F401
     import sig.youths.models  # noqa: F401

@@ -10,8 +10,9 @@ One realistic case is built through the real pages, for every persona afresh:
 * Maria (manager), Ali (admin) and Eva (auditor) see no case content at all.
 
 ``MATRIX`` below is the specification.  ``test_every_case_endpoint_has_a_row`` walks
-``app.url_map``: an endpoint of ``cases.``, ``plans.``, ``meetings.`` or ``youths.`` without
-a row fails the suite, so a new case URL cannot ship without someone deciding who gets it.
+``app.url_map``: an endpoint of ``cases.``, ``plans.``, ``meetings.``, ``outcomes.`` or
+``youths.`` without a row fails the suite, so a new case URL cannot ship without someone
+deciding who gets it.
 
 What the numbers mean:
 
@@ -101,6 +102,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("meetings.edit_minutes", "POST", "Per's entry"): (403, 302, 404, 404, 404, 404, 404, 404),
     ("meetings.follow_up",   "POST", "school"):       (302, 404, 302, 404, 404, 404, 404, 404),
     ("meetings.cancel",      "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    # --- outcome events: the owner records all kinds, police members police reports -------
+    ("outcomes.new",         "GET",  ""):             (200, 200, 403, 404, 404, 404, 404, 404),
+    ("outcomes.new",         "POST", ""):             (302, 302, 403, 404, 404, 404, 404, 404),
     # --- the youth register: social services' own; the role is refused before any lookup ---
     ("youths.register",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
     ("youths.register",      "POST", "known pnr"):    (302, 403, 403, 403, 403, 403, 403, 403),
@@ -111,7 +115,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
 }
 # fmt: on
 
-DOMAINS = ("cases.", "plans.", "meetings.", "youths.")
+DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.")
 URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
                            "membership_id", "youth_id"})
 # These change the case for everyone after them: run last, in this order.
@@ -349,6 +353,10 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
                                             "text": "En anteckning i matrisen"},
     "meetings.edit_minutes": _entry_body,
     "meetings.follow_up": _follow_up_body,
+    "outcomes.new": lambda w, _: {"kind": "police_report",
+                                  "occurred_on": w.today.isoformat(),
+                                  "source_org_id": w.orgs["police"].id,
+                                  "led_to_intervention": "", "note": ""},
     "youths.register": lambda w, _: {"name": YOUTH_NAME, "personal_number": PNR,
                                      "gender": "girl"},
     "youths.search": lambda w, _: {"personal_number": PNR},

@@ -57,6 +57,7 @@ class AuditEvent(enum.StrEnum):
     MEMBER_ADDED = "member_added"
     MEMBER_REMOVED = "member_removed"
     MINUTES_WRITTEN = "minutes_written"
+    OUTCOME_RECORDED = "outcome_recorded"
     PARTICIPANT_ADDED = "participant_added"
     PLAN_PRINTED = "plan_printed"
     REMINDERS_PRINTED = "reminders_printed"
@@ -125,6 +126,7 @@ EVENT_LABELS = {
     AuditEvent.MEMBER_ADDED: _l("Group member added"),
     AuditEvent.MEMBER_REMOVED: _l("Group member removed"),
     AuditEvent.MINUTES_WRITTEN: _l("Minutes written"),
+    AuditEvent.OUTCOME_RECORDED: _l("Outcome event recorded"),
     AuditEvent.PARTICIPANT_ADDED: _l("Meeting participant added"),
     AuditEvent.PLAN_PRINTED: _l("Action plan printed"),
     AuditEvent.REMINDERS_PRINTED: _l("Reminders produced"),

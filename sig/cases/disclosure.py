@@ -18,6 +18,7 @@ from consent.policy import Decision, Relation, Rule, Withheld, decide, visible
 from sig.cases.models import Case, Membership
 from sig.db import db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
+from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth
 
@@ -51,6 +52,8 @@ class CaseView:
     shown_categories: set[str] = field(default_factory=set)
     # Attendance by organisation over the case's held meetings (sig.meetings.queries).
     attendance: list[Any] = field(default_factory=list)
+    # Police reports, concern reports and concern conversations the user may see.
+    outcomes: list[OutcomeEvent] = field(default_factory=list)
 
     def actions_of(self, goal_id: str) -> list[Action]:
         return [a for a in self.actions if a.goal_id == goal_id]
@@ -83,6 +86,7 @@ def withheld_counts(user: Any, case_id: str) -> list[Withheld]:
         (Action, Action.case_id == case_id),
         (Membership, and_(Membership.case_id == case_id, Membership.removed_at.is_(None))),
         (MinutesEntry, MinutesEntry.case_id == case_id),
+        (OutcomeEvent, OutcomeEvent.case_id == case_id),
     ]
     queries = [(model, of_case, visible(user, model)) for model, of_case in tables]
     queries.append((Meeting, Meeting.case_id == case_id, meeting_visible(user)))
@@ -122,7 +126,11 @@ def build(user: Any, case: Case, relation: Relation) -> CaseView:
     meetings = list(db.session.scalars(
         select(Meeting).where(Meeting.case_id == case.id, meeting_visible(user))
         .order_by(Meeting.starts_at.desc())))
-    for items in (goals, actions, memberships, meetings):
+    outcomes = list(db.session.scalars(
+        select(OutcomeEvent).where(OutcomeEvent.case_id == case.id,
+                                   visible(user, OutcomeEvent))
+        .order_by(OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc())))
+    for items in (goals, actions, memberships, meetings, outcomes):
         shown.update(item.category for item in items)
     org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
     from sig.meetings.queries import attendance_by_organisation  # imports this module
@@ -130,4 +138,4 @@ def build(user: Any, case: Case, relation: Relation) -> CaseView:
     return CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
                     withheld_counts(user, case.id), org_names, shown,
-                    attendance=attendance_by_organisation(user, case.id))
+                    attendance=attendance_by_organisation(user, case.id), outcomes=outcomes)

@@ -1,0 +1,1 @@
+"""Outcome events on a case: police reports, concern reports, concern conversations."""

@@ -1,0 +1,81 @@
+"""Outcome events: the record form, and the case page's list of the events the user
+may see come with the case view (``sig.cases.disclosure.build``, through
+``consent.policy.visible`` in SQL; the rest is counted into the withheld notice)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from auth.models import Organisation
+from auth.permissions import Permission, requires
+from sig import clock
+from sig.cases.access import load_case, refuse
+from sig.db import db
+from sig.outcomes import operations
+from sig.outcomes.forms import KIND_LABELS, OutcomeForm
+
+bp = Blueprint("outcomes", __name__)
+
+ERRORS = {
+    "unknown_kind": lambda: _("Choose what happened."),
+    "future": lambda: _("The date cannot be in the future."),
+    "too_early": lambda: _("The date cannot be before 2000."),
+    "unknown_source": lambda: _("Choose the organisation it came from."),
+    "intervention_required": lambda: _("Choose whether the concern conversation led to an "
+                                       "intervention."),
+    "intervention_not_for_kind": lambda: _("Only a concern conversation can lead to an "
+                                           "intervention here; leave it empty."),
+}
+
+
+def _source_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Organisation.id, Organisation.name)
+                              .order_by(Organisation.name)).all()
+    return [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in rows]
+
+
+@bp.route("/cases/<case_id>/outcomes/new", methods=["GET", "POST"])
+@requires(Permission.WORK_IN_CASES, deny_status=404)
+def new(case_id: str):
+    case, relation = load_case(case_id)
+    kinds = operations.recordable_kinds(current_user, relation)
+    if not kinds:
+        refuse(case, "may_not_record_outcomes")
+    form = OutcomeForm()
+    form.kind.choices = [SelectChoice(k.value, str(KIND_LABELS[k])) for k in kinds]
+    form.source_org_id.choices = _source_choices()
+    asked = form.kind.data if form.is_submitted() else None
+    if asked in KIND_LABELS and asked not in kinds:
+        refuse(case, "outcome_kind_not_allowed", kind=asked)
+    if not form.is_submitted():
+        form.occurred_on.data = clock.now().date()
+        form.source_org_id.data = current_user.organisation_id
+    elif form.validate_on_submit():
+        try:
+            operations.record_outcome(
+                current_user, relation, case, kind=form.kind.data,
+                occurred_on=form.occurred_on.data, source_org_id=form.source_org_id.data,
+                led_to_intervention=form.intervention(), note=form.note.data,
+                pre_investigation=form.pre_investigation.data)
+        except operations.NotAllowed:
+            refuse(case, "outcome_kind_not_allowed", kind=form.kind.data)
+        except operations.OutcomeError as exc:
+            field = getattr(form, exc.field)
+            field.errors = [*field.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("The event is recorded."), "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="outcomes-heading"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("outcomes/new.html", case=case, form=form), status
+
+
+@bp.app_context_processor
+def _outcome_helpers() -> dict[str, Any]:
+    return {"may_record_outcomes": lambda relation: bool(
+                operations.recordable_kinds(current_user, relation)),
+            "outcome_kind_label": lambda kind: str(KIND_LABELS.get(kind, kind))}
