@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from auth.models import User
 from consent import operations as consents
 from consent import validity
+from consent.policy import Relation
 from sig import clock
 from sig.cases import operations as cases
 from sig.cases.models import Case
 from sig.db import db
 from sig.meetings import operations as meetings
 from sig.meetings.models import Participant
+from sig.outcomes import operations as outcomes
 from sig.plans import operations as plans
 from sig.youths import operations as youths
 from sig.youths import pnr
@@ -73,6 +75,8 @@ class DemoYouth:
     meetings: list[DemoMeeting] = field(default_factory=list)
     state: str = "active"  # referred | active | closed
     consents: list[DemoConsent] = field(default_factory=list)
+    # (days after referral, kind, source persona, led to an intervention)
+    outcomes: list[tuple[int, str, str, bool | None]] = field(default_factory=list)
 
 
 YOUTHS = [
@@ -108,6 +112,10 @@ YOUTHS = [
                           "Närvaron har ökat från 70 % till 85 % sedan förra mötet.")]),
             DemoMeeting(3, "Familjecentralen", "Uppföljning inför jullovet"),
         ],
+        # Before the start: the police report and concern report behind the referral;
+        # after it: a concern conversation that led to an intervention.
+        outcomes=[(-20, "police_report", "per", None), (-10, "concern_report", "kim", None),
+                  (10, "concern_conversation", "per", True)],
         consents=[
             # Full: the youth (16) and both guardians; the group shares identity and the plan.
             DemoConsent(True, [1, 2], [
@@ -143,6 +151,10 @@ YOUTHS = [
         "Omar Nilsson", "20080620", "984", "boy", "Gymnasiet, el-programmet",
         [("Leila Nilsson", "072-678 90 12", True)],
         400, "police", [("per", "kontaktpolis")], state="closed",
+        # A new police report some months after the case closed: a relapse.
+        outcomes=[(-30, "police_report", "per", None),
+                  (60, "concern_conversation", "per", False),
+                  (300, "police_report", "per", None)],
         goals=[DemoGoal("occupation", "Har ett sommarjobb", [
             DemoAction("Sommarjobb via kommunens feriearbete", "sara", "sara", -200, "done")])],
         meetings=[DemoMeeting(-300, "Familjecentralen", "Uppstart",
@@ -201,6 +213,11 @@ def _build(spec: DemoYouth, number: pnr.PersonalNumber, people: dict[str, User])
         for writer, category, text in m.minutes:
             meetings.write_minutes(people[writer], case, meeting, category, text)
     _consents(spec, case, people, start)
+    for days, kind, source, intervention in spec.outcomes:
+        outcomes.record_outcome(sara, Relation.OWNER, case, kind=kind,
+                                occurred_on=start + dt.timedelta(days=days),
+                                source_org_id=people[source].organisation_id,
+                                led_to_intervention=intervention, note=None)
     if spec.state in ("active", "closed"):
         cases.agree_plan(db.session.get(Case, case.id))
     if spec.state == "closed":

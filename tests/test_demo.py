@@ -82,3 +82,18 @@ def test_demo_consents_make_each_personas_view_differ(app):
     assert "Alva Berg" in page_of("lo", "Alva Berg")
     fred_page = page_of("fred", "Alva Berg")
     assert "Alva Berg" not in fred_page and 'class="withheld-notice"' in fred_page
+
+
+def test_demo_has_outcome_events_before_and_after_start(app):
+    from sig.cases.models import Case
+    from sig.outcomes.models import OutcomeEvent
+
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    with app.app_context():
+        rows = db.session.execute(select(OutcomeEvent.kind, OutcomeEvent.occurred_on,
+                                         Case.referral_date, Case.closed_on)
+                                  .join(Case, Case.id == OutcomeEvent.case_id)).all()
+    assert {kind for kind, *_ in rows} == {"police_report", "concern_report",
+                                            "concern_conversation"}
+    assert any(on < start for _, on, start, _ in rows)
+    assert any(closed and on > closed for _, on, _, closed in rows)  # a relapse
