@@ -1,0 +1,1 @@
+"""Anonymised statistics for managers (DESIGN §7)."""

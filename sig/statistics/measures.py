@@ -1,0 +1,401 @@
+"""The measures of the managers' dashboard (DESIGN §7), each as SQL that counts units
+per month (or per year) and per coarse category.  Nothing here returns a person, an
+id, a free text or an exact date: only ``{(block, row, column): count}``.
+
+Every measure is a cohort keyed by the month of the event that puts a unit into it
+(a case's referral, start or closing; a meeting; an action's due date; an outcome
+event), so that a period's count is the sum of its months' counts.  The measures of
+whole groups (attendance variation, persons per organisation) are per calendar year.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from auth.models import Organisation
+from auth.roles import OrganisationKind
+from sig.cases.models import Case, CaseStatus, CloseReason
+from sig.db import db
+from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
+from sig.outcomes.models import OutcomeEvent, OutcomeKind
+from sig.plans.models import Action, ActionStatus
+from sig.statistics.periods import month_end
+from sig.statistics.sql import day_key, day_key_of, month_of, year_of
+from sig.statistics.tables import ONE_ROW, Axis, Key, ShareSpec, TableSpec, Time
+from sig.youths.models import Youth
+
+AGE_BANDS = Axis(("under_15", "15_17", "18_20", "21_plus"), {
+    "under_15": _l("Under 15"), "15_17": _l("15–17"), "18_20": _l("18–20"),
+    "21_plus": _l("21 or older")})
+GENDERS = Axis(("girl", "boy", "other"), {
+    "girl": _l("Girls"), "boy": _l("Boys"), "other": _l("Other or not stated")})
+ORG_KINDS = Axis(tuple(k.value for k in OrganisationKind),
+                 {k.value: k.label for k in OrganisationKind})
+
+OUTCOME_WINDOWS = {"6": 6, "12": 12, "24": 24, "so_far": None}
+OUTCOMES = Axis(("neither", "police_only", "concern_only", "both", "not_yet"), {
+    "neither": _l("No new police or concern report"),
+    "police_only": _l("New police report only"),
+    "concern_only": _l("New concern report only"),
+    "both": _l("Both"),
+    "not_yet": _l("Not yet followed up this long")})
+RELAPSE = Axis(("relapse", "no_relapse", "not_yet"), {
+    "relapse": _l("New police report within 12 months"),
+    "no_relapse": _l("No new police report within 12 months"),
+    "not_yet": _l("Less than 12 months since closing, no new report so far")})
+CONVERSATIONS = Axis(("intervention", "no_intervention"), {
+    "intervention": _l("Led to an intervention"),
+    "no_intervention": _l("Did not lead to an intervention")})
+PRESENCE = Axis(("present", "absent"), {
+    "present": _l("Represented"), "absent": _l("Invited, not represented")})
+ACTION_STATES = Axis(("planned", "overdue", "done", "cancelled"), {
+    "planned": _l("Planned or in progress"), "overdue": _l("Overdue"),
+    "done": _l("Done"), "cancelled": _l("Cancelled")})
+AVERAGE_BANDS = Axis(("lt2", "2_3", "3_4", "4plus"), {
+    "lt2": _l("Fewer than 2"), "2_3": _l("2 to 2.9"), "3_4": _l("3 to 3.9"),
+    "4plus": _l("4 or more")})
+SPREAD_BANDS = Axis(("same", "one", "two_plus"), {
+    "same": _l("The same at every meeting"), "one": _l("Differs by 1"),
+    "two_plus": _l("Differs by 2 or more")})
+PERSON_BANDS = Axis(("one", "two", "three_plus"), {
+    "one": _l("1 person"), "two": _l("2 persons"), "three_plus": _l("3 or more persons")})
+
+ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def _age_band(age: Any) -> Any:
+    return case((age < 15, "under_15"), (age < 18, "15_17"), (age < 21, "18_20"),
+                else_="21_plus")
+
+
+def _gender(column_: Any) -> Any:
+    return case((column_ == "girl", "girl"), (column_ == "boy", "boy"), else_="other")
+
+
+def _count(inner: Select[Any], yearly: bool = False) -> dict[Key, int]:
+    """Count the rows of ``inner`` (columns y, m, row, col; one row per unit) per block."""
+    sub = inner.subquery()
+    groups = [sub.c.y] + ([] if yearly else [sub.c.m]) + [sub.c.row, sub.c.col]
+    stmt = select(*groups, func.count()).group_by(*groups)
+    out: dict[Key, int] = {}
+    for row in db.session.execute(stmt):
+        if yearly:
+            y, r, c, n = row
+            out[(("Y", int(y)), r, c)] = int(n)
+        else:
+            y, m, r, c, n = row
+            out[(("M", int(y), int(m)), r, c)] = int(n)
+    return out
+
+
+def _in(column_: Any, first: dt.date, last: dt.date) -> Any:
+    return column_.between(first, last)
+
+
+def _in_time(column_: Any, first: dt.date, last: dt.date) -> Any:
+    start = dt.datetime.combine(first, dt.time(), dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return and_(column_ >= start, column_ < end)
+
+
+# ---------------------------------------------------------------------------- cases
+
+CASES_OPENED = TableSpec(
+    "cases_opened", _l("Cases opened"),
+    _l("Cases referred in the period, by age in the year of referral and gender."),
+    AGE_BANDS, GENDERS)
+CASES_CLOSED = TableSpec(
+    "cases_closed", _l("Cases closed"),
+    _l("Cases closed in the period, by age in the year of referral and gender."),
+    AGE_BANDS, GENDERS)
+CASES_ACTIVE = TableSpec(
+    "cases_active", _l("Active cases"),
+    _l("Cases with an agreed action plan that were not closed on the last day of the "
+       "period (or today, if that is earlier), by age in the year of referral and gender."),
+    AGE_BANDS, GENDERS, time=Time.STOCK)
+
+
+def _case_categories() -> tuple[Any, Any]:
+    return (_age_band(year_of(Case.referral_date) - Youth.birth_year).label("row"),
+            _gender(Youth.gender).label("col"))
+
+
+def cases_opened(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    row, col = _case_categories()
+    return _count(select(year_of(Case.referral_date).label("y"),
+                         month_of(Case.referral_date).label("m"), row, col)
+                  .join(Youth, Youth.id == Case.youth_id)
+                  .where(_in(Case.referral_date, first, last)))
+
+
+def cases_closed(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    row, col = _case_categories()
+    return _count(select(year_of(Case.closed_on).label("y"),
+                         month_of(Case.closed_on).label("m"), row, col)
+                  .join(Youth, Youth.id == Case.youth_id)
+                  .where(Case.status == CaseStatus.CLOSED.value,
+                         _in(Case.closed_on, first, last)))
+
+
+def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    """Active on each month's last day (today for the current month, none after today)."""
+    ends = [(y, m, min(month_end(y, m), today))
+            for y in range(first.year, last.year + 1) for m in range(1, 13)
+            if dt.date(y, m, 1) <= today]
+    if not ends:
+        return {}
+    days = union_all(*(select(literal(y, Integer).label("y"), literal(m, Integer).label("m"),
+                              literal(d, Date).label("d")) for y, m, d in ends)).subquery()
+    row, col = _case_categories()
+    return _count(select(days.c.y, days.c.m, row, col)
+                  .select_from(days)
+                  .join(Case, and_(Case.plan_agreed_on.is_not(None),
+                                   Case.plan_agreed_on <= days.c.d,
+                                   or_(Case.closed_on.is_(None), Case.closed_on > days.c.d)))
+                  .join(Youth, Youth.id == Case.youth_id))
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+_FOLLOWED = ("neither", "police_only", "concern_only", "both")
+OUTCOMES_AFTER_START = TableSpec(
+    "outcomes_after_start", _l("New police or concern reports after the start"),
+    _l("Youths whose action plan was agreed in the period, and whether a new police "
+       "report or concern report about them came in after that, within 6, 12 and 24 "
+       "months and up to today."),
+    Axis(tuple(OUTCOME_WINDOWS), {"6": _l("Within 6 months"), "12": _l("Within 12 months"),
+                                  "24": _l("Within 24 months"), "so_far": _l("Up to today")},
+         total=False),
+    OUTCOMES, shared_row_total=True, shares=(
+        ShareSpec(_l("Share with no new police or concern report"), ("neither",), _FOLLOWED),
+        ShareSpec(_l("Share with no new police report"), ("neither", "concern_only"), _FOLLOWED),
+        ShareSpec(_l("Share with no new concern report"), ("neither", "police_only"),
+                  _FOLLOWED)))
+
+
+def _first_after(kind: OutcomeKind, after: Any, youth_id: Any) -> Any:
+    """The date of the youth's first ``kind`` event after ``after`` (any of their cases)."""
+    other = aliased(Case)
+    return (select(func.min(OutcomeEvent.occurred_on))
+            .join(other, other.id == OutcomeEvent.case_id)
+            .where(other.youth_id == youth_id, OutcomeEvent.kind == kind.value,
+                   OutcomeEvent.occurred_on > after)
+            .scalar_subquery())
+
+
+def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    started = Case.plan_agreed_on
+    per_case = (select(year_of(started).label("y"), month_of(started).label("m"),
+                       day_key(started).label("start"),
+                       day_key(_first_after(OutcomeKind.POLICE_REPORT, started, Case.youth_id))
+                       .label("police"),
+                       day_key(_first_after(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
+                       .label("concern"))
+                .where(started.is_not(None), _in(started, first, last))
+                .subquery())
+    today_key = day_key_of(today)
+    selects = []
+    for code, months in OUTCOME_WINDOWS.items():
+        limit = per_case.c.start + 100 * months if months else literal(today_key)
+        police = and_(per_case.c.police.is_not(None), per_case.c.police <= limit)
+        concern = and_(per_case.c.concern.is_not(None), per_case.c.concern <= limit)
+        followed = (limit <= today_key) if months else literal(True)
+        category = case((~followed, "not_yet"), (and_(police, concern), "both"),
+                        (police, "police_only"), (concern, "concern_only"), else_="neither")
+        selects.append(select(per_case.c.y, per_case.c.m, literal(code).label("row"),
+                              category.label("col")))
+    return _count(union_all(*selects))
+
+
+RELAPSES = TableSpec(
+    "relapses", _l("Relapse after a completed case"),
+    _l("Cases closed as completed in the period, and whether a new police report about "
+       "the youth came in within 12 months of closing."),
+    ONE_ROW, RELAPSE, shares=(
+        ShareSpec(_l("Share with a relapse (of those followed up 12 months)"), ("relapse",),
+                  ("relapse", "no_relapse")),))
+
+
+def relapses(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    closed = Case.closed_on
+    first_report = day_key(_first_after(OutcomeKind.POLICE_REPORT, closed, Case.youth_id))
+    limit = day_key(closed) + 1200
+    category = case(
+        (and_(first_report.is_not(None), first_report <= limit), "relapse"),
+        (limit <= day_key_of(today), "no_relapse"), else_="not_yet")
+    return _count(select(year_of(closed).label("y"), month_of(closed).label("m"),
+                         literal("all").label("row"), category.label("col"))
+                  .where(Case.status == CaseStatus.CLOSED.value,
+                         Case.close_reason == CloseReason.COMPLETED.value,
+                         _in(closed, first, last)))
+
+
+CONCERN_CONVERSATIONS = TableSpec(
+    "concern_conversations", _l("Concern conversations"),
+    _l("Concern conversations held in the period, and how many led to an intervention."),
+    ONE_ROW, CONVERSATIONS, shares=(
+        ShareSpec(_l("Share that led to an intervention"), ("intervention",),
+                  ("intervention", "no_intervention")),))
+
+
+def concern_conversations(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    day = OutcomeEvent.occurred_on
+    return _count(select(year_of(day).label("y"), month_of(day).label("m"),
+                         literal("all").label("row"),
+                         case((OutcomeEvent.led_to_intervention.is_(True), "intervention"),
+                              else_="no_intervention").label("col"))
+                  .where(OutcomeEvent.kind == OutcomeKind.CONCERN_CONVERSATION.value,
+                         _in(day, first, last)))
+
+
+# ---------------------------------------------------------------------------- work
+
+ATTENDANCE = TableSpec(
+    "attendance", _l("Attendance by organisation"),
+    _l("For every held meeting and every kind of organisation invited to it: was the "
+       "organisation represented by at least one person (in the room or remotely)?"),
+    ORG_KINDS, PRESENCE, shares=(
+        ShareSpec(_l("Attendance rate"), ("present",), ("present", "absent")),))
+
+
+def _held_meetings(first: dt.date, last: dt.date) -> Any:
+    return (select(Meeting.id.label("meeting_id"), Meeting.case_id.label("case_id"),
+                   year_of(Meeting.starts_at).label("y"), month_of(Meeting.starts_at).label("m"))
+            .where(Meeting.status == MeetingStatus.HELD.value,
+                   _in_time(Meeting.starts_at, first, last))
+            .subquery())
+
+
+def _attended() -> Any:
+    return Participant.attendance.in_(ATTENDED)
+
+
+def attendance(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    held = _held_meetings(first, last)
+    per_org = (select(held.c.y, held.c.m, Organisation.kind.label("row"),
+                      func.max(case((_attended(), 1), else_=0)).label("present"))
+               .select_from(held)
+               .join(Participant, Participant.meeting_id == held.c.meeting_id)
+               .join(Organisation, Organisation.id == Participant.represented_org_id)
+               .group_by(held.c.meeting_id, held.c.y, held.c.m, Organisation.kind)
+               .subquery())
+    return _count(select(per_org.c.y, per_org.c.m, per_org.c.row,
+                         case((per_org.c.present == 1, "present"), else_="absent").label("col")))
+
+
+ACTIONS = TableSpec(
+    "actions", _l("Actions by organisation"),
+    _l("Actions due in the period, by the kind of organisation responsible and their "
+       "status today."),
+    ORG_KINDS, ACTION_STATES, shares=(
+        ShareSpec(_l("Share overdue"), ("overdue",), ("planned", "overdue", "done")),))
+
+
+def actions(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    due = Action.due_date
+    status = case(
+        (Action.status == ActionStatus.DONE.value, "done"),
+        (Action.status == ActionStatus.CANCELLED.value, "cancelled"),
+        (due < today, "overdue"), else_="planned")
+    return _count(select(year_of(due).label("y"), month_of(due).label("m"),
+                         Organisation.kind.label("row"), status.label("col"))
+                  .join(Organisation, Organisation.id == Action.responsible_org_id)
+                  .where(_in(due, first, last)))
+
+
+GROUP_AVERAGES = TableSpec(
+    "group_averages", _l("Organisations present per meeting: variation between groups"),
+    _l("Groups with held meetings in the year, by the average number of organisations "
+       "represented at their meetings."),
+    ONE_ROW, AVERAGE_BANDS, time=Time.YEARLY)
+GROUP_SPREAD = TableSpec(
+    "group_spread", _l("Organisations present per meeting: variation within a group"),
+    _l("Groups with at least two held meetings in the year, by how much the number of "
+       "organisations represented differed between their meetings."),
+    ONE_ROW, SPREAD_BANDS, time=Time.YEARLY)
+PERSONS = TableSpec(
+    "persons_per_organisation", _l("Different persons representing an organisation"),
+    _l("For every group and kind of organisation represented at its meetings in the "
+       "year: how many different persons represented it."),
+    ORG_KINDS, PERSON_BANDS, time=Time.YEARLY)
+
+
+def _per_group(first: dt.date, last: dt.date) -> Any:
+    """Per group and year: meetings held, average and spread of organisations present."""
+    held = _held_meetings(first, last)
+    per_meeting = (select(held.c.case_id, held.c.y,
+                          func.count(func.distinct(case((_attended(),
+                                                         Participant.represented_org_id))))
+                          .label("orgs"))
+                   .select_from(held)
+                   .outerjoin(Participant, Participant.meeting_id == held.c.meeting_id)
+                   .group_by(held.c.meeting_id, held.c.case_id, held.c.y)
+                   .subquery())
+    return (select(per_meeting.c.y, func.count().label("meetings"),
+                   func.avg(per_meeting.c.orgs).label("average"),
+                   (func.max(per_meeting.c.orgs) - func.min(per_meeting.c.orgs)).label("spread"))
+            .group_by(per_meeting.c.case_id, per_meeting.c.y)
+            .subquery())
+
+
+def group_averages(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    g = _per_group(first, last)
+    band = case((g.c.average < 2, "lt2"), (g.c.average < 3, "2_3"), (g.c.average < 4, "3_4"),
+                else_="4plus")
+    return _count(select(g.c.y, literal("all").label("row"), band.label("col")), yearly=True)
+
+
+def group_spread(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    g = _per_group(first, last)
+    band = case((g.c.spread == 0, "same"), (g.c.spread == 1, "one"), else_="two_plus")
+    return _count(select(g.c.y, literal("all").label("row"), band.label("col"))
+                  .where(g.c.meetings >= 2), yearly=True)
+
+
+def persons_per_organisation(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    held = _held_meetings(first, last)
+    per_org = (select(held.c.y, Organisation.kind.label("row"),
+                      func.count(func.distinct(Participant.user_id)).label("persons"))
+               .select_from(held)
+               .join(Participant, Participant.meeting_id == held.c.meeting_id)
+               .join(Organisation, Organisation.id == Participant.represented_org_id)
+               .where(_attended(), Participant.user_id.is_not(None))
+               .group_by(held.c.case_id, held.c.y, Organisation.kind)
+               .subquery())
+    band = case((per_org.c.persons == 1, "one"), (per_org.c.persons == 2, "two"),
+                else_="three_plus")
+    return _count(select(per_org.c.y, per_org.c.row, band.label("col")), yearly=True)
+
+
+MEASURES: Mapping[str, tuple[TableSpec, Any]] = {
+    spec.id: (spec, fn) for spec, fn in (
+        (OUTCOMES_AFTER_START, outcomes_after_start),
+        (RELAPSES, relapses),
+        (CONCERN_CONVERSATIONS, concern_conversations),
+        (ATTENDANCE, attendance),
+        (GROUP_AVERAGES, group_averages),
+        (GROUP_SPREAD, group_spread),
+        (PERSONS, persons_per_organisation),
+        (ACTIONS, actions),
+        (CASES_OPENED, cases_opened),
+        (CASES_ACTIVE, cases_active),
+        (CASES_CLOSED, cases_closed),
+    )}

@@ -1,0 +1,168 @@
+"""Every measure's SQL against counts worked out by hand on a small world (both
+backends), before any suppression: the numbers the suppression then hides or shows."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sig.db import db
+from sig.outcomes.models import OutcomeKind
+from sig.statistics import measures
+from tests.stats_world import World
+
+D = dt.date
+TODAY = D(2026, 6, 15)
+Y2025 = (D(2025, 1, 1), D(2025, 12, 31), TODAY)
+
+
+def M(year: int, month: int) -> tuple:  # noqa: N802 - reads like the block key it makes
+    return ("M", year, month)
+
+
+@pytest.fixture
+def world(app_ctx, orgs, sara):
+    w = World(orgs, sara)
+    # c1: 15 in the year of referral, girl; started, closed as completed.
+    c1 = w.case(born=2010, gender="girl", referred=D(2025, 2, 10), started=D(2025, 3, 1),
+                closed=D(2025, 11, 20), reason="completed")
+    # c2: 13, boy, started, open.  c3: 20, gender not stated, closed before any start.
+    c2 = w.case(born=2012, gender="boy", referred=D(2025, 2, 20), started=D(2025, 4, 10))
+    w.case(born=2005, gender=None, referred=D(2025, 5, 5), closed=D(2025, 6, 1),
+           reason="discontinued")
+    # c4: referred in 2024 (15 that year), started in January 2025.
+    c4 = w.case(born=2009, gender="boy", referred=D(2024, 12, 30), started=D(2025, 1, 15))
+    # A second episode for c1's youth after closing; its police report is a relapse.
+    c5 = w.case(born=2010, gender="girl", referred=D(2026, 2, 1), youth=c1.youth)
+    # Outcome events.
+    w.event(c1, OutcomeKind.POLICE_REPORT, D(2025, 5, 1))
+    w.event(c1, OutcomeKind.CONCERN_REPORT, D(2026, 1, 10), source="school")
+    w.event(c2, OutcomeKind.POLICE_REPORT, D(2025, 3, 1))  # before c2 started: not counted
+    w.event(c4, OutcomeKind.POLICE_REPORT, D(2025, 1, 15))  # on the start day: not "after"
+    w.event(c4, OutcomeKind.CONCERN_REPORT, D(2025, 9, 1), source="school")
+    w.event(c5, OutcomeKind.POLICE_REPORT, D(2026, 3, 10))
+    c6 = w.case(born=2008, gender="girl", referred=D(2025, 1, 5), started=D(2025, 1, 20),
+                closed=D(2025, 12, 1), reason="completed")  # closed, less than 12 months ago
+    w.event(c6, OutcomeKind.CONCERN_CONVERSATION, D(2025, 4, 1), source="school", led=True)
+    w.event(c6, OutcomeKind.CONCERN_CONVERSATION, D(2025, 4, 20), source="school", led=False)
+    w.event(c6, OutcomeKind.CONCERN_CONVERSATION, D(2025, 10, 1), source="police", led=True)
+    # Meetings: c1 twice, c2 twice, c4 once; a planned and a cancelled one do not count.
+    w.meeting(c1, D(2025, 3, 5), {"social": [1], "police": [1]}, {"school": [1]})
+    w.meeting(c1, D(2025, 4, 5), {"social": [1, 2], "school": [1]}, {"police": [2]})
+    w.meeting(c1, D(2025, 5, 5), {"social": [1], "police": [1]}, status="planned")
+    w.meeting(c1, D(2025, 5, 6), {"social": [1], "police": [1]}, status="cancelled")
+    w.meeting(c2, D(2025, 6, 1), {"social": [1], "police": [1], "school": [1], "leisure": [1]})
+    w.meeting(c2, D(2025, 7, 1), {"social": [1]})
+    w.meeting(c4, D(2025, 8, 1), {"social": [3]})
+    # Actions.
+    w.action(c1, "social", D(2025, 5, 1), "done")
+    w.action(c1, "police", D(2025, 5, 10), "planned")       # overdue today
+    w.action(c2, "school", D(2026, 9, 1), "in_progress")    # not yet due
+    w.action(c2, "school", D(2025, 12, 1), "cancelled")
+    db.session.commit()
+    return w
+
+
+def test_cases_opened_by_referral_month_age_band_and_gender(world):
+    assert measures.cases_opened(*Y2025) == {
+        (M(2025, 2), "15_17", "girl"): 1, (M(2025, 2), "under_15", "boy"): 1,
+        (M(2025, 5), "18_20", "other"): 1, (M(2025, 1), "15_17", "girl"): 1}
+
+
+def test_cases_closed_by_closing_month(world):
+    assert measures.cases_closed(*Y2025) == {
+        (M(2025, 11), "15_17", "girl"): 1, (M(2025, 6), "18_20", "other"): 1,
+        (M(2025, 12), "15_17", "girl"): 1}
+
+
+def test_cases_active_on_each_month_end(world):
+    counts = measures.cases_active(*Y2025)
+    by_month = {m: sum(n for (b, _, _), n in counts.items() if b == M(2025, m))
+                for m in range(1, 13)}
+    # c4 from Jan 15, c6 Jan 20 - Dec 1, c1 Mar 1 - Nov 20, c2 from Apr 10.
+    assert by_month == {1: 2, 2: 2, 3: 3, 4: 4, 5: 4, 6: 4, 7: 4, 8: 4, 9: 4, 10: 4,
+                        11: 3, 12: 2}
+    assert counts[(M(2025, 1), "15_17", "boy")] == 1   # c4, 15 in its referral year 2024
+
+
+def test_cases_active_stops_today(world):
+    counts = measures.cases_active(D(2026, 1, 1), D(2026, 12, 31), TODAY)
+    assert {b for b, _, _ in counts} == {M(2026, m) for m in range(1, 7)}
+
+
+def test_no_new_report_after_the_start_by_window(world):
+    counts = measures.outcomes_after_start(*Y2025)
+    # Cohort: c4 (Jan), c6 (Jan), c1 (Mar), c2 (Apr).
+    expected = {
+        (M(2025, 1), "6", "neither"): 2,          # c4's concern report is after 6 months
+        (M(2025, 3), "6", "police_only"): 1,      # c1
+        (M(2025, 4), "6", "neither"): 1,          # c2 (its report was before the start)
+        (M(2025, 1), "12", "concern_only"): 1,    # c4
+        (M(2025, 1), "12", "neither"): 1,         # c6
+        (M(2025, 3), "12", "both"): 1,            # c1: concern report within 12 months
+        (M(2025, 4), "12", "neither"): 1,
+        (M(2025, 1), "24", "not_yet"): 2,
+        (M(2025, 3), "24", "not_yet"): 1,
+        (M(2025, 4), "24", "not_yet"): 1,
+        (M(2025, 1), "so_far", "concern_only"): 1,
+        (M(2025, 1), "so_far", "neither"): 1,
+        (M(2025, 3), "so_far", "both"): 1,
+        (M(2025, 4), "so_far", "neither"): 1,
+    }
+    assert counts == expected
+
+
+def test_relapse_within_twelve_months_of_a_completed_case(world, orgs, sara):
+    w = World(orgs, sara)
+    w.case(born=2007, gender="boy", referred=D(2023, 1, 1), started=D(2023, 2, 1),
+           closed=D(2024, 3, 1), reason="completed")
+    late = w.case(born=2007, gender="boy", referred=D(2023, 1, 1), started=D(2023, 2, 1),
+                  closed=D(2024, 4, 1), reason="completed")
+    w.event(late, OutcomeKind.POLICE_REPORT, D(2025, 4, 2))  # 12 months and a day: no relapse
+    w.case(born=2007, gender="boy", referred=D(2023, 1, 1), closed=D(2024, 5, 1),
+           reason="moved")  # not completed: not in the cohort
+    db.session.commit()
+    assert measures.relapses(*Y2025) == {(M(2025, 11), "all", "relapse"): 1,
+                                         (M(2025, 12), "all", "not_yet"): 1}
+    assert measures.relapses(D(2024, 1, 1), D(2024, 12, 31), TODAY) == {
+        (M(2024, 3), "all", "no_relapse"): 1, (M(2024, 4), "all", "no_relapse"): 1}
+
+
+def test_concern_conversations_and_interventions(world):
+    assert measures.concern_conversations(*Y2025) == {
+        (M(2025, 4), "all", "intervention"): 1, (M(2025, 4), "all", "no_intervention"): 1,
+        (M(2025, 10), "all", "intervention"): 1}
+
+
+def test_attendance_counts_each_invited_organisation_per_held_meeting(world):
+    assert measures.attendance(*Y2025) == {
+        (M(2025, 3), "social_services", "present"): 1, (M(2025, 3), "police", "present"): 1,
+        (M(2025, 3), "school", "absent"): 1,
+        (M(2025, 4), "social_services", "present"): 1, (M(2025, 4), "police", "absent"): 1,
+        (M(2025, 4), "school", "present"): 1,
+        (M(2025, 6), "social_services", "present"): 1, (M(2025, 6), "police", "present"): 1,
+        (M(2025, 6), "school", "present"): 1, (M(2025, 6), "other", "present"): 1,
+        (M(2025, 7), "social_services", "present"): 1,
+        (M(2025, 8), "social_services", "present"): 1}
+
+
+def test_variation_between_and_within_groups(world):
+    y = ("Y", 2025)
+    # c1: 2 and 2 organisations (average 2, spread 0); c2: 4 and 1 (2.5, spread 3);
+    # c4: one meeting with 1 (average 1; not in the spread table).
+    assert measures.group_averages(*Y2025) == {(y, "all", "2_3"): 2, (y, "all", "lt2"): 1}
+    assert measures.group_spread(*Y2025) == {(y, "all", "same"): 1, (y, "all", "two_plus"): 1}
+
+
+def test_different_persons_representing_an_organisation_in_one_group(world):
+    y = ("Y", 2025)
+    # c1: social services by persons 1 and 2; police and school by one person each.
+    assert measures.persons_per_organisation(*Y2025) == {
+        (y, "social_services", "two"): 1, (y, "social_services", "one"): 2,
+        (y, "police", "one"): 2, (y, "school", "one"): 2, (y, "other", "one"): 1}
+
+
+def test_actions_by_organisation_and_status_today(world):
+    assert measures.actions(D(2025, 1, 1), D(2026, 12, 31), TODAY) == {
+        (M(2025, 5), "social_services", "done"): 1, (M(2025, 5), "police", "overdue"): 1,
+        (M(2026, 9), "school", "planned"): 1, (M(2025, 12), "school", "cancelled"): 1}
