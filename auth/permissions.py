@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     READ_AUDIT_LOG = "read_audit_log"
     VIEW_START_PAGE = "view_start_page"
+    VIEW_STATISTICS = "view_statistics"    # anonymised outcome statistics, never a person
     VIEW_STATUTORY_RULES = "view_statutory_rules"  # the provisions in force, for everyone
     WORK_IN_CASES = "work_in_cases"        # see and work in the cases one is in
 
@@ -40,7 +41,7 @@ _EVERYONE = frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASE_OWNER: _EVERYONE | {Permission.MANAGE_CASES, Permission.WORK_IN_CASES},
     Role.MEMBER: _EVERYONE | {Permission.WORK_IN_CASES},
-    Role.MANAGER: _EVERYONE,
+    Role.MANAGER: _EVERYONE | {Permission.VIEW_STATISTICS},
     Role.ADMIN: _EVERYONE | {Permission.ADMINISTER_ACCOUNTS},
     Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT_LOG},
 }

@@ -89,10 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     from sig.meetings.views import bp as meetings_bp
     from sig.outcomes.views import bp as outcomes_bp
     from sig.plans.views import bp as plans_bp
+    from sig.statistics.views import bp as statistics_bp
     from sig.youths.views import bp as youths_bp
 
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
-               meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp):
+               meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
     from sig.cases import subjects

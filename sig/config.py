@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     "AUDIT_PAGE_SIZE": 50,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Counts below this are shown as "<5"; it may be raised, never lowered (DESIGN §7).
+    "STATISTICS_MIN_CELL": 5,
 }
 
 
@@ -69,9 +71,19 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     keyring = app.config["KEYRING_PATH"]
     if not os.path.isabs(keyring):
         app.config["KEYRING_PATH"] = os.path.join(app.instance_path, keyring)
+    _check_statistics_threshold(app)
     if app.debug or app.testing:
         # Local development over plain http: a Secure cookie would never be sent back.
         app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("FORCE_SECURE_COOKIE"))
+
+
+def _check_statistics_threshold(app: Flask) -> None:
+    """Small counts are hidden below 5 at least; a deployment may only be stricter."""
+    value = app.config["STATISTICS_MIN_CELL"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 5:
+        raise ConfigurationError(
+            f"STATISTICS_MIN_CELL is {value!r}: it must be a whole number of at least 5 "
+            "(counts below it are shown as \"<N\"; it may be raised, never lowered).")
 
 
 def check_production_safety(app: Flask) -> None:

@@ -37,7 +37,8 @@ class World:
         """The ``number``-th person of ``org`` (created on first use)."""
         key = (org, number)
         if key not in self.persons:
-            user = User(username=f"{org}-{number}-{next(_serial)}", organisation_id=self.orgs[org].id,
+            user = User(username=f"{org}-{number}-{next(_serial)}",
+                        organisation_id=self.orgs[org].id,
                         role=str(Role.MEMBER), password_hash="x", password_changed_at=clock.now(),
                         must_change_password=False, active=True, locale="sv", failed_logins=0)
             db.session.add(user)

@@ -64,6 +64,8 @@ class AuditEvent(enum.StrEnum):
     RULES_VIEWED = "rules_viewed"
     SHARING_OVERVIEW_VIEWED = "sharing_overview_viewed"
     START_PAGE_VIEWED = "start_page_viewed"
+    STATISTICS_EXPORTED = "statistics_exported"
+    STATISTICS_VIEWED = "statistics_viewed"
     YOUTH_REGISTERED = "youth_registered"
     YOUTH_SEARCHED = "youth_searched"
     YOUTH_UPDATED = "youth_updated"
@@ -131,6 +133,8 @@ EVENT_LABELS = {
     AuditEvent.PLAN_PRINTED: _l("Action plan printed"),
     AuditEvent.REMINDERS_PRINTED: _l("Reminders produced"),
     AuditEvent.START_PAGE_VIEWED: _l("Start page viewed"),
+    AuditEvent.STATISTICS_EXPORTED: _l("Statistics exported"),
+    AuditEvent.STATISTICS_VIEWED: _l("Statistics viewed"),
     AuditEvent.YOUTH_REGISTERED: _l("Youth registered"),
     AuditEvent.YOUTH_SEARCHED: _l("Youth register searched"),
     AuditEvent.YOUTH_UPDATED: _l("Youth changed"),

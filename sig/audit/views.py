@@ -1,12 +1,10 @@
 """The auditor's page: list, filter and export the access log (Eva's monthly log review)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import Select, func, select
 from wtforms import SelectChoice
 
@@ -18,6 +16,7 @@ from sig.audit.forms import AuditFilterForm
 from sig.audit.log import record
 from sig.audit.models import AuditEntry
 from sig.db import db
+from sig.web.spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 bp.add_app_template_filter(event_label, "event_label")
@@ -58,12 +57,6 @@ def _filtered(form: AuditFilterForm) -> Select:
     return stmt
 
 
-def _cell(value: object) -> str:
-    """Neutralise spreadsheet formulas in exported cells."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _filters_used(form: AuditFilterForm) -> dict[str, str]:
     return {name: str(field.data) for name, field in form._fields.items() if field.data}
 
@@ -96,19 +89,14 @@ def export():
     form.validate()
     names = dict(db.session.execute(select(User.id, User.username)).all())
     orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
+    rows = [EXPORT_COLUMNS]
     for e in db.session.scalars(_filtered(form).order_by(AuditEntry.seq)):
-        writer.writerow([_cell(v) for v in (
+        rows.append([
             e.seq, clock.as_utc(e.at).isoformat(), e.event, e.outcome, e.actor_user_id or "",
             names.get(e.actor_user_id, ""), orgs.get(e.actor_org_id, ""), e.actor_role or "",
             e.target_type or "", e.target_ref or "", e.details, e.hash,
-        )])
-        count += 1
+        ])
+    count = len(rows) - 1
     record(AuditEvent.AUDIT_EXPORTED, details={"filters": _filters_used(form), "rows": count})
     db.session.commit()
-    filename = f"sig-access-log-{dt.date.today().isoformat()}.csv"  # ASCII: safe in the header
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(rows, f"sig-access-log-{dt.date.today().isoformat()}.csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from auth.models import Organisation, User
@@ -36,6 +36,8 @@ class Meeting(ItemMixin, Versioned, Base):
     """A SIG meeting.  Category ``coordination``."""
 
     __tablename__ = "meetings"
+    # The statistics read held meetings by period.
+    __table_args__ = (Index("ix_meetings_status_starts_at", "status", "starts_at"),)
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -59,6 +61,10 @@ class Participant(ItemMixin, Base):
     """
 
     __tablename__ = "participants"
+    # The statistics read who represented which organisation at a meeting from this
+    # index alone, never from the table (it is the largest one).
+    __table_args__ = (Index("ix_participants_attendance", "meeting_id", "represented_org_id",
+                            "attendance", "user_id"),)
 
     id: Mapped[uuid_pk]
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
@@ -37,7 +38,7 @@ from sig.outcomes.models import OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, ActionStatus
 from sig.statistics.periods import month_end
 from sig.statistics.sql import day_key, day_key_of, month_of, year_of
-from sig.statistics.tables import ONE_ROW, Axis, Key, ShareSpec, TableSpec, Time
+from sig.statistics.tables import ONE_ROW, Axis, Grain, Key, ShareSpec, TableSpec, Time
 from sig.youths.models import Youth
 
 AGE_BANDS = Axis(("under_15", "15_17", "18_20", "21_plus"), {
@@ -49,12 +50,11 @@ ORG_KINDS = Axis(tuple(k.value for k in OrganisationKind),
                  {k.value: k.label for k in OrganisationKind})
 
 OUTCOME_WINDOWS = {"6": 6, "12": 12, "24": 24, "so_far": None}
-OUTCOMES = Axis(("neither", "police_only", "concern_only", "both", "not_yet"), {
+OUTCOMES = Axis(("neither", "police_only", "concern_only", "both"), {
     "neither": _l("No new police or concern report"),
     "police_only": _l("New police report only"),
     "concern_only": _l("New concern report only"),
-    "both": _l("Both"),
-    "not_yet": _l("Not yet followed up this long")})
+    "both": _l("Both")})
 RELAPSE = Axis(("relapse", "no_relapse", "not_yet"), {
     "relapse": _l("New police report within 12 months"),
     "no_relapse": _l("No new police report within 12 months"),
@@ -121,16 +121,16 @@ def _in_time(column_: Any, first: dt.date, last: dt.date) -> Any:
 CASES_OPENED = TableSpec(
     "cases_opened", _l("Cases opened"),
     _l("Cases referred in the period, by age in the year of referral and gender."),
-    AGE_BANDS, GENDERS)
+    AGE_BANDS, GENDERS, grain=Grain.QUARTER)
 CASES_CLOSED = TableSpec(
     "cases_closed", _l("Cases closed"),
     _l("Cases closed in the period, by age in the year of referral and gender."),
-    AGE_BANDS, GENDERS)
+    AGE_BANDS, GENDERS, grain=Grain.QUARTER)
 CASES_ACTIVE = TableSpec(
     "cases_active", _l("Active cases"),
     _l("Cases with an agreed action plan that were not closed on the last day of the "
        "period (or today, if that is earlier), by age in the year of referral and gender."),
-    AGE_BANDS, GENDERS, time=Time.STOCK)
+    AGE_BANDS, GENDERS, time=Time.STOCK, grain=Grain.QUARTER)
 
 
 def _case_categories() -> tuple[Any, Any]:
@@ -180,11 +180,11 @@ OUTCOMES_AFTER_START = TableSpec(
     "outcomes_after_start", _l("New police or concern reports after the start"),
     _l("Youths whose action plan was agreed in the period, and whether a new police "
        "report or concern report about them came in after that, within 6, 12 and 24 "
-       "months and up to today."),
+       "months and up to today. A youth counts in a row once the start is that long ago."),
     Axis(tuple(OUTCOME_WINDOWS), {"6": _l("Within 6 months"), "12": _l("Within 12 months"),
                                   "24": _l("Within 24 months"), "so_far": _l("Up to today")},
          total=False),
-    OUTCOMES, shared_row_total=True, shares=(
+    OUTCOMES, grain=Grain.QUARTER, shares=(
         ShareSpec(_l("Share with no new police or concern report"), ("neither",), _FOLLOWED),
         ShareSpec(_l("Share with no new police report"), ("neither", "concern_only"), _FOLLOWED),
         ShareSpec(_l("Share with no new concern report"), ("neither", "police_only"),
@@ -210,18 +210,20 @@ def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[
                        day_key(_first_after(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
                        .label("concern"))
                 .where(started.is_not(None), _in(started, first, last))
-                .subquery())
+                .cte("per_case"))  # used by four selects: computed once
     today_key = day_key_of(today)
     selects = []
     for code, months in OUTCOME_WINDOWS.items():
         limit = per_case.c.start + 100 * months if months else literal(today_key)
         police = and_(per_case.c.police.is_not(None), per_case.c.police <= limit)
         concern = and_(per_case.c.concern.is_not(None), per_case.c.concern <= limit)
-        followed = (limit <= today_key) if months else literal(True)
-        category = case((~followed, "not_yet"), (and_(police, concern), "both"),
-                        (police, "police_only"), (concern, "concern_only"), else_="neither")
-        selects.append(select(per_case.c.y, per_case.c.m, literal(code).label("row"),
-                              category.label("col")))
+        category = case((and_(police, concern), "both"), (police, "police_only"),
+                        (concern, "concern_only"), else_="neither")
+        followed = select(per_case.c.y, per_case.c.m, literal(code).label("row"),
+                          category.label("col"))
+        if months:
+            followed = followed.where(limit <= today_key)
+        selects.append(followed)
     return _count(union_all(*selects))
 
 
@@ -229,7 +231,7 @@ RELAPSES = TableSpec(
     "relapses", _l("Relapse after a completed case"),
     _l("Cases closed as completed in the period, and whether a new police report about "
        "the youth came in within 12 months of closing."),
-    ONE_ROW, RELAPSE, shares=(
+    ONE_ROW, RELAPSE, grain=Grain.QUARTER, shares=(
         ShareSpec(_l("Share with a relapse (of those followed up 12 months)"), ("relapse",),
                   ("relapse", "no_relapse")),))
 
@@ -276,29 +278,120 @@ ATTENDANCE = TableSpec(
         ShareSpec(_l("Attendance rate"), ("present",), ("present", "absent")),))
 
 
+GROUP_AVERAGES = TableSpec(
+    "group_averages", _l("Organisations present per meeting: variation between groups"),
+    _l("Groups with held meetings in the year, by the average number of kinds of "
+       "organisation represented at their meetings."),
+    ONE_ROW, AVERAGE_BANDS, grain=Grain.YEAR)
+GROUP_SPREAD = TableSpec(
+    "group_spread", _l("Organisations present per meeting: variation within a group"),
+    _l("Groups with at least two held meetings in the year, by how much the number of "
+       "kinds of organisation represented differed between their meetings."),
+    ONE_ROW, SPREAD_BANDS, grain=Grain.YEAR)
+PERSONS = TableSpec(
+    "persons_per_organisation", _l("Different persons representing an organisation"),
+    _l("For every group and kind of organisation represented at its meetings in the "
+       "year: how many different persons represented it."),
+    ORG_KINDS, PERSON_BANDS, grain=Grain.YEAR)
+
+
 def _held_meetings(first: dt.date, last: dt.date) -> Any:
     return (select(Meeting.id.label("meeting_id"), Meeting.case_id.label("case_id"),
                    year_of(Meeting.starts_at).label("y"), month_of(Meeting.starts_at).label("m"))
             .where(Meeting.status == MeetingStatus.HELD.value,
                    _in_time(Meeting.starts_at, first, last))
-            .subquery())
+            .cte("held"))
 
 
 def _attended() -> Any:
     return Participant.attendance.in_(ATTENDED)
 
 
-def attendance(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, dict[Key, int]]:
+    """The four measures of attendance in one statement, so the participants of the
+    period's held meetings are read once (they are the largest table by far).
+
+    ``per_kind`` has one row per held meeting and kind of organisation invited to it,
+    with whether anyone represented that kind; ``per_group`` one row per group and
+    year with its meetings, their average number of kinds represented and the spread.
+    """
     held = _held_meetings(first, last)
-    per_org = (select(held.c.y, held.c.m, Organisation.kind.label("row"),
-                      func.max(case((_attended(), 1), else_=0)).label("present"))
+    per_kind = (select(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
+                       Organisation.kind.label("kind"),
+                       func.max(case((_attended(), 1), else_=0)).label("present"))
+                .select_from(held)
+                .join(Participant, Participant.meeting_id == held.c.meeting_id)
+                .join(Organisation, Organisation.id == Participant.represented_org_id)
+                .group_by(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
+                          Organisation.kind)
+                .cte("per_kind"))
+    per_meeting = (select(per_kind.c.case_id, per_kind.c.y,
+                          func.sum(per_kind.c.present).label("kinds"))
+                   .group_by(per_kind.c.meeting_id, per_kind.c.case_id, per_kind.c.y)
+                   .subquery())
+    per_group = (select(per_meeting.c.y, func.count().label("meetings"),
+                        func.avg(per_meeting.c.kinds).label("average"),
+                        (func.max(per_meeting.c.kinds) - func.min(per_meeting.c.kinds))
+                        .label("spread"))
+                 .group_by(per_meeting.c.case_id, per_meeting.c.y)
+                 .cte("per_group"))
+    persons = (select(held.c.y, Organisation.kind.label("kind"),
+                      func.count(func.distinct(Participant.user_id)).label("persons"))
                .select_from(held)
                .join(Participant, Participant.meeting_id == held.c.meeting_id)
                .join(Organisation, Organisation.id == Participant.represented_org_id)
-               .group_by(held.c.meeting_id, held.c.y, held.c.m, Organisation.kind)
+               .where(_attended(), Participant.user_id.is_not(None))
+               .group_by(held.c.case_id, held.c.y, Organisation.kind)
                .subquery())
-    return _count(select(per_org.c.y, per_org.c.m, per_org.c.row,
-                         case((per_org.c.present == 1, "present"), else_="absent").label("col")))
+
+    def counted(name: str, sub: Any, y: Any, m: Any, row: Any, col: Any) -> Any:
+        units = (select(literal(name).label("measure"), y.label("y"), m.label("m"),
+                        row.label("row"), col.label("col")).select_from(sub).subquery())
+        groups = (units.c.measure, units.c.y, units.c.m, units.c.row, units.c.col)
+        return select(*groups, func.count().label("n")).group_by(*groups)
+
+    no_month = literal(0, Integer)
+    everyone = literal("all")
+    average = case((per_group.c.average < 2, "lt2"), (per_group.c.average < 3, "2_3"),
+                   (per_group.c.average < 4, "3_4"), else_="4plus")
+    repeated = select(per_group).where(per_group.c.meetings >= 2).subquery()
+    spread = case((repeated.c.spread == 0, "same"), (repeated.c.spread == 1, "one"),
+                  else_="two_plus")
+    several = case((persons.c.persons == 1, "one"), (persons.c.persons == 2, "two"),
+                   else_="three_plus")
+    statement = union_all(
+        counted("attendance", per_kind, per_kind.c.y, per_kind.c.m, per_kind.c.kind,
+                case((per_kind.c.present == 1, "present"), else_="absent")),
+        counted("group_averages", per_group, per_group.c.y, no_month, everyone, average),
+        counted("group_spread", repeated, repeated.c.y, no_month, everyone, spread),
+        counted("persons_per_organisation", persons, persons.c.y, no_month, persons.c.kind,
+                several))
+    out: dict[str, dict[Key, int]] = {name: {} for name in PARTICIPATION}
+    for name, y, m, row, col, n in db.session.execute(statement):
+        block = ("M", int(y), int(m)) if int(m) else ("Y", int(y))
+        out[name][(block, row, col)] = int(n)
+    return out
+
+
+PARTICIPATION = ("attendance", "group_averages", "group_spread", "persons_per_organisation")
+
+
+def _from_participation(name: str) -> Any:
+    def measure(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+        memo = g.setdefault("sig_participation", {})
+        key = (first, last, today)
+        if key not in memo:
+            memo[key] = _participation(first, last, today)
+        return memo[key][name]
+
+    measure.__name__ = name
+    return measure
+
+
+attendance = _from_participation("attendance")
+group_averages = _from_participation("group_averages")
+group_spread = _from_participation("group_spread")
+persons_per_organisation = _from_participation("persons_per_organisation")
 
 
 ACTIONS = TableSpec(
@@ -319,70 +412,6 @@ def actions(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
                          Organisation.kind.label("row"), status.label("col"))
                   .join(Organisation, Organisation.id == Action.responsible_org_id)
                   .where(_in(due, first, last)))
-
-
-GROUP_AVERAGES = TableSpec(
-    "group_averages", _l("Organisations present per meeting: variation between groups"),
-    _l("Groups with held meetings in the year, by the average number of organisations "
-       "represented at their meetings."),
-    ONE_ROW, AVERAGE_BANDS, time=Time.YEARLY)
-GROUP_SPREAD = TableSpec(
-    "group_spread", _l("Organisations present per meeting: variation within a group"),
-    _l("Groups with at least two held meetings in the year, by how much the number of "
-       "organisations represented differed between their meetings."),
-    ONE_ROW, SPREAD_BANDS, time=Time.YEARLY)
-PERSONS = TableSpec(
-    "persons_per_organisation", _l("Different persons representing an organisation"),
-    _l("For every group and kind of organisation represented at its meetings in the "
-       "year: how many different persons represented it."),
-    ORG_KINDS, PERSON_BANDS, time=Time.YEARLY)
-
-
-def _per_group(first: dt.date, last: dt.date) -> Any:
-    """Per group and year: meetings held, average and spread of organisations present."""
-    held = _held_meetings(first, last)
-    per_meeting = (select(held.c.case_id, held.c.y,
-                          func.count(func.distinct(case((_attended(),
-                                                         Participant.represented_org_id))))
-                          .label("orgs"))
-                   .select_from(held)
-                   .outerjoin(Participant, Participant.meeting_id == held.c.meeting_id)
-                   .group_by(held.c.meeting_id, held.c.case_id, held.c.y)
-                   .subquery())
-    return (select(per_meeting.c.y, func.count().label("meetings"),
-                   func.avg(per_meeting.c.orgs).label("average"),
-                   (func.max(per_meeting.c.orgs) - func.min(per_meeting.c.orgs)).label("spread"))
-            .group_by(per_meeting.c.case_id, per_meeting.c.y)
-            .subquery())
-
-
-def group_averages(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    g = _per_group(first, last)
-    band = case((g.c.average < 2, "lt2"), (g.c.average < 3, "2_3"), (g.c.average < 4, "3_4"),
-                else_="4plus")
-    return _count(select(g.c.y, literal("all").label("row"), band.label("col")), yearly=True)
-
-
-def group_spread(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    g = _per_group(first, last)
-    band = case((g.c.spread == 0, "same"), (g.c.spread == 1, "one"), else_="two_plus")
-    return _count(select(g.c.y, literal("all").label("row"), band.label("col"))
-                  .where(g.c.meetings >= 2), yearly=True)
-
-
-def persons_per_organisation(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    held = _held_meetings(first, last)
-    per_org = (select(held.c.y, Organisation.kind.label("row"),
-                      func.count(func.distinct(Participant.user_id)).label("persons"))
-               .select_from(held)
-               .join(Participant, Participant.meeting_id == held.c.meeting_id)
-               .join(Organisation, Organisation.id == Participant.represented_org_id)
-               .where(_attended(), Participant.user_id.is_not(None))
-               .group_by(held.c.case_id, held.c.y, Organisation.kind)
-               .subquery())
-    band = case((per_org.c.persons == 1, "one"), (per_org.c.persons == 2, "two"),
-                else_="three_plus")
-    return _count(select(per_org.c.y, per_org.c.row, band.label("col")), yearly=True)
 
 
 MEASURES: Mapping[str, tuple[TableSpec, Any]] = {

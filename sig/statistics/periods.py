@@ -110,13 +110,32 @@ class Period:
                 i += 1
         return blocks
 
-    def sub_blocks(self) -> list[Block]:
-        """The rows of a time series for this period: the months of a month or a quarter,
-        the quarters of a year, the years (or blocks) of a custom range."""
+    def widened(self, grain: str) -> Period:
+        """This period, or the smallest run of whole quarters ("Q") or years ("Y")
+        around it, for tables that are not counted any finer."""
+        if grain == "M":
+            return self
+        first_month = 1 if grain == "Y" else self.first.month - (self.first.month - 1) % 3
+        last_month = 12 if grain == "Y" else self.last.month + (3 - self.last.month % 3) % 3
+        first = month_start(self.first.year, first_month)
+        last = month_end(self.last.year, last_month)
+        if (first, last) == (self.first, self.last):
+            return self
+        if grain == "Y" and first.year == last.year:
+            return Period.year(first.year)
+        if grain == "Q" and (first.year, first.month + 2) == (last.year, last.month):
+            return Period.quarter(first.year, (first.month + 2) // 3)
+        return Period("custom", first, last)
+
+    def sub_blocks(self, grain: str = "M") -> list[Block]:
+        """The rows of a time series for this period: the quarters of a year, the
+        months of a quarter (when the table has months), the blocks of a custom range."""
         if self.kind == "year":
             return [("Q", self.first.year, q) for q in range(1, 5)]
-        if self.kind in ("month", "quarter"):
-            return [("M", y, m) for y, m in self.months()]
+        if self.kind == "quarter":
+            return [("M", y, m) for y, m in self.months()] if grain == "M" else []
+        if self.kind == "month":
+            return []
         return self.blocks()
 
     def query_args(self) -> dict[str, str]:

@@ -1,0 +1,59 @@
+"""The managers' dashboard: every measure for one period, suppressed."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from sig import clock
+from sig.statistics import tables
+from sig.statistics.measures import MEASURES as _SQL_MEASURES
+from sig.statistics.periods import Block, Period
+from sig.statistics.tables import TableView
+
+
+def threshold() -> int:
+    return int(current_app.config["STATISTICS_MIN_CELL"])
+
+
+def today() -> dt.date:
+    return clock.now().date()
+
+
+def block_label(block: Block) -> str:
+    if block[0] == "Y":
+        return str(block[1])
+    if block[0] == "Q":
+        return _("Q%(quarter)s %(year)s", quarter=block[2], year=block[1])  # type: ignore[misc]
+    return format_date(dt.date(block[1], block[2], 1), "LLL y")  # type: ignore[misc]
+
+
+def measure(name: str, period: Period) -> TableView:
+    """One table for ``period``: counted in SQL over the period's whole years (the
+    suppression is decided per year), then what may be shown of it."""
+    spec, count = _SQL_MEASURES[name]
+    first, last = dt.date(period.first.year, 1, 1), dt.date(period.last.year, 12, 31)
+    base = count(first, last, today())
+    return tables.view(spec, period, base, threshold(), block_label)
+
+
+def _bind(name: str) -> Callable[[Period], TableView]:
+    return lambda period: measure(name, period)
+
+
+MEASURES: dict[str, Callable[[Period], TableView]] = {name: _bind(name) for name in _SQL_MEASURES}
+
+
+def build(period: Period) -> list[TableView]:
+    return [fn(period) for fn in MEASURES.values()]
+
+
+def find(name: str) -> Any:
+    return _SQL_MEASURES.get(name)
+
+
+clear_cache = tables.clear_cache
