@@ -67,6 +67,8 @@ def test_maria_sees_every_measure_with_a_chart_and_a_table(client, maria, cohort
         assert f"/statistics/{name}.csv?period=year&amp;year=2025" in html
     assert html.count("<svg") >= len(dashboard.MEASURES)
     assert "style=" not in html.split("<main", 1)[-1]  # the CSP forbids inline styles
+    attendance = html.split('id="attendance"', 1)[1]
+    assert "Polisen" in attendance and "Police" not in attendance  # labels in her language
     entry = db.session.scalars(select(AuditEntry).where(
         AuditEntry.event == "statistics_viewed")).one()
     assert '"year":"2025"' in entry.details

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from auth.models import Organisation
-from auth.roles import OrganisationKind
+from auth.roles import ORG_KIND_LABELS, OrganisationKind
 from sig.cases.models import Case, CaseStatus, CloseReason
 from sig.db import db
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
@@ -47,7 +47,7 @@ AGE_BANDS = Axis(("under_15", "15_17", "18_20", "21_plus"), {
 GENDERS = Axis(("girl", "boy", "other"), {
     "girl": _l("Girls"), "boy": _l("Boys"), "other": _l("Other or not stated")})
 ORG_KINDS = Axis(tuple(k.value for k in OrganisationKind),
-                 {k.value: k.label for k in OrganisationKind})
+                 {k.value: ORG_KIND_LABELS[k] for k in OrganisationKind})
 
 OUTCOME_WINDOWS = {"6": 6, "12": 12, "24": 24, "so_far": None}
 OUTCOMES = Axis(("neither", "police_only", "concern_only", "both"), {
