@@ -140,7 +140,10 @@ def test_csv_export_is_the_table_as_shown(client, maria, cohort):
 def test_unknown_table_and_bad_period_in_an_export(client, maria, cohort):
     login(client, maria)
     assert client.get("/statistics/cases.csv?period=year&year=2025").status_code == 404
-    assert client.get("/statistics/attendance.csv?period=month&month=2025-13").status_code == 400
+    response = client.get("/statistics/attendance.csv?period=month&month=2025-13")
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert 'id="period-error"' in html and 'value="2025-13"' in html
 
 
 def test_a_bad_period_says_why_and_keeps_what_was_typed(client, maria, cohort):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from auth.permissions import Permission, requires
@@ -79,8 +79,8 @@ def export(name: str):
     if dashboard.find(name) is None:
         abort(404)
     period, error = _period()
-    if error is not None:
-        abort(400)
+    if error is not None:  # the dashboard says what is wrong, with what was typed
+        return redirect(url_for("statistics.index", **request.args.to_dict()))
     table = dashboard.MEASURES[name](period)
     record(AuditEvent.STATISTICS_EXPORTED,
            details={"table": name, "period": period.query_args()})
