@@ -1,0 +1,58 @@
+"""Maria opens the statistics in a real Chromium: the charts render under the strict
+CSP without errors, the period form answers a custom range, a bad range is explained
+with what she typed kept, and a table downloads as CSV.  Fred reaches none of it."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_case_path import log_in
+from tests.browser.test_login_browser import collect_problems, labelled
+from tests.test_statistics_views import cohort  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.browser
+
+
+def test_maria_reads_the_statistics_and_downloads_a_table(app, maria, cohort,  # noqa: F811
+                                                          page: Page):
+    problems = collect_problems(page)
+    log_in(page, app, maria)
+    page.goto("/statistics/?period=year&year=2025")
+    expect(page.locator("#attendance svg").first).to_be_visible()
+    expect(page.locator("#outcomes_after_start table.statistics").first).to_be_visible()
+    expect(page.locator('#outcomes_after_start tr[data-row="so_far"] td[data-col="_total"]')
+           ).to_have_text("24")
+    # A custom range, through the form.
+    page.select_option("#period", "custom")
+    labelled(page, "from").fill("2025-02")
+    labelled(page, "to").fill("2025-11")
+    page.locator("form.filters button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"period=custom"))
+    expect(page.locator("h1")).to_contain_text("feb. 2025")
+    # A range that ends before it starts: explained, and what she typed is kept.
+    labelled(page, "from").fill("2025-11")
+    labelled(page, "to").fill("2025-02")
+    page.locator("form.filters button[type=submit]").click()
+    expect(page.locator("#period-error")).to_be_visible()
+    expect(labelled(page, "from")).to_have_value("2025-11")
+    # CSV download.
+    page.goto("/statistics/?period=year&year=2025")
+    with page.expect_download() as download:
+        page.locator('#attendance a[download]').click()
+    with open(download.value.path(), encoding="utf-8") as file:
+        text = file.read()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "Period" and any("Polisen" in r for r in rows)
+    assert problems == [], problems
+
+
+def test_fred_cannot_open_the_statistics(app, fred, page: Page):
+    log_in(page, app, fred)
+    response = page.goto("/statistics/")
+    assert response.status == 403
+    assert dt.date.today().isoformat() not in page.content()
