@@ -50,10 +50,11 @@ def load() -> list[str]:
                                   password=DEMO_PASSWORD)
         people[username] = user
         lines.append(f"  {username:<6} {full_name:<12} {role.value:<10} {title}, {org_name}")
-    from sig import demo_cases
+    from sig import demo_cases, demo_history
 
     created = demo_cases.load(people)
     if created:
         lines.append("Demo cases (owner: sara):")
         lines.extend(created)
+    lines.extend(demo_history.load(people, orgs))
     return lines

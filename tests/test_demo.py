@@ -18,7 +18,10 @@ def test_demo_load_twice_creates_each_persona_once(app):
         assert username in first.output
     assert DEMO_PASSWORD in first.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == len(PERSONAS)
+        from sig.demo_history import ACCOUNTS
+
+        users = db.session.scalar(select(func.count()).select_from(User))
+        assert users == len(PERSONAS) + len(ACCOUNTS)  # the history's former colleagues
         assert db.session.scalar(select(func.count()).select_from(Organisation)) == 5
         fred = db.session.scalar(select(User).where(User.username == "fred"))
         assert fred.role == "member" and fred.organisation.kind == "police"
@@ -45,7 +48,8 @@ def test_demo_cases_in_different_states_and_fred_in_one_group_only(app):
     runner.invoke(args=["demo", "load"])
     assert "Elias Lindqvist" in first.output
     with app.app_context():
-        states = sorted(db.session.scalars(select(Case.status)))
+        sara = db.session.scalar(select(User).where(User.username == "sara"))
+        states = sorted(db.session.scalars(select(Case.status).where(Case.owner_id == sara.id)))
         assert states == ["active", "active", "closed", "referred"]
         fred = db.session.scalar(select(User).where(User.username == "fred"))
         fred_cases = set(db.session.scalars(

@@ -85,9 +85,12 @@ def test_cases_active_on_each_month_end(world):
     assert counts[(M(2025, 1), "15_17", "boy")] == 1   # c4, 15 in its referral year 2024
 
 
-def test_cases_active_stops_today(world):
+def test_cases_active_reads_today_for_months_not_yet_ended(world):
     counts = measures.cases_active(D(2026, 1, 1), D(2026, 12, 31), TODAY)
-    assert {b for b, _, _ in counts} == {M(2026, m) for m in range(1, 7)}
+    by_month = {m: sum(n for (b, _, _), n in counts.items() if b == M(2026, m))
+                for m in range(1, 13)}
+    # c2 and c4 are still active today (June 15); the months after June read today.
+    assert by_month == {m: 2 for m in range(1, 13)}
 
 
 def test_no_new_report_after_the_start_by_window(world):

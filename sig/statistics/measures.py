@@ -156,10 +156,9 @@ def cases_closed(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int
 
 
 def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    """Active on each month's last day (today for the current month, none after today)."""
+    """Active on each month's last day, or today for this month and later ones."""
     ends = [(y, m, min(month_end(y, m), today))
-            for y in range(first.year, last.year + 1) for m in range(1, 13)
-            if dt.date(y, m, 1) <= today]
+            for y in range(first.year, last.year + 1) for m in range(1, 13)]
     if not ends:
         return {}
     days = union_all(*(select(literal(y, Integer).label("y"), literal(m, Integer).label("m"),
