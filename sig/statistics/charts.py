@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sig.statistics.tables import TOTAL, Cell, Part, TableSpec
 
-LABEL_WIDTH = 210
+LABEL_WIDTH = 330  # room for the longest Swedish label at 12 px
 BAR_AREA = 330
 VALUE_WIDTH = 60
 BAR_HEIGHT = 16
@@ -45,7 +45,8 @@ class Chart:
     bars: list[Bar]
 
 
-def _layout(groups: list[tuple[str | None, list[tuple[str, Cell]]]]) -> Chart:
+def _layout(groups: list[tuple[str | None, list[tuple[str, Cell]]]],
+            one_colour: bool = False) -> Chart:
     largest = max((c.value or 0 for _, cells in groups for _, c in cells if c.shown), default=0)
     scale = BAR_AREA / largest if largest else 0
     y, out_groups, bars = 0, [], []
@@ -55,7 +56,8 @@ def _layout(groups: list[tuple[str | None, list[tuple[str, Cell]]]]) -> Chart:
             y += GROUP_LABEL
         for i, (bar_label, cell) in enumerate(cells):
             width = round((cell.value or 0) * scale) if cell.shown else 0
-            bars.append(Bar(bar_label, cell.display(), y, width, PALETTE[i % len(PALETTE)]))
+            colour = PALETTE[0 if one_colour else i % len(PALETTE)]
+            bars.append(Bar(bar_label, cell.display(), y, width, colour))
             y += BAR_HEIGHT + BAR_GAP
         y += GROUP_GAP
     return Chart(LABEL_WIDTH + BAR_AREA + VALUE_WIDTH, max(y, 1), LABEL_WIDTH, out_groups, bars)
@@ -72,5 +74,6 @@ def table_chart(spec: TableSpec, part: Part) -> Chart:
 
 
 def series_chart(part: Part) -> Chart:
-    return _layout([(None, [(str(label), cell) for label, cell in part.series])])
+    return _layout([(None, [(str(label), cell) for label, cell in part.series])],
+                   one_colour=True)  # one measure over time: one colour
 
