@@ -397,7 +397,7 @@ ACTIONS = TableSpec(
     "actions", _l("Actions by organisation"),
     _l("Actions due in the period, by the kind of organisation responsible and their "
        "status today."),
-    ORG_KINDS, ACTION_STATES, shares=(
+    ORG_KINDS, ACTION_STATES, grain=Grain.QUARTER, shares=(
         ShareSpec(_l("Share overdue"), ("overdue",), ("planned", "overdue", "done")),))
 
 

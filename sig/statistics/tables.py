@@ -30,9 +30,10 @@ class Time(enum.StrEnum):
 
 
 class Grain(enum.StrEnum):
-    """The finest period a table is counted for.  Tables of youths go no finer than a
-    quarter: a month's cohort is one or two youths, and the many tiny months would
-    force most of the year's figures to be hidden to protect them."""
+    """The finest period a table is counted for.  Tables of youths (and of the actions
+    in their plans) go no finer than a quarter: a month's cohort is one or two youths,
+    and the many tiny months would force most of the year's figures to be hidden to
+    protect them."""
 
     MONTH = "M"
     QUARTER = "Q"
