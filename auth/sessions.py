@@ -163,9 +163,12 @@ class ServerSessionInterface(SessionInterface):
             session.token = secrets.token_urlsafe(32)
             row = WebSession(id=_digest(session.token), created_at=now, last_seen_at=now)
             dbs.add(row)
-        row.data = json.dumps(dict(session), sort_keys=True, default=str)  # lazy texts
-        row.user_id = session.get("_user_id")
-        row.authenticated_at = session.authenticated_at if row.user_id else None
+        if session.modified or row.data is None:
+            # Only a request that changed the session writes it: a request running at
+            # the same time (a stylesheet, an icon) must not put back what it read.
+            row.data = json.dumps(dict(session), sort_keys=True, default=str)  # lazy texts
+            row.user_id = session.get("_user_id")
+            row.authenticated_at = session.authenticated_at if row.user_id else None
         row.last_seen_at = now
         dbs.commit()
         response.set_cookie(name, session.token, **cookie_kwargs)

@@ -123,3 +123,43 @@ def test_role_change_ends_sessions(app, client, per, ali, fake_clock, orgs):
     post(admin, f"/admin/users/{per.id}/role",
          {"role": "manager", "organisation_id": orgs["police"].id}, page="/admin/users")
     assert client.get("/start").status_code == 302
+
+
+def _open(app, token: str):
+    with app.test_request_context(headers={"Cookie": f"sig_session={token}"}):
+        from flask import request
+
+        return app.session_interface.open_session(app, request)
+
+
+def _save(app, session) -> None:
+    with app.test_request_context():
+        app.session_interface.save_session(app, session, app.response_class())
+
+
+def test_a_request_running_alongside_does_not_put_back_what_it_read(app, client, sara):
+    """A stylesheet fetched while a page stores a message must not erase the message
+    (it did: the browser test of logging out lost "Please log in" now and then)."""
+    login(client, sara)
+    token = client.get_cookie("sig_session").value
+    stylesheet = _open(app, token)            # reads the session first ...
+    page = _open(app, token)
+    page["_flashes"] = [("info", "Please log in")]
+    _save(app, page)                          # ... the page saves its message ...
+    _save(app, stylesheet)                    # ... then the stylesheet's request ends
+    assert _open(app, token)["_flashes"] == [["info", "Please log in"]]
+
+
+def test_a_message_shown_is_not_shown_again(app, client, sara):
+    """A session emptied by showing its last message ends; its old data is not read
+    again by the next request."""
+    login(client, sara)
+    token = client.get_cookie("sig_session").value
+    session = _open(app, token)
+    session.clear()
+    session["_flashes"] = [("success", "You are logged out")]
+    _save(app, session)
+    shown = _open(app, token)
+    shown.pop("_flashes")                     # the login page shows the message
+    _save(app, shown)
+    assert dict(_open(app, token)) == {}
