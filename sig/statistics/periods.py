@@ -38,12 +38,6 @@ def month_end(year: int, month: int) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, clamped to the end of a shorter month."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return dt.date(year, month0 + 1, min(day.day, month_end(year, month0 + 1).day))
-
-
 @dataclass(frozen=True)
 class Period:
     kind: Kind
@@ -149,15 +143,6 @@ class Period:
             return {"period": "year", "year": str(self.first.year)}
         return {"period": "custom", "from": self.first.strftime("%Y-%m"),
                 "to": self.last.strftime("%Y-%m")}
-
-
-def block_range(block: Block) -> tuple[dt.date, dt.date]:
-    if block[0] == "Y":
-        return month_start(block[1], 1), month_end(block[1], 12)
-    if block[0] == "Q":
-        q = block[2]  # type: ignore[misc]
-        return month_start(block[1], 3 * q - 2), month_end(block[1], 3 * q)
-    return month_start(block[1], block[2]), month_end(block[1], block[2])  # type: ignore[misc]
 
 
 def _check_year(year: int) -> None:
