@@ -131,6 +131,7 @@ def test_csv_export_is_the_table_as_shown(client, maria, cohort):
     assert header[0] == "Period"
     up_to_today = next(r for r in body if r[1] == "Up to today" or r[1] == "Hittills")
     assert "24" in up_to_today and "<5" in up_to_today
+    assert up_to_today[-3:] == ["–", "–", "–"]  # hidden shares, as on the page
     assert not any(re.fullmatch(r"[1-4]", v) for r in body for v in r)
     assert db.session.scalars(select(AuditEntry).where(
         AuditEntry.event == "statistics_exported")).one()

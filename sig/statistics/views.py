@@ -51,7 +51,7 @@ def index():
     return render_template(
         "statistics/index.html", views=views, period=period, error=error,
         period_label=_period_label(period), args=request.args.to_dict(),
-        threshold=dashboard.threshold(), charts=charts, TOTAL=TOTAL)
+        threshold=dashboard.threshold(), charts=charts)
 
 
 def csv_rows(table: TableView, period_label: str) -> list[list[Any]]:
@@ -65,7 +65,7 @@ def csv_rows(table: TableView, period_label: str) -> list[list[Any]]:
         for r in part.row_codes:
             rows.append([str(part.caption or period_label), str(spec.rows.label(r))]
                         + [part.cell(r, c).display() for c in part.column_codes]
-                        + [v or "" for v in part.shares.get(r, [])])
+                        + [v if v is not None else "–" for v in part.shares.get(r, [])])
     columns = table.parts[0].column_codes
     at = columns.index(TOTAL) if TOTAL in columns else 0
     for label, cell in table.parts[0].series:
