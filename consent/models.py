@@ -11,9 +11,10 @@ import enum
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consent.items import NOT_A_CASE_ITEM, ItemMixin
 from sig.crypto.fields import encrypted_bytes, encrypted_column, encrypted_text
 from sig.db import Base, created_at, uuid_pk
-from sig.items import ItemMixin, Versioned
+from sig.items import Versioned
 
 
 class ConsentMethod(enum.StrEnum):
@@ -30,6 +31,7 @@ class Consent(ItemMixin, Versioned, Base):
     """One consent: who gave it, how, for which flows, for which period."""
 
     __tablename__ = "consents"
+    __item__ = NOT_A_CASE_ITEM  # the consent pages show consents to the case owner
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -114,6 +116,7 @@ class Disclosure(ItemMixin, Base):
     organisation, a written assessment, who decided and when."""
 
     __tablename__ = "disclosures"
+    __item__ = NOT_A_CASE_ITEM  # shown on the disclosure pages
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -7,38 +7,67 @@ Rules (DESIGN §4), in the order they are tried:
 2. **Own organisation.** A member sees items their own organisation recorded, and
    items *addressed to* their organisation (an action it is responsible for, a meeting
    it is invited to) — what it needs to do its part of the plan.
-3. **Consent.** An item from organisation A reaches organisation B while a consent that
-   holds today (period, withdrawal, every required party — see ``consent.validity``)
-   grants A → B for the item's category.
+3. **Consent.** An item from organisation A reaches organisation B while a consent *of
+   the case at hand* that holds today (period, withdrawal, every required party — see
+   ``consent.validity``) grants A → B for the item's category.
 4. **Statutory provisions**, as data (``StatutoryRule``): a blanket flow such as police →
    social services, or a flow that needs a recorded one-off ``Disclosure`` of the named
    item.  Material the police flag as preliminary-investigation material is shown to no
    other organisation by any route (consent included): that secrecy protects the
-   investigation and is not the youth's to waive.
+   investigation and is not the youth's to waive.  That such material exists is itself
+   secret: only a police reader is told why it is withheld.
 5. **Managers, admins and auditors** see no items at all.
-6. **Deny by default.** An item of unknown category or origin is withheld; a state that
-   should not occur raises :class:`PolicyError` instead of showing anything.
+6. **Deny by default.** An item of unregistered kind, unknown category or origin is
+   withheld; a state that should not occur raises :class:`PolicyError`.
 
-Lists are filtered in SQL with :func:`visible`; :func:`decide` answers for one item and
-says why.  Both build on the same :class:`Grants` of the request, so a list, a count
-and a page cannot disagree.
+What the policy knows of items is the registry (``consent.items``).  Each rule below is
+one object that answers both in SQL (for lists and counts) and for one loaded item (with
+the reason), so a list, a count and a page cannot disagree.  The entry points:
+
+* :func:`filtered` — a ``Select`` of the rows of one model in one case the user may see
+  (callers add ordering, paging and their own narrowing);
+* :func:`filtered_in_cases` — the same over several cases, as ``(item, case_id)`` rows;
+* :func:`withheld` — what is withheld, counted per origin, category and reason;
+* :func:`annotated` — every row of a model in a case, with whether it is shown;
+* :func:`decide` — one item, shown or withheld, and why.
+
+A *stand-in* (``reader`` set) looks at a case as a member of another organisation on
+behalf of a real user; with ``intersect`` it is shown only what both see, and what the
+organisation sees but the reader may not is announced as :attr:`Rule.NOT_FOR_READER`.
 """
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy import case as sql_case
 
 from auth.models import Organisation
-from auth.roles import Role
+from auth.roles import OrganisationKind, Role
 from consent import validity
 from consent.categories import KNOWN, Category
+from consent.items import ItemKind, kind_of, kinds
 from consent.models import Consent, ConsentGrant, Disclosure, DisclosureItem, StatutoryRule
 from sig import clock
-from sig.db import db
+from sig.db import Base, db
 
 CASE_ROLES = frozenset({Role.CASE_OWNER, Role.MEMBER})
 
@@ -59,7 +88,8 @@ class Rule(enum.StrEnum):
     STATUTORY = "statutory"
     DISCLOSURE = "disclosure"
     NO_CONSENT = "no_consent"  # another organisation's item; nothing covers it
-    PRE_INVESTIGATION = "pre_investigation"  # police material under preliminary investigation
+    PRE_INVESTIGATION = "pre_investigation"  # told to police readers only
+    NOT_FOR_READER = "not_for_reader"  # a stand-in's organisation sees it, the reader may not
     ROLE_SEES_NO_ITEMS = "role_sees_no_items"
     UNKNOWN_ITEM = "unknown_item"
 
@@ -68,85 +98,224 @@ class Rule(enum.StrEnum):
 class Decision:
     shown: bool
     rule: Rule
-    basis: str | None = None  # the consent id, or the statutory rule's legal reference
+    basis: str | None = None  # the consent id, the legal reference or the disclosure id
 
 
-class Item(Protocol):
-    """What the policy knows of a piece of case information."""
-
+class CaseRef(Protocol):
     id: str
-    origin_org_id: str | None
-    category: str | None
+    youth_id: str
 
 
 def sees_case_items(user: Any) -> bool:
     return user is not None and user.is_authenticated and Role(user.role) in CASE_ROLES
 
 
-# --- what reaches the user's organisation today -----------------------------------------------
+# --- what reaches the user's organisation in the cases at hand ----------------------------------
 
 
 @dataclass
 class Grants:
-    """Everything that opens a flow to one organisation today, read once per request."""
+    """Everything that opens a flow to one organisation in some cases today, read once
+    per request.  Only the consents and disclosures of these cases are read."""
 
     org_id: str
     org_kind: str
+    case_ids: frozenset[str]
     valid_consent_ids: frozenset[str]
+    # (case id, source org, category) → a valid consent granting that flow
+    consent_flows: dict[tuple[str, str, str], str]
     blanket_rules: list[StatutoryRule]
     decision_rules: list[StatutoryRule]
     orgs_by_kind: dict[str, list[str]]
+    # (case id, item table, item id) → [(rule id, disclosure id)] to this organisation
+    disclosed: dict[tuple[str, str, str], list[tuple[str, str]]]
+
+    def sources(self, rule: StatutoryRule) -> list[str]:
+        return self.orgs_by_kind.get(rule.source_kind, [])
 
 
 def _rules_today(kind: str) -> list[StatutoryRule]:
     day = clock.now().date()
     return list(db.session.scalars(select(StatutoryRule).where(
         StatutoryRule.recipient_kind == kind, StatutoryRule.valid_from <= day,
-        or_(StatutoryRule.valid_to.is_(None), StatutoryRule.valid_to >= day))))
+        or_(StatutoryRule.valid_to.is_(None), StatutoryRule.valid_to >= day))
+        .order_by(StatutoryRule.code)))
 
 
-def _valid_consents(org_id: str) -> frozenset[str]:
-    """Consents granting something to ``org_id`` that hold today."""
-    candidates = list(db.session.scalars(
-        select(Consent).where(Consent.withdrawn_at.is_(None), exists().where(
-            ConsentGrant.consent_id == Consent.id, ConsentGrant.recipient_org_id == org_id,
-            ConsentGrant.withdrawn_at.is_(None)))))
-    if not candidates:
-        return frozenset()
-    subjects = validity.subjects_of({c.case_id for c in candidates})
+def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str], str]:
+    """The flows to ``org_id`` that a consent of one of ``case_ids`` opens today."""
+    rows = db.session.execute(
+        select(Consent, ConsentGrant.source_org_id, ConsentGrant.category)
+        .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
+        .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
+               ConsentGrant.recipient_org_id == org_id, ConsentGrant.withdrawn_at.is_(None))
+        .order_by(Consent.given_on, Consent.id)).all()
+    if not rows:
+        return {}
+    subjects = validity.subjects_of({c.case_id for c, _s, _k in rows})
     day = clock.now().date()
     own_from = current_app.config.get("CONSENT_OWN_FROM_AGE", 15)
-    return frozenset(c.id for c in candidates if c.case_id in subjects
-                     and validity.status(c, subjects[c.case_id], day, own_from).valid)
+    holds: dict[str, bool] = {}
+    flows: dict[tuple[str, str, str], str] = {}
+    for consent, source, category in rows:
+        if consent.id not in holds:
+            subject = subjects.get(consent.case_id)
+            holds[consent.id] = subject is not None and validity.status(
+                consent, subject, day, own_from).valid
+        if holds[consent.id]:
+            flows.setdefault((consent.case_id, source, category), consent.id)
+    return flows
 
 
-def grants_for(user: Any) -> Grants:
-    """The request's grants for the user's organisation (cached for the request only:
-    a withdrawal takes effect on the very next request)."""
+def _disclosed(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str],
+                                                                 list[tuple[str, str]]]:
+    found: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    for case_id, item_type, item_id, rule_id, disclosure_id in db.session.execute(
+            select(Disclosure.case_id, DisclosureItem.item_type, DisclosureItem.item_id,
+                   Disclosure.rule_id, Disclosure.id)
+            .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
+            .where(Disclosure.case_id.in_(sorted(case_ids)),
+                   Disclosure.recipient_org_id == org_id)
+            .order_by(Disclosure.decided_at, Disclosure.id)):
+        found.setdefault((case_id, item_type, item_id), []).append((rule_id, disclosure_id))
+    return found
+
+
+def _organisations() -> dict[str, str]:
+    cache = g.setdefault("_sig_org_kinds", None) if has_app_context() else None
+    if cache is None:
+        cache = dict(db.session.execute(select(Organisation.id, Organisation.kind)).all())
+        if has_app_context():
+            g._sig_org_kinds = cache
+    return cache
+
+
+def grants_for(user: Any, case_ids: Iterable[str]) -> Grants:
+    """The request's grants for the user's organisation in ``case_ids`` (cached for the
+    request only: a withdrawal takes effect on the very next request)."""
+    ids = frozenset(case_ids)
     cache = g.setdefault("_sig_grants", {}) if has_app_context() else {}
-    key = (user.id, user.organisation_id)
+    key = (user.id, user.organisation_id, ids)
     if key not in cache:
-        kinds = dict(db.session.execute(select(Organisation.id, Organisation.kind)).all())
+        kinds_by_org = _organisations()
         by_kind: dict[str, list[str]] = {}
-        for org_id, kind in kinds.items():
+        for org_id, kind in sorted(kinds_by_org.items()):
             by_kind.setdefault(kind, []).append(org_id)
-        kind = kinds.get(user.organisation_id)
+        kind = kinds_by_org.get(user.organisation_id)
         rules = _rules_today(kind) if kind else []
-        cache[key] = Grants(user.organisation_id, kind or "", _valid_consents(user.organisation_id),
-                            [r for r in rules if not r.needs_decision],
-                            [r for r in rules if r.needs_decision], by_kind)
+        flows = _consent_flows(user.organisation_id, ids) if ids else {}
+        cache[key] = Grants(user.organisation_id, kind or "", ids, frozenset(flows.values()),
+                            flows, [r for r in rules if not r.needs_decision],
+                            [r for r in rules if r.needs_decision], by_kind,
+                            _disclosed(user.organisation_id, ids) if ids else {})
     return cache[key]
 
 
-# --- SQL: the rows a user may see -------------------------------------------------------------
+# --- the rules, each in SQL and for one item ----------------------------------------------------
 
 
-def _case_condition(model: Any, column: Any) -> ColumnElement[bool]:
-    """``column`` is the case of the item row.  Items without a ``case_id`` (the youth,
-    guardians) say which cases they belong to through ``case_ids_sql()``."""
-    if hasattr(model, "case_ids_sql"):
-        return column.in_(model.case_ids_sql())
-    return column == model.case_id
+@dataclass(frozen=True)
+class _Ctx:
+    """One rule evaluation: the kind, the model (or an alias of it) whose rows are
+    filtered, the grants, and the case of the row (``case_expr``: a bound id or a
+    column of the query)."""
+
+    kind: ItemKind
+    model: Any
+    grants: Grants
+    case_expr: Any
+
+
+class _OwnOrganisation:
+    rule = Rule.OWN_ORGANISATION
+
+    def sql(self, ctx: _Ctx) -> ColumnElement[bool] | None:
+        return ctx.model.origin_org_id == ctx.grants.org_id
+
+    def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
+        return Decision(True, self.rule) if item.origin_org_id == ctx.grants.org_id else None
+
+
+class _AddressedToOrganisation:
+    rule = Rule.ADDRESSED_TO_ORGANISATION
+
+    def sql(self, ctx: _Ctx) -> ColumnElement[bool] | None:
+        if ctx.kind.addressed is None:
+            return None
+        return ctx.kind.addressed.sql(ctx.model, ctx.grants.org_id)
+
+    def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
+        return Decision(True, self.rule) if ctx.kind.is_addressed(item, ctx.grants.org_id) \
+            else None
+
+
+class _ConsentOfTheCase:
+    rule = Rule.CONSENT
+
+    def sql(self, ctx: _Ctx) -> ColumnElement[bool] | None:
+        if not ctx.grants.valid_consent_ids:
+            return None
+        return exists().where(
+            ConsentGrant.consent_id.in_(sorted(ctx.grants.valid_consent_ids)),
+            ConsentGrant.consent_id == Consent.id,
+            Consent.case_id == ctx.case_expr,
+            ConsentGrant.recipient_org_id == ctx.grants.org_id,
+            ConsentGrant.source_org_id == ctx.model.origin_org_id,
+            ConsentGrant.category == ctx.model.category,
+            ConsentGrant.withdrawn_at.is_(None))
+
+    def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
+        consent_id = ctx.grants.consent_flows.get((case_id, item.origin_org_id, item.category))
+        return Decision(True, self.rule, consent_id) if consent_id else None
+
+
+class _StatutoryProvision:
+    rule = Rule.STATUTORY
+
+    def sql(self, ctx: _Ctx) -> ColumnElement[bool] | None:
+        paths = []
+        for rule in ctx.grants.blanket_rules:
+            if ctx.grants.sources(rule):
+                paths.append(and_(ctx.model.origin_org_id.in_(ctx.grants.sources(rule)),
+                                  _category_in(ctx.model, rule)))
+        return or_(*paths) if paths else None
+
+    def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
+        for rule in ctx.grants.blanket_rules:
+            if item.origin_org_id in ctx.grants.sources(rule) and rule.covers(item.category):
+                return Decision(True, self.rule, rule.legal_reference)
+        return None
+
+
+class _DisclosureDecision:
+    rule = Rule.DISCLOSURE
+
+    def sql(self, ctx: _Ctx) -> ColumnElement[bool] | None:
+        paths = []
+        for rule in ctx.grants.decision_rules:
+            if ctx.grants.sources(rule):
+                paths.append(and_(
+                    ctx.model.origin_org_id.in_(ctx.grants.sources(rule)),
+                    _category_in(ctx.model, rule),
+                    exists().where(
+                        DisclosureItem.item_type == ctx.kind.table,
+                        DisclosureItem.item_id == ctx.model.id,
+                        DisclosureItem.disclosure_id == Disclosure.id,
+                        Disclosure.rule_id == rule.id,
+                        Disclosure.recipient_org_id == ctx.grants.org_id,
+                        Disclosure.case_id == ctx.case_expr)))
+        return or_(*paths) if paths else None
+
+    def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
+        decided = ctx.grants.disclosed.get((case_id, ctx.kind.table, item.id), [])
+        for rule in ctx.grants.decision_rules:
+            if item.origin_org_id not in ctx.grants.sources(rule) or \
+                    not rule.covers(item.category):
+                continue
+            for rule_id, disclosure_id in decided:
+                if rule_id == rule.id:
+                    return Decision(True, self.rule, disclosure_id)
+        return None
 
 
 def _category_in(model: Any, rule: StatutoryRule) -> ColumnElement[bool]:
@@ -155,112 +324,106 @@ def _category_in(model: Any, rule: StatutoryRule) -> ColumnElement[bool]:
     return model.category.in_(rule.categories.split(","))
 
 
-def visible(user: Any, model: Any) -> ColumnElement[bool]:
-    """SQL condition: the rows of ``model`` (an item table) the user may see.
+# Rules that show an item to its own organisation and the organisations it is addressed to.
+OWN_RULES = (_OwnOrganisation(), _AddressedToOrganisation())
+# Rules that share an item with another organisation; never for preliminary-investigation
+# material.
+SHARING_RULES = (_ConsentOfTheCase(), _StatutoryProvision(), _DisclosureDecision())
 
-    Use it together with the case condition; it never widens access to other cases.
-    """
+
+def _registered(model: Any) -> ItemKind:
+    kind = kind_of(model)
+    if kind is None:
+        raise PolicyError(f"{model!r} is not a registered case item")
+    return kind
+
+
+def _org_condition(grants: Grants, kind: ItemKind, model: Any,
+                   case_expr: Any) -> ColumnElement[bool]:
+    ctx = _Ctx(kind, model, grants, case_expr)
+    own = [c for r in OWN_RULES if (c := r.sql(ctx)) is not None]
+    shared = [c for r in SHARING_RULES if (c := r.sql(ctx)) is not None]
+    paths = list(own)
+    if shared:
+        paths.append(and_(model.pre_investigation.is_(False), or_(*shared)))
+    return and_(model.category.in_(sorted(KNOWN)), model.origin_org_id.is_not(None),
+                or_(*paths) if paths else false())
+
+
+def _sees(user: Any, kind: ItemKind, model: Any, case_ids: Iterable[str],
+          case_expr: Any) -> ColumnElement[bool]:
+    """SQL: the user's own organisation sees the row (ignoring any reader)."""
     if not sees_case_items(user):
         return false()
-    grants = grants_for(user)
-    org = user.organisation_id
-    known = model.category.in_(sorted(KNOWN))
-    own = [model.origin_org_id == org]
-    addressed = getattr(model, "addressed_org_id", None)
-    if addressed is not None:
-        own.append(addressed == org)
-    paths: list[Any] = []
-    if grants.valid_consent_ids:
-        paths.append(exists().where(
-            ConsentGrant.consent_id.in_(sorted(grants.valid_consent_ids)),
-            ConsentGrant.consent_id == Consent.id,
-            _case_condition(model, Consent.case_id),
-            ConsentGrant.recipient_org_id == org,
-            ConsentGrant.source_org_id == model.origin_org_id,
-            ConsentGrant.category == model.category,
-            ConsentGrant.withdrawn_at.is_(None)))
-    for rule in grants.blanket_rules:
-        sources = grants.orgs_by_kind.get(rule.source_kind, [])
-        if sources:
-            condition = [model.origin_org_id.in_(sources), _category_in(model, rule)]
-            paths.append(and_(*condition))
-    for rule in grants.decision_rules:
-        sources = grants.orgs_by_kind.get(rule.source_kind, [])
-        if sources:
-            paths.append(and_(
-                model.origin_org_id.in_(sources), _category_in(model, rule),
-                exists().where(
-                    DisclosureItem.item_type == model.__tablename__,
-                    DisclosureItem.item_id == model.id,
-                    DisclosureItem.disclosure_id == Disclosure.id,
-                    Disclosure.rule_id == rule.id,
-                    Disclosure.recipient_org_id == org,
-                    _case_condition(model, Disclosure.case_id))))
-    # Preliminary-investigation material leaves its organisation by no route: the
-    # secrecy protects the investigation, so neither consent nor a provision lifts it.
-    shared = and_(model.pre_investigation.is_(False), or_(*paths)) if paths else false()
-    return and_(known, or_(*own, shared))
+    return _org_condition(grants_for(user, case_ids), kind, model, case_expr)
 
 
-# --- one item, and why ------------------------------------------------------------------------
+def _reader(user: Any) -> Any | None:
+    """The real user a stand-in shows a case to, when what they see is intersected."""
+    return getattr(user, "reader", None) if getattr(user, "intersect", False) else None
 
 
-def decide(user: Any, relation: Relation | None, item: Item) -> Decision:
-    """Shown or withheld, and why, for one item of a case the user has ``relation`` to.
-
-    :raises PolicyError: when called for a user with no relation to the case (the
-        caller must have answered 404 already).
-    """
-    if not sees_case_items(user):
-        return Decision(False, Rule.ROLE_SEES_NO_ITEMS)
-    if relation is None:
-        raise PolicyError("decide() called for a user outside the case")
-    if item.category not in KNOWN or not item.origin_org_id:
-        return Decision(False, Rule.UNKNOWN_ITEM)
-    org = user.organisation_id
-    if item.origin_org_id == org:
-        return Decision(True, Rule.OWN_ORGANISATION)
-    if getattr(item, "addressed_org_id", None) == org:
-        return Decision(True, Rule.ADDRESSED_TO_ORGANISATION)
-    if getattr(item, "pre_investigation", False):
-        # No consent, provision or decision lifts preliminary-investigation secrecy.
-        return Decision(False, Rule.PRE_INVESTIGATION)
-    model = type(item)
-    grants = grants_for(user)
-    if grants.valid_consent_ids:
-        consent_id = db.session.scalar(select(ConsentGrant.consent_id).where(
-            ConsentGrant.consent_id.in_(sorted(grants.valid_consent_ids)),
-            ConsentGrant.consent_id == Consent.id,
-            Consent.case_id.in_(_item_case_ids(item)),
-            ConsentGrant.recipient_org_id == org,
-            ConsentGrant.source_org_id == item.origin_org_id,
-            ConsentGrant.category == item.category,
-            ConsentGrant.withdrawn_at.is_(None)).limit(1))
-        if consent_id:
-            return Decision(True, Rule.CONSENT, consent_id)
-    for rule in grants.blanket_rules:
-        if item.origin_org_id in grants.orgs_by_kind.get(rule.source_kind, []) and \
-                rule.covers(item.category):
-            return Decision(True, Rule.STATUTORY, rule.legal_reference)
-    for rule in grants.decision_rules:
-        if item.origin_org_id not in grants.orgs_by_kind.get(rule.source_kind, []) or \
-                not rule.covers(item.category):
-            continue
-        decided = db.session.scalar(select(Disclosure.id).where(
-            DisclosureItem.item_type == model.__tablename__, DisclosureItem.item_id == item.id,
-            DisclosureItem.disclosure_id == Disclosure.id,
-            Disclosure.rule_id == rule.id,
-            Disclosure.recipient_org_id == org,
-            Disclosure.case_id.in_(_item_case_ids(item))).limit(1))
-        if decided:
-            return Decision(True, Rule.DISCLOSURE, decided)
-    return Decision(False, Rule.NO_CONSENT)
+def _shown(user: Any, kind: ItemKind, model: Any, case_ids: Iterable[str],
+           case_expr: Any) -> ColumnElement[bool]:
+    ids = list(case_ids)
+    condition = _sees(user, kind, model, ids, case_expr)
+    reader = _reader(user)
+    if reader is not None:
+        condition = and_(condition, _sees(reader, kind, model, ids, case_expr))
+    return condition
 
 
-def _item_case_ids(item: Any) -> list[str]:
-    if hasattr(item, "case_ids"):
-        return list(item.case_ids())
-    return [item.case_id]
+def _in_case(kind: ItemKind, model: Any, case: CaseRef) -> ColumnElement[bool]:
+    if kind.case_column:
+        condition = getattr(model, kind.case_column) == case.id
+    else:
+        condition = getattr(model, kind.youth_column) == case.youth_id
+    return and_(condition, kind.scope(model)) if kind.scope is not None else condition
+
+
+def _case_param(case: CaseRef) -> Any:
+    return bindparam("case_id", case.id, unique=True)
+
+
+# --- the entry points ---------------------------------------------------------------------------
+
+
+def filtered(user: Any, model: Any, case: CaseRef) -> Select:
+    """The rows of ``model`` (a registered item model, or an alias) that belong to
+    ``case`` and that the user may see there.  The caller has established the user's
+    relation to the case (the case loader answers 404 first)."""
+    kind = _registered(model)
+    return select(model).where(_in_case(kind, model, case),
+                               _shown(user, kind, model, [case.id], _case_param(case)))
+
+
+def filtered_in_cases(user: Any, model: Any, cases: Sequence[CaseRef]) -> Select:
+    """``(item, case_id)`` rows of ``model`` the user may see in any of ``cases`` (cases
+    the user is in: the caller took them from need to know).  An identity item appears
+    once per case of the youth, decided by that case's consents."""
+    kind = _registered(model)
+    ids = sorted({c.id for c in cases})
+    if not ids:
+        return select(model, literal(None)).where(false())
+    if kind.case_column:
+        case_column = getattr(model, kind.case_column)
+        query = select(model, case_column).where(case_column.in_(ids))
+    else:
+        cases_table = Base.metadata.tables["cases"]
+        case_column = cases_table.c.id
+        query = (select(model, case_column)
+                 .join(cases_table, cases_table.c.youth_id == getattr(model, kind.youth_column))
+                 .where(case_column.in_(ids)))
+    if kind.scope is not None:
+        query = query.where(kind.scope(model))
+    return query.where(_shown(user, kind, model, ids, case_column))
+
+
+def annotated(user: Any, model: Any, case: CaseRef) -> Select:
+    """Every row of ``model`` in ``case`` with a second column: shown to the user."""
+    kind = _registered(model)
+    shown = _shown(user, kind, model, [case.id], _case_param(case))
+    return select(model, sql_case((shown, True), else_=False)).where(_in_case(kind, model, case))
 
 
 @dataclass(frozen=True)
@@ -278,3 +441,110 @@ class Withheld:
             return Category(self.category).label
         except ValueError:
             return self.category
+
+
+def _explains_pre_investigation(user: Any) -> bool:
+    """Only a police reader learns that material is withheld as preliminary-investigation
+    material: that the police hold such material is itself secret (OSL 18:1)."""
+    reader = getattr(user, "reader", None) or user
+    return _organisations().get(reader.organisation_id) == OrganisationKind.POLICE.value
+
+
+def withheld(user: Any, case: CaseRef, within: dict[Any, ColumnElement[bool]] | None = None
+             ) -> list[Withheld]:
+    """Per origin organisation, category and reason: how many items of the case are
+    withheld from the user, over every announced kind of the registry (or over the
+    models of ``within``, narrowed by its conditions).  One statement."""
+    if not sees_case_items(user):
+        return []
+    models = list(within) if within is not None else [k.model for k in kinds(announced=True)]
+    reader = _reader(user)
+    parts = []
+    for model in models:
+        kind = _registered(model)
+        param = _case_param(case)
+        own = _sees(user, kind, model, [case.id], param)
+        if reader is not None:
+            why = sql_case((not_(own), literal("withheld")), else_=literal("reader"))
+            hidden = not_(and_(own, _sees(reader, kind, model, [case.id], param)))
+        else:
+            why, hidden = literal("withheld"), not_(own)
+        condition = _in_case(kind, model, case)
+        if within is not None and within[model] is not None:
+            condition = and_(condition, within[model])
+        parts.append(select(model.origin_org_id.label("origin"), model.category.label("category"),
+                            model.pre_investigation.label("pre"), why.label("why"))
+                     .where(condition, hidden))
+    if not parts:
+        return []
+    rows = union_all(*parts).subquery()
+    explain = _explains_pre_investigation(user)
+    counts: dict[tuple[str, str, Rule], int] = {}
+    for origin, category, pre, why, n in db.session.execute(
+            select(rows.c.origin, rows.c.category, rows.c.pre, rows.c.why, func.count())
+            .group_by(rows.c.origin, rows.c.category, rows.c.pre, rows.c.why)):
+        if why == "reader":
+            rule = Rule.NOT_FOR_READER
+        elif pre and explain:
+            rule = Rule.PRE_INVESTIGATION
+        else:
+            rule = Rule.NO_CONSENT
+        key = (origin or "", category or "", rule)
+        counts[key] = counts.get(key, 0) + n
+    return [Withheld(origin or None, category, n, rule)
+            for (origin, category, rule), n in sorted(counts.items())]
+
+
+def _decide_for_org(user: Any, kind: ItemKind, item: Any, case_id: str) -> Decision:
+    if item.category not in KNOWN or not item.origin_org_id:
+        return Decision(False, Rule.UNKNOWN_ITEM)
+    ctx = _Ctx(kind, type(item), grants_for(user, [case_id]), None)
+    for rule in OWN_RULES:
+        if (decision := rule.check(ctx, item, case_id)) is not None:
+            return decision
+    if item.pre_investigation:
+        # No consent, provision or decision lifts preliminary-investigation secrecy.
+        return Decision(False, Rule.PRE_INVESTIGATION if _explains_pre_investigation(user)
+                        else Rule.NO_CONSENT)
+    for rule in SHARING_RULES:
+        if (decision := rule.check(ctx, item, case_id)) is not None:
+            return decision
+    return Decision(False, Rule.NO_CONSENT)
+
+
+def _case_id_of(kind: ItemKind, item: Any, case: CaseRef | None) -> str:
+    if kind.case_column:
+        case_id = getattr(item, kind.case_column)
+        if case is not None and case.id != case_id:
+            raise PolicyError("the item is not of this case")
+        return case_id
+    if case is None:
+        raise PolicyError("an identity item is decided in the case at hand")
+    if getattr(item, kind.youth_column) != case.youth_id:
+        raise PolicyError("the item is not of this case's youth")
+    return case.id
+
+
+def decide(user: Any, relation: Relation | None, item: Any,
+           case: CaseRef | None = None) -> Decision:
+    """Shown or withheld, and why, for one item of a case the user has ``relation`` to.
+    ``case`` is required for identity items (the youth, guardians), which belong to
+    every case of the youth: only the case at hand's consents count.
+
+    :raises PolicyError: when called for a user with no relation to the case (the
+        caller must have answered 404 already), or with an item not of the case.
+    """
+    if not sees_case_items(user):
+        return Decision(False, Rule.ROLE_SEES_NO_ITEMS)
+    if relation is None:
+        raise PolicyError("decide() called for a user outside the case")
+    kind = kind_of(item)
+    if kind is None:
+        return Decision(False, Rule.UNKNOWN_ITEM)
+    case_id = _case_id_of(kind, item, case)
+    decision = _decide_for_org(user, kind, item, case_id)
+    reader = _reader(user)
+    if decision.shown and reader is not None:
+        if not _decide_for_org(reader, kind, item, case_id).shown:
+            return Decision(False, Rule.NOT_FOR_READER)
+    return decision

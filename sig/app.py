@@ -96,6 +96,9 @@ def _register_blueprints(app: Flask) -> None:
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
+    from auth.admin.operations import on_organisation_change
     from sig.cases import subjects
+    from sig.cases.operations import leave_groups_on_move
 
     subjects.register()
+    on_organisation_change(leave_groups_on_move)

@@ -335,7 +335,7 @@ def users_reset_2fa(username: str) -> None:
 @with_appcontext
 def users_set_role(username: str, role: str, organisation: str | None) -> None:
     """Change an account's role (and organisation); its sessions end if anything changed."""
-    from auth.admin.operations import change_role_and_organisation
+    from auth.admin.operations import AdminError, change_role_and_organisation
 
     user = _user_named(username)
     role = _role(role)
@@ -343,7 +343,12 @@ def users_set_role(username: str, role: str, organisation: str | None) -> None:
     if user.role == role and user.organisation_id == org.id:
         click.echo(f"{user.username} is already {role} at {org.name}; nothing changed.")
         return
-    change_role_and_organisation(user, role, org.id)
+    try:
+        change_role_and_organisation(user, role, org.id)
+    except AdminError as exc:
+        raise click.ClickException(
+            f"{user.username} owns open cases; hand them over before moving them to "
+            "another organisation.") from exc
     click.echo(f"{user.username} is now {role} at {org.name}; their sessions are ended.")
 
 

@@ -280,7 +280,7 @@ class _Builder:
             if held and not attended and colleagues and rng.random() < STAND_IN:
                 self._participant(meeting, case, rng.choice(colleagues), Attendance.PRESENT)
         youth_there = rng.random() < 0.85
-        self._add(Participant, Category.COORDINATION, meeting_id=meeting.id, case_id=case.id,
+        self._add(Participant, Category.IDENTITY, meeting_id=meeting.id, case_id=case.id,
                   external_role="youth",
                   attendance=(None if not held else
                               Attendance.PRESENT.value if youth_there else

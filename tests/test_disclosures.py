@@ -404,13 +404,17 @@ def test_pre_investigation_material_is_withheld_from_social_services(
     assert PRE_INVESTIGATION_GOAL not in sara_page and PRE_INVESTIGATION_ACTION not in sara_page
     notice = re.search(r'<section class="withheld-notice".*?</section>', sara_page).group(0)
     with app.test_request_context(), force_locale("sv"):
+        # That the police hold preliminary-investigation material is itself secret
+        # (OSL 18:1): social services get the notice of any police item without consent.
         expected = ngettext(
-            "%(num)d item from %(org)s withheld (%(category)s): preliminary-investigation "
-            "material is not shared.",
-            "%(num)d items from %(org)s withheld (%(category)s): preliminary-investigation "
-            "material is not shared.", 2, org=orgs["police"].name,
-            category=gettext("coordination"))
+            "%(num)d item from %(org)s withheld (%(category)s): no consent or provision "
+            "lets %(me)s see it.",
+            "%(num)d items from %(org)s withheld (%(category)s): no consent or provision "
+            "lets %(me)s see them.", 2, org=orgs["police"].name,
+            category=gettext("coordination"), me=orgs["social"].name)
+        secret = gettext("preliminary-investigation material is not shared")
     assert expected in notice
+    assert secret not in sara_page and "förundersökning" not in notice
     assert client.get(f"/cases/{case_id}/plan/goals/{flagged_goal}/history").status_code == 404
     # Per sees his own material, flagged or not
     per_page = text_of(per_client.get(f"/cases/{case_id}"))

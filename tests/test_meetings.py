@@ -436,7 +436,8 @@ def test_attendance_by_organisation_over_several_meetings(app, client, sara, per
         owner = db.session.get(User, sara.id)
         from consent.policy import grants_for
 
-        grants_for(owner)  # what opens flows to her organisation is read once per request
+        case = db.session.get(Case, case_id)
+        grants_for(owner, [case_id])  # what opens flows to her organisation: once per request
         statements: list[str] = []
 
         def count(*args):
@@ -444,7 +445,7 @@ def test_attendance_by_organisation_over_several_meetings(app, client, sara, per
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            rows = attendance_by_organisation(owner, case_id)
+            rows = attendance_by_organisation(owner, case)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         assert len(statements) == 1 and "GROUP BY" in statements[0].upper()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from auth import mfa, passwords, sessions
 from auth.models import Organisation, User
@@ -15,6 +16,18 @@ TEMPORARY_PASSWORD_BYTES = 12
 
 class AdminError(ValueError):
     """A request the administrator must correct; the message is shown to them."""
+
+
+# Called with (user, old organisation id, new organisation id) inside the transaction that
+# moves a user: the case domain ends the user's group memberships there, or refuses the
+# move (AdminError) while the user owns open cases.  auth knows no case classes.
+OrganisationChangeHook = Callable[[User, str, str], None]
+_organisation_change_hooks: list[OrganisationChangeHook] = []
+
+
+def on_organisation_change(hook: OrganisationChangeHook) -> None:
+    if hook not in _organisation_change_hooks:
+        _organisation_change_hooks.append(hook)
 
 
 def temporary_password() -> str:
@@ -69,7 +82,19 @@ def create_user(username: str, display_name: str, organisation_id: str, role: st
 
 
 def change_role_and_organisation(user: User, role: str, organisation_id: str) -> None:
-    """Change what the user is; their sessions end so the new role applies at once."""
+    """Change what the user is; their sessions end so the new role applies at once.
+    A user moved to another organisation leaves every case group (logged): access was
+    granted for the organisation they came from.
+
+    :raises AdminError: from a hook, e.g. while the user owns open cases.
+    """
+    if user.organisation_id != organisation_id:
+        try:
+            for hook in _organisation_change_hooks:
+                hook(user, user.organisation_id, organisation_id)
+        except AdminError:
+            db.session.rollback()
+            raise
     changed = False
     if user.role != str(Role(role)):
         record(AuditEvent.USER_ROLE_CHANGED, target_type="user", target_ref=user.id,

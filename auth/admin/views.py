@@ -73,11 +73,20 @@ def change_role(user_id: str):
     form = UserRoleForm()
     form.organisation_id.choices = _org_choices()
     if form.validate_on_submit():
-        operations.change_role_and_organisation(target, form.role.data,
-                                                form.organisation_id.data)
-        flash(_("Role and organisation saved. The user's open sessions were ended."), "success")
-        return redirect(url_for("admin.user", user_id=target.id))
-    return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm())
+        try:
+            operations.change_role_and_organisation(target, form.role.data,
+                                                    form.organisation_id.data)
+        except operations.AdminError:
+            form.organisation_id.errors.append(_(
+                "The user owns open cases; hand them over to another case owner before "
+                "moving the user to another organisation."))
+        else:
+            flash(_("Role and organisation saved. The user's open sessions were ended, and "
+                    "a user moved to another organisation has left every case group."),
+                  "success")
+            return redirect(url_for("admin.user", user_id=target.id))
+    return render_template("admin/user.html", target=target, form=form,
+                           confirm=ConfirmForm()), 400
 
 
 @bp.route("/users/<user_id>/deactivate", methods=["POST"])

@@ -19,10 +19,13 @@ def today() -> dt.date:
     return clock.now().date()
 
 
-def current_membership(user_id: str, day: dt.date) -> ColumnElement[bool]:
-    """SQL: the membership row is the user's and current on ``day``."""
+def current_membership(user_id: str, day: dt.date,
+                       org_id: str | None = None) -> ColumnElement[bool]:
+    """SQL: the membership row is the user's and current on ``day`` (and, with ``org_id``,
+    granted for that organisation: a membership does not follow a person who moves)."""
+    bound = [Membership.member_org_id == org_id] if org_id is not None else []
     return and_(
-        Membership.user_id == user_id,
+        Membership.user_id == user_id, *bound,
         Membership.removed_at.is_(None),
         Membership.from_date <= day,
         or_(Membership.to_date.is_(None), Membership.to_date >= day),
@@ -35,18 +38,20 @@ def accessible(user: Any) -> ColumnElement[bool]:
         return Case.id.is_(None)  # matches nothing
     day = today()
     return or_(
-        Case.owner_id == user.id,
-        exists().where(Membership.case_id == Case.id, current_membership(user.id, day)),
+        and_(Case.owner_id == user.id, Case.origin_org_id == user.organisation_id),
+        exists().where(Membership.case_id == Case.id,
+                       current_membership(user.id, day, user.organisation_id)),
     )
 
 
 def relation_to(user: Any, case: Case) -> Relation | None:
     if not sees_case_items(user):
         return None
-    if case.owner_id == user.id:
+    if case.owner_id == user.id and case.origin_org_id == user.organisation_id:
         return Relation.OWNER
     is_member = db.session.scalar(select(exists().where(
-        Membership.case_id == case.id, current_membership(user.id, today()))))
+        Membership.case_id == case.id,
+        current_membership(user.id, today(), user.organisation_id))))
     return Relation.MEMBER if is_member else None
 
 

@@ -5,12 +5,13 @@ import datetime as dt
 import enum
 
 from sqlalchemy import Date, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
+from consent.items import NOT_A_CASE_ITEM, AddressedTo, ItemKind, ItemMixin
 from sig.crypto.fields import encrypted_column, encrypted_text
 from sig.db import Base, uuid_pk
-from sig.items import ItemMixin, Versioned
+from sig.items import Versioned
 from sig.youths.models import Youth
 
 
@@ -42,6 +43,8 @@ class Case(ItemMixin, Versioned, Base):
     current group members; what is recorded in it is decided item by item."""
 
     __tablename__ = "cases"
+    # The case itself is known through need to know (``sig.cases.access``).
+    __item__ = NOT_A_CASE_ITEM
     __table_args__ = (
         # One open case per youth; a new episode may follow a closed one.
         Index("uq_cases_one_open_per_youth", "youth_id", unique=True,
@@ -77,13 +80,14 @@ class Membership(ItemMixin, Base):
     Category ``coordination``; recorded by the case owner's organisation."""
 
     __tablename__ = "memberships"
+    __item__ = ItemKind(case_column="case_id", addressed=AddressedTo.column("member_org_id"),
+                        scope=lambda model: model.removed_at.is_(None))
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     # The member's organisation when added: a membership concerns that organisation too.
     member_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    addressed_org_id = synonym("member_org_id")
     function: Mapped[str] = mapped_column(String(200))
     from_date: Mapped[dt.date] = mapped_column(Date)
     to_date: Mapped[dt.date | None] = mapped_column(Date)

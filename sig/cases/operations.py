@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from auth.admin.operations import AdminError
 from auth.models import User
 from consent.categories import Category
 from sig import clock
@@ -88,6 +89,24 @@ def add_member(user: Any, case: Case, member: User, function: str, from_date: dt
            details={"membership": membership.id, "member": member.id})
     db.session.commit()
     return membership
+
+
+def leave_groups_on_move(user: User, old_org_id: str, new_org_id: str) -> None:
+    """A user moved to another organisation: refused while they own open cases (they
+    must be handed over first); otherwise every current membership ends, logged per
+    case, in the transaction that moves them."""
+    owned = db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.owner_id == user.id, Case.status != CaseStatus.CLOSED.value))
+    if owned:
+        raise AdminError("owns_open_cases")
+    now = clock.now()
+    for membership in db.session.scalars(select(Membership).where(
+            Membership.user_id == user.id, Membership.removed_at.is_(None))):
+        membership.removed_at = now
+        membership.to_date = min(membership.to_date or now.date(), now.date())
+        record(AuditEvent.MEMBER_REMOVED, target_type="case", target_ref=membership.case_id,
+               details={"membership": membership.id, "member": user.id,
+                        "reason": "moved_organisation", "from": old_org_id, "to": new_org_id})
 
 
 def remove_member(case: Case, membership: Membership) -> None:

@@ -2,10 +2,12 @@
 the sharing overview (organisation × category → shown or withheld, and why).
 
 Both pages ask the policy on behalf of a :class:`StandIn`: a read-only viewer that
-stands for "a member of organisation X in this case".  It is never a real account,
-has an id no user can have (so ``consent.policy.grants_for``'s per-request cache
-keeps its grants apart from the owner's), and nothing is written on its behalf —
-the audit entries name the owner, and the organisation looked through.
+stands for "a member of organisation X in this case", looked through by the owner (its
+``reader``).  It is never a real account, has an id no user can have (so
+``consent.policy.grants_for``'s per-request cache keeps its grants apart from the
+owner's), and nothing is written on its behalf — the audit entries name the owner, and
+the organisation looked through.  "View as" intersects: the owner is shown only what
+both X and she may see, and told how much X sees that she may not.
 """
 from __future__ import annotations
 
@@ -14,24 +16,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, exists, false, or_, select
-from sqlalchemy import case as sql_case
+from sqlalchemy import or_, select
 
 from auth.models import Organisation
 from auth.permissions import Permission, requires
 from auth.roles import Role
-from consent.categories import KNOWN, Category
-from consent.models import Consent, Disclosure, DisclosureItem
-from consent.policy import Decision, PolicyError, Relation, Rule, decide, visible
+from consent.categories import Category
+from consent.items import kinds
+from consent.models import Consent, Disclosure
+from consent.policy import PolicyError, Relation, Rule, annotated, decide
 from sig.audit import AuditEvent, record
 from sig.cases import disclosure
 from sig.cases.access import load_case, refuse, require_owner, today
 from sig.cases.models import Case, Membership
 from sig.db import db
-from sig.meetings.models import Meeting, MinutesEntry, Participant
-from sig.plans.models import Action, Goal
-from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("sharing", __name__)
 
@@ -48,6 +48,8 @@ class StandIn:
 
     organisation: Organisation = field(compare=False)
     organisation_id: str
+    reader: Any = field(compare=False)  # the real user looking through the stand-in
+    intersect: bool = False  # shown only what the reader may see too
     role: str = Role.MEMBER.value
     is_authenticated: bool = True
     is_active: bool = True
@@ -55,8 +57,8 @@ class StandIn:
     read_only: bool = True
 
     @classmethod
-    def of(cls, organisation: Organisation) -> StandIn:
-        return cls(organisation, organisation.id)
+    def of(cls, organisation: Organisation, reader: Any, *, intersect: bool) -> StandIn:
+        return cls(organisation, organisation.id, reader, intersect)
 
     @property
     def id(self) -> str:
@@ -125,7 +127,7 @@ def view_as(case_id: str, org_id: str):
     org = next((o for o in participating(case) if o.id == org_id), None)
     if org is None:
         refuse(case, "organisation_not_in_case", 404)
-    viewer = StandIn.of(org)
+    viewer = StandIn.of(org, current_user._get_current_object(), intersect=True)
     view = disclosure.build(viewer, case, Relation.MEMBER)
     record(AuditEvent.CASE_VIEWED_AS, target_type="case", target_ref=case.id,
            details={"as_organisation": org.id, **view.audit_details()})
@@ -176,65 +178,26 @@ class Overview:
                 "shown": shown, "withheld": withheld}
 
 
-def _tables(case: Case) -> list[tuple[Any, Any]]:
-    """The item tables of the case page, as ``disclosure.withheld_counts`` counts them."""
-    return [
-        (Youth, Youth.id == case.youth_id),
-        (Guardian, Guardian.youth_id == case.youth_id),
-        (Goal, Goal.case_id == case.id),
-        (Action, Action.case_id == case.id),
-        (Membership, and_(Membership.case_id == case.id, Membership.removed_at.is_(None))),
-        (MinutesEntry, MinutesEntry.case_id == case.id),
-        (Meeting, Meeting.case_id == case.id),
-    ]
-
-
 def _flows_for(viewer: StandIn, case: Case) -> dict[str, list[Flow]]:
     """What the policy answers ``viewer`` for every item of the case another
-    organisation recorded, per category.
+    organisation recorded, per category, over every announced kind of the registry.
 
-    The verdict of each item comes from the same SQL as the case page (``visible``);
-    the reason from ``decide`` on one item per group of items the policy cannot tell
-    apart (table, origin, category, addressed to the viewer's organisation,
-    preliminary-investigation flag, disclosure decisions naming it).  Should the two
-    ever disagree, nothing is shown: :class:`PolicyError`.
+    The verdict of each item comes from the same SQL as the case page
+    (``policy.annotated``), the reason from ``decide``; should the two ever disagree,
+    nothing is shown: :class:`PolicyError`.
     """
     org = viewer.organisation_id
-    disclosed: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for item_type, item_id, disclosure_id in db.session.execute(
-            select(DisclosureItem.item_type, DisclosureItem.item_id, Disclosure.id)
-            .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
-            .where(Disclosure.recipient_org_id == org)):
-        disclosed[(item_type, item_id)].add(disclosure_id)
-
     counts: dict[tuple[str, str | None, bool, Rule, str | None], int] = defaultdict(int)
-    for model, of_case in _tables(case):
-        if model is Meeting:
-            shown_sql = disclosure.meeting_visible(viewer)
-            invited_sql = exists().where(Participant.meeting_id == Meeting.id,
-                                         Participant.represented_org_id == org)
-        else:
-            shown_sql, invited_sql = visible(viewer, model), false()
-        rows = db.session.execute(
-            select(model, sql_case((shown_sql, True), else_=False),
-                   sql_case((invited_sql, True), else_=False))
-            .where(of_case, or_(model.origin_org_id.is_(None), model.origin_org_id != org)))
-        groups: dict[tuple, list[tuple[Any, bool]]] = defaultdict(list)
-        for item, shown, invited in rows:
-            key = (item.origin_org_id, item.category, bool(item.pre_investigation),
-                   getattr(item, "addressed_org_id", None) == org, bool(invited),
-                   frozenset(disclosed.get((model.__tablename__, item.id), ())))
-            groups[key].append((item, bool(shown)))
-        for key, items in groups.items():
-            origin, category, invited = key[0], key[1], key[4]
-            decision = decide(viewer, Relation.MEMBER, items[0][0])
-            if not decision.shown and invited and category in KNOWN:
-                # meeting_visible(): a meeting the organisation is invited to
-                decision = Decision(True, Rule.ADDRESSED_TO_ORGANISATION)
-            if any(shown != decision.shown for _item, shown in items):
+    for kind in kinds(announced=True):
+        model = kind.model
+        rows = db.session.execute(annotated(viewer, model, case).where(
+            or_(model.origin_org_id.is_(None), model.origin_org_id != org)))
+        for item, shown in rows:
+            decision = decide(viewer, Relation.MEMBER, item, case)
+            if bool(shown) != decision.shown:
                 raise PolicyError("the sharing overview and the policy disagree")
-            counts[(category or "", origin, decision.shown, decision.rule,
-                    decision.basis)] += len(items)
+            counts[(item.category or "", item.origin_org_id, decision.shown, decision.rule,
+                    decision.basis)] += 1
 
     by_category: dict[str, list[Flow]] = defaultdict(list)
     for (category, origin, shown, rule, basis), n in sorted(
@@ -245,10 +208,12 @@ def _flows_for(viewer: StandIn, case: Case) -> dict[str, list[Flow]]:
 
 
 def overview(case: Case) -> Overview:
-    """Per participating organisation: a constant number of statements, plus one
-    ``decide`` per group of like items."""
+    """Per participating organisation: a constant number of statements per registered
+    kind of item."""
     organisations = participating(case)
-    cells = {org.id: _flows_for(StandIn.of(org), case) for org in organisations}
+    reader = current_user._get_current_object()
+    cells = {org.id: _flows_for(StandIn.of(org, reader, intersect=False), case)
+             for org in organisations}
     flows = [f for cats in cells.values() for fs in cats.values() for f in fs]
     consent_ids = sorted({f.basis for f in flows if f.rule is Rule.CONSENT and f.basis})
     disclosure_ids = sorted({f.basis for f in flows if f.rule is Rule.DISCLOSURE and f.basis})

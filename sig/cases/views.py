@@ -11,7 +11,7 @@ from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
-from consent.policy import Relation
+from consent.policy import Relation, filtered_in_cases
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases import disclosure, operations
@@ -41,13 +41,9 @@ ERRORS = {
 def index():
     cases = db.session.scalars(select(Case).where(accessible(current_user))
                                .order_by(Case.status, Case.referral_date.desc())).all()
-    # Names only where identity is visible: the youth register is the owner's org's item.
-    names = {}
-    youth_ids = [c.youth_id for c in cases]
-    if youth_ids:
-        for youth in db.session.scalars(select(Youth).where(
-                Youth.id.in_(youth_ids), Youth.origin_org_id == current_user.organisation_id)):
-            names[youth.id] = youth.name
+    # Names only where the policy shows identity in that case, as the case page does.
+    names = {case_id: youth.name for youth, case_id in db.session.execute(
+        filtered_in_cases(current_user, Youth, cases))}
     record(AuditEvent.CASE_LISTED, details={"cases": len(cases),
                                             "identity_shown": len(names)})
     db.session.commit()

@@ -35,7 +35,7 @@ from consent import operations, validity
 from consent.categories import CATEGORY_LABELS, Category
 from consent.models import Consent, ConsentMethod, PartyKind
 from consent.operations import ConsentError, NotAllowed
-from consent.policy import Relation, decide, visible
+from consent.policy import Relation, decide, filtered
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases.access import load_case, refuse, require_owner, today
@@ -146,12 +146,12 @@ def _case_parties(case: Case, relation: Relation) -> CaseParties:
     day = today()
     subject = validity.subjects_of([case.id]).get(case.id)
     youth = db.session.get(Youth, case.youth_id)
-    shown_youth = youth if decide(current_user, relation, youth).shown else None
+    shown_youth = youth if decide(current_user, relation, youth, case).shown else None
     custody = subject.custody_guardian_ids if subject is not None else ()
     names = {}
     if custody:
-        names = {g.id: g.name for g in db.session.scalars(select(Guardian).where(
-            Guardian.id.in_(custody), visible(current_user, Guardian)))}
+        names = {g.id: g.name for g in db.session.scalars(
+            filtered(current_user, Guardian, case).where(Guardian.id.in_(custody)))}
     guardians = [Party(n, gid, names.get(gid)) for n, gid in enumerate(custody, start=1)]
     return CaseParties(case, shown_youth, subject, guardians, operations.own_from_age(), day)
 

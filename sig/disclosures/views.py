@@ -225,7 +225,7 @@ def show(case_id: str, disclosure_id: str):
     for named in disclosure.items:
         model = operations.ITEM_MODELS.get(named.item_type)
         item = db.session.get(model, named.item_id) if model is not None else None
-        shown = item is not None and decide(current_user, relation, item).shown
+        shown = item is not None and decide(current_user, relation, item, case).shown
         items.append((named.item_type, describe(named.item_type, item) if shown else None))
     decided_by = db.session.get(User, disclosure.created_by_id)
     recipient = db.session.get(Organisation, disclosure.recipient_org_id)

@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from consent.policy import visible
+from consent.policy import filtered_in_cases
 from sig.cases.access import accessible
-from sig.cases.disclosure import meeting_visible
 from sig.cases.models import Case, CaseStatus
 from sig.consents.flags import ConsentFlag, flags_for
 from sig.db import db
@@ -55,12 +54,12 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
                and_(Action.responsible_user_id.is_(None),
                     Action.responsible_org_id == user.organisation_id))
     actions = list(db.session.scalars(
-        select(Action).where(Action.case_id.in_(case_ids), visible(user, Action), mine,
+        filtered_in_cases(user, Action, cases).where(mine,
                              Action.status.in_(OPEN_ACTION), Action.due_date.is_not(None),
                              Action.due_date <= horizon)
         .order_by(Action.due_date)))
     meetings = list(db.session.scalars(
-        select(Meeting).where(Meeting.case_id.in_(case_ids), meeting_visible(user),
+        filtered_in_cases(user, Meeting, cases).where(
                               Meeting.status == MeetingStatus.PLANNED.value,
                               Meeting.starts_at >= now,
                               Meeting.starts_at < now + dt.timedelta(days=HORIZON_DAYS))

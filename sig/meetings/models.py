@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy import ForeignKey, Index, String, exists
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
+from consent.items import AddressedTo, ItemKind, ItemMixin
 from sig.crypto.fields import encrypted_column, encrypted_text
 from sig.db import Base, uuid_pk
-from sig.items import ItemMixin, Versioned
+from sig.items import Versioned
 
 
 class MeetingStatus(enum.StrEnum):
@@ -36,6 +37,11 @@ class Meeting(ItemMixin, Versioned, Base):
     """A SIG meeting.  Category ``coordination``."""
 
     __tablename__ = "meetings"
+    # Addressed to every organisation invited (a participant row represents it).
+    __item__ = ItemKind(case_column="case_id", addressed=AddressedTo(
+        lambda model, org: exists().where(Participant.meeting_id == model.id,
+                                          Participant.represented_org_id == org),
+        lambda item, org: any(p.represented_org_id == org for p in item.participants)))
     # The statistics read held meetings by period.
     __table_args__ = (Index("ix_meetings_status_starts_at", "status", "starts_at"),)
 
@@ -61,6 +67,7 @@ class Participant(ItemMixin, Base):
     """
 
     __tablename__ = "participants"
+    __item__ = ItemKind(case_column="case_id", addressed=AddressedTo.column("represented_org_id"))
     # The statistics read who represented which organisation at a meeting from this
     # index alone, never from the table (it is the largest one).
     __table_args__ = (Index("ix_participants_attendance", "meeting_id", "represented_org_id",
@@ -72,7 +79,6 @@ class Participant(ItemMixin, Base):
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     represented_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"),
                                                            index=True)
-    addressed_org_id = synonym("represented_org_id")
     external_name_enc: Mapped[bytes | None] = encrypted_column()
     external_name = encrypted_text("external_name")
     external_role: Mapped[str | None] = mapped_column(String(16))
@@ -88,6 +94,7 @@ class MinutesEntry(ItemMixin, Versioned, Base):
     """One entry of a meeting's minutes, with its own category (what it is about)."""
 
     __tablename__ = "minutes_entries"
+    __item__ = ItemKind(case_column="case_id")
 
     id: Mapped[uuid_pk]
     meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)

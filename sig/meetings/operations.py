@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from auth.models import User
 from auth.roles import OrganisationKind, Role
 from consent.categories import KNOWN, Category
-from consent.policy import Relation, visible
+from consent.policy import Relation, filtered
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases.access import current_membership, relation_to, today
@@ -43,7 +43,7 @@ from sig.meetings.models import (
     MinutesEntry,
     Participant,
 )
-from sig.plans.models import Change
+from sig.plans.operations import write_history
 
 CASE_ROLES = (Role.MEMBER.value, Role.CASE_OWNER.value)
 ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
@@ -241,6 +241,14 @@ def _participant(user: Any, meeting: Meeting, *, user_id: str | None = None,
                        category=Category.COORDINATION.value, created_by_id=user.id)
 
 
+def participant_category(external_role: str | None) -> str:
+    """A participant who is the youth or a guardian is identity data of the case: their
+    name says who the youth is.  Anyone else is coordination."""
+    if external_role in (ExternalRole.YOUTH.value, ExternalRole.GUARDIAN.value):
+        return Category.IDENTITY.value
+    return Category.COORDINATION.value
+
+
 def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) -> Participant:
     """A group member, or a stand-in: any active user who works in cases.  They represent
     their own organisation, so a stand-in counts for the organisation they come from.
@@ -289,6 +297,7 @@ def add_external_participant(user: Any, case: Case, meeting: Meeting, name: str,
     participant = _participant(user, meeting)
     participant.external_role = role
     participant.external_name = name
+    participant.category = participant_category(role)
     db.session.add(participant)
     db.session.flush()
     record(AuditEvent.PARTICIPANT_ADDED, target_type="case", target_ref=case.id,
@@ -317,10 +326,8 @@ def record_attendance(user: Any, case: Case, meeting: Meeting,
     if any(value not in {a.value for a in Attendance} for value in marks.values()):
         raise MeetingError("unknown_attendance")
     rows = {p.id: p for p in db.session.scalars(
-        select(Participant).where(Participant.meeting_id == meeting.id,
-                                  Participant.case_id == case.id,
-                                  Participant.id.in_(list(marks)),
-                                  visible(user, Participant)))}
+        filtered(user, Participant, case).where(Participant.meeting_id == meeting.id,
+                                                Participant.id.in_(list(marks))))}
     if set(marks) - set(rows):
         raise NotFound("participant")
     if not all(may_record_attendance(user, relation, meeting, p) for p in rows.values()):
@@ -411,15 +418,8 @@ def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | N
                outcome="failed", details={"entry": entry.id, "reason": "conflict"})
         db.session.commit()
         raise
-    for name, (before, after) in changed.items():
-        change = Change(case_id=case.id, item_type="minutes", item_id=entry.id,
-                        origin_org_id=entry.origin_org_id, addressed_org_id=None,
-                        category=history_category, field=name, changed_by_id=user.id,
-                        meeting_id=entry.meeting_id)
-        change.before = before
-        change.after = after
-        db.session.add(change)
-    db.session.flush()
+    write_history(user, case, entry, "minutes", changed, meeting_id=entry.meeting_id,
+                  category=history_category)
     record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
            details={"meeting": entry.meeting_id, "entry": entry.id,
                     "category": entry.category, "fields": sorted(changed),

@@ -12,15 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, not_, or_, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from auth.models import Organisation, User
 from consent.categories import Category
-from consent.policy import Relation, Rule, Withheld, visible
+from consent.policy import Relation, Withheld, filtered, withheld
 from sig.cases.access import today
-from sig.cases.disclosure import meeting_visible
 from sig.cases.models import Case, Membership
 from sig.db import db
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, MinutesEntry, Participant
@@ -57,28 +56,27 @@ class OrgAttendance:
         return round(100 * self.rate)
 
 
-def attendance_by_organisation(user: Any, case_id: str) -> list[OrgAttendance]:
+def attendance_by_organisation(user: Any, case: Case) -> list[OrgAttendance]:
     """Per represented organisation, computed from the participant rows the user may
     see (the owner: all rows their organisation recorded; a member: the rows addressed
-    to their own organisation).  One statement, whatever the number of meetings."""
-    # An alias: meeting_visible() correlates its own subquery on Participant.
-    part = aliased(Participant)
-    attended = part.attendance.in_(ATTENDED)
+    to their own organisation) of the held meetings the user may see.  One statement,
+    whatever the number of meetings."""
+    part = filtered(user, Participant, case).subquery()
+    held = filtered(user, Meeting, case).where(
+        Meeting.status == MeetingStatus.HELD.value).with_only_columns(Meeting.id)
+    attended = part.c.attendance.in_(ATTENDED)
     rows = db.session.execute(
         select(Organisation.id, Organisation.name,
-               func.count(distinct(part.meeting_id)),
-               func.count(distinct(sql_case((attended, part.meeting_id)))),
-               func.count(distinct(sql_case((attended, part.user_id)))))
+               func.count(distinct(part.c.meeting_id)),
+               func.count(distinct(sql_case((attended, part.c.meeting_id)))),
+               func.count(distinct(sql_case((attended, part.c.user_id)))))
         .select_from(part)
-        .join(Meeting, Meeting.id == part.meeting_id)
-        .join(Organisation, Organisation.id == part.represented_org_id)
-        .where(part.case_id == case_id, Meeting.case_id == case_id,
-               Meeting.status == MeetingStatus.HELD.value,
-               visible(user, part), meeting_visible(user))
+        .join(Organisation, Organisation.id == part.c.represented_org_id)
+        .where(part.c.meeting_id.in_(held))
         .group_by(Organisation.id, Organisation.name)
         .order_by(Organisation.name))
-    return [OrgAttendance(org_id, name, held, represented, persons)
-            for org_id, name, held, represented, persons in rows]
+    return [OrgAttendance(org_id, name, held_n, represented, persons)
+            for org_id, name, held_n, represented, persons in rows]
 
 
 # --- one meeting -----------------------------------------------------------------------------
@@ -88,8 +86,7 @@ def load_meeting(user: Any, case: Case, meeting_id: str) -> Meeting | None:
     """The meeting, if it is of ``case`` and the user may see it."""
     if len(meeting_id) > 36:
         return None
-    return db.session.scalar(select(Meeting).where(
-        Meeting.id == meeting_id, Meeting.case_id == case.id, meeting_visible(user)))
+    return db.session.scalar(filtered(user, Meeting, case).where(Meeting.id == meeting_id))
 
 
 @dataclass
@@ -132,43 +129,28 @@ class MeetingView:
                 "withheld": sorted({w.category for w in self.withheld})}
 
 
-def _withheld(user: Any, meeting: Meeting) -> list[Withheld]:
-    counts: dict[tuple[str | None, str, bool], int] = defaultdict(int)
-    for model in (Participant, MinutesEntry):
-        rows = db.session.execute(
-            select(model.origin_org_id, model.category, model.pre_investigation, func.count())
-            .where(model.meeting_id == meeting.id, not_(visible(user, model)))
-            .group_by(model.origin_org_id, model.category, model.pre_investigation))
-        for origin, category, pre_investigation, n in rows:
-            counts[(origin, category, bool(pre_investigation))] += n
-    return [Withheld(origin, category, n,
-                     Rule.PRE_INVESTIGATION if pre_investigation else Rule.NO_CONSENT)
-            for (origin, category, pre_investigation), n in sorted(
-                counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2]))]
+def _withheld(user: Any, case: Case, meeting: Meeting) -> list[Withheld]:
+    return withheld(user, case, within={Participant: Participant.meeting_id == meeting.id,
+                                        MinutesEntry: MinutesEntry.meeting_id == meeting.id})
 
 
 def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) -> MeetingView:
     participants = list(db.session.scalars(
-        select(Participant).where(Participant.meeting_id == meeting.id,
-                                  Participant.case_id == case.id, visible(user, Participant))
+        filtered(user, Participant, case).where(Participant.meeting_id == meeting.id)
         .options(joinedload(Participant.user))
         .order_by(Participant.created_at, Participant.id)))
     day = today()
     group_user_ids = {case.owner_id} | set(db.session.scalars(
-        select(Membership.user_id).where(
-            Membership.case_id == case.id, Membership.removed_at.is_(None),
+        filtered(user, Membership, case).where(
             Membership.from_date <= day,
-            or_(Membership.to_date.is_(None), Membership.to_date >= day),
-            visible(user, Membership))))
+            or_(Membership.to_date.is_(None), Membership.to_date >= day))
+        .with_only_columns(Membership.user_id)))
     minutes = list(db.session.scalars(
-        select(MinutesEntry).where(MinutesEntry.meeting_id == meeting.id,
-                                   MinutesEntry.case_id == case.id,
-                                   visible(user, MinutesEntry))
+        filtered(user, MinutesEntry, case).where(MinutesEntry.meeting_id == meeting.id)
         .order_by(MinutesEntry.created_at)))
     # Changes of this meeting's minutes entries and of the plan made at this meeting.
     changes = list(db.session.scalars(
-        select(Change).where(
-            Change.case_id == case.id, visible(user, Change),
+        filtered(user, Change, case).where(
             or_(Change.meeting_id == meeting.id,
                 and_(Change.item_type == "minutes",
                      Change.item_id.in_([e.id for e in minutes]))))
@@ -181,7 +163,7 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
         elif change.meeting_id == meeting.id:
             follow_ups.append(change)
     actions = list(db.session.scalars(
-        select(Action).where(Action.case_id == case.id, visible(user, Action))
+        filtered(user, Action, case)
         .order_by(Action.due_date.is_(None), Action.due_date, Action.created_at)))
     writer_ids = {e.created_by_id for e in minutes}
     writers = {u.id: u.display_name for u in db.session.scalars(
@@ -198,4 +180,4 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
         e.category for e in minutes}
     return MeetingView(case, relation, meeting, participants, group_user_ids, minutes,
                        writers, dict(history), actions, follow_ups,
-                       _withheld(user, meeting), org_names, shown)
+                       _withheld(user, case, meeting), org_names, shown)

@@ -20,7 +20,7 @@ from wtforms import SelectChoice
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
-from consent.policy import Relation, visible
+from consent.policy import Relation, filtered
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases.access import load_case, refuse, require_owner
@@ -330,9 +330,8 @@ def write_minutes(case_id: str, meeting_id: str):
 def _load_entry(case: Case, meeting: Meeting, entry_id: str) -> MinutesEntry:
     entry = None
     if len(entry_id) <= 36:
-        entry = db.session.scalar(select(MinutesEntry).where(
-            MinutesEntry.id == entry_id, MinutesEntry.meeting_id == meeting.id,
-            MinutesEntry.case_id == case.id, visible(current_user, MinutesEntry)))
+        entry = db.session.scalar(filtered(current_user, MinutesEntry, case).where(
+            MinutesEntry.id == entry_id, MinutesEntry.meeting_id == meeting.id))
     if entry is None:
         _denied(case, "minutes_not_shown")
     return entry
@@ -382,8 +381,8 @@ def follow_up(case_id: str, meeting_id: str, action_id: str):
     case, relation, meeting = _load(case_id, meeting_id)
     action = None
     if len(action_id) <= 36:
-        action = db.session.scalar(select(Action).where(
-            Action.id == action_id, Action.case_id == case.id, visible(current_user, Action)))
+        action = db.session.scalar(filtered(current_user, Action, case).where(
+            Action.id == action_id))
     if action is None:
         _denied(case, "action_not_shown")
     if not plan_operations.may_edit_action(current_user, relation, case, action):

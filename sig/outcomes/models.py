@@ -12,9 +12,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consent.categories import Category
+from consent.items import ItemKind, ItemMixin
 from sig.crypto.fields import encrypted_column, encrypted_text
 from sig.db import Base, uuid_pk
-from sig.items import ItemMixin
 
 
 class OutcomeKind(enum.StrEnum):
@@ -36,6 +36,7 @@ class OutcomeEvent(ItemMixin, Base):
     ``led_to_intervention`` is set for concern conversations only."""
 
     __tablename__ = "outcome_events"
+    __item__ = ItemKind(case_column="case_id")
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

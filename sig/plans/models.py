@@ -5,12 +5,13 @@ import datetime as dt
 import enum
 
 from sqlalchemy import Date, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import User
+from consent.items import AddressedTo, ItemKind, ItemMixin, Registered
 from sig.crypto.fields import encrypted_column, encrypted_text
 from sig.db import Base, created_at, uuid_pk
-from sig.items import ItemMixin, Versioned
+from sig.items import Versioned
 
 
 class LifeArea(enum.StrEnum):
@@ -36,6 +37,7 @@ class Goal(ItemMixin, Versioned, Base):
     """A goal in one life area.  Category ``coordination``."""
 
     __tablename__ = "goals"
+    __item__ = ItemKind(case_column="case_id")
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -52,6 +54,7 @@ class Action(ItemMixin, Versioned, Base):
     the responsible organisation, which therefore sees it."""
 
     __tablename__ = "actions"
+    __item__ = ItemKind(case_column="case_id", addressed=AddressedTo.column("responsible_org_id"))
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -59,7 +62,6 @@ class Action(ItemMixin, Versioned, Base):
     what_enc: Mapped[bytes | None] = encrypted_column()
     what = encrypted_text("what")
     responsible_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    addressed_org_id = synonym("responsible_org_id")
     responsible_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
@@ -71,7 +73,7 @@ class Action(ItemMixin, Versioned, Base):
     responsible_user: Mapped[User | None] = relationship(foreign_keys=[responsible_user_id])
 
 
-class Change(Base):
+class Change(Registered, Base):
     """One change to a goal, action or minutes entry: who, when, field, before → after.
 
     It inherits the changed item's origin and category, so exactly those who may see
@@ -80,6 +82,10 @@ class Change(Base):
     """
 
     __tablename__ = "changes"
+    # A history row mirrors its item (origin, category, addressed, flag), so exactly
+    # those who see the item see its history; it is not announced a second time.
+    __item__ = ItemKind(case_column="case_id", addressed=AddressedTo.column("addressed_org_id"),
+                        announced=False)
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -34,7 +34,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind
 from consent.categories import Category
-from consent.policy import Relation, decide, visible
+from consent.items import kind_of
+from consent.policy import Relation, decide, filtered
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases.access import relation_to, today
@@ -152,10 +153,9 @@ def responsible_people(user: Any, case: Case, org_ids: list[str]) -> list[User]:
     Group memberships are read through the policy."""
     if not org_ids:
         return []
-    member_ids = select(Membership.user_id).where(
-        Membership.case_id == case.id, Membership.member_org_id.in_(org_ids),
-        visible(user, Membership))
-    member_ids = member_ids.where(_current_member_row())
+    member_ids = filtered(user, Membership, case).where(
+        Membership.member_org_id.in_(org_ids), _current_member_row()
+    ).with_only_columns(Membership.user_id)
     people = list(db.session.scalars(
         select(User).where(User.active.is_(True), User.organisation_id.in_(org_ids),
                            (User.id == case.owner_id) | User.id.in_(member_ids))))
@@ -372,12 +372,25 @@ def _conflict(user: Any, case: Case, item: Goal | Action, event: AuditEvent) -> 
 
 def _history(user: Any, case: Case, item: Goal | Action,
              changed: dict[str, tuple[Any, Any]], meeting_id: str | None = None) -> None:
+    write_history(user, case, item, _kind(item), changed, meeting_id=meeting_id)
+
+
+def write_history(user: Any, case: Case, item: Any, item_type: str,
+                  changed: dict[str, tuple[Any, Any]], *, meeting_id: str | None = None,
+                  category: str | None = None) -> None:
+    """One :class:`Change` per changed field (before → after, encrypted).  The rows
+    inherit what the policy decides the item on — origin, category (``category``: the
+    item's category before the edit, where the edit changed it), the organisation it is
+    addressed to, the preliminary-investigation flag — so exactly those who may see the
+    item see its history."""
+    kind = kind_of(item)
     for name, (before, after) in changed.items():
-        change = Change(case_id=case.id, item_type=_kind(item), item_id=item.id,
+        change = Change(case_id=case.id, item_type=item_type, item_id=item.id,
                         origin_org_id=item.origin_org_id,
-                        addressed_org_id=getattr(item, "addressed_org_id", None),
-                        category=item.category, field=name, changed_by_id=user.id,
-                        meeting_id=meeting_id, pre_investigation=item.pre_investigation)
+                        addressed_org_id=kind.addressed_org_of(item) if kind else None,
+                        category=category or item.category, field=name,
+                        changed_by_id=user.id, meeting_id=meeting_id,
+                        pre_investigation=bool(item.pre_investigation))
         change.before = history_text(before)
         change.after = history_text(after)
         db.session.add(change)
@@ -401,12 +414,11 @@ def history_text(value: Any) -> str | None:
     return str(value)
 
 
-def changes_of(user: Any, item: Goal | Action) -> list[Change]:
+def changes_of(user: Any, case: Case, item: Goal | Action) -> list[Change]:
     """The item's history as the user may see it (through the policy), oldest first."""
     order = {name: i for i, name in enumerate(GOAL_FIELDS + ACTION_FIELDS)}
-    rows = db.session.scalars(select(Change).where(
-        Change.case_id == item.case_id, Change.item_type == _kind(item),
-        Change.item_id == item.id, visible(user, Change)))
+    rows = db.session.scalars(filtered(user, Change, case).where(
+        Change.item_type == _kind(item), Change.item_id == item.id))
     return sorted(rows, key=lambda c: (c.changed_at, order.get(c.field, 99)))
 
 

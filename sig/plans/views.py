@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from consent.categories import Category
-from consent.policy import Relation, decide, visible
+from consent.policy import Relation, filtered
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases.access import load_case, refuse, today
@@ -103,17 +103,15 @@ def _load(model: type[Goal] | type[Action], case: Case, relation: Relation,
     """The goal or action of this case, if the user may see it; otherwise 404, logged."""
     item = None
     if len(item_id) <= 36:
-        item = db.session.scalar(select(model).where(
-            model.id == item_id, model.case_id == case.id, visible(current_user, model)))
-    if item is None or not decide(current_user, relation, item).shown:
+        item = db.session.scalar(filtered(current_user, model, case).where(model.id == item_id))
+    if item is None:
         kind = "goal" if model is Goal else "action"
         refuse(case, "item_not_shown", 404, item_type=kind)
     return item
 
 
 def _visible_goal(case: Case, goal_id: str) -> Goal | None:
-    return db.session.scalar(select(Goal).where(
-        Goal.id == goal_id, Goal.case_id == case.id, visible(current_user, Goal)))
+    return db.session.scalar(filtered(current_user, Goal, case).where(Goal.id == goal_id))
 
 
 def _closed_redirect(case: Case):
@@ -203,7 +201,7 @@ def edit_goal(case_id: str, goal_id: str):
                                    life_area=form.life_area.data,
                                    description=form.description.data)
         except Conflict as exc:
-            conflict, status = _conflict_context(exc, form), 409
+            conflict, status = _conflict_context(case, exc, form), 409
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
@@ -290,7 +288,7 @@ def edit_action(case_id: str, action_id: str):
                 start_date=form.start_date.data, due_date=form.due_date.data,
                 status=form.status.data, follow_up=form.follow_up.data)
         except Conflict as exc:
-            conflict, status = _conflict_context(exc, form), 409
+            conflict, status = _conflict_context(case, exc, form), 409
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
@@ -335,7 +333,7 @@ def action_status(case_id: str, action_id: str):
         edit.responsible_user_id.data = exc.item.responsible_user_id or ""
         edit.status.data = form.status.data
         return _render_action(case, relation, exc.item, edit, names,
-                              _conflict_context(exc, edit), 409)
+                              _conflict_context(case, exc, edit), 409)
     except PlanError as exc:
         flash(ERRORS[exc.code](), "error")
     else:
@@ -346,7 +344,7 @@ def action_status(case_id: str, action_id: str):
 # --- conflicts -------------------------------------------------------------------------------
 
 
-def _conflict_context(exc: Conflict, form: Any) -> dict[str, Any]:
+def _conflict_context(case: Case, exc: Conflict, form: Any) -> dict[str, Any]:
     """What the conflict page shows: who saved meanwhile, the saved values (by field,
     where they differ from what the user typed), and the version to save over."""
     item = exc.item
@@ -362,7 +360,7 @@ def _conflict_context(exc: Conflict, form: Any) -> dict[str, Any]:
             saved.append((FIELD_LABELS[name](), value))
             hints[name] = _("Saved now: %(value)s", value=value)
     form.version.set(exc.version)
-    history = operations.changes_of(current_user, item)
+    history = operations.changes_of(current_user, case, item)
     last = history[-1] if history else None
     return {"saved": saved, "hints": hints,
             "by": last.changed_by.display_name if last else None,
@@ -390,7 +388,7 @@ def _display(field: str, value: str | None, people: dict[str, str] | None = None
 def _history(case_id: str, model: type[Goal] | type[Action], item_id: str):
     case, relation = load_case(case_id)
     item = _load(model, case, relation, item_id)
-    changes = operations.changes_of(current_user, item)
+    changes = operations.changes_of(current_user, case, item)
     person_ids = {v for c in changes if c.field == "responsible_user_id"
                   for v in (c.before, c.after) if v}
     people: dict[str, str] = {}

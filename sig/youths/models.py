@@ -2,14 +2,13 @@
 number is found through its blind index only."""
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consent.items import ItemKind, ItemMixin
 from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, db, uuid_pk
-from sig.items import ItemMixin, Versioned
+from sig.db import Base, uuid_pk
+from sig.items import Versioned
 
 PNR_INDEX_PURPOSE = "youth.pnr"
 
@@ -18,6 +17,7 @@ class Youth(ItemMixin, Versioned, Base):
     """A young person in the register.  Category ``identity``."""
 
     __tablename__ = "youths"
+    __item__ = ItemKind(youth_column="id")
 
     id: Mapped[uuid_pk]
     pnr_index: Mapped[str] = mapped_column(String(64), unique=True)
@@ -38,23 +38,12 @@ class Youth(ItemMixin, Versioned, Base):
     guardians: Mapped[list[Guardian]] = relationship(
         back_populates="youth", order_by="Guardian.created_at", cascade="all, delete-orphan")
 
-    # For the disclosure policy: the cases an identity item belongs to.
-    @classmethod
-    def case_ids_sql(cls) -> Any:
-        from sig.cases.models import Case
-
-        return select(Case.id).where(Case.youth_id == cls.id)
-
-    def case_ids(self) -> list[str]:
-        from sig.cases.models import Case
-
-        return list(db.session.scalars(select(Case.id).where(Case.youth_id == self.id)))
-
 
 class Guardian(ItemMixin, Base):
     """A guardian (vårdnadshavare) or other parent.  Category ``identity``."""
 
     __tablename__ = "guardians"
+    __item__ = ItemKind(youth_column="youth_id")
 
     id: Mapped[uuid_pk]
     youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id", ondelete="CASCADE"),
@@ -67,13 +56,3 @@ class Guardian(ItemMixin, Base):
 
     youth: Mapped[Youth] = relationship(back_populates="guardians")
 
-    @classmethod
-    def case_ids_sql(cls) -> Any:
-        from sig.cases.models import Case
-
-        return select(Case.id).where(Case.youth_id == cls.youth_id)
-
-    def case_ids(self) -> list[str]:
-        from sig.cases.models import Case
-
-        return list(db.session.scalars(select(Case.id).where(Case.youth_id == self.youth_id)))

@@ -12,21 +12,44 @@ from sig.cases.access import accessible
 from sig.cases.models import Case
 from sig.db import db
 from sig.youths import operations
+from sig.youths.access import Access, lookups_left, register_access
 from sig.youths.forms import GuardianForm, SearchForm, YouthForm
 from sig.youths.models import Youth
 
 bp = Blueprint("youths", __name__, url_prefix="/youths")
 
 
+def open_case_elsewhere() -> str:
+    return _("This person has an open SIG case that you are not part of. Contact the unit "
+             "manager if you need to work with it.")
+
+
+def too_many_lookups() -> str:
+    return _("You have looked up many personal identity numbers in the last hour. Try again "
+             "later, or contact the unit manager.")
+
+
 def load_youth(youth_id: str) -> Youth:
-    """A youth registered by the user's own organisation, or 404 (logged)."""
+    """A register entry the user may read (``sig.youths.access``), or 404 (logged)."""
     youth = db.session.get(Youth, youth_id) if len(youth_id) <= 36 else None
-    if youth is None or youth.origin_org_id != current_user.organisation_id:
+    if register_access(current_user, youth) is not Access.READ:
         record(AuditEvent.ACCESS_DENIED, target_type="youth",
-               target_ref=youth.id if youth else None, outcome="denied")
+               target_ref=youth.id if youth else None, outcome="denied",
+               details={"reason": "register_entry"})
         db.session.commit()
         abort(404)
     return youth
+
+
+def _lookup(youth: Youth | None, via: str) -> Access:
+    """Log one lookup by personal identity number and say what the user may learn."""
+    access = register_access(current_user, youth)
+    record(AuditEvent.YOUTH_SEARCHED, target_type="youth",
+           target_ref=youth.id if access is not Access.NONE else None,
+           details={"found": access is Access.READ, "via": via,
+                    "open_case_elsewhere": access is Access.OPEN_CASE_ELSEWHERE})
+    db.session.commit()
+    return access
 
 
 def _cases_of(youth: Youth) -> list[Case]:
@@ -41,17 +64,23 @@ def _cases_of(youth: Youth) -> list[Case]:
 @requires(Permission.MANAGE_CASES)
 def register():
     form = YouthForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not lookups_left(current_user):
+        form.personal_number.errors.append(too_many_lookups())
+    elif form.validate_on_submit():
         try:
             youth = operations.register(
                 current_user, form.personal_number.parsed, form.name.data, form.gender.data,
                 form.contact.data or "", form.school.data or "", form.guardians())
         except operations.AlreadyRegistered as exc:
-            if exc.youth.origin_org_id == current_user.organisation_id:
+            access = _lookup(exc.youth, "register")
+            if access is Access.READ:
                 flash(_("This person is already in the register."), "info")
                 return redirect(url_for("youths.show", youth_id=exc.youth.id))
-            form.personal_number.errors.append(
-                _("This person is already registered by another organisation."))
+            if access is Access.OPEN_CASE_ELSEWHERE:
+                form.personal_number.errors.append(open_case_elsewhere())
+            else:
+                form.personal_number.errors.append(
+                    _("This person is already registered by another organisation."))
         else:
             flash(_("The youth is registered."), "success")
             return redirect(url_for("youths.show", youth_id=youth.id))
@@ -62,15 +91,17 @@ def register():
 @requires(Permission.MANAGE_CASES)
 def search():
     form = SearchForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not lookups_left(current_user):
+        form.personal_number.errors.append(too_many_lookups())
+    elif form.validate_on_submit():
         youth = operations.find_by_pnr(form.personal_number.parsed)
-        found = youth is not None and youth.origin_org_id == current_user.organisation_id
-        record(AuditEvent.YOUTH_SEARCHED, target_type="youth",
-               target_ref=youth.id if found else None, details={"found": found})
-        db.session.commit()
-        if found:
+        access = _lookup(youth, "search")
+        if access is Access.READ:
             return redirect(url_for("youths.show", youth_id=youth.id))
-        flash(_("No youth with that number in your organisation's register."), "info")
+        if access is Access.OPEN_CASE_ELSEWHERE:
+            flash(open_case_elsewhere(), "info")
+        else:
+            flash(_("No youth with that number in your organisation's register."), "info")
     return render_template("youths/search.html", form=form)
 
 
