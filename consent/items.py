@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, String, inspect
+from sqlalchemy import ColumnElement, ForeignKey, String, and_, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sig.db import created_at
@@ -35,7 +35,9 @@ class AddressedTo:
 
     @classmethod
     def column(cls, name: str) -> AddressedTo:
-        return cls(lambda model, org: getattr(model, name) == org,
+        # NULL-safe: a row addressed to nobody is addressed to no organisation (not unknown)
+        return cls(lambda model, org: and_(getattr(model, name).is_not(None),
+                                           getattr(model, name) == org),
                    lambda item, org: getattr(item, name) == org, name)
 
 
@@ -102,12 +104,13 @@ class Registered:
     """Registers the class's ``__item__`` with the policy once the class is mapped."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "__tablename__" in cls.__dict__ and "__item__" not in cls.__dict__:
+            # Before mapping: a forgotten item never becomes a table.
+            raise TypeError(f"{cls.__name__} must declare __item__ (an ItemKind or "
+                            "NOT_A_CASE_ITEM): the disclosure policy must know it")
         super().__init_subclass__(**kwargs)
         if "__tablename__" not in cls.__dict__:
             return  # a mixin, not a table
-        if "__item__" not in cls.__dict__:
-            raise TypeError(f"{cls.__name__} must declare __item__ (an ItemKind or "
-                            "NOT_A_CASE_ITEM): the disclosure policy must know it")
         spec = cls.__dict__["__item__"]
         if spec is not None:
             REGISTRY[cls.__tablename__] = ItemKind(

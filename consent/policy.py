@@ -28,7 +28,8 @@ the reason), so a list, a count and a page cannot disagree.  The entry points:
   (callers add ordering, paging and their own narrowing);
 * :func:`filtered_in_cases` — the same over several cases, as ``(item, case_id)`` rows;
 * :func:`withheld` — what is withheld, counted per origin, category and reason;
-* :func:`annotated` — every row of a model in a case, with whether it is shown;
+* :func:`annotated` — every row of a model in a case, with whether it is shown, and
+  :func:`every_item` over the whole registry;
 * :func:`decide` — one item, shown or withheld, and why.
 
 A *stand-in* (``reader`` set) looks at a case as a member of another organisation on
@@ -38,7 +39,7 @@ organisation sees but the reader may not is announced as :attr:`Rule.NOT_FOR_REA
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -423,7 +424,15 @@ def annotated(user: Any, model: Any, case: CaseRef) -> Select:
     """Every row of ``model`` in ``case`` with a second column: shown to the user."""
     kind = _registered(model)
     shown = _shown(user, kind, model, [case.id], _case_param(case))
-    return select(model, sql_case((shown, True), else_=False)).where(_in_case(kind, model, case))
+    return select(model, _true(shown)).where(_in_case(kind, model, case))
+
+
+def every_item(user: Any, case: CaseRef) -> Iterator[tuple[Any, bool]]:
+    """Every announced item of the case, kind by kind of the registry, with whether it
+    is shown to the user (the transparency pages walk the whole case)."""
+    for kind in kinds(announced=True):
+        for item, shown in db.session.execute(annotated(user, kind.model, case)):
+            yield item, bool(shown)
 
 
 @dataclass(frozen=True)
@@ -450,6 +459,18 @@ def _explains_pre_investigation(user: Any) -> bool:
     return _organisations().get(reader.organisation_id) == OrganisationKind.POLICE.value
 
 
+def addressed_org_of(item: Any) -> str | None:
+    """The organisation a registered item is addressed to, where one column names it
+    (what a history row of the item inherits)."""
+    kind = kind_of(item)
+    return kind.addressed_org_of(item) if kind is not None else None
+
+
+def _true(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition`` with NULL read as false."""
+    return sql_case((condition, True), else_=False)
+
+
 def withheld(user: Any, case: CaseRef, within: dict[Any, ColumnElement[bool]] | None = None
              ) -> list[Withheld]:
     """Per origin organisation, category and reason: how many items of the case are
@@ -463,10 +484,12 @@ def withheld(user: Any, case: CaseRef, within: dict[Any, ColumnElement[bool]] | 
     for model in models:
         kind = _registered(model)
         param = _case_param(case)
-        own = _sees(user, kind, model, [case.id], param)
+        # Two-valued: a condition that comes out NULL on some row hides it from the list,
+        # so it must count as withheld here too.
+        own = _true(_sees(user, kind, model, [case.id], param))
         if reader is not None:
             why = sql_case((not_(own), literal("withheld")), else_=literal("reader"))
-            hidden = not_(and_(own, _sees(reader, kind, model, [case.id], param)))
+            hidden = not_(and_(own, _true(_sees(reader, kind, model, [case.id], param))))
         else:
             why, hidden = literal("withheld"), not_(own)
         condition = _in_case(kind, model, case)

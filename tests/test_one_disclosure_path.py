@@ -410,3 +410,79 @@ def test_register_lookups_are_limited_per_hour(app, users, orgs, fake_clock):
     assert "många personnummer" not in text_of(allowed)
     with app.app_context():
         assert db.session.scalar(select(Youth.id)) is None
+
+
+# --- every case URL: who is refused, and how --------------------------------------------------
+
+# The transparency, consent and disclosure pages are the owner's: a member may know the case
+# exists (403); anyone outside the group — a former member, a member moved to another
+# organisation, Fred, the manager, the admin, the auditor — learns nothing (404).
+OWNER_ONLY = ("consents.", "disclosures.", "sharing.")
+
+
+def _fill(rule, ids: dict[str, str]) -> str:
+    return rule.rule.replace("<", "{").replace(">", "}").format(**ids)
+
+
+def test_every_owner_only_case_url_refuses_everyone_else(app, users, orgs, make_user,
+                                                         fake_clock):
+    from tests.helpers import csrf
+
+    with app.app_context():
+        today = clock.now().date()
+        case, guardians = add_case(users, orgs, born(16, today), 1, members=("per", "kim"))
+        consent = add_consent(users, orgs, case, guardians, SPECS["full"])
+        consent.form, consent.form_filename = b"%PDF-1.4 underskrift", "samtycke.pdf"
+        consent.form_mime = "application/pdf"
+        meeting = add_meeting(users, orgs, case)
+        entry = add_entry(users, orgs, case, meeting, "social", "social_assessment",
+                          text="Bedömning")
+        db.session.flush()
+        from tests.test_policy_table import add_disclosure
+
+        disclosure = add_disclosure(users, orgs, case, [entry])
+        db.session.add(Membership(case_id=case.id, user_id=users["lo"].id,
+                                  member_org_id=orgs["leisure"].id, function="fritidsledare",
+                                  from_date=today, removed_at=clock.now(),
+                                  origin_org_id=orgs["social"].id, category="coordination",
+                                  created_by_id=users["sara"].id))
+        db.session.commit()
+        party = consent.parties[0]
+        grant = consent.grants[0]
+        ids = {"case_id": case.id, "consent_id": consent.id, "party_id": party.id,
+               "grant_id": grant.id, "disclosure_id": disclosure.id,
+               "org_id": orgs["police"].id}
+    moved = make_user("mona", "school", Role.MEMBER)
+    with app.app_context():
+        db.session.add(Membership(case_id=ids["case_id"], user_id=moved.id,
+                                  member_org_id=orgs["school"].id, function="kurator",
+                                  from_date=clock.now().date(), origin_org_id=orgs["social"].id,
+                                  category="coordination", created_by_id=users["sara"].id))
+        db.session.get(User, moved.id).organisation_id = orgs["leisure"].id
+        db.session.commit()
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint.startswith(OWNER_ONLY) and "case_id" in r.arguments]
+    assert len(rules) == 13
+    expected = {"per": 403, "kim": 403, "lo": 404, "fred": 404, "maria": 404, "ali": 404,
+                "eva": 404}
+    failures = []
+    for name, status in [*expected.items(), ("mona", 404)]:
+        user = moved if name == "mona" else users[name]
+        client = client_of(app, user, fake_clock)
+        token = csrf(client, "/account")
+        for rule in rules:
+            path = _fill(rule, ids)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.get(path) if method == "GET" else client.post(
+                    path, data={"csrf_token": token})
+                if response.status_code != status:
+                    failures.append(f"{name} {method} {rule.endpoint}: "
+                                    f"{response.status_code} != {status}")
+                body = response.get_data(as_text=True)
+                assert YOUTH_NAME not in body and "Bedömning" not in body, (name, path)
+    assert not failures, "\n".join(failures)
+    # and the owner gets every page
+    sara = client_of(app, users["sara"], fake_clock)
+    for rule in rules:
+        if "GET" in rule.methods:
+            assert sara.get(_fill(rule, ids)).status_code == 200, rule.endpoint

@@ -24,9 +24,8 @@ from auth.models import Organisation
 from auth.permissions import Permission, requires
 from auth.roles import Role
 from consent.categories import Category
-from consent.items import kinds
 from consent.models import Consent, Disclosure
-from consent.policy import PolicyError, Relation, Rule, annotated, decide
+from consent.policy import PolicyError, Relation, Rule, decide, every_item
 from sig.audit import AuditEvent, record
 from sig.cases import disclosure
 from sig.cases.access import load_case, refuse, require_owner, today
@@ -183,21 +182,19 @@ def _flows_for(viewer: StandIn, case: Case) -> dict[str, list[Flow]]:
     organisation recorded, per category, over every announced kind of the registry.
 
     The verdict of each item comes from the same SQL as the case page
-    (``policy.annotated``), the reason from ``decide``; should the two ever disagree,
+    (``policy.every_item``), the reason from ``decide``; should the two ever disagree,
     nothing is shown: :class:`PolicyError`.
     """
     org = viewer.organisation_id
     counts: dict[tuple[str, str | None, bool, Rule, str | None], int] = defaultdict(int)
-    for kind in kinds(announced=True):
-        model = kind.model
-        rows = db.session.execute(annotated(viewer, model, case).where(
-            or_(model.origin_org_id.is_(None), model.origin_org_id != org)))
-        for item, shown in rows:
-            decision = decide(viewer, Relation.MEMBER, item, case)
-            if bool(shown) != decision.shown:
-                raise PolicyError("the sharing overview and the policy disagree")
-            counts[(item.category or "", item.origin_org_id, decision.shown, decision.rule,
-                    decision.basis)] += 1
+    for item, shown in every_item(viewer, case):
+        if item.origin_org_id == org:
+            continue  # an organisation's own items are always shown to it, and not listed
+        decision = decide(viewer, Relation.MEMBER, item, case)
+        if shown != decision.shown:
+            raise PolicyError("the sharing overview and the policy disagree")
+        counts[(item.category or "", item.origin_org_id, decision.shown, decision.rule,
+                decision.basis)] += 1
 
     by_category: dict[str, list[Flow]] = defaultdict(list)
     for (category, origin, shown, rule, basis), n in sorted(

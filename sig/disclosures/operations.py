@@ -28,7 +28,7 @@ from auth.roles import OrganisationKind
 from consent import validity
 from consent.categories import Category
 from consent.models import Disclosure, DisclosureItem, StatutoryRule
-from consent.policy import Relation
+from consent.policy import Relation, filtered
 from sig.audit import AuditEvent, record
 from sig.cases.access import relation_to, today
 from sig.cases.models import Case, Membership
@@ -113,19 +113,18 @@ def recipient_orgs(case: Case, rule: StatutoryRule) -> list[Organisation]:
 
 
 def candidates(user: Any, case: Case, rule: StatutoryRule) -> list[Candidate]:
-    """The case's items the user's organisation recorded and the rule covers: the youth's
-    identity, goals, actions and minutes entries, in that order."""
+    """The case's items the user's organisation recorded (only its own may it disclose)
+    and the rule covers: the youth's identity, goals, actions and minutes entries, in
+    that order.  Read through the policy like every other read of case items."""
     org = user.organisation_id
     found: list[Candidate] = []
-    youth = db.session.get(Youth, case.youth_id)
-    if youth is not None and youth.origin_org_id == org:
-        found.append(Candidate(Youth.__tablename__, youth))
-    for model, order in ((Goal, (Goal.life_area, Goal.created_at)),
+    for model, order in ((Youth, (Youth.created_at,)),
+                         (Goal, (Goal.life_area, Goal.created_at)),
                          (Action, (Action.created_at,)),
                          (MinutesEntry, (MinutesEntry.created_at,))):
         found.extend(Candidate(model.__tablename__, item) for item in db.session.scalars(
-            select(model).where(model.case_id == case.id, model.origin_org_id == org)
-            .order_by(*order, model.id)))
+            filtered(user, model, case).order_by(*order, model.id))
+            if item.origin_org_id == org)
     return [c for c in found if rule.covers(c.item.category)]
 
 

@@ -34,8 +34,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind
 from consent.categories import Category
-from consent.items import kind_of
-from consent.policy import Relation, decide, filtered
+from consent.policy import Relation, addressed_org_of, decide, filtered
 from sig import clock
 from sig.audit import AuditEvent, record
 from sig.cases.access import relation_to, today
@@ -383,11 +382,11 @@ def write_history(user: Any, case: Case, item: Any, item_type: str,
     item's category before the edit, where the edit changed it), the organisation it is
     addressed to, the preliminary-investigation flag — so exactly those who may see the
     item see its history."""
-    kind = kind_of(item)
+    addressed = addressed_org_of(item)
     for name, (before, after) in changed.items():
         change = Change(case_id=case.id, item_type=item_type, item_id=item.id,
                         origin_org_id=item.origin_org_id,
-                        addressed_org_id=kind.addressed_org_of(item) if kind else None,
+                        addressed_org_id=addressed,
                         category=category or item.category, field=name,
                         changed_by_id=user.id, meeting_id=meeting_id,
                         pre_investigation=bool(item.pre_investigation))
