@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from auth.models import User
-from sig.db import db
+from kernel.db import db
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -14,9 +14,9 @@ import segno
 from sqlalchemy import select
 
 from auth.models import RecoveryCode, User
-from sig import clock
-from sig.crypto.keys import current_keyring
-from sig.db import db
+from kernel import clock
+from kernel.crypto.keys import current_keyring
+from kernel.db import db
 
 ISSUER = "SIG"
 STEP_SECONDS = 30

@@ -7,8 +7,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.roles import OrganisationKind, Role
-from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, created_at, uuid_pk
+from kernel.crypto.fields import encrypted_column, encrypted_text
+from kernel.db import Base, created_at, uuid_pk
 
 
 class Organisation(Base):

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from auth import mfa, passwords, sessions
 from auth.models import User
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 
 
 @dataclass

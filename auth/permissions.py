@@ -101,8 +101,8 @@ def enforce_declared_permission() -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not has_permission(current_user, declared):
-        from sig.audit import AuditEvent, record
-        from sig.db import db
+        from kernel.audit import AuditEvent, record
+        from kernel.db import db
 
         record(AuditEvent.ACCESS_DENIED, outcome="denied",
                details={"endpoint": request.endpoint, "needs": str(declared)})

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import delete, or_
 
 from auth.models import WebSession
-from sig import clock
-from sig.db import db
+from kernel import clock
+from kernel.db import db
 
 
 def purge(config: Any) -> int:

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
 from auth.models import User, WebSession
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 
 
 def _digest(token: str) -> str:

@@ -12,9 +12,9 @@ from auth import mfa, operations, passwords, sessions
 from auth.forms import CodeForm, ConfirmForm, EnrolForm, LanguageForm, LoginForm, PasswordChangeForm
 from auth.models import User
 from auth.permissions import Permission, public, requires
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 
 bp = Blueprint("auth", __name__)
 

@@ -163,8 +163,8 @@ def weekday(day: dt.date, first: dt.date, last: dt.date) -> dt.date:
 
 def make_app(instance: str):
     """The app on ``instance``: keys and database inside it, as tests/conftest.py builds it."""
+    from kernel.crypto.keys import Keyring
     from sig import create_app
-    from sig.crypto.keys import Keyring
 
     os.makedirs(instance, exist_ok=True)
     keyring_path = os.path.join(instance, "keys.json")
@@ -764,7 +764,7 @@ def row_count(app, table: str) -> int:
 
 
 def report_database(app, instance: str) -> None:
-    from sig.db import Base
+    from kernel.db import Base
     from sig.migrate import import_models
 
     import_models()
@@ -816,7 +816,7 @@ def time_dashboard(app, reps: int) -> bool:
               "skipping the timings. Generate into --path DIR and time later with "
               "--path DIR --reuse.")
         return False
-    from sig.db import db
+    from kernel.db import db
 
     periods = [("year 2025", Period.year(2025)), ("2025Q2", Period.quarter(2025, 2)),
                ("2025-03", Period.month(2025, 3)),
@@ -864,7 +864,7 @@ def ensure_manager(app) -> None:
     from auth.admin.operations import create_user
     from auth.models import User
     from auth.roles import Role
-    from sig.db import db
+    from kernel.db import db
 
     with app.app_context():
         if db.session.scalar(select(User.id).where(User.username == MANAGER_USERNAME)):

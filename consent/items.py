@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ForeignKey, String, and_, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sig.db import created_at
+from kernel.db import created_at
 
 
 @dataclass(frozen=True)

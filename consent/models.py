@@ -12,9 +12,9 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consent.items import NOT_A_CASE_ITEM, ItemMixin
-from sig.crypto.fields import encrypted_bytes, encrypted_column, encrypted_text
-from sig.db import Base, created_at, uuid_pk
-from sig.items import Versioned
+from kernel.crypto.fields import encrypted_bytes, encrypted_column, encrypted_text
+from kernel.db import Base, created_at, uuid_pk
+from kernel.versioned import Versioned
 
 
 class ConsentMethod(enum.StrEnum):

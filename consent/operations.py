@@ -29,9 +29,9 @@ from sqlalchemy import select
 from consent import validity
 from consent.categories import KNOWN, Category
 from consent.models import Consent, ConsentGrant, ConsentMethod, ConsentParty, PartyKind
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import Base, db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import Base, db
 
 DEFAULT_FORM_MAX_BYTES = 10 * 1024 * 1024
 

@@ -67,8 +67,8 @@ from consent import validity
 from consent.categories import KNOWN, Category
 from consent.items import ItemKind, kind_of, kinds
 from consent.models import Consent, ConsentGrant, Disclosure, DisclosureItem, StatutoryRule
-from sig import clock
-from sig.db import Base, db
+from kernel import clock
+from kernel.db import Base, db
 
 CASE_ROLES = frozenset({Role.CASE_OWNER, Role.MEMBER})
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from sig.db import Base
+from kernel.db import Base
 from sig.migrate import import_models
 
 import_models()

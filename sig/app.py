@@ -36,8 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from auth import login as auth_login
     from auth.permissions import enforce_declared_permission, public
     from auth.sessions import ServerSessionInterface
+    from kernel.db import Database
     from sig import i18n
-    from sig.db import Database
     from sig.web import errors, security
 
     Database(app)

@@ -31,7 +31,7 @@ def init_instance(demo: bool) -> None:
 
     Existing files are left alone, so running it twice is harmless.
     """
-    from sig.crypto.keys import Keyring
+    from kernel.crypto.keys import Keyring
 
     path = os.environ.get("SIG_INSTANCE_PATH") or INSTANCE_DEFAULT
     os.makedirs(path, exist_ok=True)

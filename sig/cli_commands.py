@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from sig.db import db
+from kernel.db import db
 
 db_cli = click.Group("db", help="Database schema.")
 keys_cli = click.Group("keys", help="Encryption keys.")
@@ -37,9 +37,9 @@ def keys_rotate(retire: bool) -> None:
     Running app servers pick up the new key file at their next use of a key.  Keep
     the old keys until they have (`sig keys retire` sweeps once more, then removes them).
     """
-    from sig.audit import AuditEvent, record
-    from sig.crypto.keys import current_keyring
-    from sig.crypto.rotation import count_stale, reencrypt_all
+    from kernel.audit import AuditEvent, record
+    from kernel.crypto.keys import current_keyring
+    from kernel.crypto.rotation import count_stale, reencrypt_all
     from sig.migrate import import_models
 
     import_models()
@@ -84,8 +84,8 @@ def _retire(keyring) -> None:
 @with_appcontext
 def keys_retire() -> None:
     """Re-encrypt anything still under an old key, then remove the old keys."""
-    from sig.crypto.keys import current_keyring
-    from sig.crypto.rotation import count_stale, reencrypt_all
+    from kernel.crypto.keys import current_keyring
+    from kernel.crypto.rotation import count_stale, reencrypt_all
     from sig.migrate import import_models
 
     import_models()
@@ -110,9 +110,9 @@ def audit_verify(expect: str | None) -> None:
     Prints the head (last seq and hash): keep it outside the database (a ticket, the
     syslog) and pass it to --expect next time.
     """
-    from sig.audit.models import AuditEntry
-    from sig.audit.verify import verify_chain
-    from sig.crypto.keys import current_keyring
+    from kernel.audit.models import AuditEntry
+    from kernel.audit.verify import verify_chain
+    from kernel.crypto.keys import current_keyring
 
     verdict = verify_chain(db.session, current_keyring().audit_key)
     click.echo(verdict.message())

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from auth.admin.operations import create_organisation, create_user
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
-from sig.db import db
+from kernel.db import db
 
 DEMO_PASSWORD = "demo-lösenord-sig-2026"  # noqa: S105 - printed by the demo, used nowhere else
 

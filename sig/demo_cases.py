@@ -15,10 +15,10 @@ from auth.models import User
 from consent import operations as consents
 from consent import validity
 from consent.policy import Relation
-from sig import clock
+from kernel import clock
+from kernel.db import db
 from sig.cases import operations as cases
 from sig.cases.models import Case
-from sig.db import db
 from sig.meetings import operations as meetings
 from sig.meetings.models import Participant
 from sig.outcomes import operations as outcomes

@@ -26,9 +26,9 @@ from auth.admin.operations import create_user, set_active
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
 from consent.categories import Category
-from sig import clock
+from kernel import clock
+from kernel.db import db, new_uuid
 from sig.cases.models import Case, CaseStatus, CloseReason, Membership
-from sig.db import db, new_uuid
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
 from sig.outcomes.models import CATEGORY_OF_KIND, OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, ActionStatus, Goal

@@ -5,8 +5,8 @@ import re
 
 from sqlalchemy import select
 
+from kernel.db import db
 from sig.cases.models import Case
-from sig.db import db
 from tests.helpers import post
 
 

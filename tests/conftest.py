@@ -19,11 +19,12 @@ from sqlalchemy import delete, insert
 from auth import passwords
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
-from sig import clock, create_app
-from sig.audit.chain import GENESIS
-from sig.audit.models import AuditHead
-from sig.crypto.keys import Keyring
-from sig.db import Base, db
+from kernel import clock
+from kernel.audit.chain import GENESIS
+from kernel.audit.models import AuditHead
+from kernel.crypto.keys import Keyring
+from kernel.db import Base, db
+from sig import create_app
 from tests.pg_server import PostgresServer
 
 PASSWORD = "korrekt-häst-batteri-häfta"

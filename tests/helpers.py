@@ -5,7 +5,7 @@ import re
 
 import pyotp
 
-from sig import clock
+from kernel import clock
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                    r'type="hidden" name="csrf_token" value="([^"]+)"')
@@ -47,7 +47,7 @@ def login(client, user, password: str | None = None, *, fake_clock=None):
 def user_secret(client, user) -> str:
     """The user's TOTP secret, decrypted inside the app (tests play the phone)."""
     from auth.models import User
-    from sig.db import db
+    from kernel.db import db
 
     with client.application.app_context():
         return db.session.get(User, user.id).totp_secret

@@ -10,9 +10,9 @@ import uuid
 from auth.models import User
 from auth.roles import Role
 from consent.categories import Category
-from sig import clock
+from kernel import clock
+from kernel.db import db
 from sig.cases.models import Case, CaseStatus
-from sig.db import db
 from sig.meetings.models import Meeting, Participant
 from sig.outcomes.models import CATEGORY_OF_KIND, OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, Goal

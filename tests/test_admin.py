@@ -6,8 +6,8 @@ import re
 from sqlalchemy import select
 
 from auth.models import Organisation, User
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from tests.helpers import csrf, login, post
 
 

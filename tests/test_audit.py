@@ -24,13 +24,13 @@ from sqlalchemy import delete, select, text, update
 from auth.models import User
 from auth.permissions import Permission, requires
 from auth.roles import Role
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.audit.chain import GENESIS, canonical
-from sig.audit.models import AuditEntry, AuditHead
-from sig.audit.verify import Verdict, verify_chain
-from sig.crypto.keys import current_keyring
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.audit.chain import GENESIS, canonical
+from kernel.audit.models import AuditEntry, AuditHead
+from kernel.audit.verify import Verdict, verify_chain
+from kernel.crypto.keys import current_keyring
+from kernel.db import db
 from tests.conftest import PASSWORD
 from tests.helpers import csrf, csrf_from, login, post, user_secret
 

@@ -41,9 +41,9 @@ import pytest
 from sqlalchemy import func, select
 
 from auth.roles import Role
-from sig.audit.models import AuditEntry
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth

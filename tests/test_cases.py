@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import select
 
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.youths.models import Youth
 from tests.case_helpers import add_member, open_case, register_youth, text_of, valid_pnr
 from tests.helpers import login, post

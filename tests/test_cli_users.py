@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from auth.models import Organisation, User, WebSession
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from tests.helpers import csrf, login
 
 PASSWORD_LINE = re.compile(r"Temporary password \([^)]*\): (\S+)$", re.MULTILINE)

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
+from kernel.crypto.keys import Keyring
 from sig import create_app
 from sig.config import ConfigurationError
-from sig.crypto.keys import Keyring
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_sqlite_has_wal_and_foreign_keys(app):
     with app.app_context():
         from sqlalchemy import text
 
-        from sig.db import db
+        from kernel.db import db
 
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite pragmas")

@@ -19,9 +19,9 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from consent.models import Consent, ConsentGrant, ConsentParty
-from sig.audit.models import AuditEntry
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.cases.subjects import subjects
-from sig.db import db
 from tests.case_helpers import add_member, open_case, register_youth, text_of, valid_pnr
 from tests.helpers import csrf, login, post
 

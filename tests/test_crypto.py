@@ -23,12 +23,12 @@ from sqlalchemy import select, text
 
 from auth.models import User
 from auth.roles import Role
+from kernel.crypto import DecryptionError, cipher, rotation
+from kernel.crypto.blind_index import blind_index
+from kernel.crypto.fields import REGISTRY
+from kernel.crypto.keys import Keyring, current_keyring
+from kernel.db import db
 from sig import create_app
-from sig.crypto import DecryptionError, cipher, rotation
-from sig.crypto.blind_index import blind_index
-from sig.crypto.fields import REGISTRY
-from sig.crypto.keys import Keyring, current_keyring
-from sig.db import db
 from tests.conftest import base_config
 from tests.helpers import login
 

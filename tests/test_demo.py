@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from auth.models import Organisation, User
-from sig.db import db
+from kernel.db import db
 from sig.demo import DEMO_PASSWORD, PERSONAS
 from tests.helpers import csrf
 

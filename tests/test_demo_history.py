@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from auth.models import User
+from kernel.db import db
 from sig import demo
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.demo_history import ACCOUNTS, OWNER
 from sig.meetings.models import Participant
 from sig.outcomes.models import OutcomeEvent

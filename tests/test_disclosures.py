@@ -19,8 +19,8 @@ from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 
 from consent.models import Disclosure, DisclosureItem, StatutoryRule
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.meetings.models import MinutesEntry
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of, valid_pnr

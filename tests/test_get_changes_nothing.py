@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from consent.categories import Category
-from sig import clock
-from sig.db import Base, db
+from kernel import clock
+from kernel.db import Base, db
 from sig.plans.models import Action, Goal
 from tests.helpers import login
 from tests.test_policy_table import (

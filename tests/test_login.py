@@ -7,9 +7,9 @@ import pyotp
 from sqlalchemy import select
 
 from auth.models import User
-from sig import clock
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel import clock
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from tests.conftest import PASSWORD
 from tests.helpers import csrf, csrf_from, login, user_secret
 

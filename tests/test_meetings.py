@@ -19,9 +19,9 @@ from sqlalchemy import event, select, text
 
 from auth.models import User
 from auth.roles import Role
-from sig.audit.models import AuditEntry
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.cases.models import Case
-from sig.db import db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Change
 from tests.case_helpers import add_member, open_case, register_youth, text_of

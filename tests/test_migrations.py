@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from sig.db import Base
+from kernel.db import Base
 from sig.migrate import import_models
 
 

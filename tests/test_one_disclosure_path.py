@@ -12,10 +12,10 @@ from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
 from consent.categories import Category
 from consent.models import ConsentGrant
-from sig import clock
-from sig.audit.models import AuditEntry
+from kernel import clock
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.meetings.models import Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Change, Goal

@@ -12,8 +12,8 @@ import re
 
 from sqlalchemy import select, text
 
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.outcomes.models import OutcomeEvent
 from tests.case_helpers import add_member, open_case, register_youth
 from tests.helpers import csrf, login, post

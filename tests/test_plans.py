@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.plans.models import Action, Change, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of
 from tests.helpers import csrf_from, login, post
@@ -348,7 +348,7 @@ def test_follow_up_at_a_meeting_is_recorded_in_the_history(app, plan, sara, orgs
     import datetime as dt
 
     from auth.models import User
-    from sig import clock
+    from kernel import clock
     from sig.cases.models import Case
     from sig.meetings.models import Meeting
     from sig.plans import operations

@@ -25,11 +25,11 @@ from consent.policy import (
     filtered_in_cases,
     withheld,
 )
-from sig import clock
+from kernel import clock
+from kernel.db import Base, db
 from sig.cases.access import accessible, relation_to
 from sig.cases.models import Case
 from sig.cases.sharing import StandIn
-from sig.db import Base, db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Change, Goal

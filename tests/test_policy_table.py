@@ -40,10 +40,10 @@ from consent.models import (
     StatutoryRule,
 )
 from consent.policy import PolicyError, Relation, Rule, decide, filtered_in_cases
-from sig import clock
+from kernel import clock
+from kernel.db import db
 from sig.cases.access import accessible, relation_to
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import text_of

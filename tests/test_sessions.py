@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from auth.models import WebSession
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from tests.conftest import PASSWORD
 from tests.helpers import login, post
 

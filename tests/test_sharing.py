@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of
 from tests.helpers import login, post

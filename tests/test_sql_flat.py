@@ -7,8 +7,8 @@ from sqlalchemy import event
 
 from auth.roles import Role
 from consent.categories import Category
-from sig import clock
-from sig.db import db
+from kernel import clock
+from kernel.db import db
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth

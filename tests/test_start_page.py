@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from consent.categories import Category
-from sig import clock
-from sig.db import db
+from kernel import clock
+from kernel.db import db
 from sig.meetings.models import Meeting
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of

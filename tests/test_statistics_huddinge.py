@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from sig.db import db
+from kernel.db import db
 from sig.outcomes.models import OutcomeKind
 from sig.statistics import dashboard, measures
 from tests.helpers import login

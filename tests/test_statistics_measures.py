@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sig.db import db
+from kernel.db import db
 from sig.outcomes.models import OutcomeKind
 from sig.statistics import measures
 from tests.stats_world import World

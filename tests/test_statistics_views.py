@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.outcomes.models import OutcomeKind
 from sig.statistics import dashboard
 from tests.helpers import login

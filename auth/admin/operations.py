@@ -7,9 +7,9 @@ from collections.abc import Callable
 from auth import mfa, passwords, sessions
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 
 TEMPORARY_PASSWORD_BYTES = 12
 

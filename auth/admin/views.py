@@ -12,7 +12,7 @@ from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
-from sig.db import db
+from kernel.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -1,5 +1,1 @@
-"""The access log: append-only, hash-chained, written in the transaction it records."""
-from sig.audit.events import AuditEvent
-from sig.audit.log import record
-
-__all__ = ["AuditEvent", "record"]
+"""The auditor's pages over the access log (the log itself is ``kernel.audit``)."""

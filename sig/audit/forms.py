@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from sig.audit.events import EVENT_LABELS, AuditEvent
+from kernel.audit.events import EVENT_LABELS, AuditEvent
 
 
 class AuditFilterForm(FlaskForm):

@@ -10,12 +10,12 @@ from wtforms import SelectChoice
 
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
-from sig import clock
-from sig.audit.events import AuditEvent, event_label, outcome_label
+from kernel import clock
+from kernel.audit.events import AuditEvent, event_label, outcome_label
+from kernel.audit.log import record
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.audit.forms import AuditFilterForm
-from sig.audit.log import record
-from sig.audit.models import AuditEntry
-from sig.db import db
 from sig.web.spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

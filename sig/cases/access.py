@@ -9,10 +9,10 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from consent.policy import Relation, sees_case_items
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.models import Case, Membership
-from sig.db import db
 
 
 def today() -> dt.date:

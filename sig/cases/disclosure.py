@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload
 from auth.models import Organisation
 from consent.categories import Category
 from consent.policy import Decision, Relation, Withheld, decide, filtered, withheld
+from kernel.db import db
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.meetings.models import Meeting
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal

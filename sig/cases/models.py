@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
 from consent.items import NOT_A_CASE_ITEM, AddressedTo, ItemKind, ItemMixin
-from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, uuid_pk
-from sig.items import Versioned
+from kernel.crypto.fields import encrypted_column, encrypted_text
+from kernel.db import Base, uuid_pk
+from kernel.versioned import Versioned
 from sig.youths.models import Youth
 
 

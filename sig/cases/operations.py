@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from auth.admin.operations import AdminError
 from auth.models import User
 from consent.categories import Category
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.models import Case, CaseStatus, CloseReason, Membership, ReferralSource
-from sig.db import db
 from sig.youths.models import Youth
 
 

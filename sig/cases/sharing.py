@@ -26,11 +26,11 @@ from auth.roles import Role
 from consent.categories import Category
 from consent.models import Consent, Disclosure
 from consent.policy import PolicyError, Relation, Rule, decide, every_item
-from sig.audit import AuditEvent, record
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases import disclosure
 from sig.cases.access import load_case, refuse, require_owner, today
 from sig.cases.models import Case, Membership
-from sig.db import db
 
 bp = Blueprint("sharing", __name__)
 

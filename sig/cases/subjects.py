@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from consent import validity
+from kernel.db import db
 from sig.cases.models import Case
-from sig.db import db
 from sig.youths.models import Guardian, Youth
 
 

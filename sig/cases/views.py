@@ -12,13 +12,13 @@ from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
 from consent.policy import Relation, filtered_in_cases
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases import disclosure, operations
 from sig.cases.access import accessible, load_case, require_owner
 from sig.cases.forms import CloseCaseForm, MemberForm, OpenCaseForm
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.youths.models import Youth
 from sig.youths.views import load_youth
 

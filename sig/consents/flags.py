@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from consent import validity
 from consent.models import Consent
 from consent.operations import own_from_age
-from sig.db import db
+from kernel.db import db
 
 EXPIRY_HORIZON_DAYS = 30
 

@@ -36,8 +36,9 @@ from consent.categories import CATEGORY_LABELS, Category
 from consent.models import Consent, ConsentMethod, PartyKind
 from consent.operations import ConsentError, NotAllowed
 from consent.policy import Relation, decide, filtered
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import load_case, refuse, require_owner, today
 from sig.cases.models import Case, Membership
 from sig.consents.flags import ConsentFlag, flags_for
@@ -48,7 +49,6 @@ from sig.consents.forms import (
     grant_value,
     parse_grant,
 )
-from sig.db import db
 from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("consents", __name__)

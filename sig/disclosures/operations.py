@@ -29,11 +29,11 @@ from consent import validity
 from consent.categories import Category
 from consent.models import Disclosure, DisclosureItem, StatutoryRule
 from consent.policy import Relation, filtered
-from sig.audit import AuditEvent, record
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import relation_to, today
 from sig.cases.models import Case, Membership
 from sig.cases.subjects import subjects
-from sig.db import db
 from sig.meetings.models import MinutesEntry
 from sig.plans.models import Action, Goal
 from sig.youths.models import Youth

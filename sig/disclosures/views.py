@@ -23,11 +23,11 @@ from auth.roles import OrganisationKind
 from consent.categories import Category
 from consent.models import Disclosure, StatutoryRule
 from consent.policy import Relation, decide
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import load_case, refuse, relation_to, require_owner, today
 from sig.cases.models import Case
-from sig.db import db
 from sig.disclosures import operations
 from sig.disclosures.forms import DisclosureForm
 from sig.disclosures.operations import Candidate, DisclosureError

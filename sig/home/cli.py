@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from auth.models import User
 from auth.permissions import Permission, has_permission
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.home import reminders
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from consent.policy import filtered_in_cases
+from kernel.db import db
 from sig.cases.access import accessible
 from sig.cases.models import Case, CaseStatus
 from sig.consents.flags import ConsentFlag, flags_for
-from sig.db import db
 from sig.meetings.models import Meeting, MeetingStatus
 from sig.plans.models import Action, ActionStatus
 

@@ -5,9 +5,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from auth.permissions import Permission, has_permission, public, requires
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.home import reminders
 
 bp = Blueprint("home", __name__)

@@ -30,11 +30,11 @@ from auth.models import User
 from auth.roles import OrganisationKind, Role
 from consent.categories import KNOWN, Category
 from consent.policy import Relation, filtered
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import current_membership, relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
-from sig.db import db
 from sig.meetings.models import (
     Attendance,
     ExternalRole,

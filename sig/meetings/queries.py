@@ -19,9 +19,9 @@ from sqlalchemy.orm import joinedload
 from auth.models import Organisation, User
 from consent.categories import Category
 from consent.policy import Relation, Withheld, filtered, withheld
+from kernel.db import db
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
-from sig.db import db
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, MinutesEntry, Participant
 from sig.plans.models import Action, Change
 

@@ -21,11 +21,11 @@ from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from consent.policy import Relation, filtered
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import load_case, refuse, require_owner
 from sig.cases.models import Case, CaseStatus
-from sig.db import db
 from sig.meetings import operations, queries
 from sig.meetings.forms import (
     CancelMeetingForm,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from consent.categories import Category
 from consent.items import ItemKind, ItemMixin
-from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, uuid_pk
+from kernel.crypto.fields import encrypted_column, encrypted_text
+from kernel.db import Base, uuid_pk
 
 
 class OutcomeKind(enum.StrEnum):

@@ -19,10 +19,10 @@ from typing import Any
 from auth.models import Organisation
 from auth.roles import OrganisationKind
 from consent.policy import Relation
-from sig.audit import AuditEvent, record
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import today
 from sig.cases.models import Case
-from sig.db import db
 from sig.outcomes.models import CATEGORY_OF_KIND, OutcomeEvent, OutcomeKind
 
 EARLIEST = dt.date(2000, 1, 1)

@@ -13,9 +13,9 @@ from wtforms import SelectChoice
 
 from auth.models import Organisation
 from auth.permissions import Permission, requires
-from sig import clock
+from kernel import clock
+from kernel.db import db
 from sig.cases.access import load_case, refuse
-from sig.db import db
 from sig.outcomes import operations
 from sig.outcomes.forms import KIND_LABELS, OutcomeForm
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import User
 from consent.items import AddressedTo, ItemKind, ItemMixin, Registered
-from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, created_at, uuid_pk
-from sig.items import Versioned
+from kernel.crypto.fields import encrypted_column, encrypted_text
+from kernel.db import Base, created_at, uuid_pk
+from kernel.versioned import Versioned
 
 
 class LifeArea(enum.StrEnum):

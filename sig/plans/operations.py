@@ -35,11 +35,11 @@ from auth.models import Organisation, User
 from auth.roles import OrganisationKind
 from consent.categories import Category
 from consent.policy import Relation, addressed_org_of, decide, filtered
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
-from sig.db import db
 from sig.meetings.models import Meeting
 from sig.plans.models import Action, ActionStatus, Change, Goal, LifeArea
 

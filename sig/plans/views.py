@@ -18,11 +18,11 @@ from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from consent.categories import Category
 from consent.policy import Relation, filtered
-from sig import clock
-from sig.audit import AuditEvent, record
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import load_case, refuse, today
 from sig.cases.models import Case
-from sig.db import db
 from sig.labels import ACTION_STATUS, LIFE_AREAS
 from sig.plans import operations
 from sig.plans.forms import ActionForm, GoalForm, NewActionForm, StatusForm

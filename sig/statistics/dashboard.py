@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from sig import clock
+from kernel import clock
 from sig.statistics import tables
 from sig.statistics.measures import MEASURES as _SQL_MEASURES
 from sig.statistics.periods import Block, Period

@@ -31,8 +31,8 @@ from sqlalchemy.orm import aliased
 
 from auth.models import Organisation
 from auth.roles import ORG_KIND_LABELS, OrganisationKind
+from kernel.db import db
 from sig.cases.models import Case, CaseStatus, CloseReason
-from sig.db import db
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
 from sig.outcomes.models import OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, ActionStatus

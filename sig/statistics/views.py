@@ -8,8 +8,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from auth.permissions import Permission, requires
-from sig.audit import AuditEvent, record
-from sig.db import db
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.statistics import charts, dashboard, tables
 from sig.statistics.periods import Period, PeriodError, from_args
 from sig.statistics.tables import TOTAL, TableView

@@ -20,12 +20,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import exists, func, select
 
-from sig import clock
-from sig.audit import AuditEvent
-from sig.audit.models import AuditEntry
+from kernel import clock
+from kernel.audit import AuditEvent
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from sig.cases.access import accessible
 from sig.cases.models import Case, CaseStatus
-from sig.db import db
 from sig.youths.models import Youth
 
 LOOKUP_WINDOW = dt.timedelta(hours=1)

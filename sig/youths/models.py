@@ -6,9 +6,9 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consent.items import ItemKind, ItemMixin
-from sig.crypto.fields import encrypted_column, encrypted_text
-from sig.db import Base, uuid_pk
-from sig.items import Versioned
+from kernel.crypto.fields import encrypted_column, encrypted_text
+from kernel.db import Base, uuid_pk
+from kernel.versioned import Versioned
 
 PNR_INDEX_PURPOSE = "youth.pnr"
 

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from consent.categories import Category
-from sig import clock
-from sig.audit import AuditEvent, record
-from sig.crypto.blind_index import blind_index
-from sig.db import db
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.crypto.blind_index import blind_index
+from kernel.db import db
 from sig.youths import pnr
 from sig.youths.models import PNR_INDEX_PURPOSE, Guardian, Youth
 

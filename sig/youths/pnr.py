@@ -14,7 +14,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from sig import clock
+from kernel import clock
 
 # ASCII digits only: ``\d`` would also accept e.g. full-width or Arabic-Indic digits, which
 # int() reads but which would then end up, as written, in the normalised form.

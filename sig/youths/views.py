@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from auth.permissions import Permission, requires
-from sig.audit import AuditEvent, record
+from kernel.audit import AuditEvent, record
+from kernel.db import db
 from sig.cases.access import accessible
 from sig.cases.models import Case
-from sig.db import db
 from sig.youths import operations
 from sig.youths.access import Access, lookups_left, register_access
 from sig.youths.forms import GuardianForm, SearchForm, YouthForm

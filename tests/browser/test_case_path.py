@@ -26,9 +26,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from auth.models import User
-from sig import clock
+from kernel import clock
+from kernel.db import db
 from sig.cases.models import Case
-from sig.db import db
 from tests.browser.conftest import TIMEOUT_MS
 from tests.case_helpers import valid_pnr
 from tests.conftest import PASSWORD

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from auth.models import User
 from consent.categories import Category
 from consent.models import Consent, ConsentGrant
-from sig.audit.models import AuditEntry
-from sig.db import db
+from kernel.audit.models import AuditEntry
+from kernel.db import db
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_case_path import arrive, collect_problems, fresh_page, log_in
 from tests.case_helpers import add_member, open_case, register_youth, valid_pnr

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from auth.models import User
-from sig import clock
-from sig.db import db
+from kernel import clock
+from kernel.db import db
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

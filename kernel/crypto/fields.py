@@ -3,7 +3,7 @@
 ``name = encrypted_text("name")`` on a model gives a column ``name_enc``
 holding the ciphertext and an attribute ``name`` reading and writing the
 plaintext.  The row's id is part of the associated data, so models with
-encrypted fields use client-generated UUID primary keys (``sig.db.uuid_pk``)
+encrypted fields use client-generated UUID primary keys (``kernel.db.uuid_pk``)
 and the id is set before the first encrypted value is written.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import LargeBinary
 from sqlalchemy.orm import mapped_column
 
-from sig.crypto import cipher
-from sig.crypto.keys import current_keyring
-from sig.db import new_uuid
+from kernel.crypto import cipher
+from kernel.crypto.keys import current_keyring
+from kernel.db import new_uuid
 
 REGISTRY: list[tuple[type, str]] = []
 """Every (model, field name) with an encrypted column; rotation walks it."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sig.crypto.keys import current_keyring
+from kernel.crypto.keys import current_keyring
 
 
 def blind_index(purpose: str, normalised_value: str) -> str:

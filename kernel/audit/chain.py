@@ -7,7 +7,7 @@ import hmac
 import json
 from typing import Any
 
-from sig import clock
+from kernel import clock
 
 GENESIS = "0" * 64
 CHAINED_FIELDS = (

@@ -11,7 +11,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sig.crypto.keys import Keyring
+from kernel.crypto.keys import Keyring
 
 MAGIC = b"S1"
 NONCE_BYTES = 12

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sig.db import Base
+from kernel.db import Base
 
 
 class AuditEntry(Base):

@@ -17,7 +17,7 @@ from sqlalchemy import DateTime, MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
-from sig import clock
+from kernel import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

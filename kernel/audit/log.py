@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sig import clock
-from sig.audit.chain import GENESIS, entry_hash
-from sig.audit.events import AuditEvent
-from sig.audit.models import AuditEntry, AuditHead
-from sig.crypto.keys import current_keyring
-from sig.db import db
+from kernel import clock
+from kernel.audit.chain import GENESIS, entry_hash
+from kernel.audit.events import AuditEvent
+from kernel.audit.models import AuditEntry, AuditHead
+from kernel.crypto.keys import current_keyring
+from kernel.db import db
 
 HEAD_ID = 1
 OUTCOMES = ("ok", "denied", "failed")

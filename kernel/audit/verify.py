@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sig.audit.chain import GENESIS, entry_hash, fields_of
-from sig.audit.models import AuditEntry, AuditHead
+from kernel.audit.chain import GENESIS, entry_hash, fields_of
+from kernel.audit.models import AuditEntry, AuditHead
 
 
 @dataclass

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from sig.crypto import cipher
-from sig.crypto.fields import REGISTRY, EncryptedAttribute
-from sig.crypto.keys import Keyring
+from kernel.crypto import cipher
+from kernel.crypto.fields import REGISTRY, EncryptedAttribute
+from kernel.crypto.keys import Keyring
 
 BATCH = 500
 
