@@ -102,3 +102,30 @@ def test_case_page_statements_do_not_grow_with_the_case(app, client, sara, make_
     login(large_member, large_members[0], fake_clock=fake_clock)
     assert statements_for(app, small_member, f"/cases/{small}") == \
         statements_for(app, large_member, f"/cases/{large}")
+
+
+def test_case_page_statements_do_not_grow_with_consents_in_other_cases(app, personas, orgs,
+                                                                       fake_clock):
+    """Grants are computed for the case at hand: 0 or 30 consents to the police in other
+    cases change nothing on Per's case page (it was one statement per candidate case)."""
+    from kernel.db import db as database
+    from tests.test_policy_table import SPECS, add_case, add_consent, born
+
+    with app.app_context():
+        today = clock.now().date()
+        case, guardians = add_case(personas, orgs, born(16, today), 1)
+        add_consent(personas, orgs, case, guardians, SPECS["full"])
+        database.session.commit()
+        case_id = case.id
+    per = app.test_client()
+    login(per, personas["per"], fake_clock=fake_clock)
+    counts = []
+    for _round in range(2):
+        counts.append(statements_for(app, per, f"/cases/{case_id}"))
+        with app.app_context():
+            for _ in range(15):
+                other, other_guardians = add_case(personas, orgs, born(15, today), 1)
+                add_consent(personas, orgs, other, other_guardians, SPECS["full"])
+            database.session.commit()
+    counts.append(statements_for(app, per, f"/cases/{case_id}"))
+    assert counts[0] == counts[1] == counts[2], counts
