@@ -68,3 +68,18 @@ def test_there_is_no_second_list_of_item_tables():
             if isinstance(node, ast.FunctionDef):
                 assert node.name not in {"meeting_visible", "withheld_counts", "_tables",
                                          "visible"}, f"{name}: {node.name}"
+
+
+def test_the_case_page_templates_only_read_the_read_model(app):
+    """No template global reaches back into a blueprint for case data: the plan's rights,
+    the consent box, the disclosure decisions and what may be recorded are sections of
+    the read model, built before the access-log entry is written."""
+    gone = {"plan_rights", "case_disclosures", "consent_summary", "may_record_outcomes"}
+    assert not gone & set(app.jinja_env.globals)
+    with app.test_request_context():
+        context: dict = {}
+        app.update_template_context(context)
+    assert not gone & set(context)
+    from sig.cases.disclosure import SECTIONS
+
+    assert set(SECTIONS) == {"plan_rights", "consents", "disclosures", "may_record_outcomes"}

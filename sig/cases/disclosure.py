@@ -5,6 +5,7 @@ Every list is ``consent.policy.filtered``; what it leaves out is counted by
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,17 @@ from sig.meetings.models import Meeting
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth
+
+# The other domains' parts of the case page (the plan's rights, the consent box, the
+# disclosure decisions, what may be recorded): each registers a provider, called once
+# while the read model is built — before the access-log entry is written and before any
+# template runs, so templates only read ``view.sections`` and call nothing back.
+SectionProvider = Callable[[Any, "CaseView"], Any]
+SECTIONS: dict[str, SectionProvider] = {}
+
+
+def register_section(name: str, provider: SectionProvider) -> None:
+    SECTIONS[name] = provider
 
 
 @dataclass
@@ -40,6 +52,9 @@ class CaseView:
     attendance: list[Any] = field(default_factory=list)
     # Police reports, concern reports and concern conversations the user may see.
     outcomes: list[OutcomeEvent] = field(default_factory=list)
+    # Shown to a stand-in ("view as"): nothing may be offered that changes anything.
+    read_only: bool = False
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def actions_of(self, goal_id: str) -> list[Action]:
         return [a for a in self.actions if a.goal_id == goal_id]
@@ -58,7 +73,7 @@ class CaseView:
                 "withheld": sorted(self.withheld_categories)}
 
 
-def build(user: Any, case: Case, relation: Relation) -> CaseView:
+def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False) -> CaseView:
     """The case page's read model: everything the user sees of the case, and what is
     withheld, through the policy; a constant number of statements."""
     youth = db.session.get(Youth, case.youth_id)
@@ -87,7 +102,10 @@ def build(user: Any, case: Case, relation: Relation) -> CaseView:
     org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
     from sig.meetings.queries import attendance_by_organisation  # imports this module
 
-    return CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
+    view = CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
                     withheld(user, case), org_names, shown,
-                    attendance=attendance_by_organisation(user, case), outcomes=outcomes)
+                    attendance=attendance_by_organisation(user, case), outcomes=outcomes,
+                    read_only=read_only)
+    view.sections = {name: provider(user, view) for name, provider in SECTIONS.items()}
+    return view

@@ -90,23 +90,6 @@ def participating(case: Case) -> list[Organisation]:
 # --- "view as" ---------------------------------------------------------------------------------
 
 
-def _never(*_args: Any) -> bool:
-    return False
-
-
-class ReadOnlyRights:
-    """The plan rights of the case page with every ``can_*`` answered no; the rest
-    (``is_closed``, ``overdue``) is the real answer."""
-
-    def __init__(self, rights: Any) -> None:
-        self._rights = rights
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("can_"):
-            return _never if callable(getattr(type(self._rights), name, None)) else False
-        return getattr(self._rights, name)
-
-
 def _render_block(template_name: str, block: str, **context: Any) -> Markup:
     """One block of a template, rendered with the app's context processors and
     ``context`` on top of them (so ``current_user`` can be the stand-in there while
@@ -127,16 +110,13 @@ def view_as(case_id: str, org_id: str):
     if org is None:
         refuse(case, "organisation_not_in_case", 404)
     viewer = StandIn.of(org, current_user._get_current_object(), intersect=True)
-    view = disclosure.build(viewer, case, Relation.MEMBER)
+    view = disclosure.build(viewer, case, Relation.MEMBER, read_only=True)
     record(AuditEvent.CASE_VIEWED_AS, target_type="case", target_ref=case.id,
            details={"as_organisation": org.id, **view.audit_details()})
     db.session.commit()
-    from sig.plans.views import PlanRights  # the plans blueprint imports the case domain
-
     body = _render_block(
         "cases/show.html", "content", view=view, case=case, is_owner=False, read_only=True,
-        close_form=None, current_user=viewer,
-        plan_rights=lambda v: ReadOnlyRights(PlanRights(viewer, v)))
+        close_form=None, current_user=viewer)
     return render_template("sharing/view_as.html", case=case, org=org, body=body)
 
 

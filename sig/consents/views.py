@@ -39,6 +39,7 @@ from consent.policy import Relation, decide, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from sig.cases import disclosure as case_page
 from sig.cases.access import load_case, refuse, require_owner, today
 from sig.cases.models import Case, Membership
 from sig.consents.flags import ConsentFlag, flags_for
@@ -251,10 +252,9 @@ class Summary:
     flags: list[ConsentFlag]
 
 
-@bp.app_template_global("consent_summary")
-def consent_summary(view: Any) -> Summary | None:
+def consent_summary(_user: Any, view: Any) -> Summary | None:
     """The consent box on the case page: the owner's only."""
-    if getattr(view, "relation", None) is not Relation.OWNER:
+    if view.relation is not Relation.OWNER or view.read_only:
         return None
     case = view.case
     day = today()
@@ -267,6 +267,9 @@ def consent_summary(view: Any) -> Summary | None:
     valid = sum(1 for c in consents
                 if subject is not None and validity.status(c, subject, day, own_from).valid)
     return Summary(case, len(consents), valid, flags_for([case.id], day))
+
+
+case_page.register_section("consents", consent_summary)
 
 
 @bp.app_template_global("consent_flag_texts")

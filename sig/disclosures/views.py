@@ -26,7 +26,8 @@ from consent.policy import Relation, decide
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases.access import load_case, refuse, relation_to, require_owner, today
+from sig.cases import disclosure as case_page
+from sig.cases.access import load_case, refuse, require_owner, today
 from sig.cases.models import Case
 from sig.disclosures import operations
 from sig.disclosures.forms import DisclosureForm
@@ -132,16 +133,18 @@ def _names(model: Any, ids: set[str], attribute: str) -> dict[str, str]:
         select(model).where(model.id.in_(sorted(ids))))}
 
 
-@bp.app_template_global("case_disclosures")
-def case_disclosures(case: Case) -> list[Summary]:
+def case_disclosures(_user: Any, view: Any) -> list[Summary]:
     """The case's decisions, for its owner only (anyone else gets an empty list)."""
-    if relation_to(current_user, case) is not Relation.OWNER:
+    if view.relation is not Relation.OWNER or view.read_only:
         return []
-    rows = operations.disclosures_of(case)
+    rows = operations.disclosures_of(view.case)
     people = _names(User, {d.created_by_id for d in rows}, "display_name")
     orgs = _names(Organisation, {d.recipient_org_id for d in rows}, "name")
     return [Summary(d, people.get(d.created_by_id, "—"), orgs.get(d.recipient_org_id, "—"),
                     operations.item_counts(d)) for d in rows]
+
+
+case_page.register_section("disclosures", case_disclosures)
 
 
 def _choices(user: Any, case: Case, rule: StatutoryRule) -> tuple[list[Candidate],

@@ -15,6 +15,7 @@ from auth.models import Organisation
 from auth.permissions import Permission, requires
 from kernel import clock
 from kernel.db import db
+from sig.cases import disclosure as case_page
 from sig.cases.access import load_case, refuse
 from sig.outcomes import operations
 from sig.outcomes.forms import KIND_LABELS, OutcomeForm
@@ -74,8 +75,13 @@ def new(case_id: str):
     return render_template("outcomes/new.html", case=case, form=form), status
 
 
+def may_record_outcomes(user: Any, view: Any) -> bool:
+    return not view.read_only and bool(operations.recordable_kinds(user, view.relation))
+
+
+case_page.register_section("may_record_outcomes", may_record_outcomes)
+
+
 @bp.app_context_processor
 def _outcome_helpers() -> dict[str, Any]:
-    return {"may_record_outcomes": lambda relation: bool(
-                operations.recordable_kinds(current_user, relation)),
-            "outcome_kind_label": lambda kind: str(KIND_LABELS.get(kind, kind))}
+    return {"outcome_kind_label": lambda kind: str(KIND_LABELS.get(kind, kind))}

@@ -21,6 +21,7 @@ from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from sig.cases import disclosure as case_page
 from sig.cases.access import load_case, refuse, today
 from sig.cases.models import Case
 from sig.labels import ACTION_STATUS, LIFE_AREAS
@@ -90,9 +91,29 @@ class PlanRights:
         return operations.is_overdue(action, self.today)
 
 
-@bp.app_template_global("plan_rights")
-def plan_rights(view: Any) -> PlanRights:
-    return PlanRights(current_user, view)
+def _never(*_args: Any) -> bool:
+    return False
+
+
+class ReadOnlyRights:
+    """The plan rights with every ``can_*`` answered no ("view as"); the rest
+    (``is_closed``, ``overdue``) is the real answer."""
+
+    def __init__(self, rights: PlanRights) -> None:
+        self._rights = rights
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("can_"):
+            return _never if callable(getattr(type(self._rights), name, None)) else False
+        return getattr(self._rights, name)
+
+
+def plan_rights(user: Any, view: Any) -> PlanRights | ReadOnlyRights:
+    rights = PlanRights(user, view)
+    return ReadOnlyRights(rights) if view.read_only else rights
+
+
+case_page.register_section("plan_rights", plan_rights)
 
 
 # --- loading items through the policy --------------------------------------------------------
