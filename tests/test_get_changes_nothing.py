@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from consent.categories import Category
-from kernel import clock
 from kernel.db import Base, db
-from sig.plans.models import Action, Goal
 from tests.helpers import login
-from tests.test_policy_table import (
-    SPECS,
-    add_case,
-    add_consent,
-    add_disclosure,
-    add_entry,
-    add_meeting,
-    born,
-)
+from tests.worlds import case_with_every_record
 
 # Written by every request by design: the access log, and the server-side session.
 WRITTEN_BY_READS = {"audit_entries", "audit_head", "web_sessions"}
@@ -36,32 +25,7 @@ def snapshot() -> dict[str, list[tuple]]:
 
 def test_no_get_changes_anything(app, personas, orgs, fake_clock):
     with app.app_context():
-        today = clock.now().date()
-        case, guardians = add_case(personas, orgs, born(16, today), 1, members=("per", "kim"))
-        consent = add_consent(personas, orgs, case, guardians, SPECS["full"])
-        consent.form, consent.form_filename = b"%PDF-1.4 underskrift", "samtycke.pdf"
-        consent.form_mime = "application/pdf"
-        meeting = add_meeting(personas, orgs, case)
-        entry = add_entry(personas, orgs, case, meeting, "social", "social_assessment",
-                          text="Bedömning")
-        goal = Goal(case_id=case.id, life_area="school", origin_org_id=orgs["social"].id,
-                    category=Category.COORDINATION.value, created_by_id=personas["sara"].id)
-        goal.description = "Går i skolan"
-        db.session.add(goal)
-        db.session.flush()
-        action = Action(case_id=case.id, goal_id=goal.id, origin_org_id=orgs["social"].id,
-                        category="coordination", responsible_org_id=orgs["police"].id,
-                        created_by_id=personas["sara"].id, status="planned")
-        action.what = "Kontaktpolis"
-        db.session.add(action)
-        db.session.flush()
-        disclosure = add_disclosure(personas, orgs, case, [entry])
-        db.session.commit()
-        ids = {"case_id": case.id, "youth_id": case.youth_id, "goal_id": goal.id,
-               "action_id": action.id, "meeting_id": meeting.id, "entry_id": entry.id,
-               "consent_id": consent.id, "disclosure_id": disclosure.id,
-               "org_id": orgs["police"].id, "user_id": personas["per"].id}
-        before = snapshot()
+        ids = case_with_every_record(personas, orgs)
     rules = [r for r in app.url_map.iter_rules()
              if "GET" in r.methods and r.endpoint not in STATIC
              and set(r.arguments) <= set(ids)]

@@ -427,31 +427,16 @@ def _fill(rule, ids: dict[str, str]) -> str:
 def test_every_owner_only_case_url_refuses_everyone_else(app, users, orgs, make_user,
                                                          fake_clock):
     from tests.helpers import csrf
+    from tests.worlds import case_with_every_record
 
     with app.app_context():
-        today = clock.now().date()
-        case, guardians = add_case(users, orgs, born(16, today), 1, members=("per", "kim"))
-        consent = add_consent(users, orgs, case, guardians, SPECS["full"])
-        consent.form, consent.form_filename = b"%PDF-1.4 underskrift", "samtycke.pdf"
-        consent.form_mime = "application/pdf"
-        meeting = add_meeting(users, orgs, case)
-        entry = add_entry(users, orgs, case, meeting, "social", "social_assessment",
-                          text="Bedömning")
-        db.session.flush()
-        from tests.test_policy_table import add_disclosure
-
-        disclosure = add_disclosure(users, orgs, case, [entry])
-        db.session.add(Membership(case_id=case.id, user_id=users["lo"].id,
+        ids = case_with_every_record(users, orgs)
+        db.session.add(Membership(case_id=ids["case_id"], user_id=users["lo"].id,
                                   member_org_id=orgs["leisure"].id, function="fritidsledare",
-                                  from_date=today, removed_at=clock.now(),
+                                  from_date=clock.now().date(), removed_at=clock.now(),
                                   origin_org_id=orgs["social"].id, category="coordination",
                                   created_by_id=users["sara"].id))
         db.session.commit()
-        party = consent.parties[0]
-        grant = consent.grants[0]
-        ids = {"case_id": case.id, "consent_id": consent.id, "party_id": party.id,
-               "grant_id": grant.id, "disclosure_id": disclosure.id,
-               "org_id": orgs["police"].id}
     moved = make_user("mona", "school", Role.MEMBER)
     with app.app_context():
         db.session.add(Membership(case_id=ids["case_id"], user_id=moved.id,

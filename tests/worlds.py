@@ -1,0 +1,52 @@
+"""Test worlds by direct inserts, for tests where the pages that write them are not what
+is tested."""
+from __future__ import annotations
+
+from consent.categories import Category
+from kernel import clock
+from kernel.db import db
+from sig.plans.models import Action, Goal
+from tests.test_policy_table import (
+    SPECS,
+    add_case,
+    add_consent,
+    add_disclosure,
+    add_entry,
+    add_meeting,
+    born,
+)
+
+ASSESSMENT = "Bedömning"
+
+
+def case_with_every_record(users, orgs) -> dict[str, str]:
+    """A case owned by Sara with Per and Kim in the group and one record of every kind a
+    case URL names: a consent with its signed form, a held meeting, a minutes entry
+    (social services' assessment, text ``ASSESSMENT``) named in a disclosure decision to
+    the police, a goal and an action for the police.  Returns the ids by URL argument."""
+    today = clock.now().date()
+    case, guardians = add_case(users, orgs, born(16, today), 1, members=("per", "kim"))
+    consent = add_consent(users, orgs, case, guardians, SPECS["full"])
+    consent.form, consent.form_filename = b"%PDF-1.4 underskrift", "samtycke.pdf"
+    consent.form_mime = "application/pdf"
+    meeting = add_meeting(users, orgs, case)
+    entry = add_entry(users, orgs, case, meeting, "social", "social_assessment",
+                      text=ASSESSMENT)
+    goal = Goal(case_id=case.id, life_area="school", origin_org_id=orgs["social"].id,
+                category=Category.COORDINATION.value, created_by_id=users["sara"].id)
+    goal.description = "Går i skolan"
+    db.session.add(goal)
+    db.session.flush()
+    action = Action(case_id=case.id, goal_id=goal.id, origin_org_id=orgs["social"].id,
+                    category=Category.COORDINATION.value, responsible_org_id=orgs["police"].id,
+                    created_by_id=users["sara"].id, status="planned")
+    action.what = "Kontaktpolis"
+    db.session.add(action)
+    db.session.flush()
+    disclosure = add_disclosure(users, orgs, case, [entry])
+    db.session.commit()
+    return {"case_id": case.id, "youth_id": case.youth_id, "goal_id": goal.id,
+            "action_id": action.id, "meeting_id": meeting.id, "entry_id": entry.id,
+            "consent_id": consent.id, "party_id": consent.parties[0].id,
+            "grant_id": consent.grants[0].id, "disclosure_id": disclosure.id,
+            "org_id": orgs["police"].id, "user_id": users["per"].id}
