@@ -24,7 +24,6 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from auth.models import User
 from auth.roles import OrganisationKind, Role
@@ -33,6 +32,7 @@ from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from kernel.versioned import Conflict, check_version, flush_or_conflict
 from sig.cases.access import current_membership, relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.meetings.models import (
@@ -63,14 +63,6 @@ class NotAllowed(PermissionError):
 
 class NotFound(LookupError):
     """A row the user may not see, or that is not of this meeting (views answer 404)."""
-
-
-class Conflict(Exception):
-    """Someone saved the meeting or entry after the writer's form was loaded."""
-
-    def __init__(self, item: Meeting | MinutesEntry) -> None:
-        super().__init__("conflict")
-        self.item = item
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -109,23 +101,6 @@ def _require_in_case(user: Any, case: Case) -> Relation:
     if relation is None:
         raise NotAllowed("not_in_case")
     return relation
-
-
-def _check_version(item: Meeting | MinutesEntry, expected: int | None) -> None:
-    if expected is None or int(expected) != item.version:
-        raise Conflict(_reloaded(item))
-
-
-def _reloaded(item: Meeting | MinutesEntry) -> Meeting | MinutesEntry:
-    db.session.rollback()
-    return db.session.get(type(item), item.id, populate_existing=True)
-
-
-def _flush_or_conflict(item: Meeting | MinutesEntry) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(_reloaded(item)) from None
 
 
 # --- meetings --------------------------------------------------------------------------------
@@ -181,7 +156,7 @@ def update_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
     _require_owner(user, case)
     _of_case(meeting, case)
     try:
-        _check_version(meeting, version)
+        check_version(meeting, version)
         values = {"starts_at": _utc(starts_at), "place": _clean(place),
                   "agenda": _clean(agenda)}
         changed = sorted(name for name, value in values.items()
@@ -191,7 +166,7 @@ def update_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
         for name in changed:
             setattr(meeting, name, values[name])
         meeting.updated_at = clock.now()
-        _flush_or_conflict(meeting)
+        flush_or_conflict(meeting)
     except Conflict:
         _log_conflict(case, meeting)
         raise
@@ -210,10 +185,10 @@ def cancel_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
     if meeting.status == MeetingStatus.HELD.value:
         raise MeetingError("already_held")
     try:
-        _check_version(meeting, version)
+        check_version(meeting, version)
         meeting.status = MeetingStatus.CANCELLED.value
         meeting.updated_at = clock.now()
-        _flush_or_conflict(meeting)
+        flush_or_conflict(meeting)
     except Conflict:
         _log_conflict(case, meeting)
         raise
@@ -402,7 +377,7 @@ def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | N
         raise NotAllowed("writer_only")
     category, text = _minutes_values(category, text)
     try:
-        _check_version(entry, version)
+        check_version(entry, version)
         changed = {name: (getattr(entry, name), value)
                    for name, value in (("category", category), ("text", text))
                    if getattr(entry, name) != value}
@@ -412,7 +387,7 @@ def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | N
         for name, (_before, after) in changed.items():
             setattr(entry, name, after)
         entry.updated_at = clock.now()
-        _flush_or_conflict(entry)
+        flush_or_conflict(entry)
     except Conflict:
         record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
                outcome="failed", details={"entry": entry.id, "reason": "conflict"})

@@ -29,7 +29,6 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind
@@ -38,6 +37,7 @@ from consent.policy import Relation, addressed_org_of, decide, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from kernel.versioned import Conflict, check_version, flush_or_conflict
 from sig.cases.access import relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.meetings.models import Meeting
@@ -60,22 +60,6 @@ class PlanError(ValueError):
 
 class NotAllowed(PermissionError):
     """The user may not make this change (views answer 403, or 404 for unseen items)."""
-
-
-class Conflict(Exception):
-    """Someone saved the item after the writer's form was loaded; nothing was written.
-
-    ``item`` holds the values saved now and ``item.version`` the version to base a
-    deliberate second save on.
-    """
-
-    def __init__(self, item: Goal | Action) -> None:
-        super().__init__("conflict")
-        self.item = item
-
-    @property
-    def version(self) -> int:
-        return self.item.version
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -335,20 +319,21 @@ def _relation(user: Any, case: Case) -> Relation:
 
 def _update(user: Any, case: Case, item: Goal | Action, version: int | None,
             values: dict[str, Any], event: AuditEvent, meeting_id: str | None = None):
-    if version is None or int(version) != item.version:
-        _conflict(user, case, item, event)
-    changed = {name: (getattr(item, name), value) for name, value in values.items()
-               if history_text(getattr(item, name)) != history_text(value)}
-    if not changed:
-        return item  # nothing to write; the saved values already are the wanted ones
-    for name, (_before, after) in changed.items():
-        setattr(item, name, after)
-    item.updated_at = clock.now()
     try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        _conflict(user, case, item, event)
+        check_version(item, version)
+        changed = {name: (getattr(item, name), value) for name, value in values.items()
+                   if history_text(getattr(item, name)) != history_text(value)}
+        if not changed:
+            return item  # nothing to write; the saved values already are the wanted ones
+        for name, (_before, after) in changed.items():
+            setattr(item, name, after)
+        item.updated_at = clock.now()
+        flush_or_conflict(item)
+    except Conflict:
+        record(event, target_type="case", target_ref=case.id, outcome="failed",
+               details={_kind(item): item.id, "reason": "conflict"})
+        db.session.commit()
+        raise
     _history(user, case, item, changed, meeting_id)
     details: dict[str, Any] = {_kind(item): item.id, "fields": _names(changed),
                                "version": item.version}
@@ -357,16 +342,6 @@ def _update(user: Any, case: Case, item: Goal | Action, version: int | None,
     record(event, target_type="case", target_ref=case.id, details=details)
     db.session.commit()
     return item
-
-
-def _conflict(user: Any, case: Case, item: Goal | Action, event: AuditEvent) -> None:
-    """Log the refused write and raise :class:`Conflict` with the saved values."""
-    db.session.rollback()
-    current = db.session.get(type(item), item.id, populate_existing=True)
-    record(event, target_type="case", target_ref=case.id, outcome="failed",
-           details={_kind(item): item.id, "reason": "conflict"})
-    db.session.commit()
-    raise Conflict(current)
 
 
 def _history(user: Any, case: Case, item: Goal | Action,
