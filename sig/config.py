@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Counts below this are shown as "<5"; it may be raised, never lowered (DESIGN §7).
     "STATISTICS_MIN_CELL": 5,
+    # Lookups in the youth register by personal identity number, per user and hour.
+    "YOUTH_LOOKUPS_PER_HOUR": 30,
 }
 
 

@@ -51,7 +51,7 @@ def register_access(user: Any, youth: Youth | None) -> Access:
 
 def lookups_left(user: Any) -> int:
     """How many more lookups by personal identity number the user may make this hour."""
-    limit = int(current_app.config.get("YOUTH_LOOKUPS_PER_HOUR", 30))
+    limit = int(current_app.config["YOUTH_LOOKUPS_PER_HOUR"])
     since = clock.now() - LOOKUP_WINDOW
     used = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.event == AuditEvent.YOUTH_SEARCHED.value,
