@@ -8,10 +8,10 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from sig import config
+from sig.config import ROOT
 
 csrf = CSRFProtect()
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

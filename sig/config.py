@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+# The checkout: templates, migrations and the default instance folder are found from it.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_SECRET_KEY_LENGTH = 32
 KNOWN_WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test"}
 

@@ -56,5 +56,5 @@ def load() -> list[str]:
     if created:
         lines.append("Demo cases (owner: sara):")
         lines.extend(created)
-    lines.extend(demo_history.load(people, orgs))
+    lines.extend(demo_history.load(people, orgs, DEMO_PASSWORD))
     return lines

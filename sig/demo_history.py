@@ -97,7 +97,7 @@ class _Staff:
     by_org: dict[str, list[User]] = field(default_factory=dict)  # organisation key -> users
 
 
-def load(people: dict[str, User], orgs: dict[str, Organisation]) -> list[str]:
+def load(people: dict[str, User], orgs: dict[str, Organisation], password: str) -> list[str]:
     """Create the history unless it exists; returns lines to print.
 
     ``people`` are the personas: none of them is used in the history.  ``orgs`` are the
@@ -108,7 +108,7 @@ def load(people: dict[str, User], orgs: dict[str, Organisation]) -> list[str]:
             select(func.count()).select_from(Case).where(Case.owner_id == owner.id)):
         return []
     by_key = _organisations(orgs)
-    staff = _accounts(by_key, {u.id for u in people.values()})
+    staff = _accounts(by_key, {u.id for u in people.values()}, password)
     today = clock.now().date()
     builder = _Builder(today, by_key, staff)
     # A referral every few days, the last started (plan agreed) a month ago at the
@@ -136,17 +136,15 @@ def _organisations(orgs: dict[str, Organisation]) -> dict[str, Organisation]:
             "leisure": orgs[LEISURE]}
 
 
-def _accounts(orgs: dict[str, Organisation], persona_ids: set[str]) -> _Staff:
-    """The former colleagues, created if missing and deactivated the way an
-    administrator does it."""
-    from sig.demo import DEMO_PASSWORD
-
+def _accounts(orgs: dict[str, Organisation], persona_ids: set[str], password: str) -> _Staff:
+    """The former colleagues, created if missing (with the demo's password) and
+    deactivated the way an administrator does it."""
     staff: _Staff | None = None
     for username, full_name, key, role, _function in ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             user, _ = create_user(username, full_name, orgs[key].id, role,
-                                  password=DEMO_PASSWORD)
+                                  password=password)
         if user.active:
             set_active(user, False, None)
         if user.id in persona_ids:  # pragma: no cover - a persona must never own history

@@ -7,7 +7,7 @@ from alembic import command
 from alembic.config import Config
 from flask import current_app
 
-from sig.app import ROOT
+from sig.config import ROOT
 
 
 def alembic_config() -> Config:
