@@ -32,6 +32,9 @@ class AddressedTo:
     sql: Callable[[Any, str], ColumnElement[bool]]
     check: Callable[[Any, str], bool]
     column_name: str | None = None  # set when one column of the item names the organisation
+    # A loader option that ``check`` needs for many items at once (say, the meeting's
+    # participants), so walking a whole case costs one statement more, not one per item.
+    load: Callable[[Any], Any] | None = None
 
     @classmethod
     def column(cls, name: str) -> AddressedTo:

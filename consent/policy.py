@@ -424,7 +424,10 @@ def annotated(user: Any, model: Any, case: CaseRef) -> Select:
     """Every row of ``model`` in ``case`` with a second column: shown to the user."""
     kind = _registered(model)
     shown = _shown(user, kind, model, [case.id], _case_param(case))
-    return select(model, _true(shown)).where(_in_case(kind, model, case))
+    query = select(model, _true(shown)).where(_in_case(kind, model, case))
+    if kind.addressed is not None and kind.addressed.load is not None:
+        query = query.options(kind.addressed.load(model))  # decide() reads it per item
+    return query
 
 
 def every_item(user: Any, case: CaseRef) -> Iterator[tuple[Any, bool]]:

@@ -129,3 +129,14 @@ def test_case_page_statements_do_not_grow_with_consents_in_other_cases(app, pers
             database.session.commit()
     counts.append(statements_for(app, per, f"/cases/{case_id}"))
     assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_the_sharing_overview_does_not_grow_with_the_number_of_meetings(app, client, sara,
+                                                                       make_user, orgs,
+                                                                       fake_clock):
+    """decide() reads a meeting's invitations: loaded for all meetings at once."""
+    login(client, sara, fake_clock=fake_clock)
+    small, _m = build_case(app, client, sara, make_user, orgs, fake_clock, 1, "s")
+    large, _m = build_case(app, client, sara, make_user, orgs, fake_clock, 12, "l")
+    assert statements_for(app, client, f"/cases/{small}/sharing") == \
+        statements_for(app, client, f"/cases/{large}/sharing")

@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import ForeignKey, Index, String, exists
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from auth.models import Organisation, User
 from consent.items import AddressedTo, ItemKind, ItemMixin
@@ -41,7 +41,8 @@ class Meeting(ItemMixin, Versioned, Base):
     __item__ = ItemKind(case_column="case_id", addressed=AddressedTo(
         lambda model, org: exists().where(Participant.meeting_id == model.id,
                                           Participant.represented_org_id == org),
-        lambda item, org: any(p.represented_org_id == org for p in item.participants)))
+        lambda item, org: any(p.represented_org_id == org for p in item.participants),
+        load=lambda model: selectinload(model.participants)))
     # The statistics read held meetings by period.
     __table_args__ = (Index("ix_meetings_status_starts_at", "status", "starts_at"),)
 
