@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from auth.sessions import ServerSessionInterface
     from kernel.db import Database
     from sig import i18n
-    from sig.web import errors, security
+    from sig.web import errors, ids, security
 
     Database(app)
     app.session_interface = ServerSessionInterface()
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(enforce_declared_permission)
     security.init_app(app)
     errors.init_app(app)
+    ids.register(app)
     _register_blueprints(app)
     public(app.view_functions["static"])
 

@@ -58,3 +58,10 @@ def post(client, url: str, data: dict | None = None, page: str = "/account", **k
     payload = dict(data or {})
     payload["csrf_token"] = csrf(client, page)
     return client.post(url, data=payload, **kw)
+
+
+def fill_rule(rule, ids: dict[str, str]) -> str:
+    """A URL rule's path with its arguments (``<id:case_id>`` or ``<case_id>``) from ``ids``."""
+    import re
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ids[m.group(1)], rule.rule)

@@ -7,16 +7,24 @@ One realistic case is built through the real pages, for every persona afresh:
 * Per (police) and Kim (school) are current group members;
 * Lo (leisure) was a member, was invited to the meeting, and has been removed;
 * Fred (police) is a member of a *different* case — the curious colleague next door;
+* Mona (school) was added to the group and then moved to leisure services: a membership is
+  bound to the organisation it was granted for, so she is outside the case;
+* the case has a consent (with its signed form; valid from tomorrow, so it opens nothing)
+  and a disclosure decision to the police, so the owner's consent, disclosure and sharing
+  pages have rows too;
 * Maria (manager), Ali (admin) and Eva (auditor) see no case content at all.
 
-``MATRIX`` below is the specification.  ``test_every_case_endpoint_has_a_row`` walks
-``app.url_map``: an endpoint of ``cases.``, ``plans.``, ``meetings.``, ``outcomes.`` or
-``youths.`` without a row fails the suite, so a new case URL cannot ship without someone
-deciding who gets it.
+``MATRIX`` below is the specification.  ``test_every_case_endpoint_has_a_row`` reads the
+case-route declarations (``sig.cases.routes.CASE_ROUTES``) and ``app.url_map``: a URL with
+a case id that is not a declared case route, or a declared route (or a youth-register URL)
+without a row, fails the suite — so a new case URL cannot ship without someone deciding
+who gets it — and a member's row must say 403 wherever the declared permission is one the
+permission table gives no member.
 
 What the numbers mean:
 
 * ``200`` — the page is shown (for a POST: the form re-rendered to the person, i.e. granted);
+* ``400`` — granted, and the (empty) form re-rendered with what is missing;
 * ``302`` — a valid POST was accepted (the bodies are valid and harmless: unchanged values
   with the current version, a new entry, or an error the app reports on the page);
 * ``403`` — refused, and the person may know that the thing exists (an owner-only action in
@@ -40,86 +48,111 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from auth.roles import Role
+from auth.roles import OrganisationKind, Role
+from consent.policy import Relation
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case, Membership
+from sig.cases.rights import TABLE
+from sig.cases.routes import CASE_ROUTES
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import add_member, open_case, register_youth, valid_pnr
 from tests.helpers import csrf, login, post
+from tests.test_policy_table import SPECS, add_consent, add_disclosure, add_entry
 
-PERSONAS = ("sara", "per", "kim", "lo", "fred", "maria", "ali", "eva")
+PERSONAS = ("sara", "per", "kim", "lo", "mona", "fred", "maria", "ali", "eva")
 RELATION = {"sara": "owner", "per": "member", "kim": "member", "lo": "former member",
-            "fred": "non-member", "maria": "manager", "ali": "admin", "eva": "auditor"}
-OUTSIDERS = frozenset({"lo", "fred", "maria", "ali", "eva"})  # nothing of the case, ever
+            "mona": "moved member", "fred": "non-member", "maria": "manager", "ali": "admin",
+            "eva": "auditor"}
+OUTSIDERS = frozenset({"lo", "mona", "fred", "maria", "ali", "eva"})  # nothing of the case
 
 # fmt: off
 # (endpoint, method, which items fill the URL / body):
-#                                                    sara  per  kim   lo fred maria ali  eva
+#                                                    sara  per  kim   lo mona fred maria ali eva
 MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     # --- cases ------------------------------------------------------------------------------
-    ("cases.index",          "GET",  ""):             (200, 200, 200, 200, 200, 404, 404, 404),
-    ("cases.show",           "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
-    ("cases.print_plan",     "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
-    ("cases.members",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404),
-    ("cases.members",        "POST", "Per again"):    (200, 403, 403, 404, 404, 404, 404, 404),
-    ("cases.agree_plan",     "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
-    ("cases.open_case",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
-    ("cases.open_case",      "POST", "open exists"):  (200, 403, 403, 403, 403, 403, 403, 403),
-    ("cases.remove_member",  "POST", "Kim's"):        (302, 403, 403, 404, 404, 404, 404, 404),
-    ("cases.close",          "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    ("cases.index",          "GET",  ""):             (200, 200, 200, 200, 200, 200, 404, 404, 404),
+    ("cases.show",           "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("cases.print_plan",     "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("cases.members",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("cases.members",        "POST", "Per again"):    (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("cases.agree_plan",     "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("cases.open_case",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("cases.open_case",      "POST", "open exists"):  (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("cases.remove_member",  "POST", "Kim's"):        (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("cases.close",          "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
     # --- the plan: the goal is social services' item; Per and Kim do not see it ------------
-    ("plans.new_goal",       "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
-    ("plans.new_goal",       "POST", ""):             (302, 302, 302, 404, 404, 404, 404, 404),
-    ("plans.edit_goal",      "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404),
-    ("plans.edit_goal",      "POST", "unchanged"):    (302, 404, 404, 404, 404, 404, 404, 404),
-    ("plans.goal_history",   "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404),
-    ("plans.new_action",     "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404),
-    ("plans.new_action",     "POST", ""):             (302, 404, 404, 404, 404, 404, 404, 404),
-    ("plans.edit_action",    "GET",  "police"):       (200, 200, 404, 404, 404, 404, 404, 404),
-    ("plans.edit_action",    "GET",  "school"):       (200, 404, 200, 404, 404, 404, 404, 404),
-    ("plans.edit_action",    "POST", "police"):       (302, 302, 404, 404, 404, 404, 404, 404),
-    ("plans.action_status",  "POST", "police"):       (302, 302, 404, 404, 404, 404, 404, 404),
-    ("plans.action_history", "GET",  "police"):       (200, 200, 404, 404, 404, 404, 404, 404),
-    ("plans.action_history", "GET",  "school"):       (200, 404, 200, 404, 404, 404, 404, 404),
+    ("plans.new_goal",       "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("plans.new_goal",       "POST", ""):             (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_goal",      "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_goal",      "POST", "unchanged"):    (302, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.goal_history",   "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.new_action",     "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.new_action",     "POST", ""):             (302, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_action",    "GET",  "police"):       (200, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_action",    "GET",  "school"):       (200, 404, 200, 404, 404, 404, 404, 404, 404),
+    ("plans.edit_action",    "POST", "police"):       (302, 302, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.action_status",  "POST", "police"):       (302, 302, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.action_history", "GET",  "police"):       (200, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("plans.action_history", "GET",  "school"):       (200, 404, 200, 404, 404, 404, 404, 404, 404),
     # --- meetings: Per and Kim are invited, so they see the meeting --------------------------
-    ("meetings.schedule",    "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404),
-    ("meetings.schedule",    "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
-    ("meetings.show",        "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404),
-    ("meetings.edit",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404),
-    ("meetings.edit",        "POST", "unchanged"):    (302, 403, 403, 404, 404, 404, 404, 404),
-    ("meetings.add_participant", "POST", "Pia"):      (302, 403, 403, 404, 404, 404, 404, 404),
-    ("meetings.add_external", "POST", ""):            (302, 403, 403, 404, 404, 404, 404, 404),
-    ("meetings.attendance",  "POST", "no marks"):     (302, 302, 302, 404, 404, 404, 404, 404),
-    ("meetings.attendance",  "POST", "Per's row"):    (302, 302, 404, 404, 404, 404, 404, 404),
-    ("meetings.write_minutes", "POST", ""):           (302, 302, 302, 404, 404, 404, 404, 404),
-    ("meetings.edit_minutes", "GET", "Sara's entry"): (200, 404, 404, 404, 404, 404, 404, 404),
-    ("meetings.edit_minutes", "POST", "Sara's entry"): (302, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.schedule",    "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.schedule",    "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.show",        "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit",        "POST", "unchanged"):    (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.add_participant", "POST", "Pia"):      (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.add_external", "POST", ""):            (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.attendance",  "POST", "no marks"):     (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.attendance",  "POST", "Per's row"):    (302, 302, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.write_minutes", "POST", ""):           (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "GET", "Sara's entry"): (200, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "POST", "Sara's entry"):(302, 404, 404, 404, 404, 404, 404, 404, 404),
     # Sara sees police minutes (police → social services provision) but edits only her own.
-    ("meetings.edit_minutes", "GET", "Per's entry"):  (403, 200, 404, 404, 404, 404, 404, 404),
-    ("meetings.edit_minutes", "POST", "Per's entry"): (403, 302, 404, 404, 404, 404, 404, 404),
-    ("meetings.follow_up",   "POST", "school"):       (302, 404, 302, 404, 404, 404, 404, 404),
-    ("meetings.cancel",      "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "GET", "Per's entry"):  (403, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.edit_minutes", "POST", "Per's entry"): (403, 302, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.follow_up",   "POST", "school"):       (302, 404, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.cancel",      "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
     # --- outcome events: the owner records all kinds, police members police reports -------
-    ("outcomes.new",         "GET",  ""):             (200, 200, 403, 404, 404, 404, 404, 404),
-    ("outcomes.new",         "POST", ""):             (302, 302, 403, 404, 404, 404, 404, 404),
+    ("outcomes.new",         "GET",  ""):             (200, 200, 403, 404, 404, 404, 404, 404, 404),
+    ("outcomes.new",         "POST", ""):             (302, 302, 403, 404, 404, 404, 404, 404, 404),
     # --- the youth register: social services' own; the role is refused before any lookup ---
-    ("youths.register",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
-    ("youths.register",      "POST", "known pnr"):    (302, 403, 403, 403, 403, 403, 403, 403),
-    ("youths.search",        "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
-    ("youths.search",        "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403),
-    ("youths.show",          "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403),
-    ("youths.add_guardian",  "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.register",      "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.register",      "POST", "known pnr"):    (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.search",        "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.search",        "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.show",          "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.add_guardian",  "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    # --- the owner's transparency pages: consents, disclosure decisions, sharing -------------
+    ("consents.index",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.new",         "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.new",         "POST", "empty"):        (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.print_draft", "POST", "empty"):        (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.print_consent", "GET", ""):            (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.download",    "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.upload",      "POST", "no file"):      (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.withdraw_grant", "POST", ""):          (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.withdraw_party", "POST", ""):          (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("consents.withdraw",    "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("disclosures.new",      "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("disclosures.new",      "POST", "empty"):        (400, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("disclosures.show",     "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("sharing.sharing_overview", "GET", ""):          (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("sharing.view_as",      "GET",  "police"):       (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("sharing.view_as",      "GET",  "school"):       (200, 403, 403, 404, 404, 404, 404, 404, 404),
 }
 # fmt: on
 
+# Besides the declared case routes: the case list, opening a case and the youth register.
 DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.")
 URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
-                           "membership_id", "youth_id"})
+                           "membership_id", "youth_id", "consent_id", "party_id", "grant_id",
+                           "disclosure_id", "org_id"})
 # These change the case for everyone after them: run last, in this order.
-LAST = ("cases.remove_member", "meetings.cancel", "cases.close")
+LAST = ("consents.withdraw_grant", "consents.withdraw_party", "consents.withdraw",
+        "cases.remove_member", "meetings.cancel", "cases.close")
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 YOUTH_NAME = "Matilda Matrisdotter"
@@ -133,6 +166,7 @@ PLACE = "Rum Matrisen, Storgatan 12"
 AGENDA = "Uppföljning av Matildas plan"
 SARA_MINUTES = "Matildas familj beskriver oro hemma"
 PER_MINUTES = "Polisen har mött Matilda vid två tillfällen"
+DISCLOSED = "Matildas bedömning, lämnad till polisen"
 TOKEN = "\0csrf"  # a body value replaced by the persona's CSRF token when posting
 
 
@@ -156,6 +190,10 @@ class World:
     per_participant_id: str
     kim_membership_id: str
     fred_case_id: str
+    consent_id: str
+    party_id: str
+    grant_id: str
+    disclosure_id: str
     today: dt.date
     secrets: list[str] = field(default_factory=list)
 
@@ -198,6 +236,7 @@ def _scalar(app, statement) -> Any:
 def world(app, orgs, personas, make_user, fake_clock) -> World:
     started = time.perf_counter()
     pia = make_user("pia", "police", Role.MEMBER)  # a stand-in Sara may add to the meeting
+    mona = make_user("mona", "school", Role.MEMBER)  # joins the group, then moves
     sara, per, kim, lo, fred = (personas[n] for n in ("sara", "per", "kim", "lo", "fred"))
     today = fake_clock.current.date()
     client = _logged_in(app, sara, fake_clock)
@@ -208,7 +247,7 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                         "referral_note": REFERRAL_NOTE},
                        page=f"/youths/{youth_id}/cases/new")).location.rsplit("/", 1)[-1]
     for person, function in ((per, "kommunpolis"), (kim, "skolkurator"),
-                             (lo, "fritidsledare")):
+                             (lo, "fritidsledare"), (mona, "kurator")):
         add_member(client, case_id, person, function=function, from_date=today.isoformat())
     _ok(post(client, f"/cases/{case_id}/plan/goals/new",
              {"life_area": "school", "description": GOAL_TEXT},
@@ -239,7 +278,7 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
             select(Membership).where(Membership.case_id == case_id))}
         invited = {p.user_id: p.id for p in db.session.scalars(
             select(Participant).where(Participant.meeting_id == meeting_id))}
-    assert set(invited) == {sara.id, per.id, kim.id, lo.id}
+    assert set(invited) == {sara.id, per.id, kim.id, lo.id, mona.id}
     # Lo leaves the group: a former member from now on
     _ok(post(client, f"/cases/{case_id}/members/{memberships[lo.id]}/remove",
              page=f"/cases/{case_id}/members"))
@@ -254,17 +293,40 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
     other_goal = _scalar(app, select(Goal.id).where(Goal.case_id == other_case))
     _add_action(client, other_case, other_goal, orgs["police"].id,
                 "Olles kontaktpolis ringer varje vecka", soon)
-    built = World(app=app, users={**personas, "pia": pia}, orgs=orgs, case_id=case_id,
+    with app.app_context():
+        # Mona moves to leisure services (straight in the database: the membership must not
+        # follow her even where nothing ended it)
+        db.session.get(type(mona), mona.id).organisation_id = orgs["leisure"].id
+        # a consent with its signed form, and a decision disclosing Sara's minutes entry
+        case = db.session.get(Case, case_id)
+        guardians = list(db.session.scalars(select(Guardian).where(
+            Guardian.youth_id == youth_id)))
+        # valid from tomorrow: it has parties and grants, and opens nothing today
+        consent = add_consent(personas, orgs, case, guardians, SPECS["not_yet_valid"])
+        consent.form, consent.form_filename = b"%PDF-1.4 underskrift", "samtycke.pdf"
+        consent.form_mime = "application/pdf"
+        # (of an assessment entered for it, so what the members see elsewhere is unchanged)
+        disclosed = add_entry(personas, orgs, case, db.session.get(Meeting, meeting_id),
+                              "social", "social_assessment", text=DISCLOSED)
+        db.session.flush()
+        disclosure = add_disclosure(personas, orgs, case, [disclosed])
+        db.session.commit()
+        consent_ids = (consent.id, consent.parties[0].id, consent.grants[0].id)
+        disclosure_id = disclosure.id
+    built = World(app=app, users={**personas, "pia": pia, "mona": mona}, orgs=orgs,
+                  case_id=case_id,
                   reference="SIG-" + case_id[:8].upper(), youth_id=youth_id, goal_id=goal_id,
                   police_action_id=actions[orgs["police"].id],
                   school_action_id=actions[orgs["school"].id], meeting_id=meeting_id,
                   sara_entry_id=entries[sara.id], per_entry_id=entries[per.id],
                   per_participant_id=invited[per.id], kim_membership_id=memberships[kim.id],
-                  fred_case_id=other_case, today=today)
+                  fred_case_id=other_case, consent_id=consent_ids[0],
+                  party_id=consent_ids[1], grant_id=consent_ids[2],
+                  disclosure_id=disclosure_id, today=today)
     built.secrets = [case_id, built.reference, YOUTH_NAME, "Matilda", "Matrisdotter",
                      PNR, PNR.replace("-", ""), PNR[2:], GUARDIAN_NAME, "070-123 45 67",
                      REFERRAL_NOTE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION, PLACE, AGENDA,
-                     SARA_MINUTES, PER_MINUTES, goal_id, meeting_id, *actions.values(),
+                     SARA_MINUTES, PER_MINUTES, DISCLOSED, goal_id, meeting_id, *actions.values(),
                      *entries.values()]
     print(f"\nworld built in {time.perf_counter() - started:.2f} s")
     return built
@@ -277,6 +339,9 @@ def url_values(w: World, item: str) -> dict[str, str]:
     """The real ids for a rule's arguments; ``item`` picks which action or entry."""
     return {"case_id": w.case_id, "youth_id": w.youth_id, "goal_id": w.goal_id,
             "meeting_id": w.meeting_id, "membership_id": w.kim_membership_id,
+            "consent_id": w.consent_id, "party_id": w.party_id, "grant_id": w.grant_id,
+            "disclosure_id": w.disclosure_id,
+            "org_id": w.orgs["school" if item == "school" else "police"].id,
             "action_id": {"police": w.police_action_id,
                           "school": w.school_action_id}.get(item, ""),
             "entry_id": {"Sara's entry": w.sara_entry_id,
@@ -362,12 +427,19 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
     "youths.search": lambda w, _: {"personal_number": PNR},
     "youths.add_guardian": lambda w, _: {"name": "Extra Vårdnadshavare", "contact": "",
                                          "has_custody": "y"},
+    "consents.new": lambda w, _: {},
+    "consents.print_draft": lambda w, _: {},
+    "consents.upload": lambda w, _: {},
+    "consents.withdraw_grant": lambda w, _: {},
+    "consents.withdraw_party": lambda w, _: {},
+    "consents.withdraw": lambda w, _: {},
+    "disclosures.new": lambda w, _: {},
 }
 
 
 def _domain_rules(app) -> dict[str, Any]:
     return {rule.endpoint: rule for rule in app.url_map.iter_rules()
-            if rule.endpoint.startswith(DOMAINS)}
+            if rule.endpoint.startswith(DOMAINS) or rule.endpoint in CASE_ROUTES}
 
 
 def _path(app, endpoint: str, values: dict[str, str]) -> str:
@@ -431,8 +503,16 @@ def _send(client, method: str, path: str, data: dict[str, str] | None, token: st
 
 
 def test_every_case_endpoint_has_a_row(app):
-    """A case URL cannot ship without a decision on who gets it — per method."""
+    """A case URL cannot ship without a declaration and a decision on who gets it — per
+    method; and the matrix agrees with the permission table the declarations name."""
+    undeclared = sorted(rule.endpoint for rule in app.url_map.iter_rules()
+                        if "case_id" in rule.arguments and rule.endpoint not in CASE_ROUTES)
+    assert undeclared == [], "case URLs that are not declared case routes"
     rules = _domain_rules(app)
+    assert set(CASE_ROUTES) <= set(rules), "declared case routes the matrix does not see"
+    for endpoint, declared in CASE_ROUTES.items():
+        assert rules[endpoint].rule == declared.rule
+        assert set(declared.methods) == rules[endpoint].methods - {"HEAD", "OPTIONS"}
     served = {(endpoint, method) for endpoint, rule in rules.items()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     covered = {(endpoint, method) for endpoint, method, _item in MATRIX}
@@ -449,6 +529,14 @@ def test_every_case_endpoint_has_a_row(app):
             assert item in ("Sara's entry", "Per's entry"), (endpoint, "name the entry")
         if method == "POST":
             assert endpoint in BODIES, (endpoint, "no body")
+        # a member is refused (403) every act the table gives no member of their kind
+        declared = CASE_ROUTES.get(endpoint)
+        if declared is not None:
+            for persona, kind in (("per", OrganisationKind.POLICE),
+                                  ("kim", OrganisationKind.SCHOOL)):
+                row = TABLE.get((Relation.MEMBER, kind), TABLE[Relation.MEMBER, None])
+                if declared.needs not in row:
+                    assert statuses[PERSONAS.index(persona)] == 403, (endpoint, persona)
         # an outsider is never told more than "not found" about a case URL
         if "case_id" in arguments:
             for persona, status in zip(PERSONAS, statuses, strict=True):
@@ -490,7 +578,7 @@ def test_case_matrix(app, world, persona, fake_clock):
             if len(new) != 1 or new[0].outcome != "denied":
                 failures.append(f"{where}: access log has {[(e.event, e.outcome) for e in new]}"
                                 " — expected one access_denied/denied")
-            elif (persona in ("lo", "fred") and new[0].target_ref != world.case_id
+            elif (persona in ("lo", "mona", "fred") and new[0].target_ref != world.case_id
                   and "case_id" in _domain_rules(app)[endpoint].arguments):
                 failures.append(f"{where}: the denial names {new[0].target_ref!r}, not the case")
         # ... and it says no more than a wrong id would: same status, same page.

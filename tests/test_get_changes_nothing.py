@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kernel.db import Base, db
-from tests.helpers import login
+from tests.helpers import fill_rule, login
 from tests.worlds import case_with_every_record
 
 # Written by every request by design: the access log, and the server-side session.
@@ -37,7 +37,7 @@ def test_no_get_changes_anything(app, personas, orgs, fake_clock):
         with app.app_context():
             before = snapshot()
         for rule in rules:
-            path = rule.rule.replace("<", "{").replace(">", "}").format(**ids)
+            path = fill_rule(rule, ids)
             response = client.get(path)
             assert response.status_code < 500, (name, path)
             seen.add(rule.endpoint)

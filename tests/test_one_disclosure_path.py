@@ -21,7 +21,7 @@ from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Change, Goal
 from sig.youths.models import Youth
 from tests.case_helpers import text_of, valid_pnr
-from tests.helpers import login, post
+from tests.helpers import fill_rule, login, post
 from tests.test_policy_table import (
     SPECS,
     add_case,
@@ -420,10 +420,6 @@ def test_register_lookups_are_limited_per_hour(app, users, orgs, fake_clock):
 OWNER_ONLY = ("consents.", "disclosures.", "sharing.")
 
 
-def _fill(rule, ids: dict[str, str]) -> str:
-    return rule.rule.replace("<", "{").replace(">", "}").format(**ids)
-
-
 def test_every_owner_only_case_url_refuses_everyone_else(app, users, orgs, make_user,
                                                          fake_clock):
     from tests.helpers import csrf
@@ -456,7 +452,7 @@ def test_every_owner_only_case_url_refuses_everyone_else(app, users, orgs, make_
         client = client_of(app, user, fake_clock)
         token = csrf(client, "/account")
         for rule in rules:
-            path = _fill(rule, ids)
+            path = fill_rule(rule, ids)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.get(path) if method == "GET" else client.post(
                     path, data={"csrf_token": token})
@@ -470,4 +466,4 @@ def test_every_owner_only_case_url_refuses_everyone_else(app, users, orgs, make_
     sara = client_of(app, users["sara"], fake_clock)
     for rule in rules:
         if "GET" in rule.methods:
-            assert sara.get(_fill(rule, ids)).status_code == 200, rule.endpoint
+            assert sara.get(fill_rule(rule, ids)).status_code == 200, rule.endpoint

@@ -161,7 +161,8 @@ def test_per_sees_his_action_only_and_gets_404_on_the_rest(app, plan, per, fake_
         assert school.status == "planned" and school.version == 1
         denied = db.session.scalars(select(AuditEntry).where(
             AuditEntry.event == "access_denied", AuditEntry.actor_user_id == per.id)).all()
-        assert len(denied) >= 9
+        # every refusal of a real id is logged; a malformed id is no URL of the app
+        assert len(denied) >= 8
 
 
 def test_per_updates_his_actions_status_and_follow_up(app, plan, per, fake_clock):

@@ -1,4 +1,5 @@
-"""Need to know: who has a relation to a case, and the one loader every case URL uses."""
+"""Need to know: who has a relation to a case, and the one loader every case route uses
+(``sig.cases.routes``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -61,7 +62,7 @@ def load_case(case_id: str) -> tuple[Case, Relation]:
     A wrong id and a case the user is not in answer the same, so nobody learns
     which cases exist.
     """
-    case = db.session.get(Case, case_id) if len(case_id) <= 36 else None
+    case = db.session.get(Case, case_id)
     relation = relation_to(current_user, case) if case is not None else None
     if case is None or relation is None:
         record(AuditEvent.ACCESS_DENIED, target_type="case",
@@ -82,9 +83,3 @@ def refuse(case: Case, reason: str, status: int = 403, **details: Any) -> NoRetu
            details={"reason": reason, **details})
     db.session.commit()
     abort(status)
-
-
-def require_owner(case: Case, relation: Relation) -> None:
-    """Owner-only actions answer 403 (logged): the user knows the case, may not do this."""
-    if relation is not Relation.OWNER:
-        refuse(case, "owner_only")

@@ -16,7 +16,8 @@ from auth.models import Organisation
 from consent.categories import Category
 from consent.policy import Decision, Relation, Withheld, decide, filtered, withheld
 from kernel.db import db
-from sig.cases.models import Case, Membership
+from sig.cases.models import Case, CaseStatus, Membership
+from sig.cases.rights import Rights
 from sig.meetings.models import Meeting
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
@@ -54,6 +55,8 @@ class CaseView:
     outcomes: list[OutcomeEvent] = field(default_factory=list)
     # Shown to a stand-in ("view as"): nothing may be offered that changes anything.
     read_only: bool = False
+    # What the reader may do here: the permission table (sig.cases.rights), no statement.
+    rights: Rights | None = None
     sections: dict[str, Any] = field(default_factory=dict)
 
     def actions_of(self, goal_id: str) -> list[Action]:
@@ -106,6 +109,8 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
                     guardians, goals, actions, memberships, meetings,
                     withheld(user, case), org_names, shown,
                     attendance=attendance_by_organisation(user, case), outcomes=outcomes,
-                    read_only=read_only)
+                    read_only=read_only,
+                    rights=Rights(user, relation, read_only=read_only,
+                                  closed=case.status == CaseStatus.CLOSED.value))
     view.sections = {name: provider(user, view) for name, provider in SECTIONS.items()}
     return view

@@ -21,7 +21,6 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from auth.models import Organisation
-from auth.permissions import Permission, requires
 from auth.roles import Role
 from consent.categories import Category
 from consent.models import Consent, Disclosure
@@ -29,8 +28,10 @@ from consent.policy import PolicyError, Relation, Rule, decide, every_item
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import disclosure
-from sig.cases.access import load_case, refuse, require_owner, today
+from sig.cases.access import refuse, today
 from sig.cases.models import Case, Membership
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, case_route
 
 bp = Blueprint("sharing", __name__)
 
@@ -101,11 +102,9 @@ def _render_block(template_name: str, block: str, **context: Any) -> Markup:
     return Markup(html)  # noqa: S704 - the output of an autoescaping template
 
 
-@bp.route("/cases/<case_id>/view-as/<org_id>")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def view_as(case_id: str, org_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/view-as/<id:org_id>", needs=CasePermission.VIEW_SHARING)
+def view_as(at: At, org_id: str):
+    case = at.case
     org = next((o for o in participating(case) if o.id == org_id), None)
     if org is None:
         refuse(case, "organisation_not_in_case", 404)
@@ -202,11 +201,9 @@ def overview(case: Case) -> Overview:
     return Overview(organisations, list(Category), cells, org_names, consents, disclosures)
 
 
-@bp.route("/cases/<case_id>/sharing")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def sharing_overview(case_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/sharing", needs=CasePermission.VIEW_SHARING)
+def sharing_overview(at: At):
+    case = at.case
     result = overview(case)
     record(AuditEvent.SHARING_OVERVIEW_VIEWED, target_type="case", target_ref=case.id,
            details=result.audit_details())

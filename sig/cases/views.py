@@ -11,14 +11,16 @@ from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
-from consent.policy import Relation, filtered_in_cases
+from consent.policy import filtered_in_cases
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import disclosure, operations
-from sig.cases.access import accessible, load_case, require_owner
+from sig.cases.access import accessible, refuse
 from sig.cases.forms import CloseCaseForm, MemberForm, OpenCaseForm
 from sig.cases.models import Case, Membership
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, Item, case_route
 from sig.youths.models import Youth
 from sig.youths.views import load_youth
 
@@ -50,7 +52,7 @@ def index():
     return render_template("cases/index.html", cases=cases, names=names)
 
 
-@bp.route("/youths/<youth_id>/cases/new", methods=["GET", "POST"])
+@bp.route("/youths/<id:youth_id>/cases/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CASES)
 def open_case(youth_id: str):
     youth = load_youth(youth_id)
@@ -69,24 +71,25 @@ def open_case(youth_id: str):
     return render_template("cases/open.html", form=form, youth=youth)
 
 
-@bp.route("/cases/<case_id>")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def show(case_id: str):
-    case, relation = load_case(case_id)
-    view = disclosure.build(current_user, case, relation)
-    record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
+def _show(at: At, close_form: CloseCaseForm, status: int = 200):
+    """The case page (also re-rendered after an invalid close); the read is logged."""
+    view = disclosure.build(current_user, at.case, at.relation)
+    record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=at.case.id,
            details=view.audit_details())
     db.session.commit()
-    return render_template("cases/show.html", view=view, case=case,
-                           is_owner=relation is Relation.OWNER,
-                           close_form=CloseCaseForm(closed_on=clock.now().date()))
+    return render_template("cases/show.html", view=view, case=at.case,
+                           is_owner=at.is_owner, close_form=close_form), status
 
 
-@bp.route("/cases/<case_id>/agree-plan", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def agree_plan(case_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>", needs=CasePermission.READ)
+def show(at: At):
+    return _show(at, CloseCaseForm(closed_on=clock.now().date()))
+
+
+@case_route(bp, "/cases/<id:case_id>/agree-plan", needs=CasePermission.MANAGE_CASE,
+            methods=("POST",))
+def agree_plan(at: At):
+    case = at.case
     if ConfirmForm().validate_on_submit():
         try:
             operations.agree_plan(case)
@@ -96,11 +99,10 @@ def agree_plan(case_id: str):
     return redirect(url_for("cases.show", case_id=case.id))
 
 
-@bp.route("/cases/<case_id>/close", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def close(case_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/close", needs=CasePermission.MANAGE_CASE,
+            methods=("POST",))
+def close(at: At):
+    case = at.case
     form = CloseCaseForm()
     if form.validate_on_submit():
         try:
@@ -109,9 +111,7 @@ def close(case_id: str):
             return redirect(url_for("cases.show", case_id=case.id))
         except operations.CaseError as exc:
             form.closed_on.errors.append(ERRORS[exc.code]())
-    view = disclosure.build(current_user, case, relation)
-    return render_template("cases/show.html", view=view, case=case, is_owner=True,
-                           close_form=form)
+    return _show(at, form)
 
 
 def _member_choices() -> list[SelectChoice]:
@@ -123,11 +123,10 @@ def _member_choices() -> list[SelectChoice]:
         SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
 
 
-@bp.route("/cases/<case_id>/members", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def members(case_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/members", needs=CasePermission.MANAGE_GROUP,
+            methods=("GET", "POST"))
+def members(at: At):
+    case = at.case
     form = MemberForm()
     form.user_id.choices = _member_choices()
     if not form.is_submitted():
@@ -144,18 +143,20 @@ def members(case_id: str):
         else:
             flash(_("%(name)s is added to the group.", name=member.display_name), "success")
             return redirect(url_for("cases.members", case_id=case.id))
-    view = disclosure.build(current_user, case, relation)
+    view = disclosure.build(current_user, case, at.relation)
+    record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
+           details={"view": "members", **view.audit_details()})
+    db.session.commit()
     return render_template("cases/members.html", case=case, view=view, form=form)
 
 
-@bp.route("/cases/<case_id>/members/<membership_id>/remove", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def remove_member(case_id: str, membership_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.case_id != case.id or membership.removed_at:
-        abort(404)
+@case_route(bp, "/cases/<id:case_id>/members/<id:membership_id>/remove",
+            needs=CasePermission.MANAGE_GROUP, methods=("POST",),
+            items={"membership_id": Item(Membership)})
+def remove_member(at: At, membership: Membership):
+    case = at.case
+    if membership.removed_at is not None:
+        refuse(case, "item_not_shown", 404, item_type="memberships")
     if ConfirmForm().validate_on_submit():
         operations.remove_member(case, membership)
         flash(_("The member is removed from the group and has no access from now on."),
@@ -163,13 +164,12 @@ def remove_member(case_id: str, membership_id: str):
     return redirect(url_for("cases.members", case_id=case.id))
 
 
-@bp.route("/cases/<case_id>/print")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def print_plan(case_id: str):
+@case_route(bp, "/cases/<id:case_id>/print", needs=CasePermission.READ)
+def print_plan(at: At):
     """The plan as the youth and guardians read it, with signature lines; only what
     the printing user may see."""
-    case, relation = load_case(case_id)
-    view = disclosure.build(current_user, case, relation)
+    case = at.case
+    view = disclosure.build(current_user, case, at.relation)
     now = clock.now()
     upcoming = [m for m in view.meetings
                 if m.status == "planned" and clock.as_utc(m.starts_at) >= now]

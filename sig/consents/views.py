@@ -30,7 +30,6 @@ from wtforms import SelectChoice
 
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
-from auth.permissions import Permission, requires
 from consent import operations, validity
 from consent.categories import CATEGORY_LABELS, Category
 from consent.models import Consent, ConsentMethod, PartyKind
@@ -40,8 +39,10 @@ from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import disclosure as case_page
-from sig.cases.access import load_case, refuse, require_owner, today
+from sig.cases.access import refuse, today
 from sig.cases.models import Case, Membership
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, case_route, record_of_case
 from sig.consents.flags import ConsentFlag, flags_for
 from sig.consents.forms import (
     ConsentForm,
@@ -220,21 +221,7 @@ def participating_org_ids(case: Case) -> list[str]:
     return list(dict.fromkeys([owner_org, *member_orgs]))
 
 
-def _load_consent(case: Case, consent_id: str) -> Consent:
-    consent = None
-    if len(consent_id) <= 36:
-        consent = db.session.scalar(
-            select(Consent).where(Consent.id == consent_id, Consent.case_id == case.id)
-            .options(selectinload(Consent.parties), selectinload(Consent.grants)))
-    if consent is None:
-        refuse(case, "item_not_shown", 404, item_type="consent")
-    return consent
-
-
-def _owner_case(case_id: str) -> tuple[Case, Relation]:
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
-    return case, relation
+CONSENT = {"consent_id": record_of_case(Consent)}
 
 
 def _to_list(case: Case, anchor: str | None = None):
@@ -287,10 +274,9 @@ def consent_flag_texts(flag: ConsentFlag) -> list[str]:
 # --- the list ----------------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/consents")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def index(case_id: str):
-    case, relation = _owner_case(case_id)
+@case_route(bp, "/cases/<id:case_id>/consents", needs=CasePermission.MANAGE_CONSENTS)
+def index(at: At):
+    case, relation = at.case, at.relation
     parties = _case_parties(case, relation)
     consents = list(db.session.scalars(
         select(Consent).where(Consent.case_id == case.id)
@@ -321,6 +307,11 @@ def _prepare(form: ConsentForm, case: Case, parties: CaseParties) -> list[str]:
 
 def _render_new(case: Case, parties: CaseParties, form: ConsentForm, org_ids: list[str],
                 status: int = 200):
+    """The new-consent form names the youth and the guardians: the read is logged."""
+    record(AuditEvent.CONSENT_VIEWED, target_type="case", target_ref=case.id,
+           details={"view": "new_consent", "youth_shown": parties.youth is not None,
+                    "guardians": len(parties.guardians)})
+    db.session.commit()
     return render_template("consents/new.html", case=case, parties=parties, form=form,
                            org_ids=org_ids, org_names=_org_names(),
                            categories=list(Category), category_labels=CATEGORY_LABELS,
@@ -330,10 +321,10 @@ def _render_new(case: Case, parties: CaseParties, form: ConsentForm, org_ids: li
                            ), status
 
 
-@bp.route("/cases/<case_id>/consents/new", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def new(case_id: str):
-    case, relation = _owner_case(case_id)
+@case_route(bp, "/cases/<id:case_id>/consents/new", needs=CasePermission.MANAGE_CONSENTS,
+            methods=("GET", "POST"))
+def new(at: At):
+    case, relation = at.case, at.relation
     parties = _case_parties(case, relation)
     form = ConsentForm()
     org_ids = _prepare(form, case, parties)
@@ -378,9 +369,8 @@ def _apply_error(form: Any, exc: ConsentError) -> None:
 # --- withdrawal --------------------------------------------------------------------------------
 
 
-def _withdrawal(case_id: str, consent_id: str, act) -> Any:
-    case, _relation = _owner_case(case_id)
-    consent = _load_consent(case, consent_id)
+def _withdrawal(at: At, consent: Consent, act) -> Any:
+    case = at.case
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -397,37 +387,33 @@ def _withdrawal(case_id: str, consent_id: str, act) -> Any:
     return _to_list(case, f"consent-{consent.id}")
 
 
-@bp.route("/cases/<case_id>/consents/<consent_id>/withdraw", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def withdraw(case_id: str, consent_id: str):
-    return _withdrawal(case_id, consent_id,
-                       lambda c: operations.withdraw_consent(current_user, c))
+@case_route(bp, "/cases/<id:case_id>/consents/<id:consent_id>/withdraw",
+            needs=CasePermission.MANAGE_CONSENTS, items=CONSENT, methods=("POST",))
+def withdraw(at: At, consent: Consent):
+    return _withdrawal(at, consent, lambda c: operations.withdraw_consent(current_user, c))
 
 
-@bp.route("/cases/<case_id>/consents/<consent_id>/parties/<party_id>/withdraw",
-          methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def withdraw_party(case_id: str, consent_id: str, party_id: str):
-    return _withdrawal(case_id, consent_id,
+@case_route(bp, "/cases/<id:case_id>/consents/<id:consent_id>/parties/<id:party_id>/withdraw",
+            needs=CasePermission.MANAGE_CONSENTS, items=CONSENT, methods=("POST",))
+def withdraw_party(at: At, consent: Consent, party_id: str):
+    return _withdrawal(at, consent,
                        lambda c: operations.withdraw_party(current_user, c, party_id))
 
 
-@bp.route("/cases/<case_id>/consents/<consent_id>/grants/<grant_id>/withdraw",
-          methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def withdraw_grant(case_id: str, consent_id: str, grant_id: str):
-    return _withdrawal(case_id, consent_id,
+@case_route(bp, "/cases/<id:case_id>/consents/<id:consent_id>/grants/<id:grant_id>/withdraw",
+            needs=CasePermission.MANAGE_CONSENTS, items=CONSENT, methods=("POST",))
+def withdraw_grant(at: At, consent: Consent, grant_id: str):
+    return _withdrawal(at, consent,
                        lambda c: operations.withdraw_grant(current_user, c, grant_id))
 
 
 # --- the signed form ---------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/consents/<consent_id>/form", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def upload(case_id: str, consent_id: str):
-    case, _relation = _owner_case(case_id)
-    consent = _load_consent(case, consent_id)
+@case_route(bp, "/cases/<id:case_id>/consents/<id:consent_id>/form",
+            needs=CasePermission.MANAGE_CONSENTS, items=CONSENT, methods=("POST",))
+def upload(at: At, consent: Consent):
+    case = at.case
     form = UploadForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.file.errors) or ERRORS["form_empty"](), "error")
@@ -443,11 +429,10 @@ def upload(case_id: str, consent_id: str):
     return _to_list(case, f"consent-{consent.id}")
 
 
-@bp.route("/cases/<case_id>/consents/<consent_id>/form")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def download(case_id: str, consent_id: str):
-    case, _relation = _owner_case(case_id)
-    consent = _load_consent(case, consent_id)
+@case_route(bp, "/cases/<id:case_id>/consents/<id:consent_id>/form",
+            needs=CasePermission.MANAGE_CONSENTS, items=CONSENT)
+def download(at: At, consent: Consent):
+    case = at.case
     try:
         data, mime, filename = operations.read_form(current_user, consent)
     except NotAllowed:
@@ -505,12 +490,12 @@ def _render_print(case: Case, parties: CaseParties, *, youth_signs: bool,
             printed_on=today())
 
 
-@bp.route("/cases/<case_id>/consents/print", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def print_draft(case_id: str):
+@case_route(bp, "/cases/<id:case_id>/consents/print", needs=CasePermission.MANAGE_CONSENTS,
+            methods=("POST",))
+def print_draft(at: At):
     """The form for signing, filled in with the choices made on the new-consent page
     (before the consent is recorded)."""
-    case, relation = _owner_case(case_id)
+    case, relation = at.case, at.relation
     parties = _case_parties(case, relation)
     form = PrintDraftForm()
     org_ids = _prepare(form, case, parties)
@@ -532,13 +517,12 @@ def print_draft(case_id: str):
                          valid_to=form.valid_to.data, consent=None)
 
 
-@bp.route("/cases/<case_id>/consents/<consent_id>/print")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def print_consent(case_id: str, consent_id: str):
+@case_route(bp, "/cases/<id:case_id>/consents/<id:consent_id>/print",
+            needs=CasePermission.MANAGE_CONSENTS, items=CONSENT)
+def print_consent(at: At, consent: Consent):
     """The form of a recorded consent: its parties and any party the rules still need,
     and its flows not withdrawn."""
-    case, relation = _owner_case(case_id)
-    consent = _load_consent(case, consent_id)
+    case, relation = at.case, at.relation
     parties = _case_parties(case, relation)
     flows = [(g.source_org_id, g.recipient_org_id, g.category) for g in consent.grants
              if g.withdrawn_at is None]

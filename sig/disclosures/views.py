@@ -27,8 +27,10 @@ from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import disclosure as case_page
-from sig.cases.access import load_case, refuse, require_owner, today
+from sig.cases.access import refuse, today
 from sig.cases.models import Case
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, case_route, record_of_case
 from sig.disclosures import operations
 from sig.disclosures.forms import DisclosureForm
 from sig.disclosures.operations import Candidate, DisclosureError
@@ -152,11 +154,10 @@ def _choices(user: Any, case: Case, rule: StatutoryRule) -> tuple[list[Candidate
     return operations.candidates(user, case, rule), operations.recipient_orgs(case, rule)
 
 
-@bp.route("/cases/<case_id>/disclosures/new", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def new(case_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/disclosures/new",
+            needs=CasePermission.DECIDE_DISCLOSURES, methods=("GET", "POST"))
+def new(at: At):
+    case = at.case
     form = DisclosureForm()
     rule = operations.decision_rule(current_user)
     blocked, blocked_code = None, ""  # why no decision can be made, if so
@@ -213,17 +214,11 @@ def new(case_id: str):
                            blocked=blocked), status
 
 
-@bp.route("/cases/<case_id>/disclosures/<disclosure_id>")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def show(case_id: str, disclosure_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
-    disclosure = None
-    if len(disclosure_id) <= 36:
-        disclosure = db.session.scalar(select(Disclosure).where(
-            Disclosure.id == disclosure_id, Disclosure.case_id == case.id))
-    if disclosure is None:
-        refuse(case, "no_such_disclosure", 404)
+@case_route(bp, "/cases/<id:case_id>/disclosures/<id:disclosure_id>",
+            needs=CasePermission.DECIDE_DISCLOSURES,
+            items={"disclosure_id": record_of_case(Disclosure)})
+def show(at: At, disclosure: Disclosure):
+    case, relation = at.case, at.relation
     items = []
     for named in disclosure.items:
         model = operations.ITEM_MODELS.get(named.item_type)

@@ -1,6 +1,7 @@
 """Writes to meetings: validate, change, audit — one transaction each.
 
-Who may do what (the views show and hide forms by the same functions):
+Who may do what is the permission table's (``sig.cases.rights``: the routes refuse and
+the pages offer forms by the same table).  In words:
 
 * **Scheduling, changing and cancelling** a meeting, and **adding participants**, is
   the case owner's.  The meeting and its participant rows are recorded by the owner's
@@ -35,6 +36,7 @@ from kernel.db import db
 from kernel.versioned import Conflict, check_version, flush_or_conflict
 from sig.cases.access import current_membership, relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
+from sig.cases.rights import CasePermission, allows
 from sig.meetings.models import (
     Attendance,
     ExternalRole,
@@ -72,34 +74,17 @@ def is_police(user: Any) -> bool:
     return user.organisation.kind == OrganisationKind.POLICE.value
 
 
-def is_owner(user: Any, case: Case) -> bool:
-    return relation_to(user, case) is Relation.OWNER
-
-
-def may_record_attendance(user: Any, relation: Relation | None, meeting: Meeting,
-                          participant: Participant) -> bool:
-    if relation is Relation.OWNER:
-        return True
-    return relation is Relation.MEMBER and participant.user_id == user.id
-
-
-def may_edit_minutes(user: Any, entry: MinutesEntry) -> bool:
-    return entry.created_by_id == user.id
-
-
 def started(meeting: Meeting) -> bool:
     return clock.as_utc(meeting.starts_at) <= clock.now()
 
 
-def _require_owner(user: Any, case: Case) -> None:
-    if not is_owner(user, case):
-        raise NotAllowed("owner_only")
-
-
-def _require_in_case(user: Any, case: Case) -> Relation:
+def _require(user: Any, case: Case, permission: CasePermission,
+             item: Any | None = None) -> Relation:
+    """The user's relation to the case, if the permission table allows the act."""
     relation = relation_to(user, case)
-    if relation is None:
-        raise NotAllowed("not_in_case")
+    if not allows(user, relation, permission, item):
+        raise NotAllowed(str(permission))
+    assert relation is not None  # allows() says no without a relation
     return relation
 
 
@@ -118,7 +103,7 @@ def schedule_meeting(user: Any, case: Case, starts_at: dt.datetime, place: str |
     :raises NotAllowed: unless the user owns the case.
     :raises MeetingError("case_closed"): no new meetings in a closed case.
     """
-    _require_owner(user, case)
+    _require(user, case, CasePermission.MANAGE_MEETINGS)
     if case.status == CaseStatus.CLOSED.value:
         raise MeetingError("case_closed")
     meeting = Meeting(case_id=case.id, starts_at=_utc(starts_at),
@@ -153,7 +138,7 @@ def schedule_meeting(user: Any, case: Case, starts_at: dt.datetime, place: str |
 def update_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | None,
                    starts_at: dt.datetime, place: str | None, agenda: str | None) -> Meeting:
     """:raises Conflict: when ``version`` is not the meeting's current version."""
-    _require_owner(user, case)
+    _require(user, case, CasePermission.MANAGE_MEETINGS)
     _of_case(meeting, case)
     try:
         check_version(meeting, version)
@@ -178,7 +163,7 @@ def update_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
 
 def cancel_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | None) -> Meeting:
     """:raises MeetingError("already_held"|"already_cancelled"), Conflict:"""
-    _require_owner(user, case)
+    _require(user, case, CasePermission.MANAGE_MEETINGS)
     _of_case(meeting, case)
     if meeting.status == MeetingStatus.CANCELLED.value:
         raise MeetingError("already_cancelled")
@@ -230,7 +215,7 @@ def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) 
 
     :raises MeetingError("not_a_case_worker"|"already_participant"|"cancelled"):
     """
-    _require_owner(user, case)
+    _require(user, case, CasePermission.MANAGE_MEETINGS)
     _of_case(meeting, case)
     _not_cancelled(meeting)
     if not person.active or person.role not in CASE_ROLES:
@@ -261,7 +246,7 @@ def add_external_participant(user: Any, case: Case, meeting: Meeting, name: str,
 
     :raises MeetingError("name_required"|"unknown_role"|"cancelled"):
     """
-    _require_owner(user, case)
+    _require(user, case, CasePermission.MANAGE_MEETINGS)
     _of_case(meeting, case)
     _not_cancelled(meeting)
     if role not in {r.value for r in ExternalRole}:
@@ -294,7 +279,7 @@ def record_attendance(user: Any, case: Case, meeting: Meeting,
     :raises MeetingError("unknown_attendance"|"cancelled"|"not_started"|"nothing_marked"):
     :returns: how many rows were set.
     """
-    relation = _require_in_case(user, case)
+    relation = _require(user, case, CasePermission.RECORD_ATTENDANCE)
     _of_case(meeting, case)
     if not marks:
         raise MeetingError("nothing_marked")
@@ -305,7 +290,8 @@ def record_attendance(user: Any, case: Case, meeting: Meeting,
                                                 Participant.id.in_(list(marks))))}
     if set(marks) - set(rows):
         raise NotFound("participant")
-    if not all(may_record_attendance(user, relation, meeting, p) for p in rows.values()):
+    if not all(allows(user, relation, CasePermission.RECORD_ATTENDANCE, p)
+               for p in rows.values()):
         raise NotAllowed("own_attendance_only")
     _not_cancelled(meeting)
     if not started(meeting):
@@ -345,7 +331,7 @@ def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
 
     :raises MeetingError("unknown_category"|"text_required"|"cancelled"):
     """
-    _require_in_case(user, case)
+    _require(user, case, CasePermission.WRITE_MINUTES)
     _of_case(meeting, case)
     _not_cancelled(meeting)
     category, text = _minutes_values(category, text)
@@ -370,11 +356,9 @@ def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | N
     :raises NotAllowed: unless the user wrote the entry.
     :raises Conflict: when ``version`` is not the entry's current version.
     """
-    _require_in_case(user, case)
     if entry.case_id != case.id:
         raise NotFound("entry")
-    if not may_edit_minutes(user, entry):
-        raise NotAllowed("writer_only")
+    _require(user, case, CasePermission.EDIT_MINUTES, entry)
     category, text = _minutes_values(category, text)
     try:
         check_version(entry, version)

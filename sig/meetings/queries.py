@@ -2,7 +2,6 @@
 
 * :func:`attendance_by_organisation`: attendance per represented organisation over all
   meetings of a case, one aggregate statement.
-* :func:`load_meeting`: a meeting of the case the user may see, or ``None``.
 * :func:`meeting_view`: what one user sees of one meeting, with a fixed number of
   statements, and what is withheld from them.
 """
@@ -80,13 +79,6 @@ def attendance_by_organisation(user: Any, case: Case) -> list[OrgAttendance]:
 
 
 # --- one meeting -----------------------------------------------------------------------------
-
-
-def load_meeting(user: Any, case: Case, meeting_id: str) -> Meeting | None:
-    """The meeting, if it is of ``case`` and the user may see it."""
-    if len(meeting_id) > 36:
-        return None
-    return db.session.scalar(filtered(user, Meeting, case).where(Meeting.id == meeting_id))
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """Meetings: scheduling, participants and attendance, minutes, plan follow-up.
 
-Every URL names the case and the meeting by id only.  The case is loaded with
-``load_case`` (404 for anyone outside it) and the meeting through the policy: a
-meeting the user may not see answers 404 exactly like a wrong id, and is logged.
+Every URL names the case and the meeting by id only, and is a declared case route
+(``sig.cases.routes``): the case is loaded with the user's relation (404 for anyone
+outside it), the act is checked against the one permission table, and the meeting (and
+any entry or action the URL names) is loaded through the policy: one the user may not
+see answers 404 exactly like a wrong id, and is logged.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NoReturn
+import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,13 +22,13 @@ from wtforms import SelectChoice
 
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
-from auth.permissions import Permission, requires
-from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases.access import load_case, refuse, require_owner
+from sig.cases.access import refuse
 from sig.cases.models import Case, CaseStatus
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, Item, case_route
 from sig.meetings import operations, queries
 from sig.meetings.forms import (
     CancelMeetingForm,
@@ -40,6 +43,7 @@ from sig.meetings.forms import (
 from sig.meetings.models import Meeting, MeetingStatus, MinutesEntry
 from sig.plans import operations as plan_operations
 from sig.plans.models import Action
+from sig.web.ids import ID_PATTERN
 
 bp = Blueprint("meetings", __name__)
 
@@ -80,16 +84,7 @@ def _to_local(value: dt.datetime) -> dt.datetime:
 # --- loading and rendering -------------------------------------------------------------------
 
 
-def _denied(case: Case, reason: str) -> NoReturn:
-    refuse(case, reason, 404)
-
-
-def _load(case_id: str, meeting_id: str) -> tuple[Case, Relation, Meeting]:
-    case, relation = load_case(case_id)
-    meeting = queries.load_meeting(current_user, case, meeting_id)
-    if meeting is None:
-        _denied(case, "meeting_not_shown")
-    return case, relation, meeting
+MEETING = {"meeting_id": Item(Meeting)}
 
 
 def _to_meeting(case: Case, meeting: Meeting, anchor: str | None = None):
@@ -120,20 +115,20 @@ def _follow_up_form(action: Action) -> FollowUpForm:
     return form
 
 
-def _render(case: Case, relation: Relation, meeting: Meeting, status: int = 200,
-            **forms: Any):
+def _render(at: At, meeting: Meeting, status: int = 200, **forms: Any):
     """The meeting page; the read is logged (categories shown and withheld, counts)."""
+    case, relation = at.case, at.relation
     view = queries.meeting_view(current_user, case, relation, meeting)
     record(AuditEvent.MEETING_VIEWED, target_type="case", target_ref=case.id,
            details=view.audit_details())
     db.session.commit()
     open_meeting = meeting.status != MeetingStatus.CANCELLED.value
     markable = [p for p in view.participants
-                if operations.may_record_attendance(current_user, relation, meeting, p)]
+                if at.may(CasePermission.RECORD_ATTENDANCE, p)]
     follow_up_forms = {}
     if open_meeting:
         for action in view.actions:
-            if plan_operations.may_edit_action(current_user, relation, case, action):
+            if at.may(CasePermission.EDIT_ACTION, action):
                 follow_up_forms[action.id] = forms.get("follow_up_forms", {}).get(
                     action.id) or _follow_up_form(action)
     context: dict[str, Any] = {
@@ -142,9 +137,9 @@ def _render(case: Case, relation: Relation, meeting: Meeting, status: int = 200,
         "started": operations.started(meeting),
         "follow_up_forms": follow_up_forms,
         "follow_up_conflict": None,
-        "may_edit_minutes": lambda e: operations.may_edit_minutes(current_user, e),
+        "rights": at.rights,
     }
-    if relation is Relation.OWNER:
+    if at.may(CasePermission.MANAGE_MEETINGS):
         user_form = UserParticipantForm(formdata=None)
         user_form.user_id.choices = _person_choices(case)
         cancel_form = CancelMeetingForm(formdata=None)
@@ -160,11 +155,10 @@ def _render(case: Case, relation: Relation, meeting: Meeting, status: int = 200,
 # --- scheduling ------------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/meetings/new", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def schedule(case_id: str):
-    case, relation = load_case(case_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/meetings/new", needs=CasePermission.MANAGE_MEETINGS,
+            methods=("GET", "POST"))
+def schedule(at: At):
+    case = at.case
     form = ScheduleForm()
     if case.status == CaseStatus.CLOSED.value:
         flash(ERRORS["case_closed"](), "error")
@@ -178,18 +172,16 @@ def schedule(case_id: str):
     return render_template("meetings/new.html", case=case, form=form)
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def show(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    return _render(case, relation, meeting)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>", needs=CasePermission.READ,
+            items=MEETING)
+def show(at: At, meeting: Meeting):
+    return _render(at, meeting)
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/edit", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def edit(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/edit",
+            needs=CasePermission.MANAGE_MEETINGS, items=MEETING, methods=("GET", "POST"))
+def edit(at: At, meeting: Meeting):
+    case = at.case
     if meeting.status == MeetingStatus.CANCELLED.value:
         flash(ERRORS["cancelled"](), "error")
         return _to_meeting(case, meeting)
@@ -213,15 +205,18 @@ def edit(case_id: str, meeting_id: str):
         else:
             flash(_("The meeting is saved."), "success")
             return _to_meeting(case, meeting)
+    record(AuditEvent.MEETING_VIEWED, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id, "view": "edit",
+                    "shown": [meeting.category]})
+    db.session.commit()
     return render_template("meetings/edit.html", case=case, meeting=meeting, form=form,
                            conflict=conflict), 409 if conflict else 200
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/cancel", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def cancel(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/cancel",
+            needs=CasePermission.MANAGE_MEETINGS, items=MEETING, methods=("POST",))
+def cancel(at: At, meeting: Meeting):
+    case = at.case
     form = CancelMeetingForm()
     if not form.validate_on_submit():
         abort(400)
@@ -240,11 +235,10 @@ def cancel(case_id: str, meeting_id: str):
 # --- participants ----------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/participants", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def add_participant(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/participants",
+            needs=CasePermission.MANAGE_MEETINGS, items=MEETING, methods=("POST",))
+def add_participant(at: At, meeting: Meeting):
+    case = at.case
     form = UserParticipantForm()
     form.user_id.choices = _person_choices(case)
     if form.validate_on_submit():
@@ -258,14 +252,13 @@ def add_participant(case_id: str, meeting_id: str):
         else:
             flash(_("%(name)s is added to the meeting.", name=person.display_name), "success")
             return _to_meeting(case, meeting, "participants-heading")
-    return _render(case, relation, meeting, 400, user_form=form)
+    return _render(at, meeting, 400, user_form=form)
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/participants/external", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def add_external(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    require_owner(case, relation)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/participants/external",
+            needs=CasePermission.MANAGE_MEETINGS, items=MEETING, methods=("POST",))
+def add_external(at: At, meeting: Meeting):
+    case = at.case
     form = ExternalParticipantForm()
     if form.validate_on_submit():
         try:
@@ -277,27 +270,27 @@ def add_external(case_id: str, meeting_id: str):
         else:
             flash(_("The participant is added to the meeting."), "success")
             return _to_meeting(case, meeting, "participants-heading")
-    return _render(case, relation, meeting, 400, external_form=form)
+    return _render(at, meeting, 400, external_form=form)
 
 
 # --- attendance ------------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/attendance", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def attendance(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/attendance",
+            needs=CasePermission.RECORD_ATTENDANCE, items=MEETING, methods=("POST",))
+def attendance(at: At, meeting: Meeting):
+    case = at.case
     if not ConfirmForm().validate_on_submit():
         abort(400)
     marks = {key.removeprefix(ATTENDANCE_PREFIX): value
              for key, value in request.form.items()
              if key.startswith(ATTENDANCE_PREFIX) and value}
-    if any(len(pid) > 36 for pid in marks):
-        abort(404)
+    if not all(re.fullmatch(ID_PATTERN, pid) for pid in marks):
+        refuse(case, "participant_not_shown", 404)
     try:
         count = operations.record_attendance(current_user, case, meeting, marks)
     except operations.NotFound:
-        _denied(case, "participant_not_shown")
+        refuse(case, "participant_not_shown", 404)
     except operations.NotAllowed:
         refuse(case, "own_attendance_only", meeting=meeting.id)
     except operations.MeetingError as exc:
@@ -310,10 +303,10 @@ def attendance(case_id: str, meeting_id: str):
 # --- minutes ---------------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/minutes", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def write_minutes(case_id: str, meeting_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/minutes",
+            needs=CasePermission.WRITE_MINUTES, items=MEETING, methods=("POST",))
+def write_minutes(at: At, meeting: Meeting):
+    case = at.case
     form = MinutesForm()
     if form.validate_on_submit():
         try:
@@ -324,27 +317,14 @@ def write_minutes(case_id: str, meeting_id: str):
         else:
             flash(_("The minutes entry is saved."), "success")
             return _to_meeting(case, meeting, "minutes-heading")
-    return _render(case, relation, meeting, 400, minutes_form=form)
+    return _render(at, meeting, 400, minutes_form=form)
 
 
-def _load_entry(case: Case, meeting: Meeting, entry_id: str) -> MinutesEntry:
-    entry = None
-    if len(entry_id) <= 36:
-        entry = db.session.scalar(filtered(current_user, MinutesEntry, case).where(
-            MinutesEntry.id == entry_id, MinutesEntry.meeting_id == meeting.id))
-    if entry is None:
-        _denied(case, "minutes_not_shown")
-    return entry
-
-
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/minutes/<entry_id>/edit",
-          methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def edit_minutes(case_id: str, meeting_id: str, entry_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    entry = _load_entry(case, meeting, entry_id)
-    if not operations.may_edit_minutes(current_user, entry):
-        refuse(case, "not_allowed")
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/minutes/<id:entry_id>/edit",
+            needs=CasePermission.EDIT_MINUTES, on="entry", methods=("GET", "POST"),
+            items={**MEETING, "entry_id": Item(MinutesEntry, within="meeting_id")})
+def edit_minutes(at: At, meeting: Meeting, entry: MinutesEntry):
+    case = at.case
     form = EditMinutesForm()
     conflict = None
     if not form.is_submitted():
@@ -374,32 +354,24 @@ def edit_minutes(case_id: str, meeting_id: str, entry_id: str):
 # --- following up the plan at the meeting ----------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/meetings/<meeting_id>/actions/<action_id>/follow-up",
-          methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def follow_up(case_id: str, meeting_id: str, action_id: str):
-    case, relation, meeting = _load(case_id, meeting_id)
-    action = None
-    if len(action_id) <= 36:
-        action = db.session.scalar(filtered(current_user, Action, case).where(
-            Action.id == action_id))
-    if action is None:
-        _denied(case, "action_not_shown")
-    if not plan_operations.may_edit_action(current_user, relation, case, action):
-        refuse(case, "not_allowed")
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/actions/<id:action_id>/"
+            "follow-up", needs=CasePermission.EDIT_ACTION, on="action", methods=("POST",),
+            items={**MEETING, "action_id": Item(Action)})
+def follow_up(at: At, meeting: Meeting, action: Action):
+    case = at.case
     if meeting.status == MeetingStatus.CANCELLED.value:
         flash(ERRORS["cancelled"](), "error")
         return _to_meeting(case, meeting)
     form = FollowUpForm(prefix=_follow_up_prefix(action.id))
     if not form.validate_on_submit():
-        return _render(case, relation, meeting, 400, follow_up_forms={action.id: form})
+        return _render(at, meeting, 400, follow_up_forms={action.id: form})
     try:
         plan_operations.update_action_status(
             current_user, case, action, form.status.data, version=form.version.data,
             follow_up=form.follow_up.data or "", meeting_id=meeting.id)
     except plan_operations.Conflict as exc:
         form.version.set(exc.version)
-        return _render(case, relation, meeting, 409, follow_up_forms={action.id: form},
+        return _render(at, meeting, 409, follow_up_forms={action.id: form},
                        follow_up_conflict=action.id)
     except plan_operations.NotAllowed:
         refuse(case, "not_allowed")

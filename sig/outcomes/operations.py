@@ -1,10 +1,9 @@
 """Recording outcome events: validate, write, audit — one transaction.
 
-Who records what:
-
-* the case owner (social services) records all three kinds;
-* a police member of the group records police reports only;
-* nobody else records.
+Who records what is the permission table's ``RECORD_OUTCOMES`` (``sig.cases.rights``):
+with the whole case in scope (the case owner) every kind; with the own organisation in
+scope (a police member of the group) the kinds that organisation makes — police reports;
+nobody else records.
 
 The event is recorded by the recorder's organisation (``origin_org_id``) with the
 category of its kind: a police report is ``police_information``, a concern report or
@@ -23,6 +22,7 @@ from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.access import today
 from sig.cases.models import Case
+from sig.cases.rights import CasePermission, Scope, scope
 from sig.outcomes.models import CATEGORY_OF_KIND, OutcomeEvent, OutcomeKind
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -41,13 +41,19 @@ class NotAllowed(PermissionError):
     """The user may not record this kind here (views answer 403)."""
 
 
+# The kinds of event an organisation makes itself, by the kind of organisation.
+OWN_KINDS: dict[str, tuple[OutcomeKind, ...]] = {
+    OrganisationKind.POLICE.value: (OutcomeKind.POLICE_REPORT,),
+}
+
+
 def recordable_kinds(user: Any, relation: Relation | None) -> list[OutcomeKind]:
     """The kinds the user may record in a case they have ``relation`` to."""
-    if relation is Relation.OWNER:
+    reach = scope(user, relation, CasePermission.RECORD_OUTCOMES)
+    if reach is Scope.CASE:
         return list(OutcomeKind)
-    if (relation is Relation.MEMBER
-            and user.organisation.kind == OrganisationKind.POLICE.value):
-        return [OutcomeKind.POLICE_REPORT]
+    if reach is Scope.OWN_ORGANISATION:
+        return list(OWN_KINDS.get(user.organisation.kind, ()))
     return []
 
 

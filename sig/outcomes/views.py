@@ -12,11 +12,11 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from auth.models import Organisation
-from auth.permissions import Permission, requires
 from kernel import clock
 from kernel.db import db
-from sig.cases import disclosure as case_page
-from sig.cases.access import load_case, refuse
+from sig.cases.access import refuse
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, case_route
 from sig.outcomes import operations
 from sig.outcomes.forms import KIND_LABELS, OutcomeForm
 
@@ -40,10 +40,10 @@ def _source_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in rows]
 
 
-@bp.route("/cases/<case_id>/outcomes/new", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def new(case_id: str):
-    case, relation = load_case(case_id)
+@case_route(bp, "/cases/<id:case_id>/outcomes/new", needs=CasePermission.RECORD_OUTCOMES,
+            methods=("GET", "POST"))
+def new(at: At):
+    case, relation = at.case, at.relation
     kinds = operations.recordable_kinds(current_user, relation)
     if not kinds:
         refuse(case, "may_not_record_outcomes")
@@ -73,13 +73,6 @@ def new(case_id: str):
             return redirect(url_for("cases.show", case_id=case.id, _anchor="outcomes-heading"))
     status = 400 if form.is_submitted() else 200
     return render_template("outcomes/new.html", case=case, form=form), status
-
-
-def may_record_outcomes(user: Any, view: Any) -> bool:
-    return not view.read_only and bool(operations.recordable_kinds(user, view.relation))
-
-
-case_page.register_section("may_record_outcomes", may_record_outcomes)
 
 
 @bp.app_context_processor

@@ -1,9 +1,11 @@
 """Writes to the action plan: validate, change, record the history, audit — one transaction.
 
-Who may do what (the views show and hide links by the same functions):
+Who may do what is the permission table's (``sig.cases.rights``); the views show and hide
+links, and the routes refuse, by the same table.  In words:
 
-* **Goals** are the case owner's: only the owner adds and changes them.  They are
-  recorded by the owner's organisation, category ``coordination``.
+* **Goals**: the owner adds them and changes any goal she sees; a member adds their own
+  organisation's goals and changes only those.  A goal is recorded by the writer's
+  organisation, category ``coordination``.
 * **Actions**: the owner adds them for any organisation taking part in the case (the
   owner's and those of the current group members); a member adds them only for their
   own organisation, and only under a goal they may see.  An action is recorded by the
@@ -40,6 +42,7 @@ from kernel.db import db
 from kernel.versioned import Conflict, check_version, flush_or_conflict
 from sig.cases.access import relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
+from sig.cases.rights import CasePermission, Scope, allows, scope
 from sig.meetings.models import Meeting
 from sig.plans.models import Action, ActionStatus, Change, Goal, LifeArea
 
@@ -69,33 +72,17 @@ def writable(case: Case) -> bool:
     return case.status != CaseStatus.CLOSED.value
 
 
-def may_add_goal(relation: Relation | None, case: Case) -> bool:
-    """The owner, and members too: a member's goal is their organisation's item, so a
-    member who sees none of social services' goals can still plan their own part."""
-    return relation is not None and writable(case)
-
-
-def may_edit_goal(user: Any, relation: Relation | None, case: Case, goal: Goal) -> bool:
-    if not writable(case) or not decide(user, relation, goal).shown:
+def permitted(user: Any, relation: Relation | None, case: Case,
+              permission: CasePermission, item: Any | None = None) -> bool:
+    """The one check before a plan write: the case is open, the item (if any) is of this
+    case and shown to the user, and the permission table allows it (``sig.cases.rights``:
+    the owner on anything shown, a member on their own organisation's goals and actions)."""
+    if not writable(case):
         return False
-    return relation is Relation.OWNER or goal.origin_org_id == user.organisation_id
-
-
-def may_add_action(user: Any, relation: Relation | None, case: Case, goal: Goal) -> bool:
-    """Under a goal the user sees: the owner for any taking-part organisation, a member
-    for their own.  A member does not add under a goal withheld from them."""
-    return (relation is not None and writable(case) and goal.case_id == case.id
-            and decide(user, relation, goal).shown)
-
-
-def may_edit_action(user: Any, relation: Relation | None, case: Case, action: Action) -> bool:
-    if relation is None or not writable(case) or action.case_id != case.id:
+    if item is not None and (item.case_id != case.id
+                             or not decide(user, relation, item, case).shown):
         return False
-    if not decide(user, relation, action).shown:
-        return False
-    if relation is Relation.OWNER:
-        return True
-    return user.organisation_id in (action.responsible_org_id, action.origin_org_id)
+    return allows(user, relation, permission, item)
 
 
 def pre_investigation_flag(user: Any, requested: bool) -> bool:
@@ -122,10 +109,12 @@ def participating_org_ids(case: Case) -> list[str]:
 
 
 def responsible_org_ids(user: Any, relation: Relation | None, case: Case) -> list[str]:
-    """The organisations the user may make an action for in this case."""
-    if relation is Relation.OWNER:
+    """The organisations the user may make an action for in this case: the scope of
+    ``ADD_ACTION`` in the permission table (the whole case, or the own organisation)."""
+    reach = scope(user, relation, CasePermission.ADD_ACTION)
+    if reach is Scope.CASE:
         return participating_org_ids(case)
-    if relation is Relation.MEMBER:
+    if reach is Scope.OWN_ORGANISATION:
         return [user.organisation_id]
     return []
 
@@ -162,7 +151,7 @@ def add_goal(user: Any, case: Case, life_area: str, description: str, *,
     :raises NotAllowed: unless the user is in the (open) case's group or owns it.
     :raises PlanError: on an unknown life area or an empty description."""
     relation = _relation(user, case)
-    if not may_add_goal(relation, case):
+    if not permitted(user, relation, case, CasePermission.ADD_GOAL):
         raise NotAllowed("add_goal")
     values = _goal_values(life_area, description)
     goal = Goal(case_id=case.id, origin_org_id=user.organisation_id,
@@ -183,7 +172,7 @@ def update_goal(user: Any, case: Case, goal: Goal, *, version: int | None,
                 life_area: str, description: str) -> Goal:
     """:raises Conflict: when ``version`` is not the goal's current version."""
     relation = _relation(user, case)
-    if goal.case_id != case.id or not may_edit_goal(user, relation, case, goal):
+    if not permitted(user, relation, case, CasePermission.EDIT_GOAL, goal):
         raise NotAllowed("update_goal")
     return _update(user, case, goal, version, _goal_values(life_area, description),
                    AuditEvent.GOAL_UPDATED)
@@ -211,7 +200,10 @@ def add_action(user: Any, case: Case, goal: Goal, *, what: str, responsible_org_
     :raises PlanError: a responsible organisation the user may not choose, a person not
         of that organisation, due before start, an empty text or unknown status."""
     relation = _relation(user, case)
-    if not may_add_action(user, relation, case, goal):
+    # Under a goal the user sees: the owner for any taking-part organisation, a member for
+    # their own; a member does not add under a goal withheld from them.
+    if not (permitted(user, relation, case, CasePermission.ADD_ACTION)
+            and permitted(user, relation, case, CasePermission.READ, goal)):
         raise NotAllowed("add_action")
     if responsible_org_id not in responsible_org_ids(user, relation, case):
         raise PlanError("responsible_org_not_allowed", "responsible_org_id")
@@ -243,7 +235,7 @@ def update_action(user: Any, case: Case, action: Action, *, version: int | None,
                   meeting_id: str | None = None) -> Action:
     """Change what can change of an action.  :raises Conflict, NotAllowed, PlanError:"""
     relation = _relation(user, case)
-    if not may_edit_action(user, relation, case, action):
+    if not permitted(user, relation, case, CasePermission.EDIT_ACTION, action):
         raise NotAllowed("update_action")
     values = _action_values(user, case, action.responsible_org_id, what=what,
                             responsible_user_id=responsible_user_id or None,
@@ -264,7 +256,7 @@ def update_action_status(user: Any, case: Case, action: Action, status: str, *,
     ``follow_up=None`` leaves the note as it is.
     """
     relation = _relation(user, case)
-    if not may_edit_action(user, relation, case, action):
+    if not permitted(user, relation, case, CasePermission.EDIT_ACTION, action):
         raise NotAllowed("update_action")
     values: dict[str, Any] = {"status": _status(status)}
     if follow_up is not None:

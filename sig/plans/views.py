@@ -1,8 +1,10 @@
 """The action plan: goals, actions, follow-up and history.
 
-Every URL is a case URL: the case is loaded with ``load_case`` (404 outside the group),
-and each goal or action through the policy, in SQL — an item the user may not see
-answers 404 exactly like one that does not exist, and the attempt is logged.
+Every URL is a declared case route (``sig.cases.routes``): the case is loaded with the
+user's relation (404 outside the group), the permission is read from the one table
+(``sig.cases.rights``), and each goal or action is loaded through the policy, in SQL — an
+item the user may not see answers 404 exactly like one that does not exist, and the
+attempt is logged.
 """
 from __future__ import annotations
 
@@ -15,15 +17,16 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from auth.models import Organisation, User
-from auth.permissions import Permission, requires
 from consent.categories import Category
 from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import disclosure as case_page
-from sig.cases.access import load_case, refuse, today
+from sig.cases.access import refuse, today
 from sig.cases.models import Case
+from sig.cases.rights import CasePermission
+from sig.cases.routes import At, Item, case_route
 from sig.labels import ACTION_STATUS, LIFE_AREAS
 from sig.plans import operations
 from sig.plans.forms import ActionForm, GoalForm, NewActionForm, StatusForm
@@ -58,77 +61,16 @@ FIELD_LABELS = {
 }
 
 
-# --- what the plan on the case page may offer ------------------------------------------------
+# --- what the plan on the case page shows --------------------------------------------------------
 
 
-class PlanRights:
-    """What the current user may do with the plan shown in ``view`` (a CaseView)."""
-
-    def __init__(self, user: Any, view: Any) -> None:
-        self.user, self.view = user, view
-        self.case: Case = view.case
-        self.relation: Relation = view.relation
-        self.today = today()
-
-    @property
-    def can_add_goal(self) -> bool:
-        return operations.may_add_goal(self.relation, self.case)
-
-    @property
-    def is_closed(self) -> bool:
-        return not operations.writable(self.case)
-
-    def can_edit_goal(self, goal: Goal) -> bool:
-        return operations.may_edit_goal(self.user, self.relation, self.case, goal)
-
-    def can_add_action(self, goal: Goal) -> bool:
-        return operations.may_add_action(self.user, self.relation, self.case, goal)
-
-    def can_edit_action(self, action: Action) -> bool:
-        return operations.may_edit_action(self.user, self.relation, self.case, action)
-
-    def overdue(self, action: Action) -> bool:
-        return operations.is_overdue(action, self.today)
+def overdue_actions(_user: Any, view: Any) -> set[str]:
+    """The ids of the shown actions that are overdue today (marked on the page)."""
+    day = today()
+    return {a.id for a in view.actions if operations.is_overdue(a, day)}
 
 
-def _never(*_args: Any) -> bool:
-    return False
-
-
-class ReadOnlyRights:
-    """The plan rights with every ``can_*`` answered no ("view as"); the rest
-    (``is_closed``, ``overdue``) is the real answer."""
-
-    def __init__(self, rights: PlanRights) -> None:
-        self._rights = rights
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("can_"):
-            return _never if callable(getattr(type(self._rights), name, None)) else False
-        return getattr(self._rights, name)
-
-
-def plan_rights(user: Any, view: Any) -> PlanRights | ReadOnlyRights:
-    rights = PlanRights(user, view)
-    return ReadOnlyRights(rights) if view.read_only else rights
-
-
-case_page.register_section("plan_rights", plan_rights)
-
-
-# --- loading items through the policy --------------------------------------------------------
-
-
-def _load(model: type[Goal] | type[Action], case: Case, relation: Relation,
-          item_id: str) -> Any:
-    """The goal or action of this case, if the user may see it; otherwise 404, logged."""
-    item = None
-    if len(item_id) <= 36:
-        item = db.session.scalar(filtered(current_user, model, case).where(model.id == item_id))
-    if item is None:
-        kind = "goal" if model is Goal else "action"
-        refuse(case, "item_not_shown", 404, item_type=kind)
-    return item
+case_page.register_section("overdue", overdue_actions)
 
 
 def _visible_goal(case: Case, goal_id: str) -> Goal | None:
@@ -180,14 +122,16 @@ def _apply_error(form: Any, exc: PlanError) -> None:
 # --- goals -----------------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/plan/goals/new", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def new_goal(case_id: str):
-    case, relation = load_case(case_id)
+GOAL = {"goal_id": Item(Goal)}
+ACTION = {"action_id": Item(Action)}
+
+
+@case_route(bp, "/cases/<id:case_id>/plan/goals/new", needs=CasePermission.ADD_GOAL,
+            methods=("GET", "POST"))
+def new_goal(at: At):
+    case = at.case
     if not operations.writable(case):
         return _closed_redirect(case)
-    if not operations.may_add_goal(relation, case):
-        refuse(case, "not_allowed")
     form = GoalForm()
     if form.validate_on_submit():
         try:
@@ -203,15 +147,12 @@ def new_goal(case_id: str):
                            conflict=None)
 
 
-@bp.route("/cases/<case_id>/plan/goals/<goal_id>/edit", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def edit_goal(case_id: str, goal_id: str):
-    case, relation = load_case(case_id)
-    goal = _load(Goal, case, relation, goal_id)
+@case_route(bp, "/cases/<id:case_id>/plan/goals/<id:goal_id>/edit",
+            needs=CasePermission.EDIT_GOAL, on="goal", items=GOAL, methods=("GET", "POST"))
+def edit_goal(at: At, goal: Goal):
+    case, relation = at.case, at.relation
     if not operations.writable(case):
         return _closed_redirect(case)
-    if not operations.may_edit_goal(current_user, relation, case, goal):
-        refuse(case, "not_allowed")
     form = GoalForm(obj=None if request.method == "POST" else goal)
     if not form.is_submitted():
         form.version.set(goal.version)
@@ -238,15 +179,12 @@ def edit_goal(case_id: str, goal_id: str):
 # --- actions ---------------------------------------------------------------------------------
 
 
-@bp.route("/cases/<case_id>/plan/goals/<goal_id>/actions/new", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def new_action(case_id: str, goal_id: str):
-    case, relation = load_case(case_id)
-    goal = _load(Goal, case, relation, goal_id)
+@case_route(bp, "/cases/<id:case_id>/plan/goals/<id:goal_id>/actions/new",
+            needs=CasePermission.ADD_ACTION, items=GOAL, methods=("GET", "POST"))
+def new_action(at: At, goal: Goal):
+    case, relation = at.case, at.relation
     if not operations.writable(case):
         return _closed_redirect(case)
-    if not operations.may_add_action(current_user, relation, case, goal):
-        refuse(case, "not_allowed")
     names = _org_names()
     org_ids = operations.responsible_org_ids(current_user, relation, case)
     form = NewActionForm()
@@ -289,15 +227,13 @@ def _edit_action_form(case: Case, action: Action, names: dict[str, str]) -> Acti
     return form
 
 
-@bp.route("/cases/<case_id>/plan/actions/<action_id>/edit", methods=["GET", "POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def edit_action(case_id: str, action_id: str):
-    case, relation = load_case(case_id)
-    action = _load(Action, case, relation, action_id)
+@case_route(bp, "/cases/<id:case_id>/plan/actions/<id:action_id>/edit",
+            needs=CasePermission.EDIT_ACTION, on="action", items=ACTION,
+            methods=("GET", "POST"))
+def edit_action(at: At, action: Action):
+    case, relation = at.case, at.relation
     if not operations.writable(case):
         return _closed_redirect(case)
-    if not operations.may_edit_action(current_user, relation, case, action):
-        refuse(case, "not_allowed")
     names = _org_names()
     form = _edit_action_form(case, action, names)
     conflict, status = None, 200
@@ -328,15 +264,12 @@ def _render_action(case: Case, relation: Relation, action: Action, form: ActionF
                    conflict=conflict, org_names=names)
 
 
-@bp.route("/cases/<case_id>/plan/actions/<action_id>/status", methods=["POST"])
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def action_status(case_id: str, action_id: str):
-    case, relation = load_case(case_id)
-    action = _load(Action, case, relation, action_id)
+@case_route(bp, "/cases/<id:case_id>/plan/actions/<id:action_id>/status",
+            needs=CasePermission.EDIT_ACTION, on="action", items=ACTION, methods=("POST",))
+def action_status(at: At, action: Action):
+    case, relation = at.case, at.relation
     if not operations.writable(case):
         return _closed_redirect(case)
-    if not operations.may_edit_action(current_user, relation, case, action):
-        refuse(case, "not_allowed")
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -406,9 +339,7 @@ def _display(field: str, value: str | None, people: dict[str, str] | None = None
     return value
 
 
-def _history(case_id: str, model: type[Goal] | type[Action], item_id: str):
-    case, relation = load_case(case_id)
-    item = _load(model, case, relation, item_id)
+def _history(case: Case, item: Goal | Action):
     changes = operations.changes_of(current_user, case, item)
     person_ids = {v for c in changes if c.field == "responsible_user_id"
                   for v in (c.before, c.after) if v}
@@ -421,7 +352,7 @@ def _history(case_id: str, model: type[Goal] | type[Action], item_id: str):
              "before": _display(c.field, c.before, people),
              "after": _display(c.field, c.after, people),
              "at_meeting": c.meeting_id is not None} for c in changes]
-    kind = "goal" if model is Goal else "action"
+    kind = "goal" if isinstance(item, Goal) else "action"
     record(AuditEvent.HISTORY_VIEWED, target_type="case", target_ref=case.id,
            details={"item_type": kind, kind: item.id, "changes": len(rows)})
     db.session.commit()
@@ -430,14 +361,14 @@ def _history(case_id: str, model: type[Goal] | type[Action], item_id: str):
                            goal=goal, rows=rows, org_names=_org_names())
 
 
-@bp.route("/cases/<case_id>/plan/goals/<goal_id>/history")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def goal_history(case_id: str, goal_id: str):
-    return _history(case_id, Goal, goal_id)
+@case_route(bp, "/cases/<id:case_id>/plan/goals/<id:goal_id>/history",
+            needs=CasePermission.READ, items=GOAL)
+def goal_history(at: At, goal: Goal):
+    return _history(at.case, goal)
 
 
-@bp.route("/cases/<case_id>/plan/actions/<action_id>/history")
-@requires(Permission.WORK_IN_CASES, deny_status=404)
-def action_history(case_id: str, action_id: str):
-    return _history(case_id, Action, action_id)
+@case_route(bp, "/cases/<id:case_id>/plan/actions/<id:action_id>/history",
+            needs=CasePermission.READ, items=ACTION)
+def action_history(at: At, action: Action):
+    return _history(at.case, action)
 

@@ -31,7 +31,7 @@ def too_many_lookups() -> str:
 
 def load_youth(youth_id: str) -> Youth:
     """A register entry the user may read (``sig.youths.access``), or 404 (logged)."""
-    youth = db.session.get(Youth, youth_id) if len(youth_id) <= 36 else None
+    youth = db.session.get(Youth, youth_id)
     if register_access(current_user, youth) is not Access.READ:
         record(AuditEvent.ACCESS_DENIED, target_type="youth",
                target_ref=youth.id if youth else None, outcome="denied",
@@ -105,7 +105,7 @@ def search():
     return render_template("youths/search.html", form=form)
 
 
-@bp.route("/<youth_id>")
+@bp.route("/<id:youth_id>")
 @requires(Permission.MANAGE_CASES)
 def show(youth_id: str):
     youth = load_youth(youth_id)
@@ -118,7 +118,7 @@ def show(youth_id: str):
                            has_open_case=any(c.status != "closed" for c in cases))
 
 
-@bp.route("/<youth_id>/guardians", methods=["POST"])
+@bp.route("/<id:youth_id>/guardians", methods=["POST"])
 @requires(Permission.MANAGE_CASES)
 def add_guardian(youth_id: str):
     youth = load_youth(youth_id)

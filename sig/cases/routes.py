@@ -1,0 +1,150 @@
+"""Declared case routes: every URL under ``/cases/<case_id>`` says what it needs, and
+this module does the rest the same way for all of them.
+
+    @case_route(bp, "/cases/<id:case_id>/plan/goals/<id:goal_id>/edit",
+                needs=CasePermission.EDIT_GOAL, on="goal", methods=("GET", "POST"))
+    def edit_goal(at: At, goal: Goal): ...
+
+Before the view runs:
+
+1. the case is loaded with the user's relation to it — nobody outside the group learns
+   that it exists (404, the same answer as a wrong id, and the attempt is logged);
+2. ``needs`` is looked up in the one permission table (``sig.cases.rights``): a relation
+   that does not carry it is refused with 403 (the person knows the case), logged;
+3. every item the URL names is loaded **through the disclosure policy**
+   (``consent.policy.filtered``), within the case and within its parent item if it has
+   one; an item the user may not see answers 404 exactly like one that does not exist,
+   logged.  Records that are not case items (consents, disclosure decisions) are loaded
+   within the case — their routes are the owner's only;
+4. with ``on=``, the permission's scope is checked on that item (a member changes their
+   own organisation's actions, anyone only their own minutes entry): 403, logged.
+
+The view gets an :class:`At` (case, relation, rights) and the loaded items by name
+(``goal_id`` → ``goal``).  Ids in URLs are parsed by the ``id`` converter
+(``sig.web.ids``), so a malformed id never reaches a query.  ``CASE_ROUTES`` is the list
+of declarations the permission matrix test reads.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint
+from flask_login import current_user
+from sqlalchemy import select
+
+from auth.permissions import Permission, requires
+from consent.policy import Relation, filtered
+from kernel.db import db
+from sig.cases.access import load_case, refuse
+from sig.cases.models import Case, CaseStatus
+from sig.cases.rights import TABLE, CasePermission, Rights, allows
+
+
+@dataclass(frozen=True)
+class Item:
+    """A URL argument naming a case item, loaded through the policy; ``within`` names an
+    earlier argument whose item this one belongs to (``meeting_id`` for a minutes entry)."""
+
+    model: type
+    within: str | None = None
+    through_policy: bool = True
+
+
+def record_of_case(model: type) -> Item:
+    """A record that is not a case item (a consent, a disclosure decision): loaded within
+    the case, for routes only the owner has."""
+    return Item(model, through_policy=False)
+
+
+@dataclass(frozen=True)
+class CaseRoute:
+    endpoint: str
+    rule: str
+    methods: tuple[str, ...]
+    needs: CasePermission
+    on: str | None
+    items: dict[str, Item] = field(default_factory=dict)
+
+
+CASE_ROUTES: dict[str, CaseRoute] = {}
+
+
+@dataclass
+class At:
+    """Where a case route's request stands: the case, the user's relation to it, and the
+    table's answers for this user (``at.may(permission, item)``)."""
+
+    case: Case
+    relation: Relation
+    rights: Rights
+
+    @property
+    def is_owner(self) -> bool:
+        return self.relation is Relation.OWNER
+
+    def may(self, permission: CasePermission, item: Any | None = None) -> bool:
+        return self.rights.may(permission, item)
+
+    def require(self, permission: CasePermission, item: Any | None = None) -> None:
+        """Refuse (403, logged) unless the table allows it — for checks a view can make
+        only once it has read the form (an action's organisation, a kind of event)."""
+        if not allows(current_user, self.relation, permission, item):
+            refuse(self.case, "not_allowed", needs=str(permission))
+
+
+def _load_item(case: Case, loaded: dict[str, Any], arg: str, spec: Item, value: str) -> Any:
+    model = spec.model
+    statement = (filtered(current_user, model, case) if spec.through_policy
+                 else select(model).where(model.case_id == case.id))
+    statement = statement.where(model.id == value)
+    if spec.within is not None:
+        parent = loaded[spec.within.removesuffix("_id")]
+        statement = statement.where(getattr(model, spec.within) == parent.id)
+    item = db.session.scalar(statement)
+    if item is None:
+        refuse(case, "item_not_shown", 404, item_type=model.__tablename__)
+    return item
+
+
+def _owner_only(permission: CasePermission) -> bool:
+    return not any(permission in row for (relation, _kind), row in TABLE.items()
+                   if relation is Relation.MEMBER)
+
+
+def case_route(bp: Blueprint, rule: str, *, needs: CasePermission,
+               methods: Iterable[str] = ("GET",), on: str | None = None,
+               items: dict[str, Item] | None = None) -> Callable[[Callable[..., Any]],
+                                                                Callable[..., Any]]:
+    """Register ``rule`` on ``bp`` as a case route (see the module's text)."""
+    items = dict(items or {})
+    if on is not None and f"{on}_id" not in items:
+        raise TypeError(f"{rule}: on={on!r} names no item of the route")
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handle(case_id: str, **arguments: str) -> Any:
+            case, relation = load_case(case_id)
+            if not allows(current_user, relation, needs):
+                refuse(case, "owner_only" if _owner_only(needs) else "not_allowed",
+                       needs=str(needs))
+            loaded: dict[str, Any] = {}
+            for arg, spec in items.items():
+                loaded[arg.removesuffix("_id")] = _load_item(case, loaded, arg, spec,
+                                                             arguments.pop(arg))
+            if on is not None and not allows(current_user, relation, needs, loaded[on]):
+                refuse(case, "not_allowed", needs=str(needs), item_type=on)
+            at = At(case, relation, Rights(current_user, relation,
+                                           closed=case.status == CaseStatus.CLOSED.value))
+            return view(at, **loaded, **arguments)
+
+        requires(Permission.WORK_IN_CASES, deny_status=404)(handle)
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle,
+                        methods=list(methods))
+        endpoint = f"{bp.name}.{view.__name__}"
+        CASE_ROUTES[endpoint] = CaseRoute(endpoint, rule, tuple(methods), needs, on, items)
+        return handle
+
+    return decorate
