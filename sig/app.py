@@ -82,8 +82,9 @@ def _register_blueprints(app: Flask) -> None:
     from auth.views import bp as auth_bp
     from sig import labels
     from sig.audit.views import bp as audit_bp
-    from sig.cases.sharing import bp as sharing_bp
-    from sig.cases.views import bp as cases_bp
+    from sig.casework.register import bp as youths_bp
+    from sig.casework.sharing import bp as sharing_bp
+    from sig.casework.views import bp as cases_bp
     from sig.consents.views import bp as consents_bp
     from sig.disclosures.views import bp as disclosures_bp
     from sig.home.views import bp as home_bp
@@ -91,7 +92,6 @@ def _register_blueprints(app: Flask) -> None:
     from sig.outcomes.views import bp as outcomes_bp
     from sig.plans.views import bp as plans_bp
     from sig.statistics.views import bp as statistics_bp
-    from sig.youths.views import bp as youths_bp
 
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp):

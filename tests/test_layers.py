@@ -33,3 +33,51 @@ def test_each_layer_imports_only_the_layers_below_it():
         for module, names in imports_of(layer).items():
             offences += [f"{module} imports {n}" for n in names if n.split(".")[0] in above]
     assert not offences, "\n".join(sorted(offences))
+
+
+# Within sig: the packages of the case work, lowest first.  A package may import only the
+# packages before it in this order (shared helpers — web, labels, config, i18n, the
+# app's modules — are not packages of a domain and may be imported by any).
+DOMAIN_ORDER = ["youths", "cases", "plans", "meetings", "outcomes", "consents",
+                "disclosures", "home", "statistics", "audit", "casework"]
+SHARED = {"web", "translations", "static"}
+
+
+def _package_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "sig" or len(parts) < 2 or not (ROOT / "sig" / parts[1]).is_dir():
+        return None
+    return parts[1] if parts[1] not in SHARED else None
+
+
+def package_imports() -> dict[str, dict[str, list[str]]]:
+    """sig sub-package → the sig sub-packages it imports (module-level or in a function)
+    → which of its modules do."""
+    edges: dict[str, dict[str, list[str]]] = {}
+    for module, names in imports_of("sig").items():
+        source = _package_of(module)
+        if source is None:
+            continue
+        for name in names:
+            target = _package_of(name)
+            if target is not None and target != source:
+                edges.setdefault(source, {}).setdefault(target, []).append(module)
+    return edges
+
+
+def test_every_domain_package_is_placed_in_the_order():
+    packages = {p.name for p in (ROOT / "sig").iterdir()
+                if p.is_dir() and (p / "__init__.py").exists()} - SHARED
+    assert packages == set(DOMAIN_ORDER), "place a new package in DOMAIN_ORDER"
+
+
+def test_no_import_cycles_between_domain_packages():
+    """The case pages (``sig.casework``) sit above the domains; a domain imports only the
+    domains below it — so no two packages import each other, directly or round a circle."""
+    offences = []
+    for source, targets in package_imports().items():
+        rank = DOMAIN_ORDER.index(source)
+        for target, modules in targets.items():
+            if DOMAIN_ORDER.index(target) > rank:
+                offences.append(f"sig.{source} imports sig.{target} ({sorted(set(modules))})")
+    assert not offences, "\n".join(sorted(offences))

@@ -364,10 +364,13 @@ def test_follow_up_at_a_meeting_is_recorded_in_the_history(app, plan, sara, orgs
         db.session.commit()
         action = db.session.get(Action, plan["school_action"])
         operations.update_action_status(user, case, action, "in_progress", version=1,
-                                        follow_up="Går bättre", meeting_id=meeting.id)
-        with pytest.raises(operations.PlanError):
+                                        follow_up="Går bättre", meeting=meeting)
+        with pytest.raises(operations.PlanError):  # a meeting of another case
+            other = Meeting(case_id="another-case", starts_at=meeting.starts_at,
+                            origin_org_id=orgs["social"].id, category="coordination",
+                            created_by_id=sara.id)
             operations.update_action_status(user, case, action, "done", version=2,
-                                            meeting_id="not-a-meeting")
+                                            meeting=other)
         changes = db.session.scalars(select(Change).where(
             Change.item_id == action.id, Change.meeting_id == meeting.id)).all()
         assert {c.field for c in changes} == {"status", "follow_up"}

@@ -80,6 +80,6 @@ def test_the_case_page_templates_only_read_the_read_model(app):
         context: dict = {}
         app.update_template_context(context)
     assert not gone & set(context)
-    from sig.cases.disclosure import SECTIONS
+    from sig.casework.read_model import SECTIONS
 
     assert set(SECTIONS) == {"overdue", "consents", "disclosures"}

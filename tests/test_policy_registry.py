@@ -29,7 +29,7 @@ from kernel import clock
 from kernel.db import Base, db
 from sig.cases.access import accessible, relation_to
 from sig.cases.models import Case
-from sig.cases.sharing import StandIn
+from sig.casework.sharing import StandIn
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Change, Goal

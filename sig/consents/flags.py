@@ -1,13 +1,15 @@
 """What needs the case owner's attention about consents: a live consent that ends within
 30 days, or one that lacks a party the rules require (DESIGN §4, issue item 4).
 
-Shown to the case owner only: on the case page and on the start page.
+Shown to the case owner only: on the case page (with the count of live and valid
+consents, :func:`consent_summary`) and on the start page.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +17,8 @@ from sqlalchemy.orm import selectinload
 from consent import validity
 from consent.models import Consent
 from consent.operations import own_from_age
+from consent.policy import Relation
+from kernel import clock
 from kernel.db import db
 
 EXPIRY_HORIZON_DAYS = 30
@@ -68,3 +72,28 @@ def flags_for(case_ids: Iterable[str], day: dt.date) -> list[ConsentFlag]:
         if flag.expiring or flag.missing_parties:
             flags.append(flag)
     return flags
+
+
+@dataclass
+class Summary:
+    case: Any
+    live: int
+    valid: int
+    flags: list[ConsentFlag]
+
+
+def consent_summary(_user: Any, view: Any) -> Summary | None:
+    """The consent box on the case page: the owner's only."""
+    if view.relation is not Relation.OWNER or view.read_only:
+        return None
+    case = view.case
+    day = clock.now().date()
+    consents = list(db.session.scalars(
+        select(Consent).where(Consent.case_id == case.id, Consent.withdrawn_at.is_(None),
+                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
+        .options(selectinload(Consent.parties), selectinload(Consent.grants))))
+    subject = validity.subjects_of([case.id]).get(case.id)
+    own_from = own_from_age()
+    valid = sum(1 for c in consents
+                if subject is not None and validity.status(c, subject, day, own_from).valid)
+    return Summary(case, len(consents), valid, flags_for([case.id], day))

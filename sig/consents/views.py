@@ -38,12 +38,11 @@ from consent.policy import Relation, decide, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases import disclosure as case_page
 from sig.cases.access import refuse, today
 from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route, record_of_case
-from sig.consents.flags import ConsentFlag, flags_for
+from sig.consents.flags import ConsentFlag
 from sig.consents.forms import (
     ConsentForm,
     PrintDraftForm,
@@ -228,35 +227,7 @@ def _to_list(case: Case, anchor: str | None = None):
     return redirect(url_for("consents.index", case_id=case.id, _anchor=anchor))
 
 
-# --- the case page and the start page ----------------------------------------------------------
-
-
-@dataclass
-class Summary:
-    case: Case
-    live: int
-    valid: int
-    flags: list[ConsentFlag]
-
-
-def consent_summary(_user: Any, view: Any) -> Summary | None:
-    """The consent box on the case page: the owner's only."""
-    if view.relation is not Relation.OWNER or view.read_only:
-        return None
-    case = view.case
-    day = today()
-    consents = list(db.session.scalars(
-        select(Consent).where(Consent.case_id == case.id, Consent.withdrawn_at.is_(None),
-                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
-        .options(selectinload(Consent.parties), selectinload(Consent.grants))))
-    subject = validity.subjects_of([case.id]).get(case.id)
-    own_from = operations.own_from_age()
-    valid = sum(1 for c in consents
-                if subject is not None and validity.status(c, subject, day, own_from).valid)
-    return Summary(case, len(consents), valid, flags_for([case.id], day))
-
-
-case_page.register_section("consents", consent_summary)
+# --- the start page's and case page's flag texts ---------------------------------------------
 
 
 @bp.app_template_global("consent_flag_texts")

@@ -7,12 +7,10 @@ owner's alone: members (the recipient included) get 403, anyone outside the case
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -22,11 +20,10 @@ from auth.permissions import Permission, requires
 from auth.roles import OrganisationKind
 from consent.categories import Category
 from consent.models import Disclosure, StatutoryRule
-from consent.policy import Relation, decide
+from consent.policy import decide
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases import disclosure as case_page
 from sig.cases.access import refuse, today
 from sig.cases.models import Case
 from sig.cases.rights import CasePermission
@@ -34,12 +31,10 @@ from sig.cases.routes import At, case_route, record_of_case
 from sig.disclosures import operations
 from sig.disclosures.forms import DisclosureForm
 from sig.disclosures.operations import Candidate, DisclosureError
+from sig.disclosures.summary import ITEM_TYPE_LABELS
 from sig.labels import LIFE_AREAS
 
 bp = Blueprint("disclosures", __name__)
-
-ITEM_TYPE_LABELS = {"youths": _l("the youth's identity"), "goals": _l("goals"),
-                    "actions": _l("actions"), "minutes_entries": _l("minutes entries")}
 
 ERRORS = {
     "rule_not_applicable": lambda: _("No statutory provision in force lets your organisation "
@@ -113,40 +108,6 @@ def rules():
                            kind_label=kind_label, category_label=_category_label)
 
 
-# --- the case's decisions -------------------------------------------------------------------
-
-
-@dataclass
-class Summary:
-    disclosure: Disclosure
-    decided_by: str
-    recipient: str
-    counts: dict[str, int]
-
-    @property
-    def items_text(self) -> str:
-        return ", ".join(f"{ITEM_TYPE_LABELS.get(t, t)}: {n}" for t, n in self.counts.items())
-
-
-def _names(model: Any, ids: set[str], attribute: str) -> dict[str, str]:
-    if not ids:
-        return {}
-    return {row.id: getattr(row, attribute) for row in db.session.scalars(
-        select(model).where(model.id.in_(sorted(ids))))}
-
-
-def case_disclosures(_user: Any, view: Any) -> list[Summary]:
-    """The case's decisions, for its owner only (anyone else gets an empty list)."""
-    if view.relation is not Relation.OWNER or view.read_only:
-        return []
-    rows = operations.disclosures_of(view.case)
-    people = _names(User, {d.created_by_id for d in rows}, "display_name")
-    orgs = _names(Organisation, {d.recipient_org_id for d in rows}, "name")
-    return [Summary(d, people.get(d.created_by_id, "—"), orgs.get(d.recipient_org_id, "—"),
-                    operations.item_counts(d)) for d in rows]
-
-
-case_page.register_section("disclosures", case_disclosures)
 
 
 def _choices(user: Any, case: Case, rule: StatutoryRule) -> tuple[list[Candidate],

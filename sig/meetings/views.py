@@ -368,7 +368,7 @@ def follow_up(at: At, meeting: Meeting, action: Action):
     try:
         plan_operations.update_action_status(
             current_user, case, action, form.status.data, version=form.version.data,
-            follow_up=form.follow_up.data or "", meeting_id=meeting.id)
+            follow_up=form.follow_up.data or "", meeting=meeting)
     except plan_operations.Conflict as exc:
         form.version.set(exc.version)
         return _render(at, meeting, 409, follow_up_forms={action.id: form},

@@ -1,5 +1,5 @@
 """Outcome events: the record form, and the case page's list of the events the user
-may see come with the case view (``sig.cases.disclosure.build``, through
+may see come with the case view (``sig.casework.read_model.build``, through
 ``consent.policy.visible`` in SQL; the rest is counted into the withheld notice)."""
 from __future__ import annotations
 

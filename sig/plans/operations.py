@@ -43,7 +43,6 @@ from kernel.versioned import Conflict, check_version, flush_or_conflict
 from sig.cases.access import relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import CasePermission, Scope, allows, scope
-from sig.meetings.models import Meeting
 from sig.plans.models import Action, ActionStatus, Change, Goal, LifeArea
 
 GOAL_FIELDS = ("life_area", "description")
@@ -232,7 +231,7 @@ def add_action(user: Any, case: Case, goal: Goal, *, what: str, responsible_org_
 def update_action(user: Any, case: Case, action: Action, *, version: int | None, what: str,
                   responsible_user_id: str | None, start_date: dt.date | None,
                   due_date: dt.date | None, status: str, follow_up: str | None,
-                  meeting_id: str | None = None) -> Action:
+                  meeting: Any | None = None) -> Action:
     """Change what can change of an action.  :raises Conflict, NotAllowed, PlanError:"""
     relation = _relation(user, case)
     if not permitted(user, relation, case, CasePermission.EDIT_ACTION, action):
@@ -243,15 +242,15 @@ def update_action(user: Any, case: Case, action: Action, *, version: int | None,
                             follow_up=follow_up,
                             keep_person=action.responsible_user_id)
     return _update(user, case, action, version, values, AuditEvent.ACTION_UPDATED,
-                   meeting_id=_meeting_of(case, meeting_id))
+                   meeting_id=_meeting_of(case, meeting))
 
 
 def update_action_status(user: Any, case: Case, action: Action, status: str, *,
                          version: int | None, follow_up: str | None = None,
-                         meeting_id: str | None = None) -> Action:
+                         meeting: Any | None = None) -> Action:
     """Follow-up of one action: its status and, when given, the follow-up note.
 
-    For the plan page and for following up the plan at a meeting (``meeting_id``: the
+    For the plan page and for following up the plan at a meeting (``meeting``: the
     meeting of this case where it was done; the history records it).
     ``follow_up=None`` leaves the note as it is.
     """
@@ -262,7 +261,7 @@ def update_action_status(user: Any, case: Case, action: Action, status: str, *,
     if follow_up is not None:
         values["follow_up"] = follow_up.strip() or None
     return _update(user, case, action, version, values, AuditEvent.ACTION_UPDATED,
-                   meeting_id=_meeting_of(case, meeting_id))
+                   meeting_id=_meeting_of(case, meeting))
 
 
 def _action_values(user: Any, case: Case, org_id: str, *, what: str,
@@ -289,14 +288,13 @@ def _status(status: str) -> str:
     return status
 
 
-def _meeting_of(case: Case, meeting_id: str | None) -> str | None:
-    if meeting_id is None:
+def _meeting_of(case: Case, meeting: Any | None) -> str | None:
+    """The id of the meeting (of this case) where the change was made, for the history."""
+    if meeting is None:
         return None
-    found = db.session.scalar(select(Meeting.id).where(Meeting.id == meeting_id,
-                                                       Meeting.case_id == case.id))
-    if found is None:
+    if getattr(meeting, "case_id", None) != case.id:
         raise PlanError("no_such_meeting")
-    return found
+    return meeting.id
 
 
 # --- the shared machinery --------------------------------------------------------------------

@@ -22,8 +22,7 @@ from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases import disclosure as case_page
-from sig.cases.access import refuse, today
+from sig.cases.access import refuse
 from sig.cases.models import Case
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
@@ -59,18 +58,6 @@ FIELD_LABELS = {
     "status": lambda: _("Status"),
     "follow_up": lambda: _("Follow-up notes"),
 }
-
-
-# --- what the plan on the case page shows --------------------------------------------------------
-
-
-def overdue_actions(_user: Any, view: Any) -> set[str]:
-    """The ids of the shown actions that are overdue today (marked on the page)."""
-    day = today()
-    return {a.id for a in view.actions if operations.is_overdue(a, day)}
-
-
-case_page.register_section("overdue", overdue_actions)
 
 
 def _visible_goal(case: Case, goal_id: str) -> Goal | None:

@@ -27,11 +27,11 @@ from consent.models import Consent, Disclosure
 from consent.policy import PolicyError, Relation, Rule, decide, every_item
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases import disclosure
 from sig.cases.access import refuse, today
 from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route
+from sig.casework import read_model
 
 bp = Blueprint("sharing", __name__)
 
@@ -109,7 +109,7 @@ def view_as(at: At, org_id: str):
     if org is None:
         refuse(case, "organisation_not_in_case", 404)
     viewer = StandIn.of(org, current_user._get_current_object(), intersect=True)
-    view = disclosure.build(viewer, case, Relation.MEMBER, read_only=True)
+    view = read_model.build(viewer, case, Relation.MEMBER, read_only=True)
     record(AuditEvent.CASE_VIEWED_AS, target_type="case", target_ref=case.id,
            details={"as_organisation": org.id, **view.audit_details()})
     db.session.commit()

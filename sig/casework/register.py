@@ -11,8 +11,8 @@ from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.access import accessible
 from sig.cases.models import Case
+from sig.cases.register_access import Access, lookups_left, register_access
 from sig.youths import operations
-from sig.youths.access import Access, lookups_left, register_access
 from sig.youths.forms import GuardianForm, SearchForm, YouthForm
 from sig.youths.models import Youth
 
@@ -30,7 +30,7 @@ def too_many_lookups() -> str:
 
 
 def load_youth(youth_id: str) -> Youth:
-    """A register entry the user may read (``sig.youths.access``), or 404 (logged)."""
+    """A register entry the user may read (``sig.cases.register_access``), or 404 (logged)."""
     youth = db.session.get(Youth, youth_id)
     if register_access(current_user, youth) is not Access.READ:
         record(AuditEvent.ACCESS_DENIED, target_type="youth",

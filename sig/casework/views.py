@@ -15,14 +15,15 @@ from consent.policy import filtered_in_cases
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases import disclosure, operations
+from sig.cases import operations
 from sig.cases.access import accessible, refuse
 from sig.cases.forms import CloseCaseForm, MemberForm, OpenCaseForm
 from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
+from sig.casework import read_model
+from sig.casework.register import load_youth
 from sig.youths.models import Youth
-from sig.youths.views import load_youth
 
 bp = Blueprint("cases", __name__)
 
@@ -73,7 +74,7 @@ def open_case(youth_id: str):
 
 def _show(at: At, close_form: CloseCaseForm, status: int = 200):
     """The case page (also re-rendered after an invalid close); the read is logged."""
-    view = disclosure.build(current_user, at.case, at.relation)
+    view = read_model.build(current_user, at.case, at.relation)
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=at.case.id,
            details=view.audit_details())
     db.session.commit()
@@ -143,7 +144,7 @@ def members(at: At):
         else:
             flash(_("%(name)s is added to the group.", name=member.display_name), "success")
             return redirect(url_for("cases.members", case_id=case.id))
-    view = disclosure.build(current_user, case, at.relation)
+    view = read_model.build(current_user, case, at.relation)
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
            details={"view": "members", **view.audit_details()})
     db.session.commit()
@@ -169,7 +170,7 @@ def print_plan(at: At):
     """The plan as the youth and guardians read it, with signature lines; only what
     the printing user may see."""
     case = at.case
-    view = disclosure.build(current_user, case, at.relation)
+    view = read_model.build(current_user, case, at.relation)
     now = clock.now()
     upcoming = [m for m in view.meetings
                 if m.status == "planned" and clock.as_utc(m.starts_at) >= now]

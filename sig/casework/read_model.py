@@ -15,24 +15,18 @@ from sqlalchemy.orm import joinedload
 from auth.models import Organisation
 from consent.categories import Category
 from consent.policy import Decision, Relation, Withheld, decide, filtered, withheld
+from kernel import clock
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import Rights
+from sig.consents.flags import consent_summary
+from sig.disclosures.summary import case_disclosures
 from sig.meetings.models import Meeting
+from sig.meetings.queries import attendance_by_organisation
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
+from sig.plans.operations import is_overdue
 from sig.youths.models import Guardian, Youth
-
-# The other domains' parts of the case page (the plan's rights, the consent box, the
-# disclosure decisions, what may be recorded): each registers a provider, called once
-# while the read model is built — before the access-log entry is written and before any
-# template runs, so templates only read ``view.sections`` and call nothing back.
-SectionProvider = Callable[[Any, "CaseView"], Any]
-SECTIONS: dict[str, SectionProvider] = {}
-
-
-def register_section(name: str, provider: SectionProvider) -> None:
-    SECTIONS[name] = provider
 
 
 @dataclass
@@ -76,6 +70,25 @@ class CaseView:
                 "withheld": sorted(self.withheld_categories)}
 
 
+def overdue_actions(_user: Any, view: CaseView) -> set[str]:
+    """The ids of the shown actions that are overdue today (marked on the plan)."""
+    day = clock.now().date()
+    return {a.id for a in view.actions if is_overdue(a, day)}
+
+
+# The other domains' parts of the case page (overdue actions, the consent box, the
+# disclosure decisions): each provider is called once while the read model is built —
+# before the access-log entry is written and before any template runs, so templates only
+# read ``view.sections`` and call nothing back.  This package sits above the domains, so
+# it names them; they know nothing of it.
+SectionProvider = Callable[[Any, "CaseView"], Any]
+SECTIONS: dict[str, SectionProvider] = {
+    "overdue": overdue_actions,
+    "consents": consent_summary,
+    "disclosures": case_disclosures,
+}
+
+
 def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False) -> CaseView:
     """The case page's read model: everything the user sees of the case, and what is
     withheld, through the policy; a constant number of statements."""
@@ -103,8 +116,6 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     for items in (guardians, goals, actions, memberships, meetings, outcomes):
         shown.update(item.category for item in items)
     org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
-    from sig.meetings.queries import attendance_by_organisation  # imports this module
-
     view = CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
                     withheld(user, case), org_names, shown,
