@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from auth.form_base import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(_l("Six-digit code from your authenticator app"),
                        validators=[Optional(), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
@@ -23,13 +24,13 @@ class CodeForm(FlaskForm):
                                 render_kw={"autocomplete": "off"})
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     code = StringField(_l("Six-digit code from your authenticator app"),
                        validators=[DataRequired(), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("New password"), validators=[DataRequired()],
@@ -41,10 +42,10 @@ class PasswordChangeForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"),
                          choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with only the CSRF token, for buttons that change state."""

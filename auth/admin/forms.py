@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from auth.form_base import Form
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
 
 # Shared with `sig users create`; the value is normalised (stripped, lowercased) first.
@@ -23,12 +23,12 @@ def kind_choices() -> list[SelectChoice]:
     return [SelectChoice(str(kind), str(label)) for kind, label in ORG_KIND_LABELS.items()]
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Type"), choices=kind_choices)
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), USERNAME_RULE],
                            filters=[lambda v: v.strip().lower() if v else v])
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
@@ -36,6 +36,6 @@ class UserCreateForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices)
 
 
-class UserRoleForm(FlaskForm):
+class UserRoleForm(Form):
     organisation_id = SelectField(_l("Organisation"), choices=[])
     role = SelectField(_l("Role"), choices=role_choices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -72,4 +72,12 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
     })
     session.add(entry)
     session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash))
+    if has_request_context() and target_ref is not None:
+        g.setdefault("audited_targets", set()).add(target_ref)
     return entry
+
+
+def recorded_in_this_request(target_ref: str) -> bool:
+    """Whether this request has added an access-log entry about ``target_ref`` (a page
+    that shows case data and wrote none is refused: see ``sig.cases.routes``)."""
+    return has_request_context() and target_ref in g.get("audited_targets", ())

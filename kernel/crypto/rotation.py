@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.crypto import cipher
@@ -41,34 +41,41 @@ def reencrypt_all(session: Session, keyring: Keyring,
                   report: Callable[[Progress], None] | None = None) -> int:
     """Re-encrypt every value not under ``keyring.active_id``; commits per batch.
 
-    Rows are re-read in primary-key order, so an interrupted run can simply be
-    started again: values already under the active key are skipped.
+    The values are rewritten below the ORM, each by a compare-and-set on the stored blob:
+    a record's optimistic-lock version and its history stay as they are (an edit form
+    opened before the rotation saves without a false conflict), and a value the app
+    changed meanwhile is left to the app's write (it is under the active key) instead of
+    failing the run.  Rows are read in primary-key order, so an interrupted run can
+    simply be started again: values already under the active key are skipped.
     :returns: the number of values re-encrypted.
     """
     changed = 0
     for model, field in _fields():
-        column = getattr(model, field.column_attr)
+        column = getattr(model, field.column_attr).property.columns[0]
+        table = column.table
         place = field.place(model)
-        total = session.scalar(select(func.count()).select_from(model).where(column.is_not(None)))
+        total = session.scalar(select(func.count()).select_from(table)
+                               .where(column.is_not(None)))
         done = 0
         last_id = ""
         while True:
-            rows = session.scalars(
-                select(model)
-                .where(or_(column.is_not(None)), model.id > last_id)
-                .order_by(model.id)
+            rows = session.execute(
+                select(table.c.id, column)
+                .where(column.is_not(None), table.c.id > last_id)
+                .order_by(table.c.id)
                 .limit(BATCH)
             ).all()
             if not rows:
                 break
-            for row in rows:
-                blob = getattr(row, field.column_attr)
+            for row_id, blob in rows:
                 if cipher.key_id_of(blob) != keyring.active_id:
-                    plaintext = cipher.decrypt(keyring, place, row.id, blob)
-                    setattr(row, field.column_attr,
-                            cipher.encrypt(keyring, place, row.id, plaintext))
-                    changed += 1
-                last_id = row.id
+                    plaintext = cipher.decrypt(keyring, place, row_id, blob)
+                    result = session.execute(
+                        update(table).where(table.c.id == row_id, column == blob)
+                        .values({column.name: cipher.encrypt(keyring, place, row_id,
+                                                             plaintext)}))
+                    changed += result.rowcount
+                last_id = row_id
             session.commit()
             done += len(rows)
             if report:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
+from auth.form_base import Form
 from kernel.audit.events import EVENT_LABELS, AuditEvent
+from sig.web.dates import Plausible
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a read-only search; nothing changes
 
@@ -18,5 +19,5 @@ class AuditFilterForm(FlaskForm):
     event = SelectField(_l("Event"), validators=[Optional()],
                         choices=[SelectChoice("", "—")]
                         + [SelectChoice(e.value, EVENT_LABELS[e]) for e in AuditEvent])
-    date_from = DateField(_l("From date"), validators=[Optional()])
-    date_to = DateField(_l("To date"), validators=[Optional()])
+    date_from = DateField(_l("From date"), validators=[Optional(), Plausible(years_ahead=1)])
+    date_to = DateField(_l("To date"), validators=[Optional(), Plausible(years_ahead=1)])

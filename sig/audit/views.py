@@ -33,6 +33,12 @@ def _form() -> AuditFilterForm:
                               .order_by(Organisation.name))
     form.user.choices = [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in users]
     form.organisation.choices = [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in orgs]
+    if not form.validate():
+        # A filter that is not valid (an impossible date, an unknown user) filters nothing;
+        # the page says why next to the field and keeps what was typed.
+        for field in form:
+            if field.errors:
+                field.data = None
     return form
 
 
@@ -65,11 +71,11 @@ def _filters_used(form: AuditFilterForm) -> dict[str, str]:
 @requires(Permission.READ_AUDIT_LOG)
 def index():
     form = _form()
-    form.validate()
-    page = max(request.args.get("page", 1, type=int), 1)
     size = current_app.config["AUDIT_PAGE_SIZE"]
     stmt = _filtered(form)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max((total + size - 1) // size, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     entries = db.session.scalars(
         stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * size).limit(size)).all()
     names = dict(db.session.execute(select(User.id, User.username)).all())
@@ -78,15 +84,13 @@ def index():
     db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/index.html", form=form, entries=entries, names=names,
-                           orgs=orgs, page=page, pages=max((total + size - 1) // size, 1),
-                           total=total, args=args)
+                           orgs=orgs, page=page, pages=pages, total=total, args=args)
 
 
 @bp.route("/export.csv")
 @requires(Permission.READ_AUDIT_LOG)
 def export():
     form = _form()
-    form.validate()
     names = dict(db.session.execute(select(User.id, User.username)).all())
     orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
     rows = [EXPORT_COLUMNS]

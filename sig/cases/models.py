@@ -82,6 +82,13 @@ class Membership(ItemMixin, Base):
     __tablename__ = "memberships"
     __item__ = ItemKind(case_column="case_id", addressed=AddressedTo.column("member_org_id"),
                         scope=lambda model: model.removed_at.is_(None))
+    __table_args__ = (
+        # A person is in a group once: a double click on "add" cannot make two rows (one
+        # removed, one still opening the case).
+        Index("uq_memberships_one_active", "case_id", "user_id", unique=True,
+              sqlite_where=text("removed_at IS NULL"),
+              postgresql_where=text("removed_at IS NULL")),
+    )
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -5,6 +5,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from auth.admin.operations import AdminError
 from auth.models import User
@@ -12,6 +14,7 @@ from consent.categories import Category
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from kernel.versioned import reloaded
 from sig.cases.models import Case, CaseStatus, CloseReason, Membership, ReferralSource
 from sig.youths.models import Youth
 
@@ -26,7 +29,8 @@ class CaseError(ValueError):
 
 def open_case(user: Any, youth: Youth, source: str, referral_date: dt.date,
               note: str) -> Case:
-    """:raises CaseError("open_case_exists"): one open case per youth."""
+    """:raises CaseError("open_case_exists"): one open case per youth — also when the form
+    is sent twice at once: the database's partial unique index decides."""
     if db.session.scalar(select(Case.id).where(Case.youth_id == youth.id,
                                                Case.status != CaseStatus.CLOSED.value)):
         raise CaseError("open_case_exists")
@@ -38,22 +42,44 @@ def open_case(user: Any, youth: Youth, source: str, referral_date: dt.date,
                 created_by_id=user.id)
     case.referral_note = note.strip() or None
     db.session.add(case)
-    db.session.flush()
-    record(AuditEvent.CASE_OPENED, target_type="case", target_ref=case.id,
-           details={"referral_source": case.referral_source})
-    db.session.commit()
+    try:
+        db.session.flush()
+        record(AuditEvent.CASE_OPENED, target_type="case", target_ref=case.id,
+               details={"referral_source": case.referral_source})
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise CaseError("open_case_exists") from None
     return case
+
+
+def _status_error(case: Case) -> CaseError:
+    """Why a status change cannot be made to the case as it is saved now."""
+    if case.status == CaseStatus.CLOSED.value:
+        return CaseError("already_closed")
+    if case.status == CaseStatus.ACTIVE.value:
+        return CaseError("already_active")
+    return CaseError("not_referred")
+
+
+def _save_status(case: Case, event: AuditEvent, details: dict[str, Any]) -> None:
+    """Write a status change; if the case was changed meanwhile (the same button pressed
+    twice at once), nothing is written and the answer is the one a later click gets."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise _status_error(reloaded(case)) from None
+    record(event, target_type="case", target_ref=case.id, details=details)
+    db.session.commit()
 
 
 def agree_plan(case: Case) -> None:
     if case.status != CaseStatus.REFERRED.value:
-        raise CaseError("not_referred")
+        raise _status_error(case)
     case.status = CaseStatus.ACTIVE.value
     case.plan_agreed_on = clock.now().date()
     case.updated_at = clock.now()
-    record(AuditEvent.CASE_UPDATED, target_type="case", target_ref=case.id,
-           details={"status": case.status})
-    db.session.commit()
+    _save_status(case, AuditEvent.CASE_UPDATED, {"status": case.status})
 
 
 def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
@@ -65,9 +91,7 @@ def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
     case.close_reason = str(CloseReason(reason))
     case.closed_on = closed_on
     case.updated_at = clock.now()
-    record(AuditEvent.CASE_CLOSED, target_type="case", target_ref=case.id,
-           details={"reason": case.close_reason})
-    db.session.commit()
+    _save_status(case, AuditEvent.CASE_CLOSED, {"reason": case.close_reason})
 
 
 def add_member(user: Any, case: Case, member: User, function: str, from_date: dt.date,
@@ -84,7 +108,11 @@ def add_member(user: Any, case: Case, member: User, function: str, from_date: dt
                             origin_org_id=user.organisation_id,
                             category=Category.COORDINATION.value, created_by_id=user.id)
     db.session.add(membership)
-    db.session.flush()
+    try:  # one active membership per person and case (a unique index): a double click
+        db.session.flush()  # adds the person once and tells the second click so
+    except IntegrityError:
+        db.session.rollback()
+        raise CaseError("already_member") from None
     record(AuditEvent.MEMBER_ADDED, target_type="case", target_ref=case.id,
            details={"membership": membership.id, "member": member.id})
     db.session.commit()

@@ -19,6 +19,12 @@ Before the view runs:
 4. with ``on=``, the permission's scope is checked on that item (a member changes their
    own organisation's actions, anyone only their own minutes entry): 403, logged.
 
+After it, the read is logged by construction: every page of a case shows case data, so an
+answer that is not a redirect (a page, a form re-rendered with its errors, a file) for
+which the view wrote no access-log entry about the case gets the route's own entry,
+written before the answer leaves; if the log cannot be written, nothing is shown — the
+request is rolled back and answered 503 (``sig.web.errors``; DESIGN §5: fail closed).
+
 The view gets an :class:`At` (case, relation, rights) and the loaded items by name
 (``goal_id`` → ``goal``).  Ids in URLs are parsed by the ``id`` converter
 (``sig.web.ids``), so a malformed id never reaches a query.  ``CASE_ROUTES`` is the list
@@ -31,12 +37,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, make_response, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from auth.permissions import Permission, requires
 from consent.policy import Relation, filtered
+from kernel.audit import AuditEvent, record
+from kernel.audit.log import recorded_in_this_request
 from kernel.db import db
 from sig.cases.access import load_case, refuse
 from sig.cases.models import Case, CaseStatus
@@ -138,7 +146,14 @@ def case_route(bp: Blueprint, rule: str, *, needs: CasePermission,
                 refuse(case, "not_allowed", needs=str(needs), item_type=on)
             at = At(case, relation, Rights(current_user, relation,
                                            closed=case.status == CaseStatus.CLOSED.value))
-            return view(at, **loaded, **arguments)
+            response = make_response(view(at, **loaded, **arguments))
+            # Anything but a redirect shows the case: a page, a form re-rendered with its
+            # errors (400) or a conflict (409), a file.
+            if not 300 <= response.status_code < 400 and not recorded_in_this_request(case.id):
+                record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
+                       details={"page": request.endpoint, "relation": str(relation)})
+                db.session.commit()
+            return response
 
         requires(Permission.WORK_IN_CASES, deny_status=404)(handle)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle,

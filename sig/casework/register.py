@@ -108,14 +108,19 @@ def search():
 @bp.route("/<id:youth_id>")
 @requires(Permission.MANAGE_CASES)
 def show(youth_id: str):
-    youth = load_youth(youth_id)
+    return _show(load_youth(youth_id), GuardianForm())
+
+
+def _show(youth: Youth, guardian_form: GuardianForm, status: int = 200):
+    """The register entry (also re-rendered after an invalid guardian); the read is
+    logged before anything is rendered."""
     cases = _cases_of(youth)
     record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
            details={"shown": ["identity"]})
     db.session.commit()
     return render_template("youths/show.html", youth=youth, cases=cases,
-                           guardian_form=GuardianForm(),
-                           has_open_case=any(c.status != "closed" for c in cases))
+                           guardian_form=guardian_form,
+                           has_open_case=any(c.status != "closed" for c in cases)), status
 
 
 @bp.route("/<id:youth_id>/guardians", methods=["POST"])
@@ -128,6 +133,4 @@ def add_guardian(youth_id: str):
                                 form.has_custody.data)
         flash(_("The guardian is added."), "success")
         return redirect(url_for("youths.show", youth_id=youth.id))
-    cases = _cases_of(youth)
-    return render_template("youths/show.html", youth=youth, cases=cases, guardian_form=form,
-                           has_open_case=any(c.status != "closed" for c in cases))
+    return _show(youth, form, 400)

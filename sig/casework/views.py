@@ -33,6 +33,7 @@ ERRORS = {
     "future_date": lambda: _("The referral date cannot be in the future."),
     "not_referred": lambda: _("The plan can only be agreed for a referred case."),
     "already_closed": lambda: _("The case is already closed."),
+    "already_active": lambda: _("The plan is already agreed and the case is active."),
     "end_before_start": lambda: _("The end date is before the referral date."),
     "owner_is_not_member": lambda: _("The case owner is not added as a member."),
     "already_member": lambda: _("That person is already in the group."),
@@ -69,6 +70,9 @@ def open_case(youth_id: str):
         else:
             flash(_("The case is opened."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
+    record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
+           details={"shown": ["identity"], "view": "open_case"})
+    db.session.commit()
     return render_template("cases/open.html", form=form, youth=youth)
 
 
@@ -111,6 +115,9 @@ def close(at: At):
             flash(_("The case is closed."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
         except operations.CaseError as exc:
+            if exc.code == "already_closed":  # closed meanwhile: nothing left to correct
+                flash(ERRORS[exc.code](), "info")
+                return redirect(url_for("cases.show", case_id=case.id))
             form.closed_on.errors.append(ERRORS[exc.code]())
     return _show(at, form)
 

@@ -4,7 +4,6 @@ the organisations taking part in the case (values are ids and category codes onl
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,7 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from auth.form_base import Form
 from consent.models import ConsentMethod
+from sig.web.dates import Plausible
 
 METHOD_LABELS = {
     ConsentMethod.SIGNED_FORM: _l("Signed form"),
@@ -33,7 +34,7 @@ def parse_grant(value: str) -> tuple[str, str, str]:
     return source, recipient, category
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     youth = BooleanField(_l("The youth consents"))
     guardians = SelectMultipleField(_l("Guardians with custody who consent"), choices=[],
                                     validate_choice=True)
@@ -41,9 +42,9 @@ class ConsentForm(FlaskForm):
     method = SelectField(_l("How the consent was given"),
                          choices=lambda: [SelectChoice(str(k), str(v))
                                           for k, v in METHOD_LABELS.items()])
-    given_on = DateField(_l("Given on"), validators=[DataRequired()])
-    valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
-    valid_to = DateField(_l("Valid until"), validators=[DataRequired()])
+    given_on = DateField(_l("Given on"), validators=[DataRequired(), Plausible(future=False)])
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired(), Plausible()])
+    valid_to = DateField(_l("Valid until"), validators=[DataRequired(), Plausible()])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
     def validate_valid_to(self, field) -> None:
@@ -55,11 +56,11 @@ class PrintDraftForm(ConsentForm):
     """The same choices, printed for signing before the consent is recorded: the dates
     are optional (the form leaves lines for them)."""
 
-    given_on = DateField(_l("Given on"), validators=[Optional()])
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_to = DateField(_l("Valid until"), validators=[Optional()])
+    given_on = DateField(_l("Given on"), validators=[Optional(), Plausible(future=False)])
+    valid_from = DateField(_l("Valid from"), validators=[Optional(), Plausible()])
+    valid_to = DateField(_l("Valid until"), validators=[Optional(), Plausible()])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("Signed consent form (PDF, JPEG or PNG)"),
                      validators=[FileRequired(_l("Choose the file to upload."))])

@@ -4,10 +4,10 @@ group), so the view fills in the choices."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, StopValidation
 
+from auth.form_base import Form
 from sig.disclosures.operations import ASSESSMENT_MAX
 
 
@@ -24,7 +24,7 @@ def _at_least_one(form, field) -> None:
         raise StopValidation(str(_l("Choose at least one item.")))
 
 
-class DisclosureForm(FlaskForm):
+class DisclosureForm(Form):
     items = CheckboxesField(_l("Items to disclose"), choices=[], validators=[_at_least_one])
     recipient_org_id = SelectField(_l("Recipient organisation"), choices=[],
                                    validators=[DataRequired()])

@@ -6,7 +6,6 @@ built per request (``attendance-<participant id>``), so it is read in the view.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,9 +16,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from auth.form_base import Form
 from consent.categories import CATEGORY_LABELS
 from sig.labels import ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
+from sig.web.dates import Plausible
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -28,9 +29,9 @@ def _choices(labels) -> list[SelectChoice]:
     return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     starts_at = DateTimeLocalField(_l("Date and time"), format=DATETIME_FORMAT,
-                                   validators=[DataRequired()])
+                                   validators=[DataRequired(), Plausible()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=4000)])
 
@@ -43,22 +44,22 @@ class EditMeetingForm(MeetingForm):
     version = VersionField()
 
 
-class CancelMeetingForm(FlaskForm):
+class CancelMeetingForm(Form):
     version = VersionField()
 
 
-class UserParticipantForm(FlaskForm):
+class UserParticipantForm(Form):
     """A group member or a stand-in; they represent their own organisation."""
 
     user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()])
 
 
-class ExternalParticipantForm(FlaskForm):
+class ExternalParticipantForm(Form):
     external_role = SelectField(_l("Taking part as"), choices=lambda: _choices(EXTERNAL_ROLES))
     external_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     category = SelectField(_l("What the entry is about"),
                            choices=lambda: _choices(CATEGORY_LABELS), default="minutes")
     text = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=10000)])
@@ -71,7 +72,7 @@ class EditMinutesForm(MinutesForm):
     version = VersionField()
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     """The status of one action, followed up at the meeting."""
 
     status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))

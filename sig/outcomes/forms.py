@@ -3,10 +3,10 @@ request (a police member is offered police reports only)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from auth.form_base import Form
 from sig.outcomes.models import OutcomeKind
 
 KIND_LABELS = {
@@ -23,7 +23,7 @@ def intervention_choices() -> list[SelectChoice]:
             SelectChoice(NO, str(_l("No")))]
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     kind = SelectField(_l("What happened"), choices=[], validators=[DataRequired()])
     occurred_on = DateField(_l("Date"), validators=[DataRequired()])
     source_org_id = SelectField(_l("Source organisation"), choices=[],

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,7 +12,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from auth.form_base import Form
 from sig.labels import ACTION_STATUS, LIFE_AREAS
+from sig.web.dates import Plausible
 
 
 def _choices(labels) -> list[SelectChoice]:
@@ -44,20 +45,20 @@ def _pre_investigation_field() -> BooleanField:
                            "with social services under the statutory provision"))
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     life_area = SelectField(_l("Life area"), choices=lambda: _choices(LIFE_AREAS))
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     version = VersionField()
     pre_investigation = _pre_investigation_field()  # read when a goal is added
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     what = TextAreaField(_l("What is to be done"), validators=[DataRequired(),
                                                                 Length(max=2000)])
     responsible_user_id = SelectField(_l("Responsible person (optional)"), choices=[],
                                       validate_choice=True)
-    start_date = DateField(_l("Start date (optional)"), validators=[Optional()])
-    due_date = DateField(_l("Due date (optional)"), validators=[Optional()])
+    start_date = DateField(_l("Start date (optional)"), validators=[Optional(), Plausible()])
+    due_date = DateField(_l("Due date (optional)"), validators=[Optional(), Plausible()])
     status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
     follow_up = TextAreaField(_l("Follow-up notes (optional)"),
                               validators=[Optional(), Length(max=4000)])
@@ -74,7 +75,7 @@ class NewActionForm(ActionForm):
     pre_investigation = _pre_investigation_field()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """Quick status change of one action from the plan."""
 
     status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))

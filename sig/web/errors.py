@@ -5,9 +5,10 @@ import traceback
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-HANDLED = (400, 403, 404, 405, 413, 429, 500)
+HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
 
 
 FALLBACK = "<!doctype html><title>SIG</title><h1>{code}</h1>"
@@ -29,6 +30,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
         return _render(400, csrf=True)
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError):
+        # The database refused (the access log cannot be written, the database is gone or
+        # locked): nothing is shown and nothing half-done is kept.  Fail closed, with an
+        # answer that says so rather than "something went wrong".
+        from kernel.db import db
+
+        db.session.rollback()
+        app.logger.error("database error %s\n%s", type(exc).__name__, where(exc))
+        return _render(503)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

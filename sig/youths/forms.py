@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from auth.form_base import Form
+from kernel import clock
 from sig.youths import pnr
+
+# The oldest person the register takes: SIG works with young people (OSL 10:18 a up to
+# 21; support into young adulthood), so anything older is a mistyped number.
+OLDEST_YOUTH = 29
 
 GENDERS = {
     "": _l("Not stated"),
@@ -43,7 +48,7 @@ class PersonalNumberField(StringField):
             raise ValidationError(str(PNR_MESSAGES[exc.problem])) from None
 
 
-class YouthForm(FlaskForm):
+class YouthForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     personal_number = PersonalNumberField(
         _l("Personal identity number"),
@@ -60,6 +65,19 @@ class YouthForm(FlaskForm):
                                     validators=[Optional(), Length(max=500)])
     guardian2_custody = BooleanField(_l("Guardian 2 has custody"), default=True)
 
+    def validate_personal_number(self, field: PersonalNumberField) -> None:
+        """SIG is for young people: a number that makes the person older than that is a
+        typing error (or a '+', which means 100 years or more)."""
+        if field.parsed is None:
+            return
+        born, today = field.parsed.birth_date, clock.now().date()
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age > OLDEST_YOUTH:
+            raise ValidationError(str(_l(
+                "The number gives an age of %(age)d; SIG is for young people up to "
+                "%(oldest)d. Check the number (a '+' means 100 years or older).",
+                age=age, oldest=OLDEST_YOUTH)))
+
     def guardians(self) -> list[tuple[str, str, bool]]:
         rows = []
         for n in (1, 2):
@@ -70,13 +88,13 @@ class YouthForm(FlaskForm):
         return rows
 
 
-class GuardianForm(FlaskForm):
+class GuardianForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     contact = StringField(_l("Contact details"), validators=[Optional(), Length(max=500)])
     has_custody = BooleanField(_l("Has custody"), default=True)
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     personal_number = PersonalNumberField(_l("Personal identity number"),
                                           render_kw={"autocomplete": "off",
                                                      "inputmode": "numeric"})

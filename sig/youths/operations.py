@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from consent.categories import Category
 from kernel import clock
@@ -31,10 +32,24 @@ def find_by_pnr(number: pnr.PersonalNumber) -> Youth | None:
 
 def register(user: Any, number: pnr.PersonalNumber, name: str, gender: str | None,
              contact: str, school: str, guardians: list[tuple[str, str, bool]]) -> Youth:
-    """:raises AlreadyRegistered: when the number is in the register already."""
+    """:raises AlreadyRegistered: when the number is in the register already — also when
+    the same form is sent twice at once (a double click): the database's unique index
+    decides, and the second writer gets the same answer as a later one."""
     existing = find_by_pnr(number)
     if existing is not None:
         raise AlreadyRegistered(existing)
+    try:
+        return _register(user, number, name, gender, contact, school, guardians)
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_by_pnr(number)
+        if existing is None:
+            raise
+        raise AlreadyRegistered(existing) from None
+
+
+def _register(user: Any, number: pnr.PersonalNumber, name: str, gender: str | None,
+              contact: str, school: str, guardians: list[tuple[str, str, bool]]) -> Youth:
     youth = Youth(pnr_index=pnr_index(number), birth_year=number.birth_date.year,
                   gender=gender or None, origin_org_id=user.organisation_id,
                   category=Category.IDENTITY.value, created_by_id=user.id)

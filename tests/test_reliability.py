@@ -1,0 +1,300 @@
+"""The fault-injection findings (issue 11), each through the pages: a double click, junk
+in a date or a text field, a log entry about no case, and a key rotation under an open
+edit form — none answers 500, and nothing half-written stays.
+
+A double click is reproduced exactly: the second request is sent (from another thread,
+as from another connection) while the first waits just before its first write (a hook
+on the engine), so both passed their checks before either wrote — the race the
+database's constraints and version counters must decide."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import event, func, select
+
+from auth.models import Organisation
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
+from sig.cases.models import Case, Membership
+from sig.plans.models import Action, Change, Goal
+from sig.youths.models import Youth
+from tests.case_helpers import open_case, register_youth, text_of, valid_pnr
+from tests.helpers import csrf, login, post
+
+PNR = valid_pnr("20100315", "123")
+
+
+@contextlib.contextmanager
+def double_click(app, statement: str, second):
+    """Run ``second()`` (the same form sent again) just before the first request's
+    statement starting with ``statement`` reaches the database."""
+    engine = app.extensions["sig.db"].engine
+    fired: list[bool] = []
+
+    def before(_conn, _cursor, sql, _params, _context, _many):
+        if not fired and sql.lstrip().upper().startswith(statement):
+            fired.append(True)
+            # Another thread, as another browser connection: its own app context and
+            # database session, while this request waits at its first write.
+            result: list = []
+            worker = threading.Thread(target=lambda: result.append(second()))
+            worker.start()
+            worker.join(timeout=30)
+            fired.append(result[0] if result else "no answer")
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield fired
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _client(app, user, fake_clock):
+    client = app.test_client()
+    login(client, user, fake_clock=fake_clock)
+    return client
+
+
+def _count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _register_form(client):
+    return {"name": "Dubbel Klicksson", "personal_number": PNR, "gender": "boy",
+            "csrf_token": csrf(client, "/youths/new")}
+
+
+def test_registering_the_same_youth_twice_at_once(app, sara, fake_clock):
+    first, second = _client(app, sara, fake_clock), _client(app, sara, fake_clock)
+    body = _register_form(first)
+    body2 = _register_form(second)
+    with double_click(app, "INSERT INTO YOUTHS",
+                      lambda: second.post("/youths/new", data=body2).status_code) as fired:
+        response = first.post("/youths/new", data=body)
+    assert fired == [True, 302]          # the second click registered the youth
+    assert response.status_code == 302   # the first is told it is registered already
+    assert _count(app, Youth) == 1
+    page = text_of(first.get(response.location))
+    assert "finns redan i registret" in page and "Dubbel Klicksson" in page
+
+
+def test_opening_the_same_case_twice_at_once(app, sara, fake_clock):
+    first, second = _client(app, sara, fake_clock), _client(app, sara, fake_clock)
+    youth_id = register_youth(first, name="Dubbel Klicksson", pnr=PNR)
+    url = f"/youths/{youth_id}/cases/new"
+    today = clock.now().date().isoformat()
+
+    def body(client):
+        return {"referral_source": "police", "referral_date": today, "referral_note": "",
+                "csrf_token": csrf(client, url)}
+
+    b1, b2 = body(first), body(second)
+    with double_click(app, "INSERT INTO CASES",
+                      lambda: second.post(url, data=b2).status_code) as fired:
+        response = first.post(url, data=b1)
+    assert fired == [True, 302]
+    assert response.status_code == 200
+    assert "har redan ett öppet ärende" in text_of(response)
+    assert _count(app, Case) == 1
+
+
+@pytest.mark.parametrize("action", ["agree-plan", "close"])
+def test_agreeing_the_plan_or_closing_twice_at_once(app, sara, fake_clock, action):
+    first, second = _client(app, sara, fake_clock), _client(app, sara, fake_clock)
+    case_id = open_case(first, register_youth(first, name="Dubbel Klicksson", pnr=PNR))
+    url = f"/cases/{case_id}/{action}"
+    extra = ({"reason": "completed", "closed_on": clock.now().date().isoformat()}
+             if action == "close" else {})
+    b1 = {**extra, "csrf_token": csrf(first, f"/cases/{case_id}")}
+    b2 = {**extra, "csrf_token": csrf(second, f"/cases/{case_id}")}
+    with double_click(app, "UPDATE CASES",
+                      lambda: second.post(url, data=b2).status_code) as fired:
+        response = first.post(url, data=b1)
+    assert fired == [True, 302]
+    assert response.status_code in (200, 302)
+    page = text_of(response if response.status_code == 200
+                   else first.get(response.location))
+    said = "redan överenskommen" if action == "agree-plan" else "redan avslutat"
+    assert said in page
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.version == 2 and case.status == ("active" if action == "agree-plan"
+                                                     else "closed")
+        events = {"agree-plan": "case_updated", "close": "case_closed"}[action]
+        from kernel.audit.models import AuditEntry
+
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.event == events, AuditEntry.target_ref == case_id)) == 1
+
+
+def test_adding_a_member_twice_at_once_adds_one(app, sara, per, fake_clock):
+    first, second = _client(app, sara, fake_clock), _client(app, sara, fake_clock)
+    case_id = open_case(first, register_youth(first, name="Dubbel Klicksson", pnr=PNR))
+    url = f"/cases/{case_id}/members"
+
+    def body(client):
+        return {"user_id": per.id, "function": "kommunpolis",
+                "from_date": clock.now().date().isoformat(), "to_date": "",
+                "csrf_token": csrf(client, url)}
+
+    b1, b2 = body(first), body(second)
+    with double_click(app, "INSERT INTO MEMBERSHIPS",
+                      lambda: second.post(url, data=b2).status_code) as fired:
+        response = first.post(url, data=b1)
+    assert fired == [True, 302]
+    assert response.status_code == 200 and "redan med i gruppen" in text_of(response)
+    assert _count(app, Membership, Membership.case_id == case_id,
+                  Membership.removed_at.is_(None)) == 1
+
+
+def test_the_database_refuses_a_second_active_membership(app, sara, per, orgs):
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        youth = Youth(pnr_index="x" * 64, birth_year=2010, origin_org_id=orgs["social"].id,
+                      category="identity", created_by_id=sara.id)
+        db.session.add(youth)
+        db.session.flush()
+        case = Case(youth_id=youth.id, owner_id=sara.id, referral_source="police",
+                    referral_date=clock.now().date(), origin_org_id=orgs["social"].id,
+                    category="coordination", created_by_id=sara.id)
+        db.session.add(case)
+        db.session.flush()
+        for _ in range(2):
+            db.session.add(Membership(case_id=case.id, user_id=per.id,
+                                      member_org_id=orgs["police"].id, function="polis",
+                                      from_date=clock.now().date(),
+                                      origin_org_id=orgs["social"].id,
+                                      category="coordination", created_by_id=sara.id))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+# --- junk input ---------------------------------------------------------------------------------
+
+
+def test_an_access_denied_entry_about_no_case_does_not_break_the_log_page(app, eva,
+                                                                          fake_clock):
+    with app.app_context():
+        record(AuditEvent.ACCESS_DENIED, target_type="case", target_ref=None,
+               outcome="denied", details={"reason": "no_such_case"})
+        db.session.commit()
+    client = _client(app, eva, fake_clock)
+    response = client.get("/audit/")
+    assert response.status_code == 200
+    for query in ("?date_to=9999-12-31", "?date_from=0001-01-01", "?page=99999999999999999999",
+                  "?user=nobody", "?date_to=31/02/2026"):
+        response = client.get("/audit/" + query)
+        assert response.status_code == 200, query
+    assert "Ange ett datum mellan" in text_of(client.get("/audit/?date_to=9999-12-31"))
+    assert client.get("/audit/export.csv?date_to=9999-12-31").status_code == 200
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00", "9999-12-31T23:59",
+                                       "1999-06-01T10:00"])
+def test_a_meeting_far_outside_plausible_dates_is_refused_with_a_message(
+        app, sara, fake_clock, starts_at):
+    client = _client(app, sara, fake_clock)
+    case_id = open_case(client, register_youth(client, name="Datum Testsson", pnr=PNR))
+    url = f"/cases/{case_id}/meetings/new"
+    response = post(client, url, {"starts_at": starts_at, "place": "Rummet", "agenda": "",
+                                  "invite_group": "y"}, page=url)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Ange ett datum mellan" in page and "Rummet" in page  # what was typed is kept
+
+
+def test_a_case_cannot_be_closed_in_the_future(app, sara, fake_clock):
+    client = _client(app, sara, fake_clock)
+    case_id = open_case(client, register_youth(client, name="Datum Testsson", pnr=PNR))
+    later = (clock.now().date() + dt.timedelta(days=30)).isoformat()
+    response = post(client, f"/cases/{case_id}/close",
+                    {"reason": "completed", "closed_on": later}, page=f"/cases/{case_id}")
+    assert response.status_code == 200
+    assert "framtiden" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "referred"
+
+
+def test_a_youth_born_more_than_a_lifetime_ago_is_not_registered(app, sara, fake_clock):
+    client = _client(app, sara, fake_clock)
+    old = "110315+" + valid_pnr("19110315", "123")[-4:]  # '+': born 1911
+    response = post(client, "/youths/new", {"name": "Gammal Testsson",
+                                            "personal_number": old, "gender": ""},
+                    page="/youths/new")
+    assert response.status_code == 200
+    assert "SIG är för unga" in text_of(response)
+    assert _count(app, Youth) == 0
+
+
+@pytest.mark.parametrize("junk", ["Polis\x00en", "Polis\x07en", "Polis\x1ben", "Polis\x9fen"])
+def test_control_characters_are_refused_in_text_fields(app, ali, sara, per, fake_clock, junk):
+    admin = _client(app, ali, fake_clock)
+    response = post(admin, "/admin/organisations", {"name": junk, "kind": "police"},
+                    page="/admin/organisations")
+    assert response.status_code in (200, 400)
+    assert "osynligt styrtecken" in text_of(response)
+    with app.app_context():  # (compared here: PostgreSQL cannot even be asked about NUL)
+        assert junk not in db.session.scalars(select(Organisation.name)).all()
+    # a member's function, on the group page
+    owner = _client(app, sara, fake_clock)
+    case_id = open_case(owner, register_youth(owner, name="Text Testsson", pnr=PNR))
+    url = f"/cases/{case_id}/members"
+    response = post(owner, url, {"user_id": per.id, "function": junk,
+                                 "from_date": clock.now().date().isoformat(), "to_date": ""},
+                    page=url)
+    assert response.status_code == 200 and "osynligt styrtecken" in text_of(response)
+    assert _count(app, Membership) == 0
+    # and the login, which needs no account
+    anonymous = app.test_client()
+    response = anonymous.post("/login", data={"username": "sa" + junk, "password": "x" * 12,
+                                              "csrf_token": csrf(anonymous)})
+    assert response.status_code == 200 and "osynligt styrtecken" in text_of(response)
+
+
+# --- key rotation under an open edit form ---------------------------------------------------------
+
+
+def test_an_edit_form_opened_before_a_key_rotation_saves_without_a_false_conflict(
+        app, sara, orgs, fake_clock):
+    from kernel.crypto.keys import current_keyring
+    from kernel.crypto.rotation import count_stale, reencrypt_all
+
+    client = _client(app, sara, fake_clock)
+    case_id = open_case(client, register_youth(client, name="Nyckel Testsson", pnr=PNR))
+    post(client, f"/cases/{case_id}/plan/goals/new",
+         {"life_area": "school", "description": "Går i skolan"},
+         page=f"/cases/{case_id}/plan/goals/new")
+    with app.app_context():
+        goal_id = db.session.scalar(select(Goal.id))
+    url = f"/cases/{case_id}/plan/goals/{goal_id}/actions/new"
+    post(client, url, {"what": "Före nyckelbytet", "responsible_org_id": orgs["social"].id,
+                       "responsible_user_id": "", "start_date": "", "due_date": "",
+                       "status": "planned", "follow_up": ""}, page=url)
+    with app.app_context():
+        action = db.session.scalar(select(Action))
+        action_id, version = action.id, action.version
+        changes = db.session.scalar(select(func.count()).select_from(Change))
+    edit = f"/cases/{case_id}/plan/actions/{action_id}/edit"
+    token = csrf(client, edit)  # the form is open (version ``version``) ...
+    with app.app_context():     # ... while the keys are rotated (in this app's keyring)
+        keyring = current_keyring()
+        keyring.add_active()
+        assert reencrypt_all(db.session, keyring) > 0
+        assert count_stale(db.session, keyring) == 0
+        assert db.session.get(Action, action_id, populate_existing=True).version == version
+        assert db.session.scalar(select(func.count()).select_from(Change)) == changes
+    response = client.post(edit, data={
+        "what": "Efter nyckelbytet", "responsible_user_id": "", "start_date": "",
+        "due_date": "", "status": "planned", "follow_up": "", "version": str(version),
+        "csrf_token": token})
+    assert response.status_code == 302, text_of(response)[-500:]
+    with app.app_context():
+        saved = db.session.get(Action, action_id)
+        assert saved.what == "Efter nyckelbytet" and saved.version == version + 1
