@@ -106,3 +106,21 @@ class WebSession(Base):
     last_seen_at: Mapped[dt.datetime]
     ended_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per (username, client address) and per client address.
+
+    ``key`` is a keyed hash (the blind-index key) of what is counted, so neither a
+    username someone typed nor an address is stored.  A pair at its limit is refused for
+    a while — the same for a username that does not exist, so the answer tells nothing —
+    while the person at another address still logs in; an address at its limit is
+    refused every login for a while, with no access-log entry per attempt.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None] = mapped_column(index=True)

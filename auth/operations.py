@@ -1,4 +1,4 @@
-"""Authentication writes: password checks with lockout, second factor, login, logout,
+"""Authentication writes: password checks with throttling, second factor, login, logout,
 password change.  Each validates, changes state and writes the audit entry, and
 the caller's request commits them together (``db.session.commit()`` here)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select
 
-from auth import mfa, passwords, sessions
+from auth import mfa, passwords, sessions, throttle
 from auth.models import User
 from kernel import clock
 from kernel.audit import AuditEvent, record
@@ -18,7 +18,7 @@ from kernel.db import db
 
 @dataclass
 class PasswordResult:
-    status: str  # "ok", "invalid", "locked"
+    status: str  # "ok", "invalid", "locked" (this name from this address), "throttled"
     user: User | None = None
 
 
@@ -34,8 +34,9 @@ def is_locked(user: User) -> bool:
     return until is not None and until > clock.now()
 
 
-def register_failure(user: User, step: str) -> bool:
-    """Count a failed password or code; lock the account (only this one) at the limit.
+def register_code_failure(user: User) -> bool:
+    """Count a failed second-factor code — the password was right, so this is the
+    account's own lock (only this one) at the limit.
 
     :returns: True when this failure locked the account.
     """
@@ -47,8 +48,8 @@ def register_failure(user: User, step: str) -> bool:
         user.first_failure_at = now
         user.failed_logins = 0
     user.failed_logins += 1
-    record(AuditEvent.LOGIN_FAILED if step == "password" else AuditEvent.MFA_FAILED,
-           actor=user, outcome="failed", details={"attempt": user.failed_logins})
+    record(AuditEvent.MFA_FAILED, actor=user, outcome="failed",
+           details={"attempt": user.failed_logins})
     if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
         user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
         user.failed_logins = 0
@@ -59,29 +60,49 @@ def register_failure(user: User, step: str) -> bool:
     return False
 
 
-def check_password(username: str, password: str) -> PasswordResult:
-    """First login step.  Same work and answer for unknown and deactivated accounts."""
+def check_password(username: str, password: str, address: str) -> PasswordResult:
+    """First login step, throttled per (username, address) and per address
+    (``auth.throttle``).  Same work and answer for unknown and deactivated accounts as for
+    a wrong password, locked or not; from an address over its limit, no work and no
+    access-log entry at all."""
+    if throttle.address_blocked(address):
+        return PasswordResult("throttled")
     user = find_user(username)
+    if throttle.pair_locked(username, address) or (user is not None and is_locked(user)):
+        passwords.verify_password(None, password)
+        _password_failed(username, address, user, "locked")
+        db.session.commit()
+        return PasswordResult("locked")
     if user is None or not user.active:
         passwords.verify_password(None, password)
-        record(AuditEvent.LOGIN_FAILED, actor=user, outcome="failed",
-               details={"reason": "unknown_or_inactive"})
+        status = _password_failed(username, address, user, "unknown_or_inactive")
         db.session.commit()
-        return PasswordResult("invalid")
-    if is_locked(user):
-        passwords.verify_password(None, password)
-        record(AuditEvent.LOGIN_FAILED, actor=user, outcome="denied",
-               details={"reason": "locked"})
-        db.session.commit()
-        return PasswordResult("locked", user)
+        return PasswordResult(status)
     if not passwords.verify_password(user.password_hash, password):
-        locked = register_failure(user, "password")
+        status = _password_failed(username, address, user, "wrong_password")
         db.session.commit()
-        return PasswordResult("locked" if locked else "invalid", user)
+        return PasswordResult(status)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    throttle.clear(username, address)
     db.session.commit()
     return PasswordResult("ok", user)
+
+
+def _password_failed(username: str, address: str, user: User | None, reason: str) -> str:
+    """Count and log one failed password step; "locked" when the pair is (now) locked."""
+    locked_now, blocked_now = throttle.register_failure(username, address)
+    active = user if user is not None and user.active else None
+    record(AuditEvent.LOGIN_FAILED, actor=active, outcome="failed",
+           details={"reason": reason})
+    if locked_now:
+        record(AuditEvent.ACCOUNT_LOCKED, actor=active, outcome="denied",
+               details={"minutes": current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                        "scope": "username_and_address"})
+    if blocked_now:
+        record(AuditEvent.LOGIN_THROTTLED, outcome="denied",
+               details={"minutes": current_app.config["LOGIN_LOCKOUT_MINUTES"]})
+    return "locked" if locked_now or reason == "locked" else "invalid"
 
 
 def check_second_factor(user: User, code: str, recovery_code: str) -> str:
@@ -101,9 +122,9 @@ def check_second_factor(user: User, code: str, recovery_code: str) -> str:
         record(AuditEvent.MFA_VERIFIED, actor=user)
     elif result == "replay":
         record(AuditEvent.MFA_REPLAY_REJECTED, actor=user, outcome="denied")
-        if register_failure(user, "code"):
+        if register_code_failure(user):
             result = "locked"
-    elif register_failure(user, "code"):
+    elif register_code_failure(user):
         result = "locked"
     db.session.commit()
     return result
@@ -113,7 +134,7 @@ def enrol_second_factor(user: User, secret: str, code: str) -> list[str] | None:
     """Confirm enrolment with a first code; returns the new recovery codes, or None."""
     step = mfa.matching_step(secret, code)
     if step is None:
-        register_failure(user, "code")
+        register_code_failure(user)
         db.session.commit()
         return None
     user.totp_secret = secret

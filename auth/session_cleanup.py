@@ -1,4 +1,5 @@
-"""Removing old session rows (ended or expired) so the table stays small."""
+"""Removing old session rows (ended or expired) and login-throttle counts that are over,
+so the tables stay small."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,4 +21,6 @@ def purge(config: Any) -> int:
         WebSession.last_seen_at < now - idle - grace,
     )))
     db.session.commit()
-    return result.rowcount
+    from auth import throttle
+
+    return result.rowcount + throttle.purge()

@@ -4,6 +4,11 @@ The cookie carries only a random token.  Each request looks the token up and
 refuses sessions that have ended, been idle too long (default 30 min) or lived
 too long since login (default 12 h).  At login the token changes (``rotate``),
 so a token planted before login is worth nothing afterwards.
+
+A visitor who has not logged in carries only a form token and messages: that is kept in
+a signed cookie (``a.`` + the signed data) and no row is written, so fetching the login
+page — as a bot does, thousands of times — leaves nothing in the database.  A row is made
+once there is something else to keep (the password step passed, a login).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
@@ -24,9 +30,33 @@ from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 
+# What a visitor who has not logged in may carry, in a signed cookie instead of a row.
+ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
+ANONYMOUS_PREFIX = "a."
+MAX_COOKIE = 4000
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class _Json:
+    """JSON as the session rows store it (lazy texts of messages become text)."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        return json.dumps(obj, sort_keys=True, default=str)
+
+    loads = staticmethod(json.loads)
+
+
+def _signer(app: Flask) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt="sig-anonymous-session",
+                                  serializer=_Json)
+
+
+def _anonymous(session: Any) -> bool:
+    return not session.get("_user_id") and set(session) <= ANONYMOUS_KEYS
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -89,7 +119,11 @@ class ServerSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(self.get_cookie_name(app))
-        if not token or len(token) > 128:
+        if not token or len(token) > MAX_COOKIE:
+            return ServerSession()
+        if token.startswith(ANONYMOUS_PREFIX):
+            return self._open_anonymous(app, token)
+        if len(token) > 128:
             return ServerSession()
         with self._store(app) as store:
             row = store.get(WebSession, _digest(token))
@@ -115,6 +149,17 @@ class ServerSessionInterface(SessionInterface):
             fresh = ServerSession()
             fresh.expired_reason = reason
             return fresh
+
+    def _open_anonymous(self, app: Flask, token: str) -> ServerSession:
+        idle, _absolute = self._limits(app)
+        try:
+            data = _signer(app).loads(token.removeprefix(ANONYMOUS_PREFIX),
+                                      max_age=int(idle.total_seconds()))
+        except BadSignature:  # also an expired one
+            return ServerSession()
+        if not isinstance(data, dict) or not _anonymous(data):
+            return ServerSession()
+        return ServerSession(data)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
@@ -159,6 +204,14 @@ class ServerSessionInterface(SessionInterface):
                 response.delete_cookie(name, **cookie_kwargs)
                 return
             session.token = None  # what is left (a "you are logged out" message) gets a new id
+        if session.token is None and _anonymous(session):
+            dbs.commit()  # (an old row ended above)
+            if session.modified or session.rotate_requested:
+                value = ANONYMOUS_PREFIX + _signer(app).dumps(dict(session))
+                if len(value) <= MAX_COOKIE:
+                    response.set_cookie(name, value, **cookie_kwargs)
+                    response.vary.add("Cookie")
+            return
         if session.token is None:
             session.token = secrets.token_urlsafe(32)
             row = WebSession(id=_digest(session.token), created_at=now, last_seen_at=now)

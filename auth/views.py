@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -58,7 +67,8 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = operations.check_password(form.username.data, form.password.data)
+        result = operations.check_password(form.username.data, form.password.data,
+                                           request.remote_addr or "")
         if result.status == "ok" and result.user is not None:
             user = result.user
             if not current_app.config["MFA_REQUIRED"] and not user.mfa_enrolled:
@@ -68,6 +78,11 @@ def login():
             if user.mfa_enrolled:
                 return redirect(url_for("auth.second_factor"))
             return redirect(url_for("auth.enrol"))
+        if result.status == "throttled":
+            form.password.data = ""
+            flash(_("Too many failed logins from your network. Wait %(num)d minutes and try "
+                    "again.", num=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+            return render_template("auth/login.html", form=form), 429
         if result.status == "locked":
             flash(_locked_message(), "error")
         else:

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "LOGIN_LOCKOUT_MINUTES": 15,
+    # Failed logins from one client address (any usernames) before the address is refused
+    # every login for LOGIN_LOCKOUT_MINUTES (auth/throttle.py).
+    "LOGIN_ADDRESS_MAX_FAILURES": 30,
     "PASSWORD_MIN_LENGTH": 12,
     "BABEL_DEFAULT_LOCALE": "sv",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",

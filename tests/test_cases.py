@@ -1,6 +1,7 @@
 """Youth register, cases and groups; need-to-know and own-organisation rules (Fred included)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import select
@@ -120,7 +121,8 @@ def test_removed_member_loses_access_on_next_request(app, client, sara, kim, fak
 def test_future_membership_gives_no_access_yet(app, client, sara, lo, fake_clock):
     login(client, sara, fake_clock=fake_clock)
     case_id = open_case(client, register_youth(client))
-    add_member(client, case_id, lo, from_date="2099-01-01")
+    next_year = (dt.date.today() + dt.timedelta(days=365)).isoformat()
+    add_member(client, case_id, lo, from_date=next_year)
     lo_client = app.test_client()
     login(lo_client, lo, fake_clock=fake_clock)
     assert lo_client.get(f"/cases/{case_id}").status_code == 404

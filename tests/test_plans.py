@@ -1,6 +1,7 @@
 """The action plan: goals, actions, follow-up, history and concurrent edits (Fred included)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -12,6 +13,9 @@ from kernel.db import db
 from sig.plans.models import Action, Change, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of
 from tests.helpers import csrf_from, login, post
+
+# A due date well ahead (and within what the form accepts: five years).
+LATER = (dt.date.today() + dt.timedelta(days=700)).isoformat()
 
 SCHOOL_GOAL = "Kalle går i skolan varje dag"
 LEISURE_GOAL = "Kalle har en meningsfull fritid"
@@ -70,7 +74,7 @@ def plan(app, client, orgs, sara, per, kim, fake_clock):
                          due_date="2025-03-01")
     assert police.status_code == 302, text_of(police)[-2000:]
     school = _add_action(client, case_id, goals["school"], orgs["school"].id, SCHOOL_ACTION,
-                         due_date="2099-06-01")
+                         due_date=LATER)
     assert school.status_code == 302, text_of(school)[-2000:]
     return {"case": case_id, "goals": goals, "police_action": _action_id(app, POLICE_ACTION),
             "school_action": _action_id(app, SCHOOL_ACTION)}
@@ -414,7 +418,7 @@ def test_the_audit_log_has_the_plan_events_without_the_text(app, client, plan):
     case = plan["case"]
     post(client, f"/cases/{case}/plan/actions/{plan['school_action']}/edit",
          {"what": SCHOOL_ACTION, "responsible_user_id": "", "start_date": "",
-          "due_date": "2099-06-01", "status": "in_progress",
+          "due_date": LATER, "status": "in_progress",
           "follow_up": "Utvärdering efter fyra veckor", "version": "1"},
          page=f"/cases/{case}/plan/actions/{plan['school_action']}/edit")
     with app.app_context():

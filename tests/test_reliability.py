@@ -298,3 +298,68 @@ def test_an_edit_form_opened_before_a_key_rotation_saves_without_a_false_conflic
     with app.app_context():
         saved = db.session.get(Action, action_id)
         assert saved.what == "Efter nyckelbytet" and saved.version == version + 1
+
+
+# --- what an anonymous bot can make the server store ------------------------------------------
+
+
+def _web_sessions(app) -> int:
+    from auth.models import WebSession
+
+    return _count(app, WebSession)
+
+
+def _entries(app) -> int:
+    from kernel.audit.models import AuditEntry
+
+    return _count(app, AuditEntry)
+
+
+def test_fetching_the_login_page_stores_nothing(app, sara, fake_clock):
+    for _ in range(30):
+        assert app.test_client().get("/login").status_code == 200
+    assert _web_sessions(app) == 0
+    # the form still works: its token rides in a signed cookie until the password step
+    client = app.test_client()
+    assert login(client, sara, fake_clock=fake_clock).location.endswith("/start")
+    assert _web_sessions(app) == 2  # the password step's row, ended at login, and the login's
+    # a forged or tampered anonymous cookie is simply a new visitor
+    other = app.test_client()
+    other.set_cookie("sig_session", "a.eyJjc3JmX3Rva2VuIjoieCJ9.forged.sig")
+    assert other.get("/login").status_code == 200
+
+
+def test_a_bot_from_one_address_fills_neither_log_nor_lock(app, sara, fake_clock):
+    bot = app.test_client()
+    token = csrf(bot)
+    limit = app.config["LOGIN_ADDRESS_MAX_FAILURES"]
+    before = _entries(app)
+    statuses = []
+    for n in range(limit + 40):
+        response = bot.post("/login", data={"username": f"gissning{n}", "password": "x" * 12,
+                                            "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        statuses.append(response.status_code)
+    assert statuses[:limit] == [200] * limit and set(statuses[limit:]) == {429}
+    # one entry per counted failure and one for the block — not one per attempt
+    assert _entries(app) - before <= limit + 2
+    assert _web_sessions(app) == 0
+    # Sara, elsewhere, logs in as usual
+    assert login(app.test_client(), sara, fake_clock=fake_clock).location.endswith("/start")
+
+
+def test_nobody_elsewhere_can_lock_a_person_out_and_the_lock_tells_no_name(app, sara,
+                                                                          fake_clock):
+    attacker = app.test_client()
+    token = csrf(attacker)
+    pages = {}
+    for name in ("sara", "finns-inte"):
+        for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+            response = attacker.post("/login", data={"username": name, "password": "x" * 12,
+                                                     "csrf_token": token},
+                                     environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        pages[name] = text_of(response)
+    assert "spärrat" in pages["sara"] and "spärrat" in pages["finns-inte"]
+    assert pages["sara"].replace("sara", "") == pages["finns-inte"].replace("finns-inte", "")
+    # Sara at her own computer is not locked out by that
+    assert login(app.test_client(), sara, fake_clock=fake_clock).location.endswith("/start")

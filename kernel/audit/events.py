@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext
 class AuditEvent(enum.StrEnum):
     # authentication and sessions
     ACCOUNT_LOCKED = "account_locked"
+    LOGIN_THROTTLED = "login_throttled"
     LOGIN_FAILED = "login_failed"
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGOUT = "logout"
@@ -80,6 +81,7 @@ class AuditEvent(enum.StrEnum):
 _l = lazy_gettext
 EVENT_LABELS = {
     AuditEvent.ACCOUNT_LOCKED: _l("Account locked"),
+    AuditEvent.LOGIN_THROTTLED: _l("Logins from one address refused for a while"),
     AuditEvent.LOGIN_FAILED: _l("Login failed"),
     AuditEvent.LOGIN_SUCCEEDED: _l("Logged in"),
     AuditEvent.LOGOUT: _l("Logged out"),
