@@ -15,12 +15,14 @@ INSTANCE_DEFAULT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 def register(app: Flask) -> None:
     """Attach the commands that need a configured app."""
+    from sig.backup_commands import backup_command, restore_command
     from sig.cli_commands import audit_cli, db_cli, demo_cli, keys_cli, users_cli
     from sig.home.cli import reminders_command
 
     for group in (db_cli, keys_cli, audit_cli, users_cli, demo_cli):
         app.cli.add_command(group)
-    app.cli.add_command(reminders_command)
+    for command in (reminders_command, backup_command, restore_command):
+        app.cli.add_command(command)
 
 
 @click.command("init-instance")

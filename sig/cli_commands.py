@@ -99,16 +99,33 @@ def keys_retire() -> None:
     _retire(keyring)
 
 
+@audit_cli.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Write the audit head to the system log and the anchor file (run it by a timer)."""
+    from kernel.audit import anchor
+    from kernel.audit.models import AuditHead
+
+    path = current_app.config.get("AUDIT_ANCHOR_FILE")
+    if not path:
+        raise click.ClickException("AUDIT_ANCHOR_FILE is not configured.")
+    head = db.session.get(AuditHead, 1)
+    if head is None or head.seq == 0:
+        raise click.ClickException("The access log is empty; nothing to anchor.")
+    click.echo(anchor.write(path, head.seq, head.hash))
+
+
 @audit_cli.command("verify")
 @click.option("--expect", metavar="SEQ:HASH",
               help="A head recorded earlier (printed by a previous run); fails if the log "
-                   "no longer contains that entry unchanged, which catches a rewound tail.")
+                   "no longer contains that entry unchanged, which catches a rewound tail. "
+                   "By default the last head in the anchor file (`sig audit anchor`).")
 @with_appcontext
 def audit_verify(expect: str | None) -> None:
     """Verify the hash chain; exit 1 and name the first broken entry if it is broken.
 
-    Prints the head (last seq and hash): keep it outside the database (a ticket, the
-    syslog) and pass it to --expect next time.
+    Prints the head (last seq and hash).  Checks that the last anchored head
+    (AUDIT_ANCHOR_FILE) is still in the log unchanged, or the one given with --expect.
     """
     from kernel.audit.models import AuditEntry
     from kernel.audit.verify import verify_chain
@@ -121,6 +138,14 @@ def audit_verify(expect: str | None) -> None:
     last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     if last is not None:
         click.echo(f"Head: {last.seq}:{last.hash}")
+    if expect is None:
+        from kernel.audit import anchor
+
+        path = current_app.config.get("AUDIT_ANCHOR_FILE")
+        anchored = anchor.last(path) if path else None
+        if anchored is not None:
+            expect = f"{anchored[0]}:{anchored[1]}"
+            click.echo(f"Checking against the anchored head {anchored[0]}.")
     if expect:
         seq, _, digest = expect.partition(":")
         recorded = db.session.get(AuditEntry, int(seq)) if seq.isdigit() else None

@@ -45,6 +45,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     "AUDIT_PAGE_SIZE": 50,
+    # Reverse proxies in front of the app servers (nginx: 1): their X-Forwarded-For and
+    # -Proto are then believed, so the login throttle sees the client's address and HSTS
+    # knows the request came over HTTPS.  0: no proxy, nothing forwarded is believed.
+    "PROXIES": 0,
+    # Where `sig audit anchor` appends the audit head (relative: in the instance folder);
+    # keep it on other storage than the database.  Empty: anchoring is off.
+    "AUDIT_ANCHOR_FILE": "audit-anchors.log",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Counts below this are shown as "<5"; it may be raised, never lowered (DESIGN §7).
     "STATISTICS_MIN_CELL": 5,
@@ -75,9 +82,10 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(
             app.instance_path, url.removeprefix("sqlite:///")
         )
-    keyring = app.config["KEYRING_PATH"]
-    if not os.path.isabs(keyring):
-        app.config["KEYRING_PATH"] = os.path.join(app.instance_path, keyring)
+    for name in ("KEYRING_PATH", "AUDIT_ANCHOR_FILE"):
+        value = app.config.get(name)
+        if value and not os.path.isabs(value):
+            app.config[name] = os.path.join(app.instance_path, value)
     _check_statistics_threshold(app)
     if app.debug or app.testing:
         # Local development over plain http: a Secure cookie would never be sent back.

@@ -99,6 +99,7 @@ def base_config(workdir: str, keyring_path: str, url: str) -> dict:
         "INSTANCE_PATH": workdir,
         "KEYRING_PATH": keyring_path,
         "MFA_REQUIRED": True,
+        "AUDIT_ANCHOR_FILE": "",  # a test that anchors names its own file
     }
 
 

@@ -10,6 +10,8 @@ class AuditEvent(enum.StrEnum):
     # authentication and sessions
     ACCOUNT_LOCKED = "account_locked"
     LOGIN_THROTTLED = "login_throttled"
+    BACKUP_MADE = "backup_made"
+    BACKUP_RESTORED = "backup_restored"
     LOGIN_FAILED = "login_failed"
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGOUT = "logout"
@@ -82,6 +84,8 @@ _l = lazy_gettext
 EVENT_LABELS = {
     AuditEvent.ACCOUNT_LOCKED: _l("Account locked"),
     AuditEvent.LOGIN_THROTTLED: _l("Logins from one address refused for a while"),
+    AuditEvent.BACKUP_MADE: _l("Backup made"),
+    AuditEvent.BACKUP_RESTORED: _l("Backup restored"),
     AuditEvent.LOGIN_FAILED: _l("Login failed"),
     AuditEvent.LOGIN_SUCCEEDED: _l("Logged in"),
     AuditEvent.LOGOUT: _l("Logged out"),
