@@ -9,7 +9,7 @@ DEB_PKGS  := python3-venv postgresql chromium
 STAMP     := $(VENV)/.installed
 
 .PHONY: demo test setup system-packages python-packages translations extract-messages \
-        lint benchmark clean
+        lint benchmark load clean
 
 ## demo: set up, create instance keys, migrate, load demo data, serve on http://127.0.0.1:5000
 demo: setup
@@ -52,6 +52,22 @@ extract-messages: python-packages
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project SIG -o sig/translations/messages.pot .
 	$(PYBABEL) update -i sig/translations/messages.pot -d sig/translations --no-fuzzy-matching --ignore-obsolete
+
+## load: the personas' mixed journeys (Locust, 50 users for 2 minutes) against a fresh demo
+## instance served by gunicorn with 2 workers; prints the request statistics
+LOAD_DIR  := /tmp/sig-load
+LOAD_PORT := 5055
+load: setup
+	$(PY) -m pip install -q -e ".[load]"
+	rm -rf $(LOAD_DIR)
+	SIG_INSTANCE_PATH=$(LOAD_DIR) $(SIG) init-instance --demo
+	SIG_INSTANCE_PATH=$(LOAD_DIR) $(SIG) db upgrade
+	SIG_INSTANCE_PATH=$(LOAD_DIR) $(SIG) demo load > /dev/null
+	SIG_INSTANCE_PATH=$(LOAD_DIR) $(VENV)/bin/gunicorn -w 2 -b 127.0.0.1:$(LOAD_PORT) \
+	  --pid $(LOAD_DIR)/gunicorn.pid --daemon "sig:create_app()"
+	sleep 3; $(VENV)/bin/locust -f benchmarks/locustfile.py --headless -u 50 -r 10 -t 2m \
+	  --host http://127.0.0.1:$(LOAD_PORT) --only-summary; status=$$?; \
+	  kill $$(cat $(LOAD_DIR)/gunicorn.pid); exit $$status
 
 ## lint: ruff
 lint: python-packages

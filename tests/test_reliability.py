@@ -363,3 +363,42 @@ def test_nobody_elsewhere_can_lock_a_person_out_and_the_lock_tells_no_name(app, 
     assert pages["sara"].replace("sara", "") == pages["finns-inte"].replace("finns-inte", "")
     # Sara at her own computer is not locked out by that
     assert login(app.test_client(), sara, fake_clock=fake_clock).location.endswith("/start")
+
+
+def test_a_write_during_the_rotation_neither_fails_it_nor_is_overwritten(app, sara, orgs,
+                                                                         monkeypatch):
+    """The app saves a value the rotation has read but not yet rewritten: the rotation
+    leaves the app's value (it is under the active key already) and carries on."""
+    from kernel.crypto import rotation
+    from kernel.crypto.keys import current_keyring
+    from tests.test_policy_table import add_case, born
+
+    with app.app_context():
+        case, _guardians = add_case({"sara": sara}, orgs, born(15, clock.now().date()), 1,
+                                    members=())
+        youth_id = case.youth_id
+        db.session.commit()
+        keyring = current_keyring()
+        keyring.add_active()
+        real_decrypt = rotation.cipher.decrypt
+        engine = app.extensions["sig.db"].engine
+        written = []
+
+        def decrypt_while_the_app_writes(ring, place, row_id, blob):
+            plaintext = real_decrypt(ring, place, row_id, blob)
+            if place == "youths.name" and row_id == youth_id and not written:
+                with engine.begin() as connection:  # another request, another connection
+                    new = rotation.cipher.encrypt(ring, place, row_id,
+                                                  "Skrivet under bytet".encode())
+                    connection.execute(Youth.__table__.update().where(
+                        Youth.__table__.c.id == row_id).values(name_enc=new))
+                written.append(True)
+            return plaintext
+
+        monkeypatch.setattr(rotation.cipher, "decrypt", decrypt_while_the_app_writes)
+        rotation.reencrypt_all(db.session, keyring)
+        monkeypatch.undo()
+        assert written
+        db.session.expire_all()
+        assert db.session.get(Youth, youth_id).name == "Skrivet under bytet"
+        assert rotation.count_stale(db.session, keyring) == 0
