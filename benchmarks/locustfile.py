@@ -26,7 +26,7 @@ def _pick(options: list[str]) -> str:
     return random.choice(options)  # noqa: S311 - which page to read next, not a secret
 
 
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TOKEN = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/cases/([0-9a-f-]{36})"')
 MEETING_LINK = re.compile(r'href="(/cases/[0-9a-f-]{36}/meetings/[0-9a-f-]{36})"')
 
@@ -34,6 +34,7 @@ MEETING_LINK = re.compile(r'href="(/cases/[0-9a-f-]{36}/meetings/[0-9a-f-]{36})"
 class Persona(HttpUser):
     abstract = True
     username = ""
+    works_in_cases = True
     wait_time = between(1, 4)
 
     def on_start(self) -> None:
@@ -44,7 +45,8 @@ class Persona(HttpUser):
                                     "csrf_token": token}, catch_response=True) as response:
             if response.status_code != 302:
                 response.failure(f"login of {self.username} answered {response.status_code}")
-        self.cases = CASE_LINK.findall(self.client.get("/cases", name="/cases").text)
+        self.cases = (CASE_LINK.findall(self.client.get("/cases", name="/cases").text)
+                      if self.works_in_cases else [])
 
     def _case_page(self) -> str:
         if not self.cases:
@@ -63,7 +65,7 @@ class Sara(Persona):
     weight = 4
 
     @task(4)
-    def start(self) -> None:
+    def start_page(self) -> None:
         self.client.get("/start", name="/start")
 
     @task(6)
@@ -83,17 +85,21 @@ class Sara(Persona):
         meeting = _pick(meetings)
         page = self.client.get(meeting, name="/cases/[id]/meetings/[id]").text
         tokens = TOKEN.findall(page)
-        if "/minutes" in page and tokens:
-            self.client.post(meeting + "/minutes", name="/cases/[id]/meetings/[id]/minutes",
-                             data={"category": "minutes", "text": "Belastningstest",
-                                   "csrf_token": tokens[0]})
+        if meeting + "/minutes" in page and tokens:
+            with self.client.post(meeting + "/minutes", allow_redirects=False,
+                                  name="/cases/[id]/meetings/[id]/minutes",
+                                  data={"category": "minutes", "text": "Belastningstest",
+                                        "csrf_token": tokens[0]},
+                                  catch_response=True) as response:
+                if response.status_code != 302:
+                    response.failure(f"minutes answered {response.status_code}")
 
 
 class Member(Persona):
     abstract = True
 
     @task(3)
-    def start(self) -> None:
+    def start_page(self) -> None:
         self.client.get("/start", name="/start")
 
     @task(5)
@@ -118,6 +124,7 @@ class Lo(Member):
 
 class Maria(Persona):
     username = "maria"
+    works_in_cases = False
     weight = 1
 
     @task
@@ -127,6 +134,7 @@ class Maria(Persona):
 
 class Eva(Persona):
     username = "eva"
+    works_in_cases = False
     weight = 1
 
     @task
@@ -143,7 +151,7 @@ class Fred(Persona):
         self.others = ["00000000-0000-4000-8000-000000000000"]
 
     @task(3)
-    def start(self) -> None:
+    def start_page(self) -> None:
         self.client.get("/start", name="/start")
 
     @task(1)
