@@ -389,7 +389,7 @@ def test_a_write_during_the_rotation_neither_fails_it_nor_is_overwritten(app, sa
             if place == "youths.name" and row_id == youth_id and not written:
                 with engine.begin() as connection:  # another request, another connection
                     new = rotation.cipher.encrypt(ring, place, row_id,
-                                                  "Skrivet under bytet".encode())
+                                                  b"Skrivet under bytet")
                     connection.execute(Youth.__table__.update().where(
                         Youth.__table__.c.id == row_id).values(name_enc=new))
                 written.append(True)
