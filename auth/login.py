@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
+from sqlalchemy.orm import joinedload
 
 from auth.models import User
 from kernel.db import db
@@ -22,7 +23,8 @@ PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, user_id)
+    # with the organisation: its kind decides much of what the user may do (one statement)
+    user = db.session.get(User, user_id, options=[joinedload(User.organisation)])
     if user is None or not user.active:
         return None
     return user

@@ -60,8 +60,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import case as sql_case
+from sqlalchemy.orm import selectinload
 
-from auth.models import Organisation
+from auth import directory
 from auth.roles import OrganisationKind, Role
 from consent import validity
 from consent.categories import KNOWN, Category
@@ -150,6 +151,7 @@ def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str
         .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
         .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
                ConsentGrant.recipient_org_id == org_id, ConsentGrant.withdrawn_at.is_(None))
+        .options(selectinload(Consent.parties))  # validity reads them: one statement
         .order_by(Consent.given_on, Consent.id)).all()
     if not rows:
         return {}
@@ -183,12 +185,7 @@ def _disclosed(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, st
 
 
 def _organisations() -> dict[str, str]:
-    cache = g.setdefault("_sig_org_kinds", None) if has_app_context() else None
-    if cache is None:
-        cache = dict(db.session.execute(select(Organisation.id, Organisation.kind)).all())
-        if has_app_context():
-            g._sig_org_kinds = cache
-    return cache
+    return directory.kinds()
 
 
 def grants_for(user: Any, case_ids: Iterable[str]) -> Grants:

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from flask import g, has_app_context
+
 from consent.models import Consent, PartyKind
 
 ADULT_AGE = 18
@@ -35,9 +37,19 @@ def register_subject_provider(provider: SubjectProvider) -> None:
 
 
 def subjects_of(case_ids: Iterable[str]) -> dict[str, Subject]:
+    """The consent subjects of ``case_ids``, read once per request and case (the policy's
+    grants, the consent box and its flags all ask for them on one page)."""
     if not _provider:
         raise RuntimeError("no subject provider registered (sig.cases registers one)")
-    return _provider[0](case_ids)
+    ids = set(case_ids)
+    if not has_app_context():
+        return _provider[0](ids)
+    known: dict[str, Subject | None] = g.setdefault("_sig_subjects", {})
+    missing = ids - set(known)
+    if missing:
+        found = _provider[0](missing)
+        known.update({case_id: found.get(case_id) for case_id in missing})
+    return {case_id: known[case_id] for case_id in ids if known[case_id] is not None}
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

@@ -140,3 +140,54 @@ def test_the_sharing_overview_does_not_grow_with_the_number_of_meetings(app, cli
     large, _m = build_case(app, client, sara, make_user, orgs, fake_clock, 12, "l")
     assert statements_for(app, client, f"/cases/{small}/sharing") == \
         statements_for(app, client, f"/cases/{large}/sharing")
+
+
+def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fake_clock):
+    """The case page (owner and each member organisation), the start page, the case list,
+    the meeting page and the plan's pages run the same number of statements whether the
+    rest of the municipality is empty or not: other owners' cases with consents to the
+    police and the school, and more cases of the viewers' own."""
+    from tests.test_policy_table import SPECS, add_case, add_consent, add_meeting, born
+    from tests.worlds import case_with_every_record
+
+    sam = make_user("sam", "social", Role.CASE_OWNER)
+    with app.app_context():
+        ids = case_with_every_record(personas, orgs)
+    case = f"/cases/{ids['case_id']}"
+    pages = {
+        "sara": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
+                 f"{case}/plan/actions/{ids['action_id']}/history",
+                 f"{case}/plan/actions/{ids['action_id']}/edit",
+                 f"{case}/plan/goals/{ids['goal_id']}/history", f"{case}/print"],
+        "per": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
+                f"{case}/plan/actions/{ids['action_id']}/history",
+                f"{case}/plan/actions/{ids['action_id']}/edit", f"{case}/print"],
+        "kim": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
+                f"{case}/print"],
+    }
+    clients = {}
+    for name in pages:
+        clients[name] = app.test_client()
+        login(clients[name], personas[name], fake_clock=fake_clock)
+
+    def measure() -> dict[tuple[str, str], int]:
+        return {(name, url): statements_for(app, clients[name], url)
+                for name, urls in pages.items() for url in urls}
+
+    before = measure()
+    with app.app_context():
+        today = clock.now().date()
+        people = {**personas, "sam": sam}
+        for n in range(20):  # other owners' cases, each with a consent to everyone
+            other, guardians = add_case(people, orgs, born(15, today), 1, owner="sam",
+                                        members=("lo",) if n % 2 else ())
+            add_consent(people, orgs, other, guardians, SPECS["full"])
+            add_meeting(people, orgs, other)
+        for _ in range(5):  # and more of the viewers' own
+            own, guardians = add_case(people, orgs, born(14, today), 1, members=("per", "kim"))
+            add_consent(people, orgs, own, guardians, SPECS["full"])
+            add_meeting(people, orgs, own)
+        db.session.commit()
+    after = measure()
+    grew = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+    assert grew == {}, grew

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import Select, func, select
 from wtforms import SelectChoice
 
+from auth import directory
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from kernel import clock
@@ -79,7 +80,7 @@ def index():
     entries = db.session.scalars(
         stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * size).limit(size)).all()
     names = dict(db.session.execute(select(User.id, User.username)).all())
-    orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    orgs = directory.names()
     record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form), "page": page})
     db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -92,7 +93,7 @@ def index():
 def export():
     form = _form()
     names = dict(db.session.execute(select(User.id, User.username)).all())
-    orgs = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    orgs = directory.names()
     rows = [EXPORT_COLUMNS]
     for e in db.session.scalars(_filtered(form).order_by(AuditEntry.seq)):
         rows.append([

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from auth.models import Organisation
+from auth import directory
 from consent.categories import Category
 from consent.policy import Decision, Relation, Withheld, decide, filtered, withheld
 from kernel import clock
@@ -115,7 +114,7 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
         .order_by(OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc())))
     for items in (guardians, goals, actions, memberships, meetings, outcomes):
         shown.update(item.category for item in items)
-    org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    org_names = directory.names()
     view = CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
                     withheld(user, case), org_names, shown,

@@ -20,6 +20,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
+from auth import directory
 from auth.models import Organisation
 from auth.roles import Role
 from consent.categories import Category
@@ -197,7 +198,7 @@ def overview(case: Case) -> Overview:
         select(Consent).where(Consent.id.in_(consent_ids)))} if consent_ids else {}
     disclosures = {d.id: d for d in db.session.scalars(
         select(Disclosure).where(Disclosure.id.in_(disclosure_ids)))} if disclosure_ids else {}
-    org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    org_names = directory.names()
     return Overview(organisations, list(Category), cells, org_names, consents, disclosures)
 
 

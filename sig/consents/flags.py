@@ -41,16 +41,24 @@ class ConsentFlag:
         return self.youth_missing or bool(self.missing_guardians)
 
 
-def flags_for(case_ids: Iterable[str], day: dt.date) -> list[ConsentFlag]:
-    """Flags of the live consents (not withdrawn, not ended) of ``case_ids``."""
+def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
+    """The live consents (not withdrawn, not ended) of ``case_ids``, with their parties
+    and grants: three statements, whatever their number."""
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    consents = list(db.session.scalars(
+    return list(db.session.scalars(
         select(Consent).where(Consent.case_id.in_(ids), Consent.withdrawn_at.is_(None),
                               or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
         .options(selectinload(Consent.parties), selectinload(Consent.grants))
         .order_by(Consent.case_id, Consent.valid_to, Consent.created_at)))
+
+
+def flags_for(case_ids: Iterable[str], day: dt.date,
+              consents: list[Consent] | None = None) -> list[ConsentFlag]:
+    """Flags of the live consents of ``case_ids`` (or of ``consents``, read already)."""
+    if consents is None:
+        consents = live_consents(case_ids, day)
     if not consents:
         return []
     subjects = validity.subjects_of({c.case_id for c in consents})
@@ -88,12 +96,9 @@ def consent_summary(_user: Any, view: Any) -> Summary | None:
         return None
     case = view.case
     day = clock.now().date()
-    consents = list(db.session.scalars(
-        select(Consent).where(Consent.case_id == case.id, Consent.withdrawn_at.is_(None),
-                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
-        .options(selectinload(Consent.parties), selectinload(Consent.grants))))
+    consents = live_consents([case.id], day)
     subject = validity.subjects_of([case.id]).get(case.id)
     own_from = own_from_age()
     valid = sum(1 for c in consents
                 if subject is not None and validity.status(c, subject, day, own_from).valid)
-    return Summary(case, len(consents), valid, flags_for([case.id], day))
+    return Summary(case, len(consents), valid, flags_for([case.id], day, consents))

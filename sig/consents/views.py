@@ -28,8 +28,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from auth import directory
 from auth.forms import ConfirmForm
-from auth.models import Organisation, User
+from auth.models import User
 from consent import operations, validity
 from consent.categories import CATEGORY_LABELS, Category
 from consent.models import Consent, ConsentMethod, PartyKind
@@ -204,7 +205,7 @@ def _consent_rows(parties: CaseParties, consents: list[Consent]) -> list[Consent
 
 
 def _org_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    return directory.names()
 
 
 def participating_org_ids(case: Case) -> list[str]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from auth.models import Organisation
 from auth.roles import OrganisationKind
@@ -206,8 +207,12 @@ def refused(user: Any, case: Case, code: str) -> None:
 
 
 def disclosures_of(case: Case) -> list[Disclosure]:
-    return list(db.session.scalars(select(Disclosure).where(Disclosure.case_id == case.id)
-                                   .order_by(Disclosure.decided_at.desc(), Disclosure.id)))
+    """The case's decisions with their items and rule: three statements, whatever their
+    number."""
+    return list(db.session.scalars(
+        select(Disclosure).where(Disclosure.case_id == case.id)
+        .options(selectinload(Disclosure.items), joinedload(Disclosure.rule))
+        .order_by(Disclosure.decided_at.desc(), Disclosure.id)))
 
 
 def item_counts(disclosure: Disclosure) -> dict[str, int]:

@@ -7,7 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from auth.models import Organisation, User
+from auth import directory
+from auth.models import User
 from consent.models import Disclosure
 from consent.policy import Relation
 from kernel.db import db
@@ -42,7 +43,7 @@ def case_disclosures(_user: Any, view: Any) -> list[Summary]:
         return []
     rows = operations.disclosures_of(view.case)
     people = _names(User, {d.created_by_id for d in rows}, "display_name")
-    orgs = _names(Organisation, {d.recipient_org_id for d in rows}, "name")
+    orgs = directory.names()
     return [Summary(d, people.get(d.created_by_id, "—"), orgs.get(d.recipient_org_id, "—"),
                     operations.item_counts(d)) for d in rows]
 

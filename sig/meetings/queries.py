@@ -15,6 +15,7 @@ from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload
 
+from auth import directory
 from auth.models import Organisation, User
 from consent.categories import Category
 from consent.policy import Relation, Withheld, filtered, withheld
@@ -160,7 +161,7 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
     writer_ids = {e.created_by_id for e in minutes}
     writers = {u.id: u.display_name for u in db.session.scalars(
         select(User).where(User.id.in_(writer_ids)))} if writer_ids else {}
-    org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    org_names = directory.names()
     # The owner first, then organisation by organisation, then the youth, guardians, others.
     external_order = {"youth": 0, "guardian": 1, "other": 2}
     participants.sort(key=lambda p: (

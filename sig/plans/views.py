@@ -16,7 +16,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from auth.models import Organisation, User
+from auth import directory
+from auth.models import User
 from consent.categories import Category
 from consent.policy import Relation, filtered
 from kernel import clock
@@ -85,7 +86,7 @@ def _render(template: str, case: Case, relation: Relation, details: dict[str, An
 
 
 def _org_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    return directory.names()
 
 
 def _person_choices(people: list[User], names: dict[str, str],
