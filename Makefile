@@ -69,6 +69,14 @@ load: setup
 	  --host http://127.0.0.1:$(LOAD_PORT) --only-summary; status=$$?; \
 	  kill $$(cat $(LOAD_DIR)/gunicorn.pid); exit $$status
 
+## benchmark: the statistics dashboard and the case pages on a synthetic municipality of
+## 10,000 youths (the case pages are driven by wrk, installed here)
+benchmark: setup
+	@dpkg -s wrk >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; }
+	$(PY) benchmarks/statistics_dashboard.py
+	$(PY) benchmarks/case_pages.py
+
 ## lint: ruff
 lint: python-packages
 	$(VENV)/bin/ruff check sig auth consent tests benchmarks

@@ -40,16 +40,18 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
         raise ValueError(f"unknown audit outcome {outcome!r}")
     actor = actor if actor is not None else _actor_of_request()
     session = session if session is not None else db.session
-    # Take the lock before reading the tip (see AuditHead).
-    locked = session.execute(
+    # Take the lock and read the tip in one statement (see AuditHead): the new sequence
+    # number and the hash of the entry before it.
+    head = session.execute(
         update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1)
-    )
-    if locked.rowcount == 0:
+        .returning(AuditHead.seq, AuditHead.hash)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if head is None:
         session.add(AuditHead(id=HEAD_ID, seq=1, hash=GENESIS))
         session.flush()
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
-    ).one()
+        head = session.execute(
+            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).one()
     entry = AuditEntry(
         seq=head.seq,
         at=clock.now(),
