@@ -79,7 +79,9 @@ class ConsentGrant(Base):
     id: Mapped[uuid_pk]
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
     source_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
-    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Not indexed: grants are read through the consents of the case at hand; an index on
+    # the recipient made a fresh SQLite database read every grant to the police first.
+    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     category: Mapped[str] = mapped_column(String(32))
     withdrawn_at: Mapped[dt.datetime | None]
     withdrawn_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
@@ -121,7 +123,8 @@ class Disclosure(ItemMixin, Base):
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     rule_id: Mapped[str] = mapped_column(ForeignKey("statutory_rules.id"))
-    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Not indexed, as a grant's recipient (read through the case's decisions).
+    recipient_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     assessment_enc: Mapped[bytes | None] = encrypted_column()
     assessment = encrypted_text("assessment")
     decided_at: Mapped[created_at]

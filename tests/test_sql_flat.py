@@ -191,3 +191,59 @@ def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fak
     after = measure()
     grew = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
     assert grew == {}, grew
+
+
+def test_case_pages_get_a_good_plan_without_analyze(app, personas, orgs, make_user,
+                                                   fake_clock):
+    """On a fresh SQLite database (no ANALYZE), no statement of the case page, the meeting
+    page or the start page walks a whole table of case items, or reaches them through an
+    index that is not about the case (held meetings by status, grants by recipient)."""
+    from sqlalchemy import text
+
+    from tests.test_policy_table import SPECS, add_case, add_consent, add_meeting, born
+    from tests.worlds import case_with_every_record
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return  # PostgreSQL plans with its own statistics, gathered by autovacuum
+        ids = case_with_every_record(personas, orgs)
+        sam = make_user("sam", "social", Role.CASE_OWNER)
+        people = {**personas, "sam": sam}
+        for _ in range(5):
+            other, guardians = add_case(people, orgs, born(15, clock.now().date()), 1,
+                                        owner="sam", members=())
+            add_consent(people, orgs, other, guardians, SPECS["full"])
+            add_meeting(people, orgs, other)
+        db.session.commit()
+    big = {"meetings", "participants", "consents", "consent_grants", "actions", "goals",
+           "minutes_entries", "memberships", "outcome_events", "guardians", "changes",
+           "disclosures", "disclosure_items", "cases"}
+    engine = app.extensions["sig.db"].engine
+    seen: list[tuple[str, tuple]] = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    for name in ("sara", "per"):
+        client = app.test_client()
+        login(client, personas[name], fake_clock=fake_clock)
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            for url in (f"/cases/{ids['case_id']}", "/start",
+                        f"/cases/{ids['case_id']}/meetings/{ids['meeting_id']}"):
+                assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+    bad = set()
+    with engine.connect() as connection:
+        for statement, parameters in seen:
+            for *_ids, detail in connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters):
+                words = detail.split()
+                if (words[:1] == ["SCAN"] and words[1] in big) or \
+                        "ix_meetings_status_starts_at" in detail or \
+                        "recipient_org_id" in detail:
+                    bad.add(detail)
+        connection.execute(text("SELECT 1"))
+    assert bad == set(), sorted(bad)

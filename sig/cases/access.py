@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select, union
 
 from consent.policy import Relation, sees_case_items
 from kernel import clock
@@ -34,15 +34,19 @@ def current_membership(user_id: str, day: dt.date,
 
 
 def accessible(user: Any) -> ColumnElement[bool]:
-    """SQL condition on ``Case``: the user owns it or is a current group member."""
+    """SQL condition on ``Case``: the user owns it or is a current group member.
+
+    Written as the ids of the two (owned, member of) rather than an OR over every case,
+    so the database reads the user's cases through its indexes instead of walking them
+    all."""
     if not sees_case_items(user):
         return Case.id.is_(None)  # matches nothing
     day = today()
-    return or_(
-        and_(Case.owner_id == user.id, Case.origin_org_id == user.organisation_id),
-        exists().where(Membership.case_id == Case.id,
-                       current_membership(user.id, day, user.organisation_id)),
-    )
+    owned = select(Case.id).where(Case.owner_id == user.id,
+                                  Case.origin_org_id == user.organisation_id)
+    member_of = select(Membership.case_id).where(
+        current_membership(user.id, day, user.organisation_id))
+    return Case.id.in_(union(owned, member_of))
 
 
 def relation_to(user: Any, case: Case) -> Relation | None:

@@ -43,8 +43,11 @@ class Meeting(ItemMixin, Versioned, Base):
                                           Participant.represented_org_id == org),
         lambda item, org: any(p.represented_org_id == org for p in item.participants),
         load=lambda model: selectinload(model.participants)))
-    # The statistics read held meetings by period.
-    __table_args__ = (Index("ix_meetings_status_starts_at", "status", "starts_at"),)
+    # The statistics read held meetings by period; a case's page reads its held meetings
+    # (without the second index a fresh SQLite database — no ANALYZE — scans every held
+    # meeting of the municipality for one case's attendance).
+    __table_args__ = (Index("ix_meetings_status_starts_at", "status", "starts_at"),
+                      Index("ix_meetings_case_id_status", "case_id", "status", "starts_at"))
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
