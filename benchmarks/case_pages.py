@@ -30,7 +30,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from typing import Any
@@ -373,10 +372,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    instance = os.path.abspath(args.path or tempfile.mkdtemp(prefix="sig-pages-"))
-    remove = args.path is None and not args.keep
-    try:
-        print(f"Instance: {instance}")
+    with town.instance_dir(args, "sig-pages-") as instance:
         app = town.make_app(instance)
         town.migrate(app)
         if town.row_count(app, "youths") and args.reuse:
@@ -396,11 +392,6 @@ def main(argv: list[str] | None = None) -> int:
                           for label, viewer, _url in pages(found)])
         app.extensions["sig.db"].engine.dispose()
         drive(instance, found, args, counts)
-    finally:
-        if remove:
-            shutil.rmtree(instance, ignore_errors=True)
-        else:
-            print(f"\nInstance kept: {instance}")
     return 0
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -940,13 +941,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+@contextlib.contextmanager
+def instance_dir(args: argparse.Namespace, prefix: str) -> Iterator[str]:
+    """The instance directory: ``--path``, or a temporary one removed afterwards unless
+    ``--keep`` is given."""
+    instance = os.path.abspath(args.path or tempfile.mkdtemp(prefix=prefix))
+    remove = args.path is None and not args.keep
+    print(f"Instance: {instance}")
+    try:
+        yield instance
+    finally:
+        if remove:
+            shutil.rmtree(instance, ignore_errors=True)
+        else:
+            print(f"\nInstance kept: {instance}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    instance = args.path or tempfile.mkdtemp(prefix="sig-bench-")
-    instance = os.path.abspath(instance)
-    remove = args.path is None and not args.keep
-    try:
-        print(f"Instance: {instance}")
+    with instance_dir(args, "sig-bench-") as instance:
         app = make_app(instance)
         migrate(app)
         existing = row_count(app, "youths")
@@ -962,11 +975,6 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_timing and time_dashboard(app, args.reps):
             time_page(app, args.reps)
         app.extensions["sig.db"].engine.dispose()
-    finally:
-        if remove:
-            shutil.rmtree(instance, ignore_errors=True)
-        else:
-            print(f"\nInstance kept: {instance}")
     return 0
 
 

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import re
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
@@ -54,6 +55,15 @@ def double_click(app, statement: str, second):
         event.remove(engine, "before_cursor_execute", before)
 
 
+def send_twice(app, first, second, statement: str, url: str, body) -> tuple[list, Any]:
+    """The same form from two browsers, the second sent while the first waits at its
+    first write (``statement``); returns what the hook saw and the first one's answer."""
+    b1, b2 = body(first), body(second)
+    with double_click(app, statement, lambda: second.post(url, data=b2).status_code) as fired:
+        response = first.post(url, data=b1)
+    return fired, response
+
+
 def _client(app, user, fake_clock):
     client = app.test_client()
     login(client, user, fake_clock=fake_clock)
@@ -72,11 +82,8 @@ def _register_form(client):
 
 def test_registering_the_same_youth_twice_at_once(app, sara, fake_clock):
     first, second = _client(app, sara, fake_clock), _client(app, sara, fake_clock)
-    body = _register_form(first)
-    body2 = _register_form(second)
-    with double_click(app, "INSERT INTO YOUTHS",
-                      lambda: second.post("/youths/new", data=body2).status_code) as fired:
-        response = first.post("/youths/new", data=body)
+    fired, response = send_twice(app, first, second, "INSERT INTO YOUTHS", "/youths/new",
+                                 _register_form)
     assert fired == [True, 302]          # the second click registered the youth
     assert response.status_code == 302   # the first is told it is registered already
     assert _count(app, Youth) == 1
@@ -94,10 +101,7 @@ def test_opening_the_same_case_twice_at_once(app, sara, fake_clock):
         return {"referral_source": "police", "referral_date": today, "referral_note": "",
                 "csrf_token": csrf(client, url)}
 
-    b1, b2 = body(first), body(second)
-    with double_click(app, "INSERT INTO CASES",
-                      lambda: second.post(url, data=b2).status_code) as fired:
-        response = first.post(url, data=b1)
+    fired, response = send_twice(app, first, second, "INSERT INTO CASES", url, body)
     assert fired == [True, 302]
     assert response.status_code == 200
     assert "har redan ett öppet ärende" in text_of(response)
@@ -111,11 +115,8 @@ def test_agreeing_the_plan_or_closing_twice_at_once(app, sara, fake_clock, actio
     url = f"/cases/{case_id}/{action}"
     extra = ({"reason": "completed", "closed_on": clock.now().date().isoformat()}
              if action == "close" else {})
-    b1 = {**extra, "csrf_token": csrf(first, f"/cases/{case_id}")}
-    b2 = {**extra, "csrf_token": csrf(second, f"/cases/{case_id}")}
-    with double_click(app, "UPDATE CASES",
-                      lambda: second.post(url, data=b2).status_code) as fired:
-        response = first.post(url, data=b1)
+    fired, response = send_twice(app, first, second, "UPDATE CASES", url, lambda client: {
+        **extra, "csrf_token": csrf(client, f"/cases/{case_id}")})
     assert fired == [True, 302]
     assert response.status_code in (200, 302)
     page = text_of(response if response.status_code == 200
@@ -143,10 +144,7 @@ def test_adding_a_member_twice_at_once_adds_one(app, sara, per, fake_clock):
                 "from_date": clock.now().date().isoformat(), "to_date": "",
                 "csrf_token": csrf(client, url)}
 
-    b1, b2 = body(first), body(second)
-    with double_click(app, "INSERT INTO MEMBERSHIPS",
-                      lambda: second.post(url, data=b2).status_code) as fired:
-        response = first.post(url, data=b1)
+    fired, response = send_twice(app, first, second, "INSERT INTO MEMBERSHIPS", url, body)
     assert fired == [True, 302]
     assert response.status_code == 200 and "redan med i gruppen" in text_of(response)
     assert _count(app, Membership, Membership.case_id == case_id,
