@@ -12,7 +12,11 @@ SECRET_KEY = "replace-me"
 # MFA_REQUIRED = True                 # two-factor login for every role
 # SESSION_IDLE_MINUTES = 30
 # SESSION_ABSOLUTE_HOURS = 12
-# LOGIN_MAX_FAILURES = 5              # failures within the window lock that one account
+# LOGIN_MAX_FAILURES = 5              # failures within the window lock that name from that address
 # LOGIN_FAILURE_WINDOW_MINUTES = 15
 # LOGIN_LOCKOUT_MINUTES = 15
+# LOGIN_ADDRESS_MAX_FAILURES = 30     # failures from one address (any names) refuse it every login
+# PROXIES = 1                         # reverse proxies in front (nginx); 0 without one
+# AUDIT_ANCHOR_FILE = "audit-anchors.log"  # `sig audit anchor` writes the head here; keep it
+#                                     # on other storage than the database ("" turns it off)
 # SESSION_COOKIE_SECURE = True        # keep True behind HTTPS
