@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import delete, or_
+from sqlalchemy import case, delete, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auth.models import LoginThrottle
 from kernel import clock
@@ -54,21 +56,34 @@ def pair_locked(username: str, address: str) -> bool:
 
 
 def _count(key: str, limit: int) -> bool:
-    """One more failure for ``key``; True when this one reached the limit (locked now)."""
+    """One more failure for ``key``; True when this one reached the limit (locked now).
+
+    Race-free: the row is made if missing (INSERT … ON CONFLICT DO NOTHING) and counted
+    by one UPDATE, which restarts an expired window in the same statement — two failed
+    logins at once from one address count twice and neither fails."""
     cfg = current_app.config
     now = clock.now()
-    window = dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
-    row = db.session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0, window_started_at=now)
-        db.session.add(row)
-    elif now - clock.as_utc(row.window_started_at) > window:
-        row.failures, row.window_started_at, row.locked_until = 0, now, None
-    row.failures += 1
-    if row.failures >= limit and row.locked_until is None:
-        row.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
-        return True
-    return False
+    window_start = now - dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(LoginThrottle).values(
+        key=key, failures=0, window_started_at=now).on_conflict_do_nothing(
+        index_elements=["key"]))
+    expired = LoginThrottle.window_started_at < window_start
+    failures = db.session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == key).values(
+            failures=case((expired, 1), else_=LoginThrottle.failures + 1),
+            locked_until=case((expired, None), else_=LoginThrottle.locked_until),
+            window_started_at=case((expired, now), else_=LoginThrottle.window_started_at))
+        .returning(LoginThrottle.failures)
+        .execution_options(synchronize_session=False)).scalar_one()
+    if failures < limit:
+        return False
+    locked = db.session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == key, or_(
+            LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now))
+        .values(locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]))
+        .execution_options(synchronize_session=False))
+    return locked.rowcount == 1
 
 
 def register_failure(username: str, address: str) -> tuple[bool, bool]:

@@ -403,3 +403,20 @@ def test_a_write_during_the_rotation_neither_fails_it_nor_is_overwritten(app, sa
         db.session.expire_all()
         assert db.session.get(Youth, youth_id).name == "Skrivet under bytet"
         assert rotation.count_stale(db.session, keyring) == 0
+
+
+def test_two_failed_logins_at_once_from_one_address_both_count(app, fake_clock):
+    """The first count of an address (or a name) is a new row: two requests at once must
+    not both insert it (the second got a 503 on PostgreSQL)."""
+    from auth.models import LoginThrottle
+
+    first, second = app.test_client(), app.test_client()
+
+    def body(client):
+        return {"username": "ingen-alls", "password": "x" * 12, "csrf_token": csrf(client)}
+
+    fired, response = send_twice(app, first, second, "INSERT INTO LOGIN_THROTTLE", "/login",
+                                 body)
+    assert fired == [True, 200] and response.status_code == 200
+    with app.app_context():
+        assert sorted(db.session.scalars(select(LoginThrottle.failures))) == [2, 2]
