@@ -275,7 +275,7 @@ def users_create(username: str, display_name: str, organisation: str, role: str)
     from sqlalchemy import func
 
     from auth.admin.forms import USERNAME_PATTERN
-    from auth.admin.operations import create_user
+    from auth.admin.operations import Taken, create_user
     from auth.models import User
 
     username = username.strip().lower()
@@ -290,7 +290,10 @@ def users_create(username: str, display_name: str, organisation: str, role: str)
         raise click.ClickException(f"The username {username!r} is already taken.")
     role = _role(role)
     org = _organisation_named(organisation)
-    _, initial = create_user(username, display_name, org.id, role)
+    try:
+        _, initial = create_user(username, display_name, org.id, role)
+    except Taken:
+        raise click.ClickException(f"The username {username!r} is already taken.") from None
     click.echo(f"Account {username} created ({role}, {org.name}).")
     click.echo(f"Temporary password (shown only now; must be changed at first login): "
                f"{initial}")

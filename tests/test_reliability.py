@@ -420,3 +420,31 @@ def test_two_failed_logins_at_once_from_one_address_both_count(app, fake_clock):
     assert fired == [True, 200] and response.status_code == 200
     with app.app_context():
         assert sorted(db.session.scalars(select(LoginThrottle.failures))) == [2, 2]
+
+
+def test_creating_the_same_organisation_or_account_twice_at_once(app, ali, fake_clock):
+    from auth.models import Organisation
+
+    first, second = _client(app, ali, fake_clock), _client(app, ali, fake_clock)
+
+    def organisation(client):
+        return {"name": "Räddningstjänsten", "kind": "other",
+                "csrf_token": csrf(client, "/admin/organisations")}
+
+    fired, response = send_twice(app, first, second, "INSERT INTO ORGANISATIONS",
+                                 "/admin/organisations", organisation)
+    assert fired == [True, 302] and response.status_code in (200, 400)
+    assert "finns redan" in text_of(response)
+    assert _count(app, Organisation, Organisation.name == "Räddningstjänsten") == 1
+    with app.app_context():
+        org_id = db.session.scalar(select(Organisation.id).where(
+            Organisation.name == "Räddningstjänsten"))
+
+    def account(client):
+        return {"username": "dubbel", "display_name": "Dubbel Konto", "role": "member",
+                "organisation_id": org_id, "csrf_token": csrf(client, "/admin/users/new")}
+
+    fired, response = send_twice(app, first, second, "INSERT INTO USERS",
+                                 "/admin/users/new", account)
+    assert fired == [True, 200] and response.status_code in (200, 400)
+    assert "redan upptaget" in text_of(response)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from sqlalchemy.exc import IntegrityError
+
 from auth import mfa, passwords, sessions
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
@@ -16,6 +18,19 @@ TEMPORARY_PASSWORD_BYTES = 12
 
 class AdminError(ValueError):
     """A request the administrator must correct; the message is shown to them."""
+
+
+class Taken(AdminError):
+    """The name is someone else's already — also when the same form was sent twice at
+    once (the database's unique index decides)."""
+
+
+def _flush_unique(what: str) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Taken(what) from None
 
 
 # Called with (user, old organisation id, new organisation id) inside the transaction that
@@ -38,7 +53,7 @@ def temporary_password() -> str:
 def create_organisation(name: str, kind: str) -> Organisation:
     org = Organisation(name=name.strip(), kind=str(OrganisationKind(kind)))
     db.session.add(org)
-    db.session.flush()
+    _flush_unique("organisation")
     record(AuditEvent.ORGANISATION_CREATED, target_type="organisation", target_ref=org.id,
            details={"kind": org.kind})
     db.session.commit()
@@ -48,6 +63,7 @@ def create_organisation(name: str, kind: str) -> Organisation:
 def update_organisation(org: Organisation, name: str, kind: str) -> None:
     org.name = name.strip()
     org.kind = str(OrganisationKind(kind))
+    _flush_unique("organisation")
     record(AuditEvent.ORGANISATION_UPDATED, target_type="organisation", target_ref=org.id,
            details={"kind": org.kind})
     db.session.commit()
@@ -74,7 +90,7 @@ def create_user(username: str, display_name: str, organisation_id: str, role: st
     )
     user.display_name = display_name.strip()
     db.session.add(user)
-    db.session.flush()
+    _flush_unique("username")
     record(AuditEvent.USER_CREATED, actor=actor, target_type="user", target_ref=user.id,
            details={"role": user.role, "organisation": organisation_id})
     db.session.commit()

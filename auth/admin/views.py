@@ -50,10 +50,15 @@ def create_user():
         if taken:
             form.username.errors.append(_("That username is already taken."))
         else:
-            user, initial = operations.create_user(form.username.data, form.display_name.data,
-                                                   form.organisation_id.data, form.role.data)
-            return render_template("admin/initial_password.html", user=user,
-                                   password=initial, created=True)
+            try:
+                user, initial = operations.create_user(
+                    form.username.data, form.display_name.data, form.organisation_id.data,
+                    form.role.data)
+            except operations.Taken:
+                form.username.errors.append(_("That username is already taken."))
+            else:
+                return render_template("admin/initial_password.html", user=user,
+                                       password=initial, created=True)
     return render_template("admin/user_new.html", form=form)
 
 
@@ -143,9 +148,13 @@ def organisations():
                 func.lower(Organisation.name) == form.name.data.strip().lower())):
             form.name.errors.append(_("An organisation with that name already exists."))
         else:
-            operations.create_organisation(form.name.data, form.kind.data)
-            flash(_("The organisation is created."), "success")
-            return redirect(url_for("admin.organisations"))
+            try:
+                operations.create_organisation(form.name.data, form.kind.data)
+            except operations.Taken:
+                form.name.errors.append(_("An organisation with that name already exists."))
+            else:
+                flash(_("The organisation is created."), "success")
+                return redirect(url_for("admin.organisations"))
     counts = dict(db.session.execute(
         select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
     return render_template("admin/organisations.html", form=form, counts=counts,
@@ -166,7 +175,11 @@ def organisation(org_id: str):
         if clash:
             form.name.errors.append(_("An organisation with that name already exists."))
         else:
-            operations.update_organisation(org, form.name.data, form.kind.data)
-            flash(_("The organisation is saved."), "success")
-            return redirect(url_for("admin.organisations"))
+            try:
+                operations.update_organisation(org, form.name.data, form.kind.data)
+            except operations.Taken:
+                form.name.errors.append(_("An organisation with that name already exists."))
+            else:
+                flash(_("The organisation is saved."), "success")
+                return redirect(url_for("admin.organisations"))
     return render_template("admin/organisation.html", form=form, org=org)
