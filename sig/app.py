@@ -92,12 +92,12 @@ def _register_blueprints(app: Flask) -> None:
     from sig.casework.views import bp as cases_bp
     from sig.consents.views import bp as consents_bp
     from sig.disclosures.views import bp as disclosures_bp
+    from sig.health import bp as health_bp
     from sig.home.views import bp as home_bp
     from sig.meetings.views import bp as meetings_bp
     from sig.outcomes.views import bp as outcomes_bp
     from sig.plans.views import bp as plans_bp
     from sig.statistics.views import bp as statistics_bp
-    from sig.web.health import bp as health_bp
 
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp,
