@@ -48,6 +48,7 @@ def test_not_ready_when_the_schema_is_behind(app):
 import json  # noqa: E402
 import os  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 
 from kernel.audit import AuditEvent, record  # noqa: E402
 from kernel.crypto.keys import Keyring  # noqa: E402
@@ -96,7 +97,9 @@ def test_a_backup_taken_during_writes_restores_with_every_acknowledged_write(
     thread = threading.Thread(target=writer)
     thread.start()
     try:
+        deadline = time.monotonic() + 60
         while len(acknowledged) < 5:
+            assert time.monotonic() < deadline, "the writer wrote nothing"
             threading.Event().wait(0.01)
         before_backup = acknowledged[-1]
         target = str(tmp_path / "backup")
