@@ -198,6 +198,16 @@ def make_backup(url: str, key_file: str, target: str) -> dict:
     if os.path.exists(target):
         raise BackupError(f"{target} exists already; a backup goes into a new directory")
     os.makedirs(target, mode=0o700)
+    try:
+        return _fill(backend, url, key_file, target)
+    except BaseException:
+        # A backup that could not be verified is no backup: nothing half-made (and no
+        # stray copy of the key file) stays behind.
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def _fill(backend: str, url: str, key_file: str, target: str) -> dict:
     keyring = Keyring.load(key_file)
     keys_copy = os.path.join(target, KEYS)
     shutil.copyfile(key_file, keys_copy)

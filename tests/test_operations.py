@@ -216,3 +216,18 @@ def test_behind_a_proxy_the_throttle_sees_the_clients_address(app, sara, fake_cl
         assert response.status_code == 200
     finally:
         proxied.extensions["sig.db"].engine.dispose()
+
+
+def test_a_backup_that_does_not_verify_leaves_nothing_behind(app, personas, orgs, tmp_path):
+    """With a key file that does not fit the database, the copy does not verify: the
+    command fails, says why, and no half backup (nor a stray key file) stays."""
+    with app.app_context():
+        case_with_every_record(personas, orgs)
+    wrong = str(tmp_path / "other-keys.json")
+    Keyring.generate().save(wrong)
+    app.config["KEYRING_PATH"] = wrong
+    app.extensions.pop("sig.keyring", None)
+    target = tmp_path / "backup"
+    result = _cli(app, "backup", "--to", str(target))
+    assert result.exit_code != 0 and "does not hold" in result.output
+    assert not target.exists()
