@@ -96,12 +96,6 @@ class At:
     def may(self, permission: CasePermission, item: Any | None = None) -> bool:
         return self.rights.may(permission, item)
 
-    def require(self, permission: CasePermission, item: Any | None = None) -> None:
-        """Refuse (403, logged) unless the table allows it — for checks a view can make
-        only once it has read the form (an action's organisation, a kind of event)."""
-        if not allows(current_user, self.relation, permission, item):
-            refuse(self.case, "not_allowed", needs=str(permission))
-
 
 def _load_item(case: Case, loaded: dict[str, Any], arg: str, spec: Item, value: str) -> Any:
     model = spec.model
