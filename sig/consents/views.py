@@ -204,10 +204,6 @@ def _consent_rows(parties: CaseParties, consents: list[Consent]) -> list[Consent
     return rows
 
 
-def _org_names() -> dict[str, str]:
-    return directory.names()
-
-
 def participating_org_ids(case: Case) -> list[str]:
     """The owner's organisation, then those of the current group members."""
     day = today()
@@ -259,7 +255,7 @@ def index(at: At):
            details={"consents": len(rows), "valid": sum(r.status.valid for r in rows)})
     db.session.commit()
     return render_template("consents/index.html", case=case, parties=parties, rows=rows,
-                           org_names=_org_names(), category_labels=CATEGORY_LABELS,
+                           org_names=directory.names(), category_labels=CATEGORY_LABELS,
                            confirm=ConfirmForm(), upload=UploadForm(),
                            max_mb=_megabytes(operations.form_max_bytes()))
 
@@ -285,7 +281,7 @@ def _render_new(case: Case, parties: CaseParties, form: ConsentForm, org_ids: li
                     "guardians": len(parties.guardians)})
     db.session.commit()
     return render_template("consents/new.html", case=case, parties=parties, form=form,
-                           org_ids=org_ids, org_names=_org_names(),
+                           org_ids=org_ids, org_names=directory.names(),
                            categories=list(Category), category_labels=CATEGORY_LABELS,
                            grant_value=grant_value,
                            chosen=set(form.grants.data or []),
@@ -440,7 +436,7 @@ def _render_print(case: Case, parties: CaseParties, *, youth_signs: bool,
                   guardian_ids: list[str], flows: list[tuple[str, str, str]],
                   valid_from: dt.date | None, valid_to: dt.date | None,
                   consent: Consent | None):
-    names = _org_names()
+    names = directory.names()
     record(AuditEvent.CONSENT_FORM_PRINTED, target_type="case", target_ref=case.id,
            details={"consent": consent.id if consent is not None else None,
                     "grants": len(flows), "guardians": len(guardian_ids),

@@ -85,10 +85,6 @@ def _render(template: str, case: Case, relation: Relation, details: dict[str, An
     return render_template(template, case=case, **context), status
 
 
-def _org_names() -> dict[str, str]:
-    return directory.names()
-
-
 def _person_choices(people: list[User], names: dict[str, str],
                     keep: User | None = None) -> list[SelectChoice]:
     if keep is not None and keep.id not in {p.id for p in people}:
@@ -173,7 +169,7 @@ def new_action(at: At, goal: Goal):
     case, relation = at.case, at.relation
     if not operations.writable(case):
         return _closed_redirect(case)
-    names = _org_names()
+    names = directory.names()
     org_ids = operations.responsible_org_ids(current_user, relation, case)
     form = NewActionForm()
     form.responsible_org_id.choices = [SelectChoice(o, names.get(o, "")) for o in org_ids]
@@ -222,7 +218,7 @@ def edit_action(at: At, action: Action):
     case, relation = at.case, at.relation
     if not operations.writable(case):
         return _closed_redirect(case)
-    names = _org_names()
+    names = directory.names()
     form = _edit_action_form(case, action, names)
     conflict, status = None, 200
     if form.validate_on_submit():
@@ -266,7 +262,7 @@ def action_status(at: At, action: Action):
                                         version=form.version.data)
     except Conflict as exc:
         # Show the whole action as saved now, with the status the user chose kept.
-        names = _org_names()
+        names = directory.names()
         edit = ActionForm(formdata=None, obj=exc.item)
         people = operations.responsible_people(current_user, case,
                                                [exc.item.responsible_org_id])
@@ -346,7 +342,7 @@ def _history(case: Case, item: Goal | Action):
     db.session.commit()
     goal = item if isinstance(item, Goal) else _visible_goal(case, item.goal_id)
     return render_template("plans/history.html", case=case, item=item, kind=kind,
-                           goal=goal, rows=rows, org_names=_org_names())
+                           goal=goal, rows=rows, org_names=directory.names())
 
 
 @case_route(bp, "/cases/<id:case_id>/plan/goals/<id:goal_id>/history",
