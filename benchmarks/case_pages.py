@@ -3,7 +3,11 @@ hello-world served the same way in the same run, latency percentiles and worker 
 
     .venv/bin/python benchmarks/case_pages.py [--youths 10000 --meetings 100000 \\
         --attendance 1000000 --consents 15000 --seconds 10 --connections 16 \\
-        --path DIR --keep --reuse]
+        --path DIR --keep --reuse] [--postgres]
+
+``--postgres`` runs it all on a throwaway PostgreSQL server (started and removed as the
+test suite does, ``tests/pg_server.py``; ``ANALYZE`` after the bulk load, as
+autovacuum would do) instead of the instance's SQLite file.
 
 Builds the statistics benchmark's synthetic municipality (``statistics_dashboard.py``:
 bulk inserts, deterministic per ``--seed``), then adds what the case pages read: real
@@ -22,6 +26,7 @@ read from /proc after all runs.  No timed assertion anywhere: it prints the figu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import bindparam, event, func, select, update
@@ -303,13 +309,13 @@ def worker_rss(master: int) -> list[int]:
 
 
 def drive(instance: str, found: dict[str, Any], args: argparse.Namespace,
-          counts: dict[tuple[str, str], int]) -> None:
+          counts: dict[tuple[str, str], int], database_url: str) -> None:
     if shutil.which("wrk") is None:
         print("\nwrk is not installed (Debian: apt-get install wrk); throughput not timed.")
         return
     with open(os.path.join(instance, "config.py"), "w", encoding="utf-8") as handle:
         handle.write(f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
-                     "DATABASE_URL = 'sqlite:///sig.sqlite3'\nKEYRING_PATH = 'keys.json'\n"
+                     f"DATABASE_URL = {database_url!r}\nKEYRING_PATH = 'keys.json'\n"
                      "MFA_REQUIRED = False\nSESSION_COOKIE_SECURE = False\n"
                      "AUDIT_ANCHOR_FILE = ''\n")
     with open(os.path.join(instance, "hello_app.py"), "w", encoding="utf-8") as handle:
@@ -365,6 +371,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true",
                         help="skip generation when the database already has data")
     parser.add_argument("--seed", type=int, default=town.DEFAULT_SEED)
+    parser.add_argument("--postgres", action="store_true",
+                        help="a throwaway PostgreSQL server instead of SQLite")
     args = parser.parse_args(argv)
     args.analyze = False
     return args
@@ -372,8 +380,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with town.instance_dir(args, "sig-pages-") as instance:
-        app = town.make_app(instance)
+    with town.instance_dir(args, "sig-pages-") as instance, database(args, instance) as url:
+        app = town.make_app(instance, url)
         town.migrate(app)
         if town.row_count(app, "youths") and args.reuse:
             print("Reusing the existing data.")
@@ -382,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
             town.generate(app, args)
             found = enrich(app, args.consents, args.seed)
             save_found(instance, found)
-        print(f"\nTimed case {found['case'][:8]} (owner {found['users']['owner']}, police "
+        print(f"\nDatabase: {app.extensions['sig.db'].engine.dialect.name}")
+        print(f"Timed case {found['case'][:8]} (owner {found['users']['owner']}, police "
               f"{found['users']['police']}, school {found['users']['school']}); "
               f"{found['consents']:,} consents in the municipality")
         counts = statements(app, found)
@@ -391,8 +400,24 @@ def main(argv: list[str] | None = None) -> int:
                          [(label, viewer, str(counts[label, viewer]))
                           for label, viewer, _url in pages(found)])
         app.extensions["sig.db"].engine.dispose()
-        drive(instance, found, args, counts)
+        drive(instance, found, args, counts, url)
     return 0
+
+
+@contextlib.contextmanager
+def database(args: argparse.Namespace, instance: str) -> Iterator[str]:
+    """The database URL: the instance's SQLite file, or a throwaway PostgreSQL server."""
+    if not args.postgres:
+        yield "sqlite:///" + os.path.join(instance, "sig.sqlite3")
+        return
+    from tests.pg_server import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server.create_database("sig_pages")
+    finally:
+        server.stop()
 
 
 def save_found(instance: str, found: dict[str, Any]) -> None:

@@ -162,8 +162,9 @@ def weekday(day: dt.date, first: dt.date, last: dt.date) -> dt.date:
 # --- the instance ----------------------------------------------------------------------------
 
 
-def make_app(instance: str):
-    """The app on ``instance``: keys and database inside it, as tests/conftest.py builds it."""
+def make_app(instance: str, database_url: str | None = None):
+    """The app on ``instance``: keys and database inside it, as tests/conftest.py builds it
+    (or the database at ``database_url``)."""
     from kernel.crypto.keys import Keyring
     from sig import create_app
 
@@ -174,7 +175,7 @@ def make_app(instance: str):
     return create_app({
         "TESTING": True,
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": "sqlite:///" + os.path.join(instance, "sig.sqlite3"),
+        "DATABASE_URL": database_url or "sqlite:///" + os.path.join(instance, "sig.sqlite3"),
         "INSTANCE_PATH": instance,
         "KEYRING_PATH": keyring_path,
         "MFA_REQUIRED": False,
@@ -714,10 +715,12 @@ def generate(app, args: argparse.Namespace) -> None:
     ]
     timings: list[tuple[str, int, float]] = [("(planning in memory)", 0, planned)]
     engine = app.extensions["sig.db"].engine
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while loading
-        conn.commit()
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while loading
+            conn.commit()
         with conn.begin():
             for model, rows, total in steps:
                 name = model.__tablename__
@@ -726,8 +729,9 @@ def generate(app, args: argparse.Namespace) -> None:
                     total, rows = len(materialised), (lambda m=materialised: m)
                 count, seconds = bulk_insert(conn, model.__table__, rows(), total, name)
                 timings.append((name, count, seconds))
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        if args.analyze:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if args.analyze or not sqlite:  # PostgreSQL: what autovacuum does after a load
             began = time.perf_counter()
             conn.exec_driver_sql("ANALYZE")
             conn.commit()

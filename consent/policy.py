@@ -27,7 +27,9 @@ the reason), so a list, a count and a page cannot disagree.  The entry points:
 * :func:`filtered` — a ``Select`` of the rows of one model in one case the user may see
   (callers add ordering, paging and their own narrowing);
 * :func:`filtered_in_cases` — the same over several cases, as ``(item, case_id)`` rows;
-* :func:`withheld` — what is withheld, counted per origin, category and reason;
+* :class:`Reading` — one user's reading of one case, one statement per kind, each row
+  decided by :func:`decide`; what it leaves out is counted per origin, category and
+  reason for the withheld notices (:func:`withheld` is a whole reading's notices);
 * :func:`annotated` — every row of a model in a case, with whether it is shown, and
   :func:`every_item` over the whole registry;
 * :func:`decide` — one item, shown or withheld, and why.
@@ -51,16 +53,13 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
-    func,
     literal,
-    not_,
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from auth import directory
 from auth.roles import OrganisationKind, Role
@@ -145,7 +144,8 @@ def _rules_today(kind: str) -> list[StatutoryRule]:
 
 
 def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str], str]:
-    """The flows to ``org_id`` that a consent of one of ``case_ids`` opens today."""
+    """The flows to ``org_id`` that a consent of one of ``case_ids`` opens today (the
+    earliest given consent is the basis named).  Only grants to ``org_id`` are read."""
     rows = db.session.execute(
         select(Consent, ConsentGrant.source_org_id, ConsentGrant.category)
         .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
@@ -471,68 +471,149 @@ def _true(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return sql_case((condition, True), else_=False)
 
 
-def withheld(user: Any, case: CaseRef, within: dict[Any, ColumnElement[bool]] | None = None
-             ) -> list[Withheld]:
-    """Per origin organisation, category and reason: how many items of the case are
-    withheld from the user, over every announced kind of the registry (or over the
-    models of ``within``, narrowed by its conditions).  One statement."""
-    if not sees_case_items(user):
-        return []
-    models = list(within) if within is not None else [k.model for k in kinds(announced=True)]
-    reader = _reader(user)
-    parts = []
-    for model in models:
+def _notice_rule(decision: Decision) -> Rule:
+    """How a withheld item is announced: a stand-in's reader, preliminary-investigation
+    material (``decide`` names it to police readers only), or nothing that covers it."""
+    if decision.rule in (Rule.NOT_FOR_READER, Rule.PRE_INVESTIGATION):
+        return decision.rule
+    return Rule.NO_CONSENT
+
+
+class Reading:
+    """One user's reading of one case: every row of a kind in the case is read with one
+    statement and decided item by item by :func:`decide` — the same rules, in the same
+    order, as :func:`filtered` in SQL — so a page costs one statement per kind and no
+    SQL conditions are built per request.  What is not shown is counted in the same
+    pass, per origin, category and reason, for the withheld notices.
+
+    ``announce``: the models whose withheld items the page announces (default: every
+    announced kind of the registry; the kinds the page did not read are counted when
+    :meth:`withheld` is asked, so no kind can be forgotten).
+    """
+
+    def __init__(self, user: Any, relation: Relation, case: CaseRef,
+                 announce: Iterable[Any] | None = None) -> None:
+        if relation is None:
+            raise PolicyError("a reading of a case for a user outside it")
+        # the user behind a request-local proxy: a reading asks it for every item
+        user = getattr(user, "_get_current_object", lambda: user)()
+        self.user, self.relation, self.case = user, relation, case
+        self.sees = sees_case_items(user)
+        if self.sees:
+            reader = _reader(user)
+            self._grants = grants_for(user, [case.id])
+            self._reader_grants = grants_for(reader, [case.id]) if reader is not None else None
+            self._explains = _explains_pre_investigation(user)
+        self._announce = ({_registered(m).table for m in announce} if announce is not None
+                          else {k.table for k in kinds(announced=True)})
+        self._counted: set[str] = set()
+        self._decisions: dict[tuple[str, str], Decision] = {}
+        # every row read, held for the reading's life: the session's identity map holds
+        # rows weakly, and a withheld row asked for again must not cost a statement
+        self._rows: list[Any] = []
+        self._counts: dict[tuple[str, str, Rule], int] = {}
+
+    def _query(self, kind: ItemKind, model: Any, criteria: Sequence[Any]) -> Select:
+        query = select(model).where(_in_case(kind, model, self.case), *criteria)
+        if kind.addressed is not None and kind.addressed.load is not None:
+            query = query.options(kind.addressed.load(model))  # decide() reads it per item
+        return query
+
+    def items(self, model: Any, *criteria: Any, order_by: Sequence[Any] = (),
+              options: Sequence[Any] = ()) -> list[Any]:
+        """The rows of ``model`` in the case (narrowed by ``criteria``) that the user may
+        see, in ``order_by`` order; the others are counted.  A kind read with ``criteria``
+        is announced within them (a meeting's page announces that meeting's minutes)."""
         kind = _registered(model)
-        param = _case_param(case)
-        # Two-valued: a condition that comes out NULL on some row hides it from the list,
-        # so it must count as withheld here too.
-        own = _true(_sees(user, kind, model, [case.id], param))
-        if reader is not None:
-            why = sql_case((not_(own), literal("withheld")), else_=literal("reader"))
-            hidden = not_(and_(own, _true(_sees(reader, kind, model, [case.id], param))))
-        else:
-            why, hidden = literal("withheld"), not_(own)
-        condition = _in_case(kind, model, case)
-        if within is not None and within[model] is not None:
-            condition = and_(condition, within[model])
-        parts.append(select(model.origin_org_id.label("origin"), model.category.label("category"),
-                            model.pre_investigation.label("pre"), why.label("why"))
-                     .where(condition, hidden))
-    if not parts:
-        return []
-    rows = union_all(*parts).subquery()
-    explain = _explains_pre_investigation(user)
-    counts: dict[tuple[str, str, Rule], int] = {}
-    for origin, category, pre, why, n in db.session.execute(
-            select(rows.c.origin, rows.c.category, rows.c.pre, rows.c.why, func.count())
-            .group_by(rows.c.origin, rows.c.category, rows.c.pre, rows.c.why)):
-        if why == "reader":
-            rule = Rule.NOT_FOR_READER
-        elif pre and explain:
-            rule = Rule.PRE_INVESTIGATION
-        else:
-            rule = Rule.NO_CONSENT
-        key = (origin or "", category or "", rule)
-        counts[key] = counts.get(key, 0) + n
-    return [Withheld(origin or None, category, n, rule)
-            for (origin, category, rule), n in sorted(counts.items())]
+        if not self.sees:
+            return []
+        rows = db.session.scalars(self._query(kind, model, criteria)
+                                  .order_by(*order_by).options(*options))
+        self._counted.add(kind.table)
+        rows = list(rows)
+        self._rows += rows
+        return [item for item in rows if self.decide(item, kind).shown]
+
+    def decide(self, item: Any, kind: ItemKind | None = None) -> Decision:
+        """:func:`decide` for one item of the case, counted when withheld."""
+        if not self.sees:
+            return Decision(False, Rule.ROLE_SEES_NO_ITEMS)
+        kind = kind or kind_of(item)
+        if kind is None:
+            return Decision(False, Rule.UNKNOWN_ITEM)
+        decision = _decide_with(self._grants, self._reader_grants, kind, item,
+                                _case_id_of(kind, item, self.case), self._explains)
+        first = (kind.table, item.id) not in self._decisions
+        self._decisions[kind.table, item.id] = decision
+        if first and not decision.shown and kind.table in self._announce:
+            key = (item.origin_org_id or "", item.category or "", _notice_rule(decision))
+            self._counts[key] = self._counts.get(key, 0) + 1
+        return decision
+
+    def decision(self, item: Any) -> Decision:
+        """What the reading decided for ``item`` (deciding it now if it was not read)."""
+        kind = kind_of(item)
+        found = self._decisions.get((kind.table, item.id)) if kind is not None else None
+        return found if found is not None else self.decide(item, kind)
+
+    def count(self, model: Any, *criteria: Any) -> None:
+        """Count what is withheld of ``model`` without listing it (only the columns the
+        rules read are loaded; nothing is decrypted)."""
+        kind = _registered(model)
+        if not self.sees:
+            return
+        self._counted.add(kind.table)
+        columns = [model.id, model.origin_org_id, model.category, model.pre_investigation,
+                   getattr(model, kind.case_column or kind.youth_column)]
+        if kind.addressed is not None and kind.addressed.column_name:
+            columns.append(getattr(model, kind.addressed.column_name))
+        for item in db.session.scalars(self._query(kind, model, criteria)
+                                       .options(load_only(*columns))):
+            self.decide(item, kind)
+
+    def withheld(self) -> list[Withheld]:
+        """The notices: how many items are withheld, per origin, category and reason."""
+        if not self.sees:
+            return []
+        for kind in kinds(announced=True):
+            if kind.table in self._announce and kind.table not in self._counted:
+                self.count(kind.model)
+        return [Withheld(origin or None, category, n, rule)
+                for (origin, category, rule), n in sorted(self._counts.items())]
 
 
-def _decide_for_org(user: Any, kind: ItemKind, item: Any, case_id: str) -> Decision:
+def withheld(user: Any, case: CaseRef, relation: Relation) -> list[Withheld]:
+    """Per origin organisation, category and reason: how many items of the case are
+    withheld from the user, over every announced kind of the registry."""
+    return Reading(user, relation, case).withheld()
+
+
+def _decide_for_org(grants: Grants, kind: ItemKind, item: Any, case_id: str,
+                    explains: bool) -> Decision:
+    """One organisation's answer for one item (``explains``: the reader is told about
+    preliminary-investigation material)."""
     if item.category not in KNOWN or not item.origin_org_id:
         return Decision(False, Rule.UNKNOWN_ITEM)
-    ctx = _Ctx(kind, type(item), grants_for(user, [case_id]), None)
+    ctx = _Ctx(kind, type(item), grants, None)
     for rule in OWN_RULES:
         if (decision := rule.check(ctx, item, case_id)) is not None:
             return decision
     if item.pre_investigation:
         # No consent, provision or decision lifts preliminary-investigation secrecy.
-        return Decision(False, Rule.PRE_INVESTIGATION if _explains_pre_investigation(user)
-                        else Rule.NO_CONSENT)
+        return Decision(False, Rule.PRE_INVESTIGATION if explains else Rule.NO_CONSENT)
     for rule in SHARING_RULES:
         if (decision := rule.check(ctx, item, case_id)) is not None:
             return decision
     return Decision(False, Rule.NO_CONSENT)
+
+
+def _decide_with(grants: Grants, reader_grants: Grants | None, kind: ItemKind, item: Any,
+                 case_id: str, explains: bool) -> Decision:
+    decision = _decide_for_org(grants, kind, item, case_id, explains)
+    if decision.shown and reader_grants is not None:
+        if not _decide_for_org(reader_grants, kind, item, case_id, explains).shown:
+            return Decision(False, Rule.NOT_FOR_READER)
+    return decision
 
 
 def _case_id_of(kind: ItemKind, item: Any, case: CaseRef | None) -> str:
@@ -565,9 +646,7 @@ def decide(user: Any, relation: Relation | None, item: Any,
     if kind is None:
         return Decision(False, Rule.UNKNOWN_ITEM)
     case_id = _case_id_of(kind, item, case)
-    decision = _decide_for_org(user, kind, item, case_id)
     reader = _reader(user)
-    if decision.shown and reader is not None:
-        if not _decide_for_org(reader, kind, item, case_id).shown:
-            return Decision(False, Rule.NOT_FOR_READER)
-    return decision
+    return _decide_with(grants_for(user, [case_id]),
+                        grants_for(reader, [case_id]) if reader is not None else None,
+                        kind, item, case_id, _explains_pre_investigation(user))

@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from consent.models import Consent, PartyKind
+from kernel.db import db
 
 ADULT_AGE = 18
 
@@ -97,3 +100,24 @@ def status(consent: Consent, subject: Subject, day: dt.date, own_from_age: int =
         result.reasons.append("guardian_missing")
     result.valid = not result.reasons
     return result
+
+
+def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
+    """The live consents (not withdrawn, not ended before ``day``) of ``case_ids``, with
+    their parties and grants: one statement, read once per request and set of cases
+    (the consent box and its flags ask on one page)."""
+    ids = frozenset(case_ids)
+    if not ids:
+        return []
+    cache = g.setdefault("_sig_live_consents", {}) if has_app_context() else {}
+    key = (ids, day)
+    if key not in cache:
+        cache[key] = list(db.session.scalars(
+            select(Consent).where(Consent.case_id.in_(sorted(ids)),
+                                  Consent.withdrawn_at.is_(None),
+                                  or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
+            .options(joinedload(Consent.parties), joinedload(Consent.grants))
+            .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))
+            .unique())
+    return cache[key]
+

@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     "AUDIT_PAGE_SIZE": 50,
+    "CASE_LIST_PAGE_SIZE": 25,
     # Reverse proxies in front of the app servers (nginx: 1): their X-Forwarded-For and
     # -Proto are then believed, so the login throttle sees the client's address and HSTS
     # knows the request came over HTTPS.  0: no proxy, nothing forwarded is believed.

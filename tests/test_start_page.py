@@ -100,3 +100,44 @@ def test_printable_plan_has_signature_lines_and_only_what_the_printer_may_see(
     per_sheet = text_of(per_client.get(f"/cases/{case_id}/print"))
     assert "Kalle" not in per_sheet and "Gå i skolan" not in per_sheet
     assert "samtal om riskmiljöer" in per_sheet and "närvaroplan" not in per_sheet
+
+
+def test_the_case_list_is_paged_and_a_bad_page_number_gives_the_nearest_page(
+        app, personas, orgs, fake_clock):
+    """27 cases: 25 on the first page and 2 on the second, each once; a page number that
+    is not a number, below 1 or past the end gives the nearest page, never an error.
+    Fred, in no group, sees none of them on any page."""
+    import re
+
+    from tests.test_policy_table import add_case, born
+
+    with app.app_context():
+        today = clock.now().date()
+        ids = {add_case(personas, orgs, born(15, today), 1, members=("per",))[0].id
+               for _ in range(27)}
+        db.session.commit()
+    links = re.compile(r'href="/cases/([0-9a-f-]{36})"')
+
+    def listed(client, query: str = "") -> tuple[list[str], str]:
+        response = client.get("/cases" + query)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        return links.findall(page), text_of(response)
+
+    sara = app.test_client()
+    login(sara, personas["sara"], fake_clock=fake_clock)
+    first, text = listed(sara)
+    assert len(first) == 25 and "Sida 1 av 2" in text and "Nästa sida" in text
+    second, text = listed(sara, "?page=2")
+    assert len(second) == 2 and "Sida 2 av 2" in text and "Föregående sida" in text
+    assert set(first) | set(second) == ids and not set(first) & set(second)
+    for bad, nearest in (("0", first), ("-3", first), ("x", first), ("99", second),
+                         ("9" * 30, second)):
+        assert listed(sara, f"?page={bad}")[0] == nearest, bad
+    per = app.test_client()  # a member of every one of them
+    login(per, personas["per"], fake_clock=fake_clock)
+    assert set(listed(per)[0]) | set(listed(per, "?page=2")[0]) == ids
+    fred = app.test_client()
+    login(fred, personas["fred"], fake_clock=fake_clock)
+    assert not set(listed(fred)[0]) & ids
+    assert "Sida" not in listed(fred)[1]

@@ -73,7 +73,10 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
         "details": entry.details, "prev_hash": entry.prev_hash,
     })
     session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash))
+    # (no session synchronisation: nothing holds the head as an object, and evaluating
+    # the criteria against every object of a large page's session costs milliseconds)
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash)
+                    .execution_options(synchronize_session=False))
     if has_request_context() and target_ref is not None:
         g.setdefault("audited_targets", set()).add(target_ref)
     return entry

@@ -5,7 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from wtforms import SelectChoice
 
 from auth import directory
@@ -17,6 +17,7 @@ from kernel.audit.log import record
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.audit.forms import AuditFilterForm
+from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -72,20 +73,15 @@ def _filters_used(form: AuditFilterForm) -> dict[str, str]:
 @requires(Permission.READ_AUDIT_LOG)
 def index():
     form = _form()
-    size = current_app.config["AUDIT_PAGE_SIZE"]
-    stmt = _filtered(form)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max((total + size - 1) // size, 1)
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    entries = db.session.scalars(
-        stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * size).limit(size)).all()
+    page = page_of(_filtered(form).order_by(AuditEntry.seq.desc()),
+                   current_app.config["AUDIT_PAGE_SIZE"])
     names = dict(db.session.execute(select(User.id, User.username)).all())
     orgs = directory.names()
-    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form), "page": page})
+    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form),
+                                             "page": page.number})
     db.session.commit()
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("audit/index.html", form=form, entries=entries, names=names,
-                           orgs=orgs, page=page, pages=pages, total=total, args=args)
+    return render_template("audit/index.html", form=form, entries=page.rows, names=names,
+                           orgs=orgs, page=page)
 
 
 @bp.route("/export.csv")

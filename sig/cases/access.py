@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import ColumnElement, and_, exists, or_, select, union
+from sqlalchemy.orm import joinedload
 
 from consent.policy import Relation, sees_case_items
 from kernel import clock
@@ -66,7 +67,8 @@ def load_case(case_id: str) -> tuple[Case, Relation]:
     A wrong id and a case the user is not in answer the same, so nobody learns
     which cases exist.
     """
-    case = db.session.get(Case, case_id)
+    # the owner is named on every case page
+    case = db.session.get(Case, case_id, options=[joinedload(Case.owner)])
     relation = relation_to(current_user, case) if case is not None else None
     if case is None or relation is None:
         record(AuditEvent.ACCESS_DENIED, target_type="case",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from consent import validity
 from kernel.db import db
@@ -13,21 +13,24 @@ from sig.youths.models import Guardian, Youth
 
 
 def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
+    """One statement: each case's youth with its guardians with custody, in the order
+    they were registered."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}
-    rows = db.session.execute(select(Case.id, Youth).join(Youth, Youth.id == Case.youth_id)
-                              .where(Case.id.in_(ids))).all()
-    youth_ids = {youth.id for _, youth in rows}
+    youths: dict[str, Youth] = {}
     custody: dict[str, list[str]] = {}
-    for guardian in db.session.scalars(
-            select(Guardian).where(Guardian.youth_id.in_(youth_ids),
-                                   Guardian.has_custody.is_(True))
-            .order_by(Guardian.created_at, Guardian.id)):
-        custody.setdefault(guardian.youth_id, []).append(guardian.id)
+    for case_id, youth, guardian_id in db.session.execute(
+            select(Case.id, Youth, Guardian.id).join(Youth, Youth.id == Case.youth_id)
+            .outerjoin(Guardian, and_(Guardian.youth_id == Youth.id,
+                                      Guardian.has_custody.is_(True)))
+            .where(Case.id.in_(ids)).order_by(Case.id, Guardian.created_at, Guardian.id)):
+        youths[case_id] = youth
+        if guardian_id is not None:
+            custody.setdefault(case_id, []).append(guardian_id)
     return {case_id: validity.Subject(dt.date.fromisoformat(youth.birth_date_text),
-                                      tuple(custody.get(youth.id, ())))
-            for case_id, youth in rows}
+                                      tuple(custody.get(case_id, ())))
+            for case_id, youth in youths.items()}
 
 
 def register() -> None:

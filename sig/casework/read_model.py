@@ -13,14 +13,14 @@ from sqlalchemy.orm import joinedload
 
 from auth import directory
 from consent.categories import Category
-from consent.policy import Decision, Relation, Withheld, decide, filtered, withheld
+from consent.policy import Decision, Reading, Relation, Withheld
 from kernel import clock
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import Rights
 from sig.consents.flags import consent_summary
 from sig.disclosures.summary import case_disclosures
-from sig.meetings.models import Meeting
+from sig.meetings.models import Meeting, Participant
 from sig.meetings.queries import attendance_by_organisation
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
@@ -90,36 +90,35 @@ SECTIONS: dict[str, SectionProvider] = {
 
 def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False) -> CaseView:
     """The case page's read model: everything the user sees of the case, and what is
-    withheld, through the policy; a constant number of statements."""
-    youth = db.session.get(Youth, case.youth_id)
-    youth_decision = decide(user, relation, youth, case)
+    withheld, through one policy reading (one statement per kind, whatever the size of
+    the municipality)."""
+    reading = Reading(user, relation, case)
+    shown_youth = reading.items(Youth)
+    youth = shown_youth[0] if shown_youth else db.session.get(Youth, case.youth_id)
+    youth_decision = reading.decision(youth)
     shown: set[str] = set()
     guardians: list[Guardian] = []
     if youth_decision.shown:
         shown.add(Category.IDENTITY)
-        guardians = list(db.session.scalars(
-            filtered(user, Guardian, case).order_by(Guardian.created_at)))
-    goals = list(db.session.scalars(
-        filtered(user, Goal, case).order_by(Goal.life_area, Goal.created_at)))
-    actions = list(db.session.scalars(
-        filtered(user, Action, case).options(joinedload(Action.responsible_user))
-        .order_by(Action.due_date.is_(None), Action.due_date, Action.created_at)))
-    memberships = list(db.session.scalars(
-        filtered(user, Membership, case).options(joinedload(Membership.user))
-        .order_by(Membership.from_date)))
-    meetings = list(db.session.scalars(
-        filtered(user, Meeting, case).order_by(Meeting.starts_at.desc())))
-    outcomes = list(db.session.scalars(
-        filtered(user, OutcomeEvent, case)
-        .order_by(OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc())))
+        guardians = reading.items(Guardian, order_by=[Guardian.created_at])
+    goals = reading.items(Goal, order_by=[Goal.life_area, Goal.created_at])
+    actions = reading.items(
+        Action, options=[joinedload(Action.responsible_user)],
+        order_by=[Action.due_date.is_(None), Action.due_date, Action.created_at])
+    memberships = reading.items(Membership, options=[joinedload(Membership.user)],
+                                order_by=[Membership.from_date])
+    meetings = reading.items(Meeting, order_by=[Meeting.starts_at.desc()])
+    participants = reading.items(Participant)
+    outcomes = reading.items(
+        OutcomeEvent, order_by=[OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc()])
     for items in (guardians, goals, actions, memberships, meetings, outcomes):
         shown.update(item.category for item in items)
     org_names = directory.names()
     view = CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
-                    withheld(user, case), org_names, shown,
-                    attendance=attendance_by_organisation(user, case), outcomes=outcomes,
-                    read_only=read_only,
+                    reading.withheld(), org_names, shown,
+                    attendance=attendance_by_organisation(meetings, participants, org_names),
+                    outcomes=outcomes, read_only=read_only,
                     rights=Rights(user, relation, read_only=read_only,
                                   closed=case.status == CaseStatus.CLOSED.value))
     view.sections = {name: provider(user, view) for name, provider in SECTIONS.items()}

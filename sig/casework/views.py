@@ -1,7 +1,7 @@
 """Case pages: my cases, opening a case, the case page, status and group."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
 from sig.casework import read_model
 from sig.casework.register import load_youth
+from sig.web.paging import page_of
 from sig.youths.models import Youth
 
 bp = Blueprint("cases", __name__)
@@ -43,15 +44,17 @@ ERRORS = {
 @bp.route("/cases")
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def index():
-    cases = db.session.scalars(select(Case).where(accessible(current_user))
-                               .order_by(Case.status, Case.referral_date.desc())).all()
-    # Names only where the policy shows identity in that case, as the case page does.
+    page = page_of(select(Case).where(accessible(current_user))
+                   .order_by(Case.status, Case.referral_date.desc(), Case.id),
+                   current_app.config["CASE_LIST_PAGE_SIZE"])
+    # Names only where the policy shows identity in that case, as the case page does;
+    # only this page's names are decrypted.
     names = {case_id: youth.name for youth, case_id in db.session.execute(
-        filtered_in_cases(current_user, Youth, cases))}
-    record(AuditEvent.CASE_LISTED, details={"cases": len(cases),
+        filtered_in_cases(current_user, Youth, page.rows))}
+    record(AuditEvent.CASE_LISTED, details={"cases": len(page.rows), "page": page.number,
                                             "identity_shown": len(names)})
     db.session.commit()
-    return render_template("cases/index.html", cases=cases, names=names)
+    return render_template("cases/index.html", cases=page.rows, page=page, names=names)
 
 
 @bp.route("/youths/<id:youth_id>/cases/new", methods=["GET", "POST"])

@@ -11,15 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
-
 from consent import validity
 from consent.models import Consent
 from consent.operations import own_from_age
 from consent.policy import Relation
 from kernel import clock
-from kernel.db import db
 
 EXPIRY_HORIZON_DAYS = 30
 
@@ -41,24 +37,11 @@ class ConsentFlag:
         return self.youth_missing or bool(self.missing_guardians)
 
 
-def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
-    """The live consents (not withdrawn, not ended) of ``case_ids``, with their parties
-    and grants: three statements, whatever their number."""
-    ids = sorted(set(case_ids))
-    if not ids:
-        return []
-    return list(db.session.scalars(
-        select(Consent).where(Consent.case_id.in_(ids), Consent.withdrawn_at.is_(None),
-                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
-        .options(selectinload(Consent.parties), selectinload(Consent.grants))
-        .order_by(Consent.case_id, Consent.valid_to, Consent.created_at)))
-
-
 def flags_for(case_ids: Iterable[str], day: dt.date,
               consents: list[Consent] | None = None) -> list[ConsentFlag]:
     """Flags of the live consents of ``case_ids`` (or of ``consents``, read already)."""
     if consents is None:
-        consents = live_consents(case_ids, day)
+        consents = validity.live_consents(case_ids, day)
     if not consents:
         return []
     subjects = validity.subjects_of({c.case_id for c in consents})
@@ -96,7 +79,7 @@ def consent_summary(_user: Any, view: Any) -> Summary | None:
         return None
     case = view.case
     day = clock.now().date()
-    consents = live_consents([case.id], day)
+    consents = validity.live_consents([case.id], day)
     subject = validity.subjects_of([case.id]).get(case.id)
     own_from = own_from_age()
     valid = sum(1 for c in consents

@@ -1,24 +1,24 @@
-"""Reads of meetings, every one through the disclosure policy in SQL.
+"""Reads of meetings, every one through the disclosure policy.
 
-* :func:`attendance_by_organisation`: attendance per represented organisation over all
-  meetings of a case, one aggregate statement.
+* :func:`attendance_by_organisation`: attendance per represented organisation over the
+  meetings and participant rows a policy reading showed the user.
 * :func:`meeting_view`: what one user sees of one meeting, with a fixed number of
   statements, and what is withheld from them.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, or_, select
-from sqlalchemy import case as sql_case
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from auth import directory
-from auth.models import Organisation, User
+from auth.models import User
 from consent.categories import Category
-from consent.policy import Relation, Withheld, filtered, withheld
+from consent.policy import Reading, Relation, Withheld
 from kernel.db import db
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
@@ -56,27 +56,27 @@ class OrgAttendance:
         return round(100 * self.rate)
 
 
-def attendance_by_organisation(user: Any, case: Case) -> list[OrgAttendance]:
-    """Per represented organisation, computed from the participant rows the user may
-    see (the owner: all rows their organisation recorded; a member: the rows addressed
-    to their own organisation) of the held meetings the user may see.  One statement,
-    whatever the number of meetings."""
-    part = filtered(user, Participant, case).subquery()
-    held = filtered(user, Meeting, case).where(
-        Meeting.status == MeetingStatus.HELD.value).with_only_columns(Meeting.id)
-    attended = part.c.attendance.in_(ATTENDED)
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name,
-               func.count(distinct(part.c.meeting_id)),
-               func.count(distinct(sql_case((attended, part.c.meeting_id)))),
-               func.count(distinct(sql_case((attended, part.c.user_id)))))
-        .select_from(part)
-        .join(Organisation, Organisation.id == part.c.represented_org_id)
-        .where(part.c.meeting_id.in_(held))
-        .group_by(Organisation.id, Organisation.name)
-        .order_by(Organisation.name))
-    return [OrgAttendance(org_id, name, held_n, represented, persons)
-            for org_id, name, held_n, represented, persons in rows]
+def attendance_by_organisation(meetings: Iterable[Meeting], participants: Iterable[Participant],
+                               org_names: dict[str, str]) -> list[OrgAttendance]:
+    """Per represented organisation, computed from what the reader was shown (the
+    policy's reading of the case): the participant rows of the shown held meetings.
+    No statement of its own."""
+    held = {m.id for m in meetings if m.status == MeetingStatus.HELD.value}
+    invited: dict[str, set[str]] = defaultdict(set)
+    present: dict[str, set[str]] = defaultdict(set)
+    persons: dict[str, set[str]] = defaultdict(set)
+    for part in participants:
+        org = part.represented_org_id
+        if part.meeting_id not in held or org is None or org not in org_names:
+            continue
+        invited[org].add(part.meeting_id)
+        if part.attendance in ATTENDED:
+            present[org].add(part.meeting_id)
+            if part.user_id is not None:
+                persons[org].add(part.user_id)
+    rows = [OrgAttendance(org, org_names[org], len(ids), len(present[org]), len(persons[org]))
+            for org, ids in invited.items()]
+    return sorted(rows, key=lambda row: (row.org_name, row.org_id))
 
 
 # --- one meeting -----------------------------------------------------------------------------
@@ -122,32 +122,25 @@ class MeetingView:
                 "withheld": sorted({w.category for w in self.withheld})}
 
 
-def _withheld(user: Any, case: Case, meeting: Meeting) -> list[Withheld]:
-    return withheld(user, case, within={Participant: Participant.meeting_id == meeting.id,
-                                        MinutesEntry: MinutesEntry.meeting_id == meeting.id})
-
-
 def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) -> MeetingView:
-    participants = list(db.session.scalars(
-        filtered(user, Participant, case).where(Participant.meeting_id == meeting.id)
-        .options(joinedload(Participant.user))
-        .order_by(Participant.created_at, Participant.id)))
+    """The meeting page: one policy reading of the case, announcing what is withheld of
+    this meeting's participants and minutes."""
+    reading = Reading(user, relation, case, announce=(Participant, MinutesEntry))
+    participants = reading.items(Participant, Participant.meeting_id == meeting.id,
+                                 options=[joinedload(Participant.user)],
+                                 order_by=[Participant.created_at, Participant.id])
     day = today()
-    group_user_ids = {case.owner_id} | set(db.session.scalars(
-        filtered(user, Membership, case).where(
-            Membership.from_date <= day,
-            or_(Membership.to_date.is_(None), Membership.to_date >= day))
-        .with_only_columns(Membership.user_id)))
-    minutes = list(db.session.scalars(
-        filtered(user, MinutesEntry, case).where(MinutesEntry.meeting_id == meeting.id)
-        .order_by(MinutesEntry.created_at)))
+    group_user_ids = {case.owner_id} | {m.user_id for m in reading.items(
+        Membership, Membership.from_date <= day,
+        or_(Membership.to_date.is_(None), Membership.to_date >= day))}
+    minutes = reading.items(MinutesEntry, MinutesEntry.meeting_id == meeting.id,
+                            order_by=[MinutesEntry.created_at])
     # Changes of this meeting's minutes entries and of the plan made at this meeting.
-    changes = list(db.session.scalars(
-        filtered(user, Change, case).where(
-            or_(Change.meeting_id == meeting.id,
-                and_(Change.item_type == "minutes",
-                     Change.item_id.in_([e.id for e in minutes]))))
-        .options(joinedload(Change.changed_by)).order_by(Change.changed_at)))
+    changes = reading.items(
+        Change, or_(Change.meeting_id == meeting.id,
+                    and_(Change.item_type == "minutes",
+                         Change.item_id.in_([e.id for e in minutes]))),
+        options=[joinedload(Change.changed_by)], order_by=[Change.changed_at])
     history: dict[str, list[Change]] = defaultdict(list)
     follow_ups = []
     for change in changes:
@@ -155,9 +148,8 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
             history[change.item_id].append(change)
         elif change.meeting_id == meeting.id:
             follow_ups.append(change)
-    actions = list(db.session.scalars(
-        filtered(user, Action, case)
-        .order_by(Action.due_date.is_(None), Action.due_date, Action.created_at)))
+    actions = reading.items(
+        Action, order_by=[Action.due_date.is_(None), Action.due_date, Action.created_at])
     writer_ids = {e.created_by_id for e in minutes}
     writers = {u.id: u.display_name for u in db.session.scalars(
         select(User).where(User.id.in_(writer_ids)))} if writer_ids else {}
@@ -172,5 +164,5 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
     shown = {meeting.category} | {p.category for p in participants} | {
         e.category for e in minutes}
     return MeetingView(case, relation, meeting, participants, group_user_ids, minutes,
-                       writers, dict(history), actions, follow_ups,
-                       _withheld(user, case, meeting), org_names, shown)
+                       writers, dict(history), actions, follow_ups, reading.withheld(),
+                       org_names, shown)

@@ -63,11 +63,17 @@ from collections import deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and scipy (~50 MB) are imported when the first linear programme is built, so a
+# worker that serves no statistics never holds them (see ``_numerics``).
+np: Any = None
+linprog: Any = None
+csr_matrix: Any = None
+connected_components: Any = None
 
 MIN_THRESHOLD = 5
 
@@ -149,6 +155,19 @@ def attacker_ranges(values: Mapping[Hashable, int], relations: Sequence[Relation
 
 
 # ---------------------------------------------------------------------------- internals
+
+
+def _numerics() -> None:
+    """Import numpy and scipy on first use (module globals, set once)."""
+    global np, linprog, csr_matrix, connected_components  # noqa: PLW0603
+    if np is None:
+        import numpy
+        from scipy.optimize import linprog as solve
+        from scipy.sparse import csr_matrix as sparse
+        from scipy.sparse.csgraph import connected_components as components
+
+        linprog, csr_matrix, connected_components = solve, sparse, components
+        np = numpy
 
 def _tidy(number: float) -> float:
     if math.isinf(number):
@@ -286,6 +305,7 @@ class _View:
     non-shown cells, each relation an equality with the shown cells as constants."""
 
     def __init__(self, structure: _Structure, marks: Mapping[Hashable, Mark]) -> None:
+        _numerics()
         self.variables = [c for c in structure.cells if marks[c] != Mark.SHOWN]
         self.index = {c: i for i, c in enumerate(self.variables)}
         rows: list[int] = []
