@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, ForeignKey, String, and_, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import created_at
+from kernel.planner import unindexed
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class AddressedTo:
     def column(cls, name: str) -> AddressedTo:
         # NULL-safe: a row addressed to nobody is addressed to no organisation (not unknown)
         return cls(lambda model, org: and_(getattr(model, name).is_not(None),
-                                           getattr(model, name) == org),
+                                           unindexed(getattr(model, name)) == org),
                    lambda item, org: getattr(item, name) == org, name)
 
 

@@ -69,6 +69,7 @@ from consent.items import ItemKind, kind_of, kinds
 from consent.models import Consent, ConsentGrant, Disclosure, DisclosureItem, StatutoryRule
 from kernel import clock
 from kernel.db import Base, db
+from kernel.planner import unindexed
 
 CASE_ROLES = frozenset({Role.CASE_OWNER, Role.MEMBER})
 
@@ -228,7 +229,7 @@ class _OwnOrganisation:
     rule = Rule.OWN_ORGANISATION
 
     def sql(self, ctx: _Ctx) -> ColumnElement[bool] | None:
-        return ctx.model.origin_org_id == ctx.grants.org_id
+        return unindexed(ctx.model.origin_org_id) == ctx.grants.org_id
 
     def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
         return Decision(True, self.rule) if item.origin_org_id == ctx.grants.org_id else None
@@ -274,7 +275,7 @@ class _StatutoryProvision:
         paths = []
         for rule in ctx.grants.blanket_rules:
             if ctx.grants.sources(rule):
-                paths.append(and_(ctx.model.origin_org_id.in_(ctx.grants.sources(rule)),
+                paths.append(and_(unindexed(ctx.model.origin_org_id).in_(ctx.grants.sources(rule)),
                                   _category_in(ctx.model, rule)))
         return or_(*paths) if paths else None
 
@@ -293,7 +294,7 @@ class _DisclosureDecision:
         for rule in ctx.grants.decision_rules:
             if ctx.grants.sources(rule):
                 paths.append(and_(
-                    ctx.model.origin_org_id.in_(ctx.grants.sources(rule)),
+                    unindexed(ctx.model.origin_org_id).in_(ctx.grants.sources(rule)),
                     _category_in(ctx.model, rule),
                     exists().where(
                         DisclosureItem.item_type == ctx.kind.table,

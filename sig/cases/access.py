@@ -14,6 +14,7 @@ from consent.policy import Relation, sees_case_items
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from kernel.planner import unindexed
 from sig.cases.models import Case, Membership
 
 
@@ -25,7 +26,7 @@ def current_membership(user_id: str, day: dt.date,
                        org_id: str | None = None) -> ColumnElement[bool]:
     """SQL: the membership row is the user's and current on ``day`` (and, with ``org_id``,
     granted for that organisation: a membership does not follow a person who moves)."""
-    bound = [Membership.member_org_id == org_id] if org_id is not None else []
+    bound = [unindexed(Membership.member_org_id) == org_id] if org_id is not None else []
     return and_(
         Membership.user_id == user_id, *bound,
         Membership.removed_at.is_(None),
@@ -44,7 +45,7 @@ def accessible(user: Any) -> ColumnElement[bool]:
         return Case.id.is_(None)  # matches nothing
     day = today()
     owned = select(Case.id).where(Case.owner_id == user.id,
-                                  Case.origin_org_id == user.organisation_id)
+                                  unindexed(Case.origin_org_id) == user.organisation_id)
     member_of = select(Membership.case_id).where(
         current_membership(user.id, day, user.organisation_id))
     return Case.id.in_(union(owned, member_of))

@@ -11,6 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from consent.policy import filtered_in_cases
 from kernel.db import db
+from kernel.planner import unindexed
 from sig.cases.access import accessible
 from sig.cases.models import Case, CaseStatus
 from sig.consents.flags import ConsentFlag, flags_for
@@ -50,19 +51,23 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
     case_ids = [c.id for c in cases]
     if not case_ids:
         return Reminders([], [], [], today)
-    mine = or_(Action.responsible_user_id == user.id,
-               and_(Action.responsible_user_id.is_(None),
-                    Action.responsible_org_id == user.organisation_id))
+    # (the organisation's and the period's columns filter the user's cases' rows; they
+    # must not choose the index: see kernel.planner)
+    responsible = unindexed(Action.responsible_user_id)
+    mine = or_(responsible == user.id,
+               and_(responsible.is_(None),
+                    unindexed(Action.responsible_org_id) == user.organisation_id))
     actions = list(db.session.scalars(
         filtered_in_cases(user, Action, cases).where(mine,
-                             Action.status.in_(OPEN_ACTION), Action.due_date.is_not(None),
-                             Action.due_date <= horizon)
+                             unindexed(Action.status).in_(OPEN_ACTION),
+                             unindexed(Action.due_date).is_not(None),
+                             unindexed(Action.due_date) <= horizon)
         .order_by(Action.due_date)))
     meetings = list(db.session.scalars(
         filtered_in_cases(user, Meeting, cases).where(
-                              Meeting.status == MeetingStatus.PLANNED.value,
-                              Meeting.starts_at >= now,
-                              Meeting.starts_at < now + dt.timedelta(days=HORIZON_DAYS))
+                              unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
+                              unindexed(Meeting.starts_at) >= now,
+                              unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS))
         .order_by(Meeting.starts_at)))
     flags = flags_for([c.id for c in cases if c.owner_id == user.id], today)
     return Reminders(cases, actions, meetings, today, flags)
