@@ -334,11 +334,13 @@ def drive(instance: str, found: dict[str, Any], args: argparse.Namespace,
         cookies["anonymous"] = None
         wrk(hello, 2, args.connections, script)  # warm up
         rows = []
+        served = 0
         for label, viewer, url in pages(found):
             before = wrk(hello, args.seconds, args.connections, script)
             page = wrk(base + url, args.seconds, args.connections, script, cookies[viewer])
             after = wrk(hello, args.seconds, args.connections, script)
             reference = (before["rps"] + after["rps"]) / 2
+            served += page["requests"]
             rows.append((label, viewer, str(counts.get((label, viewer), "")),
                          f"{page['rps']:.0f}", f"{reference:.0f}",
                          f"{page['rps'] / reference:.4f}", f"{page['p50']:.0f}",
@@ -352,7 +354,8 @@ def drive(instance: str, found: dict[str, Any], args: argparse.Namespace,
           "(hello-world before and after each page; ratio = page / their mean):")
     town.print_table(("page", "viewer", "statements", "req/s", "hello req/s", "ratio",
                       "p50 ms", "p95 ms", "p99 ms", "errors"), rows)
-    print(f"\nWorker RSS after the runs: {', '.join(f'{mb} MiB' for mb in rss)}")
+    print(f"\nWorker RSS after the runs ({served:,} requests of all the pages above): "
+          f"{', '.join(f'{mb} MiB' for mb in rss)}")
 
 
 # --- main -------------------------------------------------------------------------------------

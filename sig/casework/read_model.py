@@ -93,6 +93,7 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     withheld, through one policy reading (one statement per kind, whatever the size of
     the municipality)."""
     reading = Reading(user, relation, case)
+    user = reading.user  # the user itself, not a request-local proxy (asked per item)
     shown_youth = reading.items(Youth)
     youth = shown_youth[0] if shown_youth else db.session.get(Youth, case.youth_id)
     youth_decision = reading.decision(youth)
