@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from auth.form_base import Form
 from kernel.audit.events import EVENT_LABELS, AuditEvent
-from sig.web.dates import Plausible
+from sig.web.dates import DayField, Plausible
 
 
 class AuditFilterForm(Form):
@@ -19,5 +19,5 @@ class AuditFilterForm(Form):
     event = SelectField(_l("Event"), validators=[Optional()],
                         choices=[SelectChoice("", "—")]
                         + [SelectChoice(e.value, EVENT_LABELS[e]) for e in AuditEvent])
-    date_from = DateField(_l("From date"), validators=[Optional(), Plausible(years_ahead=1)])
-    date_to = DateField(_l("To date"), validators=[Optional(), Plausible(years_ahead=1)])
+    date_from = DayField(_l("From date"), validators=[Optional(), Plausible(years_ahead=1)])
+    date_to = DayField(_l("To date"), validators=[Optional(), Plausible(years_ahead=1)])

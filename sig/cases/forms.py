@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form
 from sig.cases.models import CloseReason, ReferralSource
-from sig.web.dates import Plausible
+from sig.web.dates import DayField, Plausible
 
 REFERRAL_LABELS = {
     ReferralSource.SOCIAL_SERVICES: _l("Social services"),
@@ -33,7 +33,7 @@ def _choices(labels) -> list[SelectChoice]:
 
 class OpenCaseForm(Form):
     referral_source = SelectField(_l("Referred by"), choices=lambda: _choices(REFERRAL_LABELS))
-    referral_date = DateField(_l("Referral date"),
+    referral_date = DayField(_l("Referral date"),
                               validators=[DataRequired(), Plausible(future=False)])
     referral_note = TextAreaField(_l("About the referral"),
                                   validators=[Optional(), Length(max=4000)])
@@ -41,15 +41,15 @@ class OpenCaseForm(Form):
 
 class CloseCaseForm(Form):
     reason = SelectField(_l("Reason for closing"), choices=lambda: _choices(CLOSE_LABELS))
-    closed_on = DateField(_l("End date"), validators=[DataRequired(), Plausible(future=False)])
+    closed_on = DayField(_l("End date"), validators=[DataRequired(), Plausible(future=False)])
 
 
 class MemberForm(Form):
     user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()])
     function = StringField(_l("Function in the group"),
                            validators=[DataRequired(), Length(max=200)])
-    from_date = DateField(_l("Member from"), validators=[DataRequired(), Plausible()])
-    to_date = DateField(_l("Member until (optional)"), validators=[Optional(), Plausible()])
+    from_date = DayField(_l("Member from"), validators=[DataRequired(), Plausible()])
+    to_date = DayField(_l("Member until (optional)"), validators=[Optional(), Plausible()])
 
     def validate_to_date(self, field) -> None:
         if field.data and self.from_date.data and field.data < self.from_date.data:

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -17,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form
 from consent.models import ConsentMethod
-from sig.web.dates import Plausible
+from sig.web.dates import DayField, Plausible
 
 METHOD_LABELS = {
     ConsentMethod.SIGNED_FORM: _l("Signed form"),
@@ -42,9 +41,9 @@ class ConsentForm(Form):
     method = SelectField(_l("How the consent was given"),
                          choices=lambda: [SelectChoice(str(k), str(v))
                                           for k, v in METHOD_LABELS.items()])
-    given_on = DateField(_l("Given on"), validators=[DataRequired(), Plausible(future=False)])
-    valid_from = DateField(_l("Valid from"), validators=[DataRequired(), Plausible()])
-    valid_to = DateField(_l("Valid until"), validators=[DataRequired(), Plausible()])
+    given_on = DayField(_l("Given on"), validators=[DataRequired(), Plausible(future=False)])
+    valid_from = DayField(_l("Valid from"), validators=[DataRequired(), Plausible()])
+    valid_to = DayField(_l("Valid until"), validators=[DataRequired(), Plausible()])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
     def validate_valid_to(self, field) -> None:
@@ -56,9 +55,9 @@ class PrintDraftForm(ConsentForm):
     """The same choices, printed for signing before the consent is recorded: the dates
     are optional (the form leaves lines for them)."""
 
-    given_on = DateField(_l("Given on"), validators=[Optional(), Plausible(future=False)])
-    valid_from = DateField(_l("Valid from"), validators=[Optional(), Plausible()])
-    valid_to = DateField(_l("Valid until"), validators=[Optional(), Plausible()])
+    given_on = DayField(_l("Given on"), validators=[Optional(), Plausible(future=False)])
+    valid_from = DayField(_l("Valid from"), validators=[Optional(), Plausible()])
+    valid_to = DayField(_l("Valid until"), validators=[Optional(), Plausible()])
 
 
 class UploadForm(Form):

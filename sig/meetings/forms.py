@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,9 +19,7 @@ from auth.form_base import Form
 from consent.categories import CATEGORY_LABELS
 from sig.labels import ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
-from sig.web.dates import Plausible
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+from sig.web.dates import MomentField, Plausible
 
 
 def _choices(labels) -> list[SelectChoice]:
@@ -30,8 +27,7 @@ def _choices(labels) -> list[SelectChoice]:
 
 
 class MeetingForm(Form):
-    starts_at = DateTimeLocalField(_l("Date and time"), format=DATETIME_FORMAT,
-                                   validators=[DataRequired(), Plausible()])
+    starts_at = MomentField(_l("Date and time"), validators=[DataRequired(), Plausible()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=4000)])
 

@@ -3,11 +3,12 @@ request (a police member is offered police reports only)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from auth.form_base import Form
 from sig.outcomes.models import OutcomeKind
+from sig.web.dates import DayField
 
 KIND_LABELS = {
     OutcomeKind.POLICE_REPORT: _l("Police report (the youth is suspected of a crime)"),
@@ -25,7 +26,7 @@ def intervention_choices() -> list[SelectChoice]:
 
 class OutcomeForm(Form):
     kind = SelectField(_l("What happened"), choices=[], validators=[DataRequired()])
-    occurred_on = DateField(_l("Date"), validators=[DataRequired()])
+    occurred_on = DayField(_l("Date"), validators=[DataRequired()])
     source_org_id = SelectField(_l("Source organisation"), choices=[],
                                 validators=[DataRequired()])
     led_to_intervention = SelectField(

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form
 from sig.labels import ACTION_STATUS, LIFE_AREAS
-from sig.web.dates import Plausible
+from sig.web.dates import DayField, Plausible
 
 
 def _choices(labels) -> list[SelectChoice]:
@@ -57,8 +56,8 @@ class ActionForm(Form):
                                                                 Length(max=2000)])
     responsible_user_id = SelectField(_l("Responsible person (optional)"), choices=[],
                                       validate_choice=True)
-    start_date = DateField(_l("Start date (optional)"), validators=[Optional(), Plausible()])
-    due_date = DateField(_l("Due date (optional)"), validators=[Optional(), Plausible()])
+    start_date = DayField(_l("Start date (optional)"), validators=[Optional(), Plausible()])
+    due_date = DayField(_l("Due date (optional)"), validators=[Optional(), Plausible()])
     status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
     follow_up = TextAreaField(_l("Follow-up notes (optional)"),
                               validators=[Optional(), Length(max=4000)])
