@@ -7,10 +7,8 @@ The UI is Swedish by default and its translations change; these tests assert on 
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hmac
-import io
 import json
 import re
 from urllib.parse import urlsplit
@@ -31,14 +29,20 @@ from kernel.audit.models import AuditEntry, AuditHead
 from kernel.audit.verify import Verdict, verify_chain
 from kernel.crypto.keys import current_keyring
 from kernel.db import db
+from sig.web.spreadsheet import read_csv
 from tests.conftest import PASSWORD
 from tests.helpers import csrf, csrf_from, login, post, user_secret
 
 ENTRIES = AuditEntry.__table__
 PAYLOAD = ("at", "event", "actor_user_id", "actor_org_id", "actor_role", "target_type",
            "target_ref", "outcome", "details")
-EXPORT_HEADER = ["seq", "at", "event", "outcome", "actor_user_id", "actor_username",
-                 "actor_org", "actor_role", "target_type", "target_ref", "details", "hash"]
+EXPORT_HEADER = ["Nr", "Tid (svensk tid)", "Händelse", "Resultat", "Användare", "Användarnamn",
+                 "Organisation", "Roll", "Gäller", "Beskrivning", "Detaljer som de loggades",
+                 "Kontrollsumma", "Användar-id"]
+# the columns by what they hold
+SEQ, AT, EVENT, OUTCOME, USERNAME, ORG, ROLE, DETAILS, HASH, USER_ID = (
+    "Nr", "Tid (svensk tid)", "Händelse", "Resultat", "Användarnamn", "Organisation", "Roll",
+    "Detaljer som de loggades", "Kontrollsumma", "Användar-id")
 WRONG_PASSWORD = "fel-men-nästan-rätt-lösenord-77"
 
 
@@ -105,7 +109,9 @@ def export_rows(client, **params) -> tuple[list[str], list[dict]]:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    data = response.get_data()
+    assert data.startswith("\ufeff".encode())  # a spreadsheet reads å, ä and ö as such
+    rows = read_csv(data)
     header, body = rows[0], rows[1:]
     return header, [dict(zip(header, row, strict=True)) for row in body]
 
@@ -403,14 +409,18 @@ def test_export_has_header_and_the_filtered_rows_and_is_audited(app, history, sa
     expected = {e["seq"]: e for e in entries(app) if e["actor_user_id"] == sara.id}
     header, rows = export_rows(history["client"], user=sara.id)
     assert header == EXPORT_HEADER
-    assert [int(r["seq"]) for r in rows] == sorted(expected)
+    assert [int(r[SEQ]) for r in rows] == sorted(expected, reverse=True)  # newest first
     for row in rows:
-        entry = expected[int(row["seq"])]
-        assert row["event"] == entry["event"] and row["outcome"] == entry["outcome"]
-        assert row["actor_user_id"] == sara.id and row["actor_username"] == "sara"
-        assert row["actor_org"] == orgs["social"].name and row["actor_role"] == "case_owner"
-        assert row["details"] == entry["details"] and row["hash"] == entry["hash"]
-        assert clock.as_utc(dt.datetime.fromisoformat(row["at"])) == clock.as_utc(entry["at"])
+        entry = expected[int(row[SEQ])]
+        assert row[EVENT] == event_label_sv(app, entry["event"])
+        assert row[USER_ID] == sara.id and row[USERNAME] == "sara"
+        assert row[ORG] == orgs["social"].name and row[ROLE] == "Ärendeansvarig"
+        assert row[DETAILS] == entry["details"] and row[HASH] == entry["hash"]
+        assert row["Beskrivning"].startswith("Sara")
+        assert "{" not in row["Beskrivning"] and "_" not in row["Beskrivning"]
+        at = dt.datetime.fromisoformat(row[AT])
+        assert clock.as_utc(at) == clock.as_utc(entry["at"])
+        assert at.utcoffset() == at.astimezone(ZoneInfo("Europe/Stockholm")).utcoffset()
     exported = entries(app)[-1]
     assert (exported["event"], exported["actor_user_id"], exported["actor_role"]) == (
         "audit_exported", eva.id, "auditor")
@@ -418,12 +428,21 @@ def test_export_has_header_and_the_filtered_rows_and_is_audited(app, history, sa
     assert verdict(app).ok
 
 
+def event_label_sv(app, code: str) -> str:
+    from flask_babel import force_locale
+
+    from kernel.audit.events import event_label
+
+    with app.test_request_context(), force_locale("sv"):
+        return event_label(code)
+
+
 def test_exported_times_state_their_time_zone(app, history, request):
     """An auditor must not have to guess whether 09:00 is UTC or Swedish time."""
     _, rows = export_rows(history["client"])
     assert rows
     for row in rows:
-        assert dt.datetime.fromisoformat(row["at"]).tzinfo is not None, row["at"]
+        assert dt.datetime.fromisoformat(row[AT]).tzinfo is not None, row[AT]
 
 
 def test_export_with_date_and_event_filters(app, history, per):
@@ -434,7 +453,7 @@ def test_export_with_date_and_event_filters(app, history, per):
     assert expected
     _, rows = export_rows(history["client"], date_from=police_day.isoformat(),
                           date_to=police_day.isoformat(), event="login_succeeded")
-    assert [int(r["seq"]) for r in rows] == expected
+    assert [int(r[SEQ]) for r in rows] == sorted(expected, reverse=True)
     details = json.loads(entries(app)[-1]["details"])
     assert details["rows"] == len(expected)
     assert details["filters"]["event"] == "login_succeeded"
@@ -446,7 +465,7 @@ def test_export_neutralises_spreadsheet_formulas(app, make_user, eva, fake_clock
     client = app.test_client()
     login(client, eva, fake_clock=fake_clock)
     _, rows = export_rows(client, user=formula.id)
-    assert rows and all(r["actor_username"] == "'" + formula.username for r in rows)
+    assert rows and all(r[USERNAME] == "'" + formula.username for r in rows)
 
 
 # --- nothing secret in the log -------------------------------------------------------------------

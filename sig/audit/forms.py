@@ -1,9 +1,11 @@
 """The auditor's filter form (GET: filters are ids, kinds and dates — nothing personal)."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField
-from wtforms.validators import Optional
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Optional, Regexp, ValidationError
 
 from auth.form_base import Form
 from kernel.audit.events import EVENT_LABELS, AuditEvent
@@ -19,5 +21,19 @@ class AuditFilterForm(Form):
     event = SelectField(_l("Event"), validators=[Optional()],
                         choices=[SelectChoice("", "—")]
                         + [SelectChoice(e.value, EVENT_LABELS[e]) for e in AuditEvent])
+    case = StringField(_l("Case"), description=_l("The case's pseudonym, e.g. SIG-CB7F6D80."),
+                       filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+                       validators=[Optional(), Regexp(r"^SIG-[0-9A-F]{8}$", flags=re.I,
+                                   message=_l("Write the case's pseudonym, e.g. "
+                                              "SIG-CB7F6D80."))])
     date_from = DayField(_l("From date"), validators=[Optional(), Plausible(years_ahead=1)])
     date_to = DayField(_l("To date"), validators=[Optional(), Plausible(years_ahead=1)])
+
+    def validate_date_to(self, field: DayField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+    @property
+    def case_prefix(self) -> str | None:
+        """The first eight characters of the case's id (what its pseudonym shows)."""
+        return self.case.data[4:].lower() if self.case.data and not self.case.errors else None

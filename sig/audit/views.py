@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import Select, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, or_, select
 from wtforms import SelectChoice
 
 from auth import directory
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
+from auth.roles import Role
 from kernel import clock
 from kernel.audit.events import AuditEvent, event_label, outcome_label
 from kernel.audit.log import record
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.audit.forms import AuditFilterForm
+from sig.audit.sentences import Names, describe, details_of, target_text
 from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
 
@@ -24,8 +28,12 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 bp.add_app_template_filter(event_label, "event_label")
 bp.add_app_template_filter(outcome_label, "outcome_label")
 
-EXPORT_COLUMNS = ("seq", "at", "event", "outcome", "actor_user_id", "actor_username",
-                  "actor_org", "actor_role", "target_type", "target_ref", "details", "hash")
+# The export's columns: for a person (Swedish headers, local time with its offset, the
+# entry as a sentence) and for checking the chain (the details as recorded, the hash).
+EXPORT_COLUMNS = (_l("No."), _l("Time (Swedish time)"), _l("Event"), _l("Outcome"),
+                  _l("User"), _l("Username"), _l("Organisation"), _l("Role"), _l("Concerns"),
+                  _l("Description"), _l("Details as recorded"), _l("Checksum"),
+                  _l("User id"))
 
 
 def _form() -> AuditFilterForm:
@@ -35,13 +43,16 @@ def _form() -> AuditFilterForm:
                               .order_by(Organisation.name))
     form.user.choices = [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in users]
     form.organisation.choices = [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in orgs]
-    if not form.validate():
-        # A filter that is not valid (an impossible date, an unknown user) filters nothing;
-        # the page says why next to the field and keeps what was typed.
-        for field in form:
-            if field.errors:
-                field.data = None
+    # A filter that is not valid (an impossible date, an unknown user, a mistyped
+    # pseudonym, a range given backwards) filters nothing: the page says why next to the
+    # field and keeps what was typed (see ``_given``).
+    form.validate()
     return form
+
+
+def _given(field: Any) -> Any:
+    """A filter's value, or None when it is empty or not valid."""
+    return None if field.errors else field.data
 
 
 def _local_midnight_utc(day: dt.date) -> dt.datetime:
@@ -51,22 +62,51 @@ def _local_midnight_utc(day: dt.date) -> dt.datetime:
 
 def _filtered(form: AuditFilterForm) -> Select:
     stmt = select(AuditEntry)
-    if form.user.data:
+    if _given(form.user):
         stmt = stmt.where(AuditEntry.actor_user_id == form.user.data)
-    if form.organisation.data:
+    if _given(form.organisation):
         stmt = stmt.where(AuditEntry.actor_org_id == form.organisation.data)
-    if form.event.data:
+    if _given(form.event):
         stmt = stmt.where(AuditEntry.event == form.event.data)
-    if form.date_from.data:
-        stmt = stmt.where(AuditEntry.at >= _local_midnight_utc(form.date_from.data))
-    if form.date_to.data:
-        end = form.date_to.data + dt.timedelta(days=1)
+    if form.case_prefix:
+        prefix = form.case_prefix  # eight hex digits (the form checked): no wildcard
+        stmt = stmt.where(or_(
+            and_(AuditEntry.target_type == "case", AuditEntry.target_ref.like(prefix + "%")),
+            AuditEntry.details.like(f'%"case":"{prefix}%')))
+    if _given(form.date_from):
+        stmt = stmt.where(AuditEntry.at >= _local_midnight_utc(_given(form.date_from)))
+    if _given(form.date_to):
+        end = _given(form.date_to) + dt.timedelta(days=1)
         stmt = stmt.where(AuditEntry.at < _local_midnight_utc(end))
     return stmt
 
 
+def _names(entries: list[AuditEntry]) -> Names:
+    """The people the entries name (actors, and accounts they are about) and every
+    organisation: display names are decrypted for these people only."""
+    ids = {e.actor_user_id for e in entries if e.actor_user_id} | {
+        e.target_ref for e in entries if e.target_type == "user" and e.target_ref} | {
+        member for e in entries if isinstance(member := details_of(e).get("member"), str)}
+    people = {u.id: u.display_name or u.username for u in db.session.scalars(
+        select(User).where(User.id.in_(sorted(ids))))} if ids else {}
+    return Names(people, directory.names())
+
+
+def _local(at: dt.datetime) -> dt.datetime:
+    return clock.as_utc(at).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def _role_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
 def _filters_used(form: AuditFilterForm) -> dict[str, str]:
-    return {name: str(field.data) for name, field in form._fields.items() if field.data}
+    return {name: str(field.data) for name, field in form._fields.items() if _given(field)}
 
 
 @bp.route("/")
@@ -75,27 +115,29 @@ def index():
     form = _form()
     page = page_of(_filtered(form).order_by(AuditEntry.seq.desc()),
                    current_app.config["AUDIT_PAGE_SIZE"])
-    names = dict(db.session.execute(select(User.id, User.username)).all())
-    orgs = directory.names()
+    names = _names(page.rows)
     record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form),
                                              "page": page.number})
     db.session.commit()
-    return render_template("audit/index.html", form=form, entries=page.rows, names=names,
-                           orgs=orgs, page=page)
+    rows = [(e, _local(e.at), describe(e, names)) for e in page.rows]
+    return render_template("audit/index.html", form=form, rows=rows, page=page)
 
 
 @bp.route("/export.csv")
 @requires(Permission.READ_AUDIT_LOG)
 def export():
     form = _form()
-    names = dict(db.session.execute(select(User.id, User.username)).all())
-    orgs = directory.names()
-    rows = [EXPORT_COLUMNS]
-    for e in db.session.scalars(_filtered(form).order_by(AuditEntry.seq)):
+    entries = list(db.session.scalars(_filtered(form).order_by(AuditEntry.seq.desc())))
+    names = _names(entries)
+    usernames = dict(db.session.execute(select(User.id, User.username)).all())
+    rows: list[list[object]] = [[str(c) for c in EXPORT_COLUMNS]]
+    for e in entries:  # newest first, as on the page
         rows.append([
-            e.seq, clock.as_utc(e.at).isoformat(), e.event, e.outcome, e.actor_user_id or "",
-            names.get(e.actor_user_id, ""), orgs.get(e.actor_org_id, ""), e.actor_role or "",
-            e.target_type or "", e.target_ref or "", e.details, e.hash,
+            e.seq, _local(e.at).isoformat(timespec="seconds"), event_label(e.event),
+            outcome_label(e.outcome), names.person(e.actor_user_id) if e.actor_user_id else "",
+            usernames.get(e.actor_user_id, ""), names.org(e.actor_org_id)
+            if e.actor_org_id else "", _role_label(e.actor_role), target_text(e, names),
+            describe(e, names), e.details, e.hash, e.actor_user_id or "",
         ])
     count = len(rows) - 1
     record(AuditEvent.AUDIT_EXPORTED, details={"filters": _filters_used(form), "rows": count})
