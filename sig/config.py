@@ -45,6 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     "AUDIT_PAGE_SIZE": 50,
+    # The monthly log review: office hours (local time, weekdays), how many different
+    # cases in one day make a user worth a look, and how many reads the sample draws.
+    "AUDIT_OFFICE_HOURS": (7, 18),
+    "AUDIT_MANY_CASES_PER_DAY": 10,
+    "AUDIT_REVIEW_SAMPLE": 10,
     "CASE_LIST_PAGE_SIZE": 25,
     # Reverse proxies in front of the app servers (nginx: 1): their X-Forwarded-For and
     # -Proto are then believed, so the login throttle sees the client's address and HSTS

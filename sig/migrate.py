@@ -29,6 +29,7 @@ def import_models() -> None:
     import auth.models  # noqa: F401
     import consent.models  # noqa: F401
     import kernel.audit.models  # noqa: F401
+    import sig.audit.models  # noqa: F401
     import sig.cases.models  # noqa: F401
     import sig.meetings.models  # noqa: F401
     import sig.outcomes.models  # noqa: F401

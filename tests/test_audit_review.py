@@ -4,9 +4,13 @@ personal about the youth), and a date range given backwards is refused with a me
 that keeps what she typed.  Fred, and everyone but the auditor, is refused the log."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from kernel.db import db
 from sig.cases.models import Case
@@ -106,9 +110,8 @@ def test_every_detail_the_code_records_has_a_name_in_the_sentences():
     import ast
     import pathlib
 
-    from sig.audit.sentences import CLAUSES, COUNTS, RECORDS
+    from sig.audit.sentences import is_named
 
-    named = set(CLAUSES) | set(RECORDS) | set(COUNTS) | {"from", "to", "minutes"}
     root = pathlib.Path(__file__).resolve().parents[1]
     keys: dict[str, str] = {}
     for folder in ("sig", "auth", "kernel", "consent"):
@@ -130,5 +133,179 @@ def test_every_detail_the_code_records_has_a_name_in_the_sentences():
                     keys.update({k.value: str(path) for k in found.keys
                                  if isinstance(k, ast.Constant)})
     assert len(keys) > 40
-    missing = {key: where for key, where in keys.items() if key not in named}
+    missing = {key: where for key, where in keys.items() if not is_named(key)}
     assert missing == {}, sorted(missing.items())
+
+
+# --- the monthly log review ----------------------------------------------------------------
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _at(fake_clock, day: dt.date, hour: int, minute: int = 0) -> None:
+    fake_clock.current = dt.datetime.combine(day, dt.time(hour, minute),
+                                             STOCKHOLM).astimezone(dt.UTC)
+
+
+def _weekday(month_first: dt.date, weekday: int, week: int = 1) -> dt.date:
+    """The ``week``-th ``weekday`` (0 = Monday) of the month."""
+    day = month_first + dt.timedelta(days=(weekday - month_first.weekday()) % 7)
+    return day + dt.timedelta(weeks=week - 1)
+
+
+@pytest.fixture
+def month_log(app, personas, orgs, fake_clock) -> dict:
+    """A month of reads written straight into the log, as the pages would write them:
+    Per reads case A in office hours, late in the evening and on a Saturday (his first
+    read of A was the month before); Fred is refused A; Kim reads ten cases in one
+    morning, each for the first time; Lo reads case B two days after her membership of
+    it ended (the end date was set afterwards)."""
+    from kernel.audit import AuditEvent, record
+    from sig.cases.models import Membership
+    from tests.test_policy_table import add_case, born
+
+    real_now = fake_clock.current
+    this_month = real_now.astimezone(STOCKHOLM).date().replace(day=1)
+    month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    fake_clock.current = real_now - dt.timedelta(days=120)
+    with app.app_context():
+        today = fake_clock.current.date()
+        a = add_case(personas, orgs, born(16, today), 1, members=("per", "lo"))[0].id
+        b = add_case(personas, orgs, born(16, today), 1, members=("lo",))[0].id
+        kims = [add_case(personas, orgs, born(15, today), 1, members=("kim",))[0].id
+                for _ in range(10)]
+        db.session.commit()
+
+    def read(user: str, case_id: str, day: dt.date, hour: int, minute: int = 0,
+             event=AuditEvent.CASE_VIEWED, outcome: str = "ok") -> None:
+        _at(fake_clock, day, hour, minute)
+        with app.app_context():
+            record(event, actor=db.session.get(type(personas[user]), personas[user].id),
+                   target_type="case", target_ref=case_id, outcome=outcome,
+                   details={"relation": "member"} if outcome == "ok"
+                   else {"reason": "not_in_group"})
+            db.session.commit()
+
+    tuesday = _weekday(month, 1, 2)
+    read("per", a, (month - dt.timedelta(days=3)), 10)  # the month before
+    read("per", a, tuesday, 10)
+    read("per", a, tuesday + dt.timedelta(days=1), 22, 30)
+    read("per", a, _weekday(month, 5, 2), 11)
+    read("fred", a, tuesday, 14, event=AuditEvent.ACCESS_DENIED, outcome="denied")
+    for n, case_id in enumerate(kims):
+        read("kim", case_id, tuesday, 9, n)
+    with app.app_context():
+        membership = db.session.scalar(select(Membership).where(
+            Membership.case_id == b, Membership.user_id == personas["lo"].id))
+        membership.to_date = tuesday
+        db.session.commit()
+    read("lo", b, tuesday + dt.timedelta(days=2), 13)
+    fake_clock.current = real_now
+    return {"month": month.strftime("%Y-%m"), "a": a, "b": b, "kims": kims,
+            "tuesday": tuesday}
+
+
+def _review(app, eva, fake_clock, month: str, **args):
+    client = app.test_client()
+    login(client, eva, fake_clock=fake_clock)
+    response = client.get("/audit/review", query_string={"month": month, **args})
+    assert response.status_code == 200
+    return client, response.get_data(as_text=True)
+
+
+def _section(page: str, name: str) -> str:
+    return re.search(rf'id="report-{name}">.*?</section>', page, re.S).group(0)
+
+
+def test_the_monthly_reports_find_what_a_log_review_looks_for(app, month_log, eva,
+                                                              fake_clock):
+    _client, page = _review(app, eva, fake_clock, month_log["month"])
+    after_hours = _section(page, "after_hours")
+    assert "(2)" in after_hours and after_hours.count("Per Testsson") == 2
+    assert "22:30" in after_hours and "11:00" in after_hours
+    refusals = _section(page, "refusals")
+    assert "(1)" in refusals and "Fred Testsson" in refusals and "inte med i ärendets grupp" \
+        in refusals
+    many = _section(page, "many_cases")
+    assert "(1)" in many and "Kim Testsson läste 10 olika ärenden den " \
+        f"{month_log['tuesday'].isoformat()}" in many
+    outside = _section(page, "after_membership")
+    assert "(1)" in outside and "Lo Testsson" in outside
+    first = _section(page, "first_access")
+    assert "(11)" in first  # Kim's ten and Lo's one; Per read A the month before
+    assert "Per Testsson" not in first
+    for case_id in month_log["kims"]:
+        assert f"SIG-{case_id[:8].upper()}" in first
+    assert "Alva" not in page and "Ung Testsson" not in page  # nothing about the youths
+
+
+def test_the_sample_is_the_same_on_every_load_and_only_of_reads(app, month_log, eva,
+                                                                fake_clock):
+    _c, first = _review(app, eva, fake_clock, month_log["month"], n=5)
+    _c, again = _review(app, eva, fake_clock, month_log["month"], n=5)
+    picks = re.findall(r"\(#(\d+)\)", _section(first, "sample"))
+    assert len(picks) == 5 and picks == re.findall(r"\(#(\d+)\)", _section(again, "sample"))
+    assert "Fred" not in _section(first, "sample")  # a refusal is not a read
+
+
+def test_eva_signs_off_the_month_once_and_the_record_is_in_the_chain(app, month_log, eva,
+                                                                     fake_clock):
+    from kernel.audit.models import AuditEntry
+    from kernel.audit.verify import verify_chain
+    from kernel.crypto.keys import current_keyring
+    from sig.audit.models import LogReview
+    from sig.audit.review import Month, findings_hash
+    from tests.helpers import post
+
+    client, _page = _review(app, eva, fake_clock, month_log["month"])
+    url = f"/audit/review?month={month_log['month']}"
+    findings = "Kims tio ärenden samma morgon kontrolleras med enhetschefen."
+    unticked = post(client, url, {"month": month_log["month"], "findings": findings},
+                    page=url)
+    assert unticked.status_code == 200
+    assert "Kryssa i rutan" in text_of(unticked) and findings in text_of(unticked)
+    for _twice in range(2):  # a double click
+        done = post(client, url, {"month": month_log["month"], "findings": findings,
+                                  "done": "y"}, page=url)
+        assert done.status_code == 302
+    page = text_of(client.get(url))
+    assert "Signerad av Eva Testsson" in page and findings in page
+    with app.app_context():
+        signed = db.session.scalars(select(LogReview)).all()
+        assert len(signed) == 1 and signed[0].findings == findings
+        assert findings.encode() not in (signed[0].findings_enc or b"")
+        entry = db.session.get(AuditEntry, signed[0].audit_seq)
+        details = json.loads(entry.details)
+        assert entry.event == "log_review_signed" and details["month"] == month_log["month"]
+        assert details["findings_hash"] == findings_hash(Month.parse(month_log["month"]),
+                                                         findings)
+        assert details["found_many_cases"] == 1 and "Kim" not in entry.details
+        assert verify_chain(db.session, current_keyring().audit_key).ok
+
+
+def test_a_mistyped_or_future_month_is_refused_with_a_message(app, eva, fake_clock):
+    client = app.test_client()
+    login(client, eva, fake_clock=fake_clock)
+    for asked, says in (("november", "Skriv månaden som ÅÅÅÅ-MM"),
+                        ("2026-13", "Skriv månaden som ÅÅÅÅ-MM"),
+                        ("2999-01", "Månaden har inte börjat än.")):
+        response = client.get("/audit/review", query_string={"month": asked})
+        assert response.status_code == 200
+        assert says in text_of(response) and f'value="{asked}"' in response.get_data(
+            as_text=True)
+
+
+@pytest.mark.parametrize("name", ["sara", "per", "fred", "maria", "ali"])
+def test_no_one_but_the_auditor_sees_or_signs_the_review(app, month_log, request, name,
+                                                        fake_clock):
+    from sig.audit.models import LogReview
+
+    client = app.test_client()
+    login(client, request.getfixturevalue(name), fake_clock=fake_clock)
+    assert client.get("/audit/review", query_string={"month": month_log["month"]}
+                      ).status_code == 403
+    response = client.post("/audit/review", data={"month": month_log["month"],
+                                                  "findings": "x", "done": "y"})
+    assert response.status_code in (400, 403)
+    with app.app_context():
+        assert db.session.scalars(select(LogReview)).all() == []

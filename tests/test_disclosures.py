@@ -269,7 +269,8 @@ def test_sara_discloses_one_entry_and_per_sees_exactly_that(
                 assert secret not in entry.details, (entry.event, secret)
     eva_client = logged_in(app, eva, fake_clock)
     log_page = eva_client.get("/audit/?event=disclosure_decided").get_data(as_text=True)
-    assert disclosure_id in log_page
+    # in a sentence: the decision by its short reference, the provision by its code
+    assert f"Utlämnande {disclosure_id[:8].upper()}." in log_page and U21 in log_page
 
 
 def test_disclosing_the_identity_shows_the_youth_to_the_police_only(

@@ -77,6 +77,8 @@ class AuditEvent(enum.StrEnum):
     ACCESS_DENIED = "access_denied"
     AUDIT_EXPORTED = "audit_exported"
     AUDIT_VIEWED = "audit_viewed"
+    LOG_REVIEW_SIGNED = "log_review_signed"
+    LOG_REVIEW_VIEWED = "log_review_viewed"
     KEYS_ROTATED = "keys_rotated"
 
 
@@ -148,6 +150,8 @@ EVENT_LABELS = {
     AuditEvent.ACCESS_DENIED: _l("Access denied"),
     AuditEvent.AUDIT_EXPORTED: _l("Access log exported"),
     AuditEvent.AUDIT_VIEWED: _l("Access log viewed"),
+    AuditEvent.LOG_REVIEW_SIGNED: _l("Monthly log review signed off"),
+    AuditEvent.LOG_REVIEW_VIEWED: _l("Monthly log review reports viewed"),
     AuditEvent.KEYS_ROTATED: _l("Encryption keys rotated"),
 }
 

@@ -1,11 +1,19 @@
-"""The auditor's filter form (GET: filters are ids, kinds and dates — nothing personal)."""
+"""The auditor's forms: the log filter (GET: filters are ids, kinds and dates — nothing
+personal) and the sign-off of a monthly log review."""
 from __future__ import annotations
 
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from auth.form_base import Form
 from kernel.audit.events import EVENT_LABELS, AuditEvent
@@ -37,3 +45,16 @@ class AuditFilterForm(Form):
     def case_prefix(self) -> str | None:
         """The first eight characters of the case's id (what its pseudonym shows)."""
         return self.case.data[4:].lower() if self.case.data and not self.case.errors else None
+
+
+class LogReviewForm(Form):
+    """The auditor signs off a month's log review, with the findings in her own words."""
+
+    month = HiddenField()
+    findings = TextAreaField(
+        _l("Findings"), validators=[Optional(), Length(max=10000)],
+        description=_l("What you checked and found, and what is to be followed up. Write "
+                       "“no remarks” if there is nothing."))
+    done = BooleanField(_l("I have gone through the month's reports"),
+                        validators=[DataRequired(message=_l(
+                            "Tick the box to confirm that the review is done."))])

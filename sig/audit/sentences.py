@@ -52,6 +52,7 @@ VIEWS = {"action_form": _l("the action form"), "edit": _l("the edit form"),
          "goal_form": _l("the goal form"), "members": _l("the group's page"),
          "new_consent": _l("the new consent form"), "open_case": _l("the form opening a case")}
 TARGETS = {"youth": _l("youth register entry"), "user": _l("account"),
+           "log_review": _l("monthly log review"),
            "organisation": _l("organisation"), "consent": _l("consent"),
            "meeting": _l("meeting")}
 # Names of the fields a change lists.
@@ -263,7 +264,14 @@ CLAUSES: dict[str, Clause] = {
                             else v),
     "values": lambda v, n: _("Encrypted values: %(count)s.", count=v),
     "made_at": lambda v, n: _("Made: %(when)s.", when=v),
+    "month": lambda v, n: _("Month: %(month)s.", month=v),
+    "findings_hash": lambda v, n: _("Checksum of the findings: %(hash)s.", hash=str(v)[:16]),
 }
+# What each report of the monthly log review found (``"found_<report>"``).
+FOUND = {"refusals": _l("refused attempts"), "after_hours": _l("reads outside office hours"),
+         "many_cases": _l("users with many cases in a day"),
+         "after_membership": _l("reads outside the membership"),
+         "first_access": _l("first accesses"), "sample": _l("reads in the sample")}
 # How a youth was looked up in the register (``"via"``).
 LOOKUPS = {"search": _l("personal identity number"), "register": _l("registration form")}
 # Ids of other records in the details, named by what they are.
@@ -337,6 +345,8 @@ def _clause(entry: Any, key: str, value: Any, names: Names) -> str | None:
         return _("For %(minutes)s minutes.", minutes=value)
     if key in CLAUSES:
         return CLAUSES[key](value, names)
+    if key.startswith("found_") and key[6:] in FOUND:
+        return f"{str(FOUND[key[6:]]).capitalize()}: {value}."
     if key in RECORDS and isinstance(value, str):
         return f"{str(RECORDS[key]).capitalize()} {short(value)}."
     if key in COUNTS and isinstance(value, int | float):
@@ -360,6 +370,12 @@ def describe(entry: Any, names: Names) -> str:
         if clause:
             clauses.append(clause)
     return " ".join([head, *clauses])
+
+
+def is_named(key: str) -> bool:
+    """Whether a detail key has a sentence of its own (else it is shown as recorded)."""
+    return key in CLAUSES or key in RECORDS or key in COUNTS or key in (
+        "from", "to", "minutes") or (key.startswith("found_") and key[6:] in FOUND)
 
 
 def _order(key: str) -> tuple[int, str]:

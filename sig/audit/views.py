@@ -5,9 +5,12 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from auth import directory
@@ -19,7 +22,8 @@ from kernel.audit.events import AuditEvent, event_label, outcome_label
 from kernel.audit.log import record
 from kernel.audit.models import AuditEntry
 from kernel.db import db
-from sig.audit.forms import AuditFilterForm
+from sig.audit import review
+from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
 from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
@@ -143,3 +147,71 @@ def export():
     record(AuditEvent.AUDIT_EXPORTED, details={"filters": _filters_used(form), "rows": count})
     db.session.commit()
     return csv_response(rows, f"sig-access-log-{dt.date.today().isoformat()}.csv")
+
+
+# --- the monthly log review ------------------------------------------------------------------
+
+
+def _review_month() -> tuple[review.Month, str | None]:
+    """The month asked for (default: the last complete one) and what is wrong with it."""
+    today = clock.now().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    default = review.Month.last_complete(today.date())
+    asked = request.values.get("month")
+    if not asked:
+        return default, None
+    month = review.Month.parse(asked)
+    if month is None or month.first.year < 2000:
+        return default, _("Write the month as YYYY-MM, for example %(example)s.",
+                          example=default.key)
+    if month.first > today.date():
+        return default, _("The month has not begun yet.")
+    return month, None
+
+
+def _render_review(form: LogReviewForm, status: int = 200):
+    month, error = _review_month()
+    size = min(max(request.args.get("n", current_app.config["AUDIT_REVIEW_SAMPLE"], type=int),
+                   1), 100)
+    found = review.build(month, size)
+    entries = list(found.entries.values())
+    names = _names(entries)
+    tallied = {user for r in found.reports.values() for user, _d, _n in r.tallies}
+    names.people.update({u.id: u.display_name or u.username for u in db.session.scalars(
+        select(User).where(User.id.in_(sorted(tallied - set(names.people)))))})
+    signers = {r.signed_by_id for r in found.signed} - set(names.people)
+    names.people.update({u.id: u.display_name or u.username for u in db.session.scalars(
+        select(User).where(User.id.in_(sorted(signers))))})
+    sentences = {e.seq: (_local(e.at), describe(e, names)) for e in entries}
+    record(AuditEvent.LOG_REVIEW_VIEWED, details={"month": month.key, **{
+        f"found_{k}": v for k, v in found.counts().items()}})
+    db.session.commit()
+    form.month.data = month.key
+    return render_template("audit/review.html", review=found, month=month, error=error,
+                           asked=request.values.get("month", ""), sentences=sentences,
+                           names=names, form=form, shown=review.SHOWN, sample_size=size,
+                           today=clock.now().date()), status
+
+
+@bp.route("/review")
+@requires(Permission.READ_AUDIT_LOG)
+def monthly_review():
+    return _render_review(LogReviewForm(formdata=None))
+
+
+@bp.route("/review", methods=["POST"])
+@requires(Permission.READ_AUDIT_LOG)
+def sign_review():
+    form = LogReviewForm()
+    month, error = _review_month()
+    if error is not None or not form.validate_on_submit():
+        return _render_review(form, 400 if error is not None else 200)
+    found = review.build(month, current_app.config["AUDIT_REVIEW_SAMPLE"])
+    try:
+        review.sign_off(current_user, found, form.findings.data or "")
+        db.session.commit()
+    except IntegrityError:  # the same sign-off twice (a double click): one is enough
+        db.session.rollback()
+        flash(_("This review is already signed off with these findings."), "info")
+    else:
+        flash(_("The review of %(month)s is signed off.", month=month.key), "success")
+    return redirect(url_for("audit.monthly_review", month=month.key))
