@@ -50,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_OFFICE_HOURS": (7, 18),
     "AUDIT_MANY_CASES_PER_DAY": 10,
     "AUDIT_REVIEW_SAMPLE": 10,
+    # Retention (sig.retention): years after a closed case's last entry (SoL 12:1), and
+    # the birth days whose youths are kept for research (SoF 7:2) where the municipality
+    # has decided so, e.g. (5, 15, 25).
+    "RETENTION_YEARS": 5,
+    "RETENTION_RESEARCH_BIRTH_DAYS": (),
     "CASE_LIST_PAGE_SIZE": 25,
     # Reverse proxies in front of the app servers (nginx: 1): their X-Forwarded-For and
     # -Proto are then believed, so the login throttle sees the client's address and HSTS

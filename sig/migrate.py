@@ -34,4 +34,5 @@ def import_models() -> None:
     import sig.meetings.models  # noqa: F401
     import sig.outcomes.models  # noqa: F401
     import sig.plans.models  # noqa: F401
+    import sig.retention.models  # noqa: F401
     import sig.youths.models  # noqa: F401

@@ -78,6 +78,9 @@ class AuditEvent(enum.StrEnum):
     AUDIT_EXPORTED = "audit_exported"
     AUDIT_VIEWED = "audit_viewed"
     LOG_REVIEW_SIGNED = "log_review_signed"
+    RETENTION_HOLD_RELEASED = "retention_hold_released"
+    RETENTION_HOLD_SET = "retention_hold_set"
+    RETENTION_RUN = "retention_run"
     LOG_REVIEW_VIEWED = "log_review_viewed"
     KEYS_ROTATED = "keys_rotated"
 
@@ -151,6 +154,9 @@ EVENT_LABELS = {
     AuditEvent.AUDIT_EXPORTED: _l("Access log exported"),
     AuditEvent.AUDIT_VIEWED: _l("Access log viewed"),
     AuditEvent.LOG_REVIEW_SIGNED: _l("Monthly log review signed off"),
+    AuditEvent.RETENTION_HOLD_RELEASED: _l("Legal hold released"),
+    AuditEvent.RETENTION_HOLD_SET: _l("Legal hold set: the case is kept"),
+    AuditEvent.RETENTION_RUN: _l("Retention run: personal data of closed cases deleted"),
     AuditEvent.LOG_REVIEW_VIEWED: _l("Monthly log review reports viewed"),
     AuditEvent.KEYS_ROTATED: _l("Encryption keys rotated"),
 }

@@ -265,6 +265,9 @@ CLAUSES: dict[str, Clause] = {
     "values": lambda v, n: _("Encrypted values: %(count)s.", count=v),
     "made_at": lambda v, n: _("Made: %(when)s.", when=v),
     "month": lambda v, n: _("Month: %(month)s.", month=v),
+    "by_year": lambda v, n: _("By year of the last entry: %(years)s.", years=", ".join(
+        f"{year}: {count}" for year, count in sorted(v.items())) if isinstance(v, dict)
+        else v),
     "findings_hash": lambda v, n: _("Checksum of the findings: %(hash)s.", hash=str(v)[:16]),
 }
 # What each report of the monthly log review found (``"found_<report>"``).
@@ -288,7 +291,7 @@ COUNTS = {
     "guardians": _l("guardians"), "actions": _l("actions"), "meetings": _l("meetings"),
     "identity_shown": _l("with identity shown"), "attempt": _l("failed attempts"),
     "invited": _l("invited"), "rules": _l("provisions"), "audit_head": _l("log entries"),
-    "remaining": _l("recovery codes left"),
+    "remaining": _l("recovery codes left"), "youths": _l("youths"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

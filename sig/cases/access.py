@@ -48,11 +48,12 @@ def accessible(user: Any) -> ColumnElement[bool]:
                                   unindexed(Case.origin_org_id) == user.organisation_id)
     member_of = select(Membership.case_id).where(
         current_membership(user.id, day, user.organisation_id))
-    return Case.id.in_(union(owned, member_of))
+    # a purged case (sig.retention) is shown to no one: its documentation is gone
+    return and_(Case.id.in_(union(owned, member_of)), Case.purged_at.is_(None))
 
 
 def relation_to(user: Any, case: Case) -> Relation | None:
-    if not sees_case_items(user):
+    if not sees_case_items(user) or case.purged_at is not None:
         return None
     if case.owner_id == user.id and case.origin_org_id == user.organisation_id:
         return Relation.OWNER

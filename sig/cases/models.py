@@ -63,6 +63,9 @@ class Case(ItemMixin, Versioned, Base):
     plan_agreed_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     close_reason: Mapped[str | None] = mapped_column(String(32))
+    # Set when retention (gallring, ``sig.retention``) deleted the case's personal data:
+    # the anonymous skeleton stays for the statistics; no page shows the case any more.
+    purged_at: Mapped[dt.datetime | None] = mapped_column()
 
     youth: Mapped[Youth] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])

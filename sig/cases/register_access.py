@@ -38,7 +38,7 @@ class Access(enum.StrEnum):
 
 
 def register_access(user: Any, youth: Youth | None) -> Access:
-    if youth is None or youth.origin_org_id != user.organisation_id:
+    if youth is None or youth.origin_org_id != user.organisation_id or youth.purged:
         return Access.NONE
     in_a_case = db.session.scalar(select(exists().where(
         Case.youth_id == youth.id, accessible(user))))

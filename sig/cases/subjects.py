@@ -28,9 +28,10 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
         youths[case_id] = youth
         if guardian_id is not None:
             custody.setdefault(case_id, []).append(guardian_id)
-    return {case_id: validity.Subject(dt.date.fromisoformat(youth.birth_date_text),
+    # (a youth whose entry retention purged has no date of birth: no consent holds)
+    return {case_id: validity.Subject(dt.date.fromisoformat(born),
                                       tuple(custody.get(case_id, ())))
-            for case_id, youth in youths.items()}
+            for case_id, youth in youths.items() if (born := youth.birth_date_text)}
 
 
 def register() -> None:

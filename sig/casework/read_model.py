@@ -25,6 +25,7 @@ from sig.meetings.queries import attendance_by_organisation
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
 from sig.plans.operations import is_overdue
+from sig.retention.due import case_notice
 from sig.youths.models import Guardian, Youth
 
 
@@ -85,6 +86,7 @@ SECTIONS: dict[str, SectionProvider] = {
     "overdue": overdue_actions,
     "consents": consent_summary,
     "disclosures": case_disclosures,
+    "retention": case_notice,
 }
 
 

@@ -11,6 +11,8 @@ from kernel.db import Base, uuid_pk
 from kernel.versioned import Versioned
 
 PNR_INDEX_PURPOSE = "youth.pnr"
+# What retention (sig.retention) leaves in place of a purged youth's blind index.
+PURGED_INDEX_PREFIX = "purged:"
 
 
 class Youth(ItemMixin, Versioned, Base):
@@ -37,6 +39,11 @@ class Youth(ItemMixin, Versioned, Base):
 
     guardians: Mapped[list[Guardian]] = relationship(
         back_populates="youth", order_by="Guardian.created_at", cascade="all, delete-orphan")
+
+    @property
+    def purged(self) -> bool:
+        """Retention deleted the entry's personal data: it is shown to no one."""
+        return self.pnr_index.startswith(PURGED_INDEX_PREFIX)
 
 
 class Guardian(ItemMixin, Base):

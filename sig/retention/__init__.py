@@ -1,0 +1,1 @@
+"""Retention (gallring): deleting a case's personal data when the law says so."""
