@@ -37,6 +37,7 @@ What the numbers mean:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 import uuid
@@ -55,6 +56,7 @@ from kernel.db import db
 from sig.cases.models import Case, Membership
 from sig.cases.rights import TABLE
 from sig.cases.routes import CASE_ROUTES
+from sig.extracts.models import SubjectExtract
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth
@@ -142,6 +144,9 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("sharing.sharing_overview", "GET", ""):          (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("sharing.view_as",      "GET",  "police"):       (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("sharing.view_as",      "GET",  "school"):       (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("extracts.draft",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("extracts.release",     "POST", "empty"):        (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("extracts.show",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
 }
 # fmt: on
 
@@ -149,7 +154,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
 DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.")
 URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
                            "membership_id", "youth_id", "consent_id", "party_id", "grant_id",
-                           "disclosure_id", "org_id"})
+                           "disclosure_id", "org_id", "extract_id"})
 # These change the case for everyone after them: run last, in this order.
 LAST = ("consents.withdraw_grant", "consents.withdraw_party", "consents.withdraw",
         "cases.remove_member", "meetings.cancel", "cases.close")
@@ -194,6 +199,7 @@ class World:
     party_id: str
     grant_id: str
     disclosure_id: str
+    extract_id: str
     today: dt.date
     secrets: list[str] = field(default_factory=list)
 
@@ -310,7 +316,13 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                               "social", "social_assessment", text=DISCLOSED)
         db.session.flush()
         disclosure = add_disclosure(personas, orgs, case, [disclosed])
+        # a released register extract (its content is the youth's: a secret of the case)
+        extract = SubjectExtract(case_id=case_id, subject_kind="youth", subject_id=youth_id,
+                                 released_by_id=sara.id)
+        extract.content = json.dumps({"subject": {"name": YOUTH_NAME}, "cases": []})
+        db.session.add(extract)
         db.session.commit()
+        extract_id = extract.id
         consent_ids = (consent.id, consent.parties[0].id, consent.grants[0].id)
         disclosure_id = disclosure.id
     built = World(app=app, users={**personas, "pia": pia, "mona": mona}, orgs=orgs,
@@ -322,7 +334,7 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                   per_participant_id=invited[per.id], kim_membership_id=memberships[kim.id],
                   fred_case_id=other_case, consent_id=consent_ids[0],
                   party_id=consent_ids[1], grant_id=consent_ids[2],
-                  disclosure_id=disclosure_id, today=today)
+                  disclosure_id=disclosure_id, extract_id=extract_id, today=today)
     built.secrets = [case_id, built.reference, YOUTH_NAME, "Matilda", "Matrisdotter",
                      PNR, PNR.replace("-", ""), PNR[2:], GUARDIAN_NAME, "070-123 45 67",
                      REFERRAL_NOTE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION, PLACE, AGENDA,
@@ -340,7 +352,7 @@ def url_values(w: World, item: str) -> dict[str, str]:
     return {"case_id": w.case_id, "youth_id": w.youth_id, "goal_id": w.goal_id,
             "meeting_id": w.meeting_id, "membership_id": w.kim_membership_id,
             "consent_id": w.consent_id, "party_id": w.party_id, "grant_id": w.grant_id,
-            "disclosure_id": w.disclosure_id,
+            "disclosure_id": w.disclosure_id, "extract_id": w.extract_id,
             "org_id": w.orgs["school" if item == "school" else "police"].id,
             "action_id": {"police": w.police_action_id,
                           "school": w.school_action_id}.get(item, ""),
@@ -434,6 +446,7 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
     "consents.withdraw_party": lambda w, _: {},
     "consents.withdraw": lambda w, _: {},
     "disclosures.new": lambda w, _: {},
+    "extracts.release": lambda w, _: {},
 }
 
 

@@ -51,6 +51,9 @@ class AuditEvent(enum.StrEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
     DISCLOSURE_DECIDED = "disclosure_decided"
     DISCLOSURE_VIEWED = "disclosure_viewed"
+    EXTRACT_PREVIEWED = "extract_previewed"
+    EXTRACT_RELEASED = "extract_released"
+    EXTRACT_VIEWED = "extract_viewed"
     GOAL_CREATED = "goal_created"
     GOAL_UPDATED = "goal_updated"
     HISTORY_VIEWED = "history_viewed"
@@ -128,6 +131,9 @@ EVENT_LABELS = {
     AuditEvent.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
     AuditEvent.DISCLOSURE_DECIDED: _l("Disclosure decided"),
     AuditEvent.DISCLOSURE_VIEWED: _l("Disclosure decision viewed"),
+    AuditEvent.EXTRACT_PREVIEWED: _l("Register extract drafted for review"),
+    AuditEvent.EXTRACT_RELEASED: _l("Register extract released"),
+    AuditEvent.EXTRACT_VIEWED: _l("Released register extract opened"),
     AuditEvent.RULES_VIEWED: _l("Statutory provisions viewed"),
     AuditEvent.SHARING_OVERVIEW_VIEWED: _l("Sharing overview viewed"),
     AuditEvent.GOAL_CREATED: _l("Goal added"),

@@ -1,0 +1,162 @@
+"""The register extract (registerutdrag, GDPR art. 15) on the demo: Sara produces
+Elias's extract; it holds his register entry and case, lists each flow of his
+information with its basis (each consent flow, the statutory provision, when the
+recipient read it), lists preliminary-investigation material as withheld without its
+text, holds nothing of another youth, and is released only after her review — the
+release logged without a word of its content.  A guardian's extract holds the guardian's
+own data.  Members get 403, Fred 404."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from auth.models import User
+from consent.models import Consent
+from kernel.audit.models import AuditEntry
+from kernel.db import db
+from sig.cases.models import Case
+from sig.demo import DEMO_PASSWORD
+from sig.extracts.models import SubjectExtract
+from sig.youths.models import Guardian, Youth
+from tests.case_helpers import text_of
+from tests.helpers import csrf, post
+
+ELIAS, NORA = "Elias Lindqvist", "Nora Haddad"
+SECRET_TEXT = "Förundersökning pågår om rån i centrum"
+
+
+def _login(app, username: str):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 302, username
+    return client
+
+
+@pytest.fixture
+def elias(app):
+    app.config["MFA_REQUIRED"] = False
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        youth = next(y for y in db.session.scalars(select(Youth)) if y.name == ELIAS)
+        case = db.session.scalar(select(Case).where(Case.youth_id == youth.id))
+        grants = [(g.source_org_id, g.recipient_org_id, g.category, c.id, g.withdrawn_at)
+                  for c in db.session.scalars(select(Consent).where(Consent.case_id == case.id))
+                  for g in c.grants]
+        guardian = db.session.scalars(select(Guardian).where(
+            Guardian.youth_id == youth.id).order_by(Guardian.created_at)).first()
+        return {"case": case.id, "youth": youth.id, "pnr": youth.pnr, "grants": grants,
+                "guardian": guardian.id, "guardian_name": guardian.name}
+
+
+def _ledger_rows(page: str) -> list[list[str]]:
+    table = re.search(r'<table class="ledger">.*?</table>', page, re.S)
+    assert table, "no ledger"
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row,
+                                                                        re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)[1:]]
+
+
+def test_sara_produces_elias_extract_with_every_flow_and_its_basis(app, elias):
+    from auth import directory
+
+    per = _login(app, "per")
+    assert per.get(f"/cases/{elias['case']}").status_code == 200  # the police read it
+    sara = _login(app, "sara")
+    response = sara.get(f"/cases/{elias['case']}/extract")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Utkast – inte utlämnat" in page and ELIAS in page and elias["pnr"] in page
+    assert NORA not in page  # nothing of another youth
+    rows = _ledger_rows(page)
+    with app.app_context():
+        names = directory.names()
+    consent_rows = [r for r in rows if r[3].startswith("Samtycke S-")]
+    assert len(consent_rows) == len(elias["grants"])
+    for source, recipient, category, consent_id, withdrawn in elias["grants"]:
+        matching = [r for r in consent_rows if r[0] == names[recipient]
+                    and r[1] == names[source] and f"S-{consent_id[:8].upper()}" in r[3]]
+        assert matching, (source, recipient, category)
+        if withdrawn is not None:
+            assert any("återkallat" in r[3] for r in matching)
+    statute = [r for r in rows if not r[3].startswith(("Samtycke", "Beslut"))]
+    assert statute and all(re.search(r"kap\.|§", r[3]) for r in statute)  # a provision
+    read_by_police = [r for r in consent_rows if "Polisen" in r[0] and "gång" in r[4]]
+    assert read_by_police, "Per's read is in the ledger"
+
+
+def test_preliminary_investigation_material_is_listed_as_withheld_not_shown(app, elias):
+    from sig.meetings.models import Meeting, MinutesEntry
+
+    with app.app_context():
+        per = db.session.scalar(select(User).where(User.username == "per"))
+        meeting = db.session.scalars(select(Meeting).where(
+            Meeting.case_id == elias["case"])).first()
+        entry = MinutesEntry(meeting_id=meeting.id, case_id=elias["case"],
+                             origin_org_id=per.organisation_id, category="police_information",
+                             created_by_id=per.id, pre_investigation=True)
+        entry.text = SECRET_TEXT
+        db.session.add(entry)
+        db.session.commit()
+    sara = _login(app, "sara")
+    page = sara.get(f"/cases/{elias['case']}/extract").get_data(as_text=True)
+    assert SECRET_TEXT not in page
+    assert "protokollsanteckning från Polisen" in page and "OSL 18 kap. 1 §" in page
+
+
+def test_the_extract_is_released_after_review_and_the_release_is_logged(app, elias):
+    sara = _login(app, "sara")
+    url = f"/cases/{elias['case']}/extract"
+    unticked = post(sara, url, {"person": "youth"}, page=url)
+    assert unticked.status_code == 200 and "Kryssa i rutan" in text_of(unticked)
+    with app.app_context():
+        assert db.session.scalars(select(SubjectExtract)).all() == []
+    released = post(sara, url, {"person": "youth", "reviewed": "y"}, page=url)
+    assert released.status_code == 302
+    shown = sara.get(released.location)
+    assert shown.status_code == 200 and ELIAS in shown.get_data(as_text=True)
+    assert "Utkast" not in shown.get_data(as_text=True)
+    data = sara.get(released.location + "?format=json")
+    assert data.status_code == 200 and "attachment" in data.headers["Content-Disposition"]
+    content = json.loads(data.get_data(as_text=True))
+    assert content["format"] == "sig-subject-extract/1"
+    assert content["subject"]["name"] == ELIAS and content["cases"][0]["ledger"]
+    with app.app_context():
+        extract = db.session.scalars(select(SubjectExtract)).one()
+        assert ELIAS.encode() not in (extract.content_enc or b"")  # stored encrypted
+        events = {e.event: e.details for e in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.event.like("extract_%")))}
+    assert {"extract_previewed", "extract_released", "extract_viewed"} <= set(events)
+    assert all(ELIAS not in d and "Lindqvist" not in d and elias["pnr"] not in d
+               for d in events.values())
+
+
+def test_a_guardians_extract_holds_the_guardians_data(app, elias):
+    sara = _login(app, "sara")
+    response = sara.get(f"/cases/{elias['case']}/extract",
+                        query_string={"person": elias["guardian"]})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f"Registrerat om {elias['guardian_name']}" in page
+    assert "Familjen har tackat ja till familjebehandling" not in page  # the youth's minutes
+    rows = _ledger_rows(page)
+    assert rows and all(r[2] == "identitet" for r in rows)
+    other = sara.get(f"/cases/{elias['case']}/extract",
+                     query_string={"person": "00000000-0000-4000-8000-000000000000"})
+    assert other.status_code == 404
+
+
+@pytest.mark.parametrize("username, status", [("per", 403), ("kim", 403), ("fred", 404),
+                                              ("maria", 404), ("eva", 404)])
+def test_no_one_but_the_owner_produces_or_opens_an_extract(app, elias, username, status):
+    sara = _login(app, "sara")
+    url = f"/cases/{elias['case']}/extract"
+    released = post(sara, url, {"person": "youth", "reviewed": "y"}, page=url)
+    client = _login(app, username)
+    for target in (url, released.location, released.location + "?format=json"):
+        response = client.get(target)
+        assert response.status_code == status, (username, target)
+        assert ELIAS not in response.get_data(as_text=True)
