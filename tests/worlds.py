@@ -2,9 +2,12 @@
 is tested."""
 from __future__ import annotations
 
+import json
+
 from consent.categories import Category
 from kernel import clock
 from kernel.db import db
+from sig.extracts.models import SubjectExtract
 from sig.plans.models import Action, Goal
 from tests.test_policy_table import (
     SPECS,
@@ -23,7 +26,8 @@ def case_with_every_record(users, orgs) -> dict[str, str]:
     """A case owned by Sara with Per and Kim in the group and one record of every kind a
     case URL names: a consent with its signed form, a held meeting, a minutes entry
     (social services' assessment, text ``ASSESSMENT``) named in a disclosure decision to
-    the police, a goal and an action for the police.  Returns the ids by URL argument."""
+    the police, a goal and an action for the police, and a released register extract.
+    Returns the ids by URL argument."""
     today = clock.now().date()
     case, guardians = add_case(users, orgs, born(16, today), 1, members=("per", "kim"))
     consent = add_consent(users, orgs, case, guardians, SPECS["full"])
@@ -44,9 +48,16 @@ def case_with_every_record(users, orgs) -> dict[str, str]:
     db.session.add(action)
     db.session.flush()
     disclosure = add_disclosure(users, orgs, case, [entry])
+    # a released register extract of the youth (what it holds is the youth's)
+    extract = SubjectExtract(case_id=case.id, subject_kind="youth", subject_id=case.youth_id,
+                             released_by_id=users["sara"].id)
+    extract.content = json.dumps({"subject": {"name": case.youth.name}, "cases": []},
+                                 ensure_ascii=False)
+    db.session.add(extract)
     db.session.commit()
     return {"case_id": case.id, "youth_id": case.youth_id, "goal_id": goal.id,
             "action_id": action.id, "meeting_id": meeting.id, "entry_id": entry.id,
             "consent_id": consent.id, "party_id": consent.parties[0].id,
             "grant_id": consent.grants[0].id, "disclosure_id": disclosure.id,
-            "org_id": orgs["police"].id, "user_id": users["per"].id}
+            "org_id": orgs["police"].id, "user_id": users["per"].id,
+            "extract_id": extract.id}

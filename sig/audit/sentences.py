@@ -265,6 +265,8 @@ CLAUSES: dict[str, Clause] = {
     "values": lambda v, n: _("Encrypted values: %(count)s.", count=v),
     "made_at": lambda v, n: _("Made: %(when)s.", when=v),
     "month": lambda v, n: _("Month: %(month)s.", month=v),
+    "subject": lambda v, n: _("For: %(whom)s.", whom=_label(SUBJECTS, v)),
+    "file": lambda v, n: _("As a file.") if v else None,
     "by_year": lambda v, n: _("By year of the last entry: %(years)s.", years=", ".join(
         f"{year}: {count}" for year, count in sorted(v.items())) if isinstance(v, dict)
         else v),
@@ -275,6 +277,7 @@ FOUND = {"refusals": _l("refused attempts"), "after_hours": _l("reads outside of
          "many_cases": _l("users with many cases in a day"),
          "after_membership": _l("reads outside the membership"),
          "first_access": _l("first accesses"), "sample": _l("reads in the sample")}
+SUBJECTS = {"youth": _l("the youth"), "guardian": _l("a guardian")}
 # How a youth was looked up in the register (``"via"``).
 LOOKUPS = {"search": _l("personal identity number"), "register": _l("registration form")}
 # Ids of other records in the details, named by what they are.
@@ -283,7 +286,7 @@ RECORDS = {
     "entry": _l("minutes entry"), "consent": _l("consent"), "disclosure": _l("disclosure"),
     "membership": _l("membership"), "participant": _l("participant"),
     "outcome": _l("outcome event"), "guardian_added": _l("guardian added"),
-    "rule_id": _l("provision"), "new_key": _l("new key"),
+    "rule_id": _l("provision"), "new_key": _l("new key"), "extract": _l("register extract"),
 }
 COUNTS = {
     "cases": _l("cases"), "rows": _l("rows"), "minutes": _l("minutes entries"),
@@ -292,6 +295,7 @@ COUNTS = {
     "identity_shown": _l("with identity shown"), "attempt": _l("failed attempts"),
     "invited": _l("invited"), "rules": _l("provisions"), "audit_head": _l("log entries"),
     "remaining": _l("recovery codes left"), "youths": _l("youths"),
+    "flows": _l("flows in the ledger"), "withheld_items": _l("items withheld"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

@@ -52,7 +52,7 @@ def _content(kind: str, subject: Any, youth: Youth) -> dict[str, Any]:
 def _counts(content: dict[str, Any]) -> dict[str, int]:
     cases = content["cases"]
     return {"cases": len(cases), "flows": sum(len(c.get("ledger", [])) for c in cases),
-            "withheld": sum(len(c.get("withheld", [])) for c in cases)}
+            "withheld_items": sum(len(c.get("withheld", [])) for c in cases)}
 
 
 def _draft(at: At, form: ReleaseForm, status: int = 200):
