@@ -13,8 +13,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import ValidationError
+from wtforms import SelectChoice, StringField
+from wtforms.validators import DataRequired, ValidationError
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -34,3 +34,14 @@ class Form(FlaskForm):
             if isinstance(field, StringField):
                 field.validators = [*field.validators, no_control_characters]
             return field
+
+
+# A consequential choice (an organisation, a role, a close reason, who consented) has no
+# default: the list starts with this, the field says so, and saving without choosing
+# says what to choose.
+PLACEHOLDER = SelectChoice("", _l("— choose —"))
+NO_DEFAULT = _l("Nothing is chosen in advance: choose one.")
+
+
+def must_choose(message: str) -> DataRequired:
+    return DataRequired(message=message)

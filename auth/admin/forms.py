@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from auth.form_base import Form
+from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
 
 # Shared with `sig users create`; the value is normalised (stripped, lowercased) first.
@@ -25,15 +25,20 @@ def kind_choices() -> list[SelectChoice]:
 
 class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Type"), choices=kind_choices)
+    kind = SelectField(_l("Type"), choices=lambda: [PLACEHOLDER, *kind_choices()],
+                       description=NO_DEFAULT,
+                       validators=[must_choose(_l("Choose the type of organisation."))])
 
 
 class UserCreateForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), USERNAME_RULE],
                            filters=[lambda v: v.strip().lower() if v else v])
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    organisation_id = SelectField(_l("Organisation"), choices=[])
-    role = SelectField(_l("Role"), choices=role_choices)
+    organisation_id = SelectField(_l("Organisation"), choices=[], description=NO_DEFAULT,
+                                  validators=[must_choose(_l("Choose the organisation."))])
+    role = SelectField(_l("Role"), choices=lambda: [PLACEHOLDER, *role_choices()],
+                       description=NO_DEFAULT,
+                       validators=[must_choose(_l("Choose the role."))])
 
 
 class UserRoleForm(Form):

@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from auth.admin import operations
 from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
+from auth.form_base import PLACEHOLDER
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
@@ -43,7 +44,7 @@ def users():
 @requires(Permission.ADMINISTER_ACCOUNTS)
 def create_user():
     form = UserCreateForm()
-    form.organisation_id.choices = _org_choices()
+    form.organisation_id.choices = [PLACEHOLDER, *_org_choices()]
     if form.validate_on_submit():
         taken = db.session.scalar(select(User.id).where(
             func.lower(User.username) == form.username.data))
@@ -92,6 +93,16 @@ def change_role(user_id: str):
             return redirect(url_for("admin.user", user_id=target.id))
     return render_template("admin/user.html", target=target, form=form,
                            confirm=ConfirmForm()), 400
+
+
+@bp.route("/users/<user_id>/deactivate")
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def confirm_deactivate(user_id: str):
+    """Deactivating ends the person's sessions and keeps them out: asked first."""
+    target = _user_or_404(user_id)
+    if not target.active:
+        return redirect(url_for("admin.user", user_id=target.id))
+    return render_template("admin/deactivate.html", target=target, confirm=ConfirmForm())
 
 
 @bp.route("/users/<user_id>/deactivate", methods=["POST"])

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import Form
+from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
 from sig.cases.models import CloseReason, ReferralSource
 from sig.web.dates import DayField, Plausible
 
@@ -40,7 +40,9 @@ class OpenCaseForm(Form):
 
 
 class CloseCaseForm(Form):
-    reason = SelectField(_l("Reason for closing"), choices=lambda: _choices(CLOSE_LABELS))
+    reason = SelectField(_l("Reason for closing"), description=NO_DEFAULT,
+                         choices=lambda: [PLACEHOLDER, *_choices(CLOSE_LABELS)],
+                         validators=[must_choose(_l("Choose the reason for closing."))])
     closed_on = DayField(_l("End date"), validators=[DataRequired(), Plausible(future=False)])
 
 

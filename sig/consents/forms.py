@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import Form
+from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
 from consent.models import ConsentMethod
 from sig.web.dates import DayField, Plausible
 
@@ -38,9 +38,10 @@ class ConsentForm(Form):
     guardians = SelectMultipleField(_l("Guardians with custody who consent"), choices=[],
                                     validate_choice=True)
     grants = SelectMultipleField(_l("What may be shared"), choices=[], validate_choice=True)
-    method = SelectField(_l("How the consent was given"),
-                         choices=lambda: [SelectChoice(str(k), str(v))
-                                          for k, v in METHOD_LABELS.items()])
+    method = SelectField(_l("How the consent was given"), description=NO_DEFAULT,
+                         choices=lambda: [PLACEHOLDER] + [SelectChoice(str(k), str(v))
+                                                          for k, v in METHOD_LABELS.items()],
+                         validators=[must_choose(_l("Choose how the consent was given."))])
     given_on = DayField(_l("Given on"), validators=[DataRequired(), Plausible(future=False)])
     valid_from = DayField(_l("Valid from"), validators=[DataRequired(), Plausible()])
     valid_to = DayField(_l("Valid until"), validators=[DataRequired(), Plausible()])
@@ -55,6 +56,10 @@ class PrintDraftForm(ConsentForm):
     """The same choices, printed for signing before the consent is recorded: the dates
     are optional (the form leaves lines for them)."""
 
+    method = SelectField(_l("How the consent was given"),
+                         choices=lambda: [PLACEHOLDER] + [SelectChoice(str(k), str(v))
+                                                          for k, v in METHOD_LABELS.items()],
+                         validators=[Optional()])
     given_on = DayField(_l("Given on"), validators=[Optional(), Plausible(future=False)])
     valid_from = DayField(_l("Valid from"), validators=[Optional(), Plausible()])
     valid_to = DayField(_l("Valid until"), validators=[Optional(), Plausible()])

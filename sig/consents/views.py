@@ -33,7 +33,7 @@ from auth.forms import ConfirmForm
 from auth.models import User
 from consent import operations, validity
 from consent.categories import CATEGORY_LABELS, Category
-from consent.models import Consent, ConsentMethod, PartyKind
+from consent.models import Consent, PartyKind
 from consent.operations import ConsentError, NotAllowed
 from consent.policy import Relation, decide, filtered
 from kernel import clock
@@ -302,10 +302,7 @@ def new(at: At):
         form.valid_from.data = day
         form.valid_to.data = day.replace(year=day.year + 1) if (day.month, day.day) != (2, 29) \
             else day + dt.timedelta(days=365)
-        form.method.data = ConsentMethod.SIGNED_FORM.value
-        form.youth.data = parties.age is not None and parties.age >= parties.own_from
-        form.guardians.data = [] if parties.age is not None and parties.age >= 18 else [
-            p.guardian_id for p in parties.guardians]
+        # who consented and how is ticked by the person who was there: nothing in advance
     if form.validate_on_submit():
         try:
             consent = operations.record_consent(

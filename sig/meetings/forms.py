@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from auth.form_base import Form
+from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
 from consent.categories import CATEGORY_LABELS
 from sig.labels import ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
@@ -56,8 +56,10 @@ class ExternalParticipantForm(Form):
 
 
 class MinutesForm(Form):
-    category = SelectField(_l("What the entry is about"),
-                           choices=lambda: _choices(CATEGORY_LABELS), default="minutes")
+    # what the entry is about decides who may see it: chosen every time, never assumed
+    category = SelectField(_l("What the entry is about"), description=NO_DEFAULT,
+                           choices=lambda: [PLACEHOLDER, *_choices(CATEGORY_LABELS)],
+                           validators=[must_choose(_l("Choose what the entry is about."))])
     text = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=10000)])
     pre_investigation = BooleanField(
         _l("Preliminary investigation material (police only): not shared with social "
