@@ -509,6 +509,7 @@ class Reading:
                           else {k.table for k in kinds(announced=True)})
         self._counted: set[str] = set()
         self._decisions: dict[tuple[str, str], Decision] = {}
+        self._hidden_by_kind: dict[str, int] = {}
         # every row read, held for the reading's life: the session's identity map holds
         # rows weakly, and a withheld row asked for again must not cost a statement
         self._rows: list[Any] = []
@@ -546,10 +547,16 @@ class Reading:
                                 _case_id_of(kind, item, self.case), self._explains)
         first = (kind.table, item.id) not in self._decisions
         self._decisions[kind.table, item.id] = decision
+        if first and not decision.shown:
+            self._hidden_by_kind[kind.table] = self._hidden_by_kind.get(kind.table, 0) + 1
         if first and not decision.shown and kind.table in self._announce:
             key = (item.origin_org_id or "", item.category or "", _notice_rule(decision))
             self._counts[key] = self._counts.get(key, 0) + 1
         return decision
+
+    def hidden(self, model: Any) -> int:
+        """How many rows of ``model`` the reading read and did not show."""
+        return self._hidden_by_kind.get(_registered(model).table, 0)
 
     def decision(self, item: Any) -> Decision:
         """What the reading decided for ``item`` (deciding it now if it was not read)."""

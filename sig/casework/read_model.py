@@ -52,6 +52,9 @@ class CaseView:
     # What the reader may do here: the permission table (sig.cases.rights), no statement.
     rights: Rights | None = None
     sections: dict[str, Any] = field(default_factory=dict)
+    # goals of the plan the reader may not see (an empty plan says "no goals yet" only
+    # when there are none at all)
+    hidden_goals: int = 0
 
     def actions_of(self, goal_id: str) -> list[Action]:
         return [a for a in self.actions if a.goal_id == goal_id]
@@ -104,7 +107,7 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     if youth_decision.shown:
         shown.add(Category.IDENTITY)
         guardians = reading.items(Guardian, order_by=[Guardian.created_at])
-    goals = reading.items(Goal, order_by=[Goal.life_area, Goal.created_at])
+    goals = reading.items(Goal, order_by=[Goal.created_at, Goal.id])  # as entered
     actions = reading.items(
         Action, options=[joinedload(Action.responsible_user)],
         order_by=[Action.due_date.is_(None), Action.due_date, Action.created_at])
@@ -124,5 +127,6 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
                     outcomes=outcomes, read_only=read_only,
                     rights=Rights(user, relation, read_only=read_only,
                                   closed=case.status == CaseStatus.CLOSED.value))
+    view.hidden_goals = reading.hidden(Goal)
     view.sections = {name: provider(user, view) for name, provider in SECTIONS.items()}
     return view

@@ -125,10 +125,14 @@ def close(at: At):
     return _show(at, form)
 
 
-def _member_choices() -> list[SelectChoice]:
+def _member_choices(case: Case) -> list[SelectChoice]:
+    """Who can be added: active case workers, but not the owner or anyone in the group."""
+    in_group = select(Membership.user_id).where(Membership.case_id == case.id,
+                                                Membership.removed_at.is_(None))
     rows = db.session.execute(
         select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
-        .where(User.active.is_(True), User.role.in_([Role.MEMBER.value, Role.CASE_OWNER.value]))
+        .where(User.active.is_(True), User.role.in_([Role.MEMBER.value, Role.CASE_OWNER.value]),
+               User.id != case.owner_id, User.id.not_in(in_group))
         .order_by(Organisation.name, User.username)).all()
     return [SelectChoice("", "—")] + [
         SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
@@ -139,7 +143,7 @@ def _member_choices() -> list[SelectChoice]:
 def members(at: At):
     case = at.case
     form = MemberForm()
-    form.user_id.choices = _member_choices()
+    form.user_id.choices = _member_choices(case)
     if not form.is_submitted():
         form.from_date.data = clock.now().date()
     if form.validate_on_submit():
