@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     # the birth days whose youths are kept for research (SoF 7:2) where the municipality
     # has decided so, e.g. (5, 15, 25).
     "RETENTION_YEARS": 5,
+    # The accessibility statement (/accessibility): where a user reports a problem (an
+    # e-mail address of the municipality), and when the service was last assessed.
+    "ACCESSIBILITY_CONTACT": "tillganglighet@kommunen.example",
+    "ACCESSIBILITY_ASSESSED": "2026-12-06",
     "RETENTION_RESEARCH_BIRTH_DAYS": (),
     "CASE_LIST_PAGE_SIZE": 25,
     # Reverse proxies in front of the app servers (nginx: 1): their X-Forwarded-For and

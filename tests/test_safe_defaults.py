@@ -56,12 +56,12 @@ def test_deactivating_an_account_asks_first(app, client, ali, lo):
     login(client, ali)
     page = client.get(f"/admin/users/{lo.id}").get_data(as_text=True)
     assert f'action="/admin/users/{lo.id}/deactivate"' not in page  # no one-click deactivate
-    confirm = client.get(f"/admin/users/{lo.id}/deactivate")
+    confirm = client.get(f"/admin/users/{lo.id}/deactivation")
     assert confirm.status_code == 200
     assert "Inaktivera kontot lo?" in text_of(confirm)
     with app.app_context():
         assert db.session.get(User, lo.id).active  # asking changed nothing
-    post(client, f"/admin/users/{lo.id}/deactivate", page=f"/admin/users/{lo.id}/deactivate")
+    post(client, f"/admin/users/{lo.id}/deactivate", page=f"/admin/users/{lo.id}/deactivation")
     with app.app_context():
         assert not db.session.get(User, lo.id).active
 

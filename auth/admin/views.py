@@ -95,7 +95,7 @@ def change_role(user_id: str):
                            confirm=ConfirmForm()), 400
 
 
-@bp.route("/users/<user_id>/deactivate")
+@bp.route("/users/<user_id>/deactivation")
 @requires(Permission.ADMINISTER_ACCOUNTS)
 def confirm_deactivate(user_id: str):
     """Deactivating ends the person's sessions and keeps them out: asked first."""

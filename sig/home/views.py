@@ -1,7 +1,7 @@
 """The start page: my cases, my actions due, my meetings — and where the role leads."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from auth.permissions import Permission, has_permission, public, requires
@@ -32,3 +32,14 @@ def index():
             "meetings": len(due.meetings)})
         db.session.commit()
     return render_template("home/index.html", due=due)
+
+
+@bp.route("/accessibility")
+@public
+def accessibility():
+    """The accessibility statement (tillgänglighetsredogörelse, lagen om tillgänglighet
+    till digital offentlig service): how accessible SIG is, what is known not to be, and
+    how to report a problem."""
+    return render_template("home/accessibility.html",
+                           contact=current_app.config["ACCESSIBILITY_CONTACT"],
+                           assessed=current_app.config["ACCESSIBILITY_ASSESSED"])
