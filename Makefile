@@ -49,7 +49,7 @@ translations: python-packages
 
 ## extract-messages: refresh messages.pot and merge new texts into the Swedish catalogue
 extract-messages: python-packages
-	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k pgettext:1c,2 -k _p:1c,2 --no-location --sort-output \
 	  --project SIG -o sig/translations/messages.pot .
 	$(PYBABEL) update -i sig/translations/messages.pot -d sig/translations --no-fuzzy-matching --ignore-obsolete
 

@@ -141,7 +141,7 @@ YOUTHS = [
         [("Karin Berg", "076-456 78 90", True), ("Peter Berg", "076-567 89 01", False)],
         40, "social_services", [("fred", "kontaktpolis"), ("lo", "fritidsledare")],
         goals=[DemoGoal("criminality", "Deltar inte i fler stölder", [
-            DemoAction("Orosamtal med ungdomen och vårdnadshavare", "fred", "fred", 7)])],
+            DemoAction("Orossamtal med ungdomen och vårdnadshavare", "fred", "fred", 7)])],
         meetings=[DemoMeeting(-14, "Fritidsgården Norr", "Uppstart",
                               {"sara": "present", "fred": "present", "lo": "present"})],
         # Partial: the plan is shared with leisure only; the police see no identity.

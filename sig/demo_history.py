@@ -80,7 +80,7 @@ GOALS = {
 ACTIONS = {
     "social": ["Familjebehandling varannan vecka", "Stödsamtal med ungdomen varje vecka",
                "Kontakt med beroendemottagningen"],
-    "police": ["Orosamtal med ungdomen och vårdnadshavare",
+    "police": ["Orossamtal med ungdomen och vårdnadshavare",
                "Uppföljande samtal med kontaktpolis"],
     "school": ["Närvaroplan och veckovis uppföljning med mentor",
                "Extra studiestöd i kärnämnena"],

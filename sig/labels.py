@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 
 from sig.cases.forms import CLOSE_LABELS
 from sig.youths.forms import GENDERS
@@ -16,10 +17,13 @@ LIFE_AREAS = {
 }
 ACTION_STATUS = {"planned": _l("Planned"), "in_progress": _l("In progress"),
                  "done": _l("Done"), "cancelled": _l("Cancelled")}
-MEETING_STATUS = {"planned": _l("Planned"), "held": _l("Held"), "cancelled": _l("Cancelled")}
+# (a meeting, "mötet", takes other Swedish forms than an action, "åtgärden")
+MEETING_STATUS = {"planned": _p("meeting", "Planned"), "held": _p("meeting", "Held"),
+                  "cancelled": _p("meeting", "Cancelled")}
 ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused"),
               "remote": _l("Remote")}
-EXTERNAL_ROLES = {"youth": _l("The youth"), "guardian": _l("Guardian"), "other": _l("Other")}
+EXTERNAL_ROLES = {"youth": _l("The youth"), "guardian": _l("Guardian"),
+                  "other": _p("person", "Other")}
 
 FILTERS = {
     "gender_label": GENDERS,

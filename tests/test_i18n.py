@@ -106,9 +106,9 @@ def test_compiled_catalogue_is_up_to_date():
     """The app reads the .mo file; a stale one shows English where the .po has Swedish."""
     assert SV_MO.exists(), "sig/translations is not compiled: run `make translations`"
     with open(SV_MO, "rb") as mo:
-        compiled = {_ids(m.id): _ids(m.string) for m in read_mo(mo) if m.id}
-    stale = [m.id for m in swedish_catalogue()
-             if m.id and m.string and compiled.get(_ids(m.id)) != _ids(m.string)]
+        compiled = {(m.context, _ids(m.id)): _ids(m.string) for m in read_mo(mo) if m.id}
+    stale = [m.id for m in swedish_catalogue()  # (pgettext: the same text in two contexts)
+             if m.id and m.string and compiled.get((m.context, _ids(m.id))) != _ids(m.string)]
     assert not stale, "the compiled catalogue is out of date (run `make translations`):\n  " + \
         "\n  ".join(repr(s) for s in stale)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -12,10 +13,10 @@ from sig.web.dates import DayField, Plausible
 REFERRAL_LABELS = {
     ReferralSource.SOCIAL_SERVICES: _l("Social services"),
     ReferralSource.POLICE: _l("Police"),
-    ReferralSource.SCHOOL: _l("School"),
+    ReferralSource.SCHOOL: _p("referred by", "School"),
     ReferralSource.GUARDIAN: _l("Guardian"),
     ReferralSource.YOUTH: _l("The youth"),
-    ReferralSource.OTHER: _l("Other"),
+    ReferralSource.OTHER: _p("referred by", "Other"),
 }
 
 CLOSE_LABELS = {

@@ -15,6 +15,7 @@ from auth.models import Organisation
 from kernel import clock
 from kernel.db import db
 from sig.cases.access import refuse
+from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route
 from sig.outcomes import operations
@@ -34,8 +35,14 @@ ERRORS = {
 }
 
 
-def _source_choices() -> list[SelectChoice]:
+def _source_choices(case: Case) -> list[SelectChoice]:
+    """The organisations of the case's group: where a report or a conversation comes from
+    (not every organisation of the municipality, say its IT department)."""
+    in_group = {case.origin_org_id} | set(db.session.scalars(
+        select(Membership.member_org_id).where(Membership.case_id == case.id,
+                                               Membership.removed_at.is_(None))))
     rows = db.session.execute(select(Organisation.id, Organisation.name)
+                              .where(Organisation.id.in_(sorted(in_group)))
                               .order_by(Organisation.name)).all()
     return [SelectChoice("", "—")] + [SelectChoice(i, n) for i, n in rows]
 
@@ -49,7 +56,7 @@ def new(at: At):
         refuse(case, "may_not_record_outcomes")
     form = OutcomeForm()
     form.kind.choices = [SelectChoice(k.value, str(KIND_LABELS[k])) for k in kinds]
-    form.source_org_id.choices = _source_choices()
+    form.source_org_id.choices = _source_choices(case)
     asked = form.kind.data if form.is_submitted() else None
     if asked in KIND_LABELS and asked not in kinds:
         refuse(case, "outcome_kind_not_allowed", kind=asked)
