@@ -141,3 +141,62 @@ def test_the_case_list_is_paged_and_a_bad_page_number_gives_the_nearest_page(
     login(fred, personas["fred"], fake_clock=fake_clock)
     assert not set(listed(fred)[0]) & ids
     assert "Sida" not in listed(fred)[1]
+
+
+def test_lists_show_the_name_exactly_where_the_case_page_does_and_sort(app, personas, orgs,
+                                                                      fake_clock):
+    """Sara's list and start page name her youths; Per sees a name only in the case whose
+    consent gives the police identity — as the case page does; sorting by name follows
+    the Swedish alphabet (Å, Ä, Ö after Z), by next meeting the soonest first; Fred sees
+    none of it."""
+    import datetime as dt
+    import re
+
+    from sqlalchemy import select
+
+    from sig.youths.models import Guardian, Youth
+    from tests.test_policy_table import SPECS, add_case, add_consent, add_meeting, born
+
+    with app.app_context():
+        today = clock.now().date()
+        made = {}
+        for name in ("Östen Ö", "Adam A", "Åsa Å", "Zelda Z"):
+            case, _guardians = add_case(personas, orgs, born(16, today), 1, members=("per",))
+            db.session.get(Youth, case.youth_id).name = name
+            made[name] = case
+        custody = [g for g in db.session.scalars(select(Guardian).where(
+            Guardian.youth_id == made["Zelda Z"].youth_id)) if g.has_custody]
+        add_consent(personas, orgs, made["Zelda Z"], custody, SPECS["full"])
+        soon = add_meeting(personas, orgs, made["Åsa Å"])
+        soon.status, soon.starts_at = "planned", clock.now() + dt.timedelta(days=2)
+        later = add_meeting(personas, orgs, made["Adam A"])
+        later.status, later.starts_at = "planned", clock.now() + dt.timedelta(days=9)
+        db.session.commit()
+        ids = {name: case.id for name, case in made.items()}
+
+    def listed(client, sort: str) -> list[str]:
+        page = client.get("/cases", query_string={"sort": sort}).get_data(as_text=True)
+        return re.findall(r'href="/cases/([0-9a-f-]{36})"', page)
+
+    sara = app.test_client()
+    login(sara, personas["sara"], fake_clock=fake_clock)
+    by_name = [c for c in listed(sara, "name") if c in ids.values()]
+    assert by_name == [ids[n] for n in ("Adam A", "Zelda Z", "Åsa Å", "Östen Ö")]
+    by_meeting = [c for c in listed(sara, "next_meeting") if c in ids.values()]
+    assert by_meeting[:2] == [ids["Åsa Å"], ids["Adam A"]]
+    start = text_of(sara.get("/start"))
+    assert all(name in start for name in ids)
+
+    per = app.test_client()
+    login(per, personas["per"], fake_clock=fake_clock)
+    page = text_of(per.get("/cases"))
+    for name, case_id in ids.items():
+        on_case_page = name in text_of(per.get(f"/cases/{case_id}"))
+        assert (name in page) is on_case_page, name
+    assert "Zelda Z" in page and "Adam A" not in page
+    assert "Zelda Z" in text_of(per.get("/start")) and "Adam A" not in text_of(per.get("/start"))
+
+    fred = app.test_client()
+    login(fred, personas["fred"], fake_clock=fake_clock)
+    for name in ids:
+        assert name not in text_of(fred.get("/cases")) and name not in text_of(fred.get("/start"))

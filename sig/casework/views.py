@@ -1,30 +1,42 @@
 """Case pages: my cases, opening a case, the case page, status and group."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
-from consent.policy import filtered_in_cases
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import operations
 from sig.cases.access import accessible, refuse
 from sig.cases.forms import CloseCaseForm, MemberForm, OpenCaseForm
+from sig.cases.listing import STATUS_ORDER, youth_names
 from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
 from sig.casework import read_model
 from sig.casework.register import load_youth
-from sig.web.paging import page_of
-from sig.youths.models import Youth
+from sig.meetings.queries import next_meetings
+from sig.web.paging import page_of, page_of_list
 
 bp = Blueprint("cases", __name__)
 
@@ -44,17 +56,43 @@ ERRORS = {
 @bp.route("/cases")
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def index():
-    page = page_of(select(Case).where(accessible(current_user))
-                   .order_by(Case.status, Case.referral_date.desc(), Case.id),
-                   current_app.config["CASE_LIST_PAGE_SIZE"])
-    # Names only where the policy shows identity in that case, as the case page does;
-    # only this page's names are decrypted.
-    names = {case_id: youth.name for youth, case_id in db.session.execute(
-        filtered_in_cases(current_user, Youth, page.rows))}
+    """My cases, sortable by status (open first), the youth's name or the next meeting;
+    paged.  A name shows only where the policy shows identity in that case."""
+    sort = request.args.get("sort", "status")
+    sort = sort if sort in CASE_SORTS else "status"
+    size = current_app.config["CASE_LIST_PAGE_SIZE"]
+    mine = select(Case).where(accessible(current_user)).options(joinedload(Case.owner))
+    now = clock.now()
+    if sort == "status":  # the database pages: only this page's names are decrypted
+        page = page_of(mine.order_by(STATUS_ORDER, Case.referral_date.desc(), Case.id), size)
+        names = youth_names(current_user, page.rows)
+        meetings = next_meetings(current_user, page.rows, now)
+    else:  # the whole caseload is sorted here, then paged
+        cases = list(db.session.scalars(mine.order_by(Case.referral_date.desc(), Case.id)))
+        names = youth_names(current_user, cases)
+        meetings = next_meetings(current_user, cases, now)
+        if sort == "name":  # named first, alphabetically as in Swedish; then the others
+            cases.sort(key=lambda c: (c.id not in names, _sv_key(names.get(c.id, ""))))
+        else:
+            far = dt.datetime.max.replace(tzinfo=dt.UTC)
+            cases.sort(key=lambda c: clock.as_utc(meetings[c.id].starts_at)
+                       if c.id in meetings else far)
+        page = page_of_list(cases, size)
     record(AuditEvent.CASE_LISTED, details={"cases": len(page.rows), "page": page.number,
-                                            "identity_shown": len(names)})
+                                            "identity_shown": sum(
+                                                1 for c in page.rows if c.id in names)})
     db.session.commit()
-    return render_template("cases/index.html", cases=page.rows, page=page, names=names)
+    return render_template("cases/index.html", cases=page.rows, page=page, names=names,
+                           meetings=meetings, sort=sort)
+
+
+CASE_SORTS = ("status", "name", "next_meeting")
+_SWEDISH_ORDER = {ch: n for n, ch in enumerate("abcdefghijklmnopqrstuvwxyzåäö")}
+
+
+def _sv_key(name: str) -> list[int]:
+    """Swedish alphabetical order (å, ä, ö after z), case-insensitive."""
+    return [_SWEDISH_ORDER.get(ch, 100 + ord(ch)) for ch in name.casefold()]
 
 
 @bp.route("/youths/<id:youth_id>/cases/new", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from consent.policy import filtered_in_cases
 from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases.access import accessible
+from sig.cases.listing import youth_names
 from sig.cases.models import Case, CaseStatus
 from sig.consents.flags import ConsentFlag, flags_for
 from sig.meetings.models import Meeting, MeetingStatus
@@ -30,6 +31,8 @@ class Reminders:
     today: dt.date
     # Consents of the cases the user owns that end within 30 days or lack a party.
     consent_flags: list[ConsentFlag] = field(default_factory=list)
+    # The youth's name per case where the policy shows identity there.
+    names: dict[str, str] = field(default_factory=dict)
 
     def is_overdue(self, action: Action) -> bool:
         return action.due_date is not None and action.due_date < self.today
@@ -70,4 +73,4 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
                               unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS))
         .order_by(Meeting.starts_at)))
     flags = flags_for([c.id for c in cases if c.owner_id == user.id], today)
-    return Reminders(cases, actions, meetings, today, flags)
+    return Reminders(cases, actions, meetings, today, flags, youth_names(user, cases))

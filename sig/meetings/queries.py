@@ -7,8 +7,9 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,9 @@ from sqlalchemy.orm import joinedload
 from auth import directory
 from auth.models import User
 from consent.categories import Category
-from consent.policy import Reading, Relation, Withheld
+from consent.policy import Reading, Relation, Withheld, filtered_in_cases
 from kernel.db import db
+from kernel.planner import unindexed
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, MinutesEntry, Participant
@@ -77,6 +79,24 @@ def attendance_by_organisation(meetings: Iterable[Meeting], participants: Iterab
     rows = [OrgAttendance(org, org_names[org], len(ids), len(present[org]), len(persons[org]))
             for org, ids in invited.items()]
     return sorted(rows, key=lambda row: (row.org_name, row.org_id))
+
+
+# --- the next meeting of each case ------------------------------------------------------------
+
+
+def next_meetings(user: Any, cases: Sequence[Case], now: dt.datetime) -> dict[str, Meeting]:
+    """Case id → the first planned meeting from ``now`` that the user may see (one
+    statement, through the policy)."""
+    if not cases:
+        return {}
+    found: dict[str, Meeting] = {}
+    for meeting, case_id in db.session.execute(
+            filtered_in_cases(user, Meeting, cases).where(
+                unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
+                unindexed(Meeting.starts_at) >= now)
+            .order_by(Meeting.starts_at)):
+        found.setdefault(case_id, meeting)
+    return found
 
 
 # --- one meeting -----------------------------------------------------------------------------
