@@ -166,3 +166,40 @@ def test_actions_by_organisation_and_status_today(world):
     assert measures.actions(D(2025, 1, 1), D(2026, 12, 31), TODAY) == {
         (M(2025, 5), "social_services", "done"): 1, (M(2025, 5), "police", "overdue"): 1,
         (M(2026, 9), "school", "planned"): 1, (M(2025, 12), "school", "cancelled"): 1}
+
+
+def test_a_meeting_just_after_midnight_counts_in_its_swedish_month(app, personas, orgs):
+    """00:30 on 1 March in Stockholm is 23:30 on 28 February in UTC: the statistics count
+    it in March (and in summer time, 00:30 on 1 July is 22:30 on 30 June in UTC)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from sig.statistics.measures import _held_meetings
+    from tests.test_policy_table import add_case, add_meeting, born
+
+    stockholm = ZoneInfo("Europe/Stockholm")
+    with app.app_context():
+        case, _g = add_case(personas, orgs, born(15, dt.date(2026, 1, 1)), 1)
+        ids = {}
+        for label, local in (("march", dt.datetime(2026, 3, 1, 0, 30)),
+                             ("july", dt.datetime(2026, 7, 1, 0, 30)),
+                             ("feb", dt.datetime(2026, 2, 28, 23, 30))):
+            meeting = add_meeting(personas, orgs, case)
+            meeting.status = "held"
+            meeting.starts_at = local.replace(tzinfo=stockholm).astimezone(dt.UTC)
+            ids[label] = meeting.id
+        db.session.commit()
+
+        def months(first: dt.date, last: dt.date) -> dict[str, tuple[int, int]]:
+            held = _held_meetings(first, last)
+            return {i: (int(y), int(m)) for i, y, m in db.session.execute(
+                select(held.c.meeting_id, held.c.y, held.c.m))}
+
+        year = months(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        assert year[ids["march"]] == (2026, 3) and year[ids["july"]] == (2026, 7)
+        assert year[ids["feb"]] == (2026, 2)
+        february = months(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+        assert ids["march"] not in february and ids["feb"] in february
+        assert ids["march"] in months(dt.date(2026, 3, 1), dt.date(2026, 3, 31))

@@ -37,7 +37,14 @@ from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
 from sig.outcomes.models import OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, ActionStatus
 from sig.statistics.periods import month_end
-from sig.statistics.sql import day_key, day_key_of, month_of, year_of
+from sig.statistics.sql import (
+    day_key,
+    day_key_of,
+    in_local_days,
+    local_year_month,
+    month_of,
+    year_of,
+)
 from sig.statistics.tables import ONE_ROW, Axis, Grain, Key, ShareSpec, TableSpec, Time
 from sig.youths.models import Youth
 
@@ -108,12 +115,6 @@ def _count(inner: Select[Any], yearly: bool = False) -> dict[Key, int]:
 
 def _in(column_: Any, first: dt.date, last: dt.date) -> Any:
     return column_.between(first, last)
-
-
-def _in_time(column_: Any, first: dt.date, last: dt.date) -> Any:
-    start = dt.datetime.combine(first, dt.time(), dt.UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
-    return and_(column_ >= start, column_ < end)
 
 
 # ---------------------------------------------------------------------------- cases
@@ -295,10 +296,13 @@ PERSONS = TableSpec(
 
 
 def _held_meetings(first: dt.date, last: dt.date) -> Any:
+    """The period's held meetings with their Swedish year and month (a meeting at 00:30 on
+    the 1st belongs to that month, not the previous one as in UTC)."""
+    year, month = local_year_month(Meeting.starts_at, first, last)
     return (select(Meeting.id.label("meeting_id"), Meeting.case_id.label("case_id"),
-                   year_of(Meeting.starts_at).label("y"), month_of(Meeting.starts_at).label("m"))
+                   year.label("y"), month.label("m"))
             .where(Meeting.status == MeetingStatus.HELD.value,
-                   _in_time(Meeting.starts_at, first, last))
+                   in_local_days(Meeting.starts_at, first, last))
             .cte("held"))
 
 
