@@ -65,3 +65,15 @@ def fill_rule(rule, ids: dict[str, str]) -> str:
     import re
 
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ids[m.group(1)], rule.rule)
+
+
+def demo_client(app, username: str):
+    """A client logged in as a demo persona (the demo's instance has two-factor login
+    off, so the password alone)."""
+    from sig.demo import DEMO_PASSWORD
+
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 302, username
+    return client

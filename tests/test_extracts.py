@@ -18,22 +18,14 @@ from consent.models import Consent
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case
-from sig.demo import DEMO_PASSWORD
 from sig.extracts.models import SubjectExtract
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import text_of
-from tests.helpers import csrf, post
+from tests.helpers import demo_client, post
 
 ELIAS, NORA = "Elias Lindqvist", "Nora Haddad"
 SECRET_TEXT = "Förundersökning pågår om rån i centrum"
 
-
-def _login(app, username: str):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
-                                           "csrf_token": csrf(client)})
-    assert response.status_code == 302, username
-    return client
 
 
 @pytest.fixture
@@ -63,9 +55,9 @@ def _ledger_rows(page: str) -> list[list[str]]:
 def test_sara_produces_elias_extract_with_every_flow_and_its_basis(app, elias):
     from auth import directory
 
-    per = _login(app, "per")
+    per = demo_client(app, "per")
     assert per.get(f"/cases/{elias['case']}").status_code == 200  # the police read it
-    sara = _login(app, "sara")
+    sara = demo_client(app, "sara")
     response = sara.get(f"/cases/{elias['case']}/extract")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -101,14 +93,14 @@ def test_preliminary_investigation_material_is_listed_as_withheld_not_shown(app,
         entry.text = SECRET_TEXT
         db.session.add(entry)
         db.session.commit()
-    sara = _login(app, "sara")
+    sara = demo_client(app, "sara")
     page = sara.get(f"/cases/{elias['case']}/extract").get_data(as_text=True)
     assert SECRET_TEXT not in page
     assert "protokollsanteckning från Polisen" in page and "OSL 18 kap. 1 §" in page
 
 
 def test_the_extract_is_released_after_review_and_the_release_is_logged(app, elias):
-    sara = _login(app, "sara")
+    sara = demo_client(app, "sara")
     url = f"/cases/{elias['case']}/extract"
     unticked = post(sara, url, {"person": "youth"}, page=url)
     assert unticked.status_code == 200 and "Kryssa i rutan" in text_of(unticked)
@@ -135,7 +127,7 @@ def test_the_extract_is_released_after_review_and_the_release_is_logged(app, eli
 
 
 def test_a_guardians_extract_holds_the_guardians_data(app, elias):
-    sara = _login(app, "sara")
+    sara = demo_client(app, "sara")
     response = sara.get(f"/cases/{elias['case']}/extract",
                         query_string={"person": elias["guardian"]})
     assert response.status_code == 200
@@ -152,10 +144,10 @@ def test_a_guardians_extract_holds_the_guardians_data(app, elias):
 @pytest.mark.parametrize("username, status", [("per", 403), ("kim", 403), ("fred", 404),
                                               ("maria", 404), ("eva", 404)])
 def test_no_one_but_the_owner_produces_or_opens_an_extract(app, elias, username, status):
-    sara = _login(app, "sara")
+    sara = demo_client(app, "sara")
     url = f"/cases/{elias['case']}/extract"
     released = post(sara, url, {"person": "youth", "reviewed": "y"}, page=url)
-    client = _login(app, username)
+    client = demo_client(app, username)
     for target in (url, released.location, released.location + "?format=json"):
         response = client.get(target)
         assert response.status_code == status, (username, target)

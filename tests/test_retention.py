@@ -18,9 +18,8 @@ from sqlalchemy import select
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus
-from sig.demo import DEMO_PASSWORD
 from sig.youths.models import Guardian, Youth
-from tests.helpers import csrf
+from tests.helpers import demo_client
 
 SIX_YEARS = dt.timedelta(days=6 * 366)
 
@@ -68,13 +67,6 @@ def _file_bytes(app) -> bytes:
     return b"".join(pathlib.Path(p).read_bytes() for p in (path, path + "-wal")
                     if os.path.exists(p))
 
-
-def _login(app, username: str):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
-                                           "csrf_token": csrf(client)})
-    assert response.status_code == 302, username
-    return client
 
 
 @pytest.fixture
@@ -150,7 +142,7 @@ def test_six_years_on_retention_deletes_the_closed_cases_and_keeps_the_figures(
 
     # a purged case is shown to no one: not its owner, not its group, not Fred
     for username in ("sara", "per", "kim", "fred"):
-        client = _login(app, username)
+        client = demo_client(app, username)
         listing = client.get("/cases").get_data(as_text=True)
         for case_id in demo["closed"]:
             assert client.get(f"/cases/{case_id}").status_code == 404, username
@@ -205,7 +197,7 @@ def test_nothing_is_due_before_its_time(app, demo, fake_clock):
 def test_the_owner_of_a_closed_case_sees_when_it_is_purged_and_members_do_not(app, demo):
     from sig.retention.due import due_date_of
 
-    sara, per = _login(app, "sara"), _login(app, "per")
+    sara, per = demo_client(app, "sara"), demo_client(app, "per")
     for case_id in demo["closed"]:
         page = sara.get(f"/cases/{case_id}")
         if page.status_code != 200:
