@@ -4,6 +4,7 @@ downloads as JSON.  Every step is logged; the extract's content never is."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route, record_of_case
 from sig.extracts import document
 from sig.extracts.models import SubjectExtract
+from sig.web.ids import ID_PATTERN
 from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("extracts", __name__)
@@ -34,10 +36,13 @@ class ReleaseForm(Form):
 
 
 def _subject(at: At, person: str | None) -> tuple[str, Any, Youth] | None:
-    """("youth", youth, youth) or ("guardian", guardian, youth) — of this case's youth."""
+    """("youth", youth, youth) or ("guardian", guardian, youth) — of this case's youth;
+    None for anything else (a malformed value never reaches a query)."""
     youth = db.session.get(Youth, at.case.youth_id)
     if person in (None, "", "youth"):
         return "youth", youth, youth
+    if not re.fullmatch(ID_PATTERN, person):
+        return None
     guardian = db.session.scalar(select(Guardian).where(Guardian.id == person,
                                                         Guardian.youth_id == youth.id))
     return ("guardian", guardian, youth) if guardian is not None else None
