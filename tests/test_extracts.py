@@ -7,6 +7,7 @@ release logged without a word of its content.  A guardian's extract holds the gu
 own data.  Members get 403, Fred 404."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -152,3 +153,31 @@ def test_no_one_but_the_owner_produces_or_opens_an_extract(app, elias, username,
         response = client.get(target)
         assert response.status_code == status, (username, target)
         assert ELIAS not in response.get_data(as_text=True)
+
+
+def test_the_extract_holds_every_item_of_elias_and_nothing_of_another_youth(app, elias):
+    """Every goal, action, meeting, minutes entry and outcome note of his case is in it."""
+    from sig.meetings.models import Meeting, MinutesEntry
+    from sig.outcomes.models import OutcomeEvent
+    from sig.plans.models import Action, Goal
+
+    with app.app_context():
+        texts = [g.description for g in db.session.scalars(
+            select(Goal).where(Goal.case_id == elias["case"]))]
+        texts += [a.what for a in db.session.scalars(
+            select(Action).where(Action.case_id == elias["case"]))]
+        texts += [m.place for m in db.session.scalars(
+            select(Meeting).where(Meeting.case_id == elias["case"])) if m.place]
+        texts += [e.text for e in db.session.scalars(select(MinutesEntry).where(
+            MinutesEntry.case_id == elias["case"], MinutesEntry.pre_investigation.is_(False)))]
+        texts += [o.note for o in db.session.scalars(select(OutcomeEvent).where(
+            OutcomeEvent.case_id == elias["case"])) if o.note]
+        others = [y.name for y in db.session.scalars(select(Youth))
+                  if y.name and y.id != elias["youth"]]
+    assert len(texts) > 8
+    page = demo_client(app, "sara").get(f"/cases/{elias['case']}/extract").get_data(
+        as_text=True)
+    page = html.unescape(page)
+    missing = [t for t in texts if t not in page]
+    assert missing == []
+    assert not [name for name in others if name in page]
