@@ -70,12 +70,14 @@ load: setup
 	  kill $$(cat $(LOAD_DIR)/gunicorn.pid); exit $$status
 
 ## benchmark: the statistics dashboard and the case pages on a synthetic municipality of
-## 10,000 youths (the case pages are driven by wrk, installed here)
+## 10,000 youths (the case pages are driven by wrk, installed here; on SQLite and then on a
+## throwaway PostgreSQL server)
 benchmark: setup
 	@dpkg -s wrk >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; }
 	$(PY) benchmarks/statistics_dashboard.py
 	$(PY) benchmarks/case_pages.py
+	$(PY) benchmarks/case_pages.py --postgres
 
 ## lint: ruff
 lint: python-packages
