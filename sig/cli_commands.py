@@ -24,6 +24,11 @@ def db_upgrade(revision: str) -> None:
 
     upgrade(revision)
     click.echo("Database schema is up to date.")
+    from sig.youths import name_index  # the name index needs the keys: filled here
+
+    filled = name_index.backfill()
+    if filled:
+        click.echo(f"Indexed the names of {filled} youths for the case list's search.")
 
 
 @keys_cli.command("rotate")

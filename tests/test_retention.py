@@ -18,7 +18,7 @@ from sqlalchemy import select
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus
-from sig.youths.models import Guardian, Youth
+from sig.youths.models import Guardian, Youth, YouthNameToken
 from tests.helpers import demo_client
 
 SIX_YEARS = dt.timedelta(days=6 * 366)
@@ -125,6 +125,8 @@ def test_six_years_on_retention_deletes_the_closed_cases_and_keeps_the_figures(
         for youth_id in set(demo["closed"].values()) - kept_youths:
             youth = db.session.get(Youth, youth_id)
             assert youth.purged and youth.name is None and youth.pnr is None
+            assert not db.session.scalars(select(YouthNameToken).where(
+                YouthNameToken.youth_id == youth_id)).all()  # the name index forgets
             assert youth.birth_year  # the statistics' skeleton (with gender, dates, kinds)
         for youth_id in kept_youths:
             assert db.session.get(Youth, youth_id).name == demo["names"][youth_id]

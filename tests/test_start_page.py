@@ -200,3 +200,49 @@ def test_lists_show_the_name_exactly_where_the_case_page_does_and_sort(app, pers
     login(fred, personas["fred"], fake_clock=fake_clock)
     for name in ids:
         assert name not in text_of(fred.get("/cases")) and name not in text_of(fred.get("/start"))
+
+
+def test_the_case_list_finds_a_youth_by_name_only_where_the_name_may_be_seen(
+        app, client, personas, sara, per, fred, fake_clock):
+    """A keyed index of the words of the names: Åsa is found as "åsa" or "Asa"; Per finds
+    the case whose consent shows him the name, never one where it is withheld (the search
+    must not tell him who a withheld case is about); Fred finds nothing; the index holds
+    nothing readable; `sig db upgrade` fills it for youths registered before it."""
+    import re
+
+    from sqlalchemy import delete, select
+
+    from sig.youths.models import YouthNameToken
+    from tests.case_helpers import add_member, open_case, register_youth, valid_pnr
+
+    login(client, sara, fake_clock=fake_clock)
+    cases = {}
+    for name, serial in (("Åsa Lind-Berg", "111"), ("Adam Ek", "222")):
+        cases[name] = open_case(client, register_youth(
+            client, name=name, pnr=valid_pnr("20100315", serial)))
+        add_member(client, cases[name], per)
+
+    def found(who, query: str) -> set[str]:
+        page = who.get("/cases", query_string={"q": query}).get_data(as_text=True)
+        return set(re.findall(r'<tr>\s*<td><a href="/cases/([0-9a-f-]{36})"', page))
+
+    assert found(client, "åsa") == found(client, "Asa") == {cases["Åsa Lind-Berg"]}
+    assert found(client, "berg åsa") == {cases["Åsa Lind-Berg"]}
+    assert found(client, "adam") == {cases["Adam Ek"]}
+    assert found(client, "kalle") == set()
+    assert "Inget av dina ärenden" in text_of(client.get("/cases?q=kalle"))
+    per_client = app.test_client()
+    login(per_client, per, fake_clock=fake_clock)
+    assert found(per_client, "adam") == set()  # identity withheld from the police here
+    fred_client = app.test_client()
+    login(fred_client, fred, fake_clock=fake_clock)
+    assert found(fred_client, "adam") == set()
+    with app.app_context():
+        stored = db.session.scalars(select(YouthNameToken.token)).all()
+        assert stored and all(re.fullmatch(r"[0-9a-f]{64}", t) for t in stored)
+        db.session.execute(delete(YouthNameToken))
+        db.session.commit()
+    assert found(client, "adam") == set()
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0 and "Indexed the names of" in result.output
+    assert found(client, "adam") == {cases["Adam Ek"]}

@@ -267,6 +267,7 @@ CLAUSES: dict[str, Clause] = {
     "month": lambda v, n: _("Month: %(month)s.", month=v),
     "subject": lambda v, n: _("For: %(whom)s.", whom=_label(SUBJECTS, v)),
     "file": lambda v, n: _("As a file.") if v else None,
+    "searched": lambda v, n: _("Searched by name.") if v else None,
     "by_year": lambda v, n: _("By year of the last entry: %(years)s.", years=", ".join(
         f"{year}: {count}" for year, count in sorted(v.items())) if isinstance(v, dict)
         else v),

@@ -37,6 +37,7 @@ from sig.casework import read_model
 from sig.casework.register import load_youth
 from sig.meetings.queries import next_meetings
 from sig.web.paging import page_of, page_of_list
+from sig.youths import name_index
 
 bp = Blueprint("cases", __name__)
 
@@ -63,15 +64,24 @@ def index():
     size = current_app.config["CASE_LIST_PAGE_SIZE"]
     mine = select(Case).where(accessible(current_user)).options(joinedload(Case.owner))
     now = clock.now()
-    if sort == "status":  # the database pages: only this page's names are decrypted
+    query = request.args.get("q", "").strip()[:200]
+    found = name_index.matching(query) if query else None
+    if found is not None:
+        mine = mine.where(Case.youth_id.in_(found))
+    if sort == "status" and found is None:  # the database pages: this page's names only
         page = page_of(mine.order_by(STATUS_ORDER, Case.referral_date.desc(), Case.id), size)
         names = youth_names(current_user, page.rows)
         meetings = next_meetings(current_user, page.rows, now)
     else:  # the whole caseload is sorted here, then paged
         cases = list(db.session.scalars(mine.order_by(Case.referral_date.desc(), Case.id)))
         names = youth_names(current_user, cases)
+        if found is not None:  # a name matches only where the reader may see the name
+            cases = [c for c in cases if c.id in names]
         meetings = next_meetings(current_user, cases, now)
-        if sort == "name":  # named first, alphabetically as in Swedish; then the others
+        if sort == "status":
+            cases.sort(key=lambda c: ({"referred": 0, "active": 1}.get(c.status, 2),
+                                      -c.referral_date.toordinal(), c.id))
+        elif sort == "name":  # named first, alphabetically as in Swedish; then the others
             cases.sort(key=lambda c: (c.id not in names, _sv_key(names.get(c.id, ""))))
         else:
             far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -80,10 +90,11 @@ def index():
         page = page_of_list(cases, size)
     record(AuditEvent.CASE_LISTED, details={"cases": len(page.rows), "page": page.number,
                                             "identity_shown": sum(
-                                                1 for c in page.rows if c.id in names)})
+                                                1 for c in page.rows if c.id in names),
+                                            "searched": found is not None})
     db.session.commit()
     return render_template("cases/index.html", cases=page.rows, page=page, names=names,
-                           meetings=meetings, sort=sort)
+                           meetings=meetings, sort=sort, query=query)
 
 
 CASE_SORTS = ("status", "name", "next_meeting")

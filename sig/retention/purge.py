@@ -6,8 +6,8 @@ meeting places and agendas, minutes, participants' names, outcome notes, consent
 and signed forms with their file names, disclosure assessments) — so a table added later
 with a ``case_id`` and an encrypted field is purged without anyone remembering to.  When
 every case of a youth is purged, the youth's register entry goes too: name, personnummer
-and its blind index, date of birth, contact details, school, and the guardians' names and
-contact details.
+and its blind index, date of birth, contact details, school, the words of the name in
+the name index, and the guardians' names and contact details.
 
 What stays: the rows themselves with their organisations, kinds, categories, dates and
 statuses, attendance marks, the youth's birth year and gender — what the managers'
@@ -30,6 +30,7 @@ from kernel.crypto.fields import REGISTRY
 from kernel.db import db
 from sig.cases.models import Case
 from sig.retention.due import Candidate
+from sig.youths import name_index
 from sig.youths.models import PURGED_INDEX_PREFIX, Guardian, Youth
 
 # Plain columns that may carry personal data besides the encrypted ones.
@@ -89,6 +90,7 @@ def purge(due: Sequence[Candidate]) -> Result:
             .execution_options(synchronize_session=False))
         db.session.execute(update(Guardian).where(Guardian.youth_id.in_(chunk)).values(
             name_enc=None, contact_enc=None).execution_options(synchronize_session=False))
+        name_index.forget(chunk)
     result.cases, result.youths = len(ids), len(youths)
     result.by_year.update(c.last_entry.year for c in cases)
     record(AuditEvent.RETENTION_RUN, details={

@@ -63,3 +63,15 @@ class Guardian(ItemMixin, Base):
 
     youth: Mapped[Youth] = relationship(back_populates="guardians")
 
+
+
+class YouthNameToken(Base):
+    """One word of a youth's name as a keyed blind index (``sig.youths.name_index``): the
+    case list finds a youth by name without decrypting every name, and the table holds
+    nothing readable."""
+
+    __tablename__ = "youth_name_tokens"
+
+    youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

@@ -12,7 +12,7 @@ from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.crypto.blind_index import blind_index
 from kernel.db import db
-from sig.youths import pnr
+from sig.youths import name_index, pnr
 from sig.youths.models import PNR_INDEX_PURPOSE, Guardian, Youth
 
 
@@ -60,6 +60,7 @@ def _register(user: Any, number: pnr.PersonalNumber, name: str, gender: str | No
     youth.school = school.strip() or None
     db.session.add(youth)
     db.session.flush()
+    name_index.index(youth)
     for position, (g_name, g_contact, custody) in enumerate(guardians):
         guardian = add_guardian(user, youth, g_name, g_contact, custody, audit=False)
         # Guardian 1, 2 … keep the order they were entered in (consent texts name them).

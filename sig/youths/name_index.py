@@ -1,0 +1,69 @@
+"""Finding youths by name through a keyed index of the words of their names.
+
+A name is split into words, each normalised — case folded, accents and diacritics
+removed (Åsa, Asa and ÅSA are one word), hyphens and spaces separating — and stored as a
+keyed blind index (HMAC under the instance's blind-index key, purpose ``youth.name``):
+an exact-word lookup without decrypting any name; the table reveals nothing without the
+key.  A query matches the youths that have every word of it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import Select, delete, func, select
+
+from kernel.crypto.blind_index import blind_index
+from kernel.db import db
+from sig.youths.models import Youth, YouthNameToken
+
+PURPOSE = "youth.name"
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(name: str) -> list[str]:
+    """The normalised words of ``name``."""
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return sorted(set(_WORD.findall(plain)))
+
+
+def tokens(name: str) -> list[str]:
+    return [blind_index(PURPOSE, word) for word in words(name)]
+
+
+def index(youth: Youth) -> None:
+    """(Re)write the youth's tokens from their name, in the caller's transaction."""
+    db.session.execute(delete(YouthNameToken).where(YouthNameToken.youth_id == youth.id))
+    name = youth.name
+    if name:
+        db.session.add_all(YouthNameToken(youth_id=youth.id, token=t) for t in tokens(name))
+
+
+def matching(query: str) -> Select | None:
+    """The ids of the youths whose name has every word of ``query`` (None: no word)."""
+    wanted = tokens(query)
+    if not wanted:
+        return None
+    return (select(YouthNameToken.youth_id).where(YouthNameToken.token.in_(wanted))
+            .group_by(YouthNameToken.youth_id)
+            .having(func.count(YouthNameToken.token) == len(wanted)))
+
+
+def forget(youth_ids: Iterable[str]) -> None:
+    ids = sorted(set(youth_ids))
+    if ids:
+        db.session.execute(delete(YouthNameToken).where(YouthNameToken.youth_id.in_(ids)))
+
+
+def backfill() -> int:
+    """Index every youth with a name and no tokens yet (after an upgrade); how many."""
+    indexed = select(YouthNameToken.youth_id)
+    done = 0
+    for youth in db.session.scalars(select(Youth).where(Youth.id.not_in(indexed),
+                                                        Youth.name_enc.is_not(None))):
+        index(youth)
+        done += 1
+    db.session.commit()
+    return done
