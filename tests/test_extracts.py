@@ -2,7 +2,8 @@
 Elias's extract; it holds his register entry and case, lists each flow of his
 information with its basis (each consent flow, the statutory provision, when the
 recipient read it), lists preliminary-investigation material as withheld without its
-text, holds nothing of another youth, and is released only after her review — the
+text (the extract is read through the policy, like the case page), holds nothing of
+another youth, and is released only after her review — the
 release logged without a word of its content.  A guardian's extract holds the guardian's
 own data.  Members get 403, Fred 404."""
 from __future__ import annotations
@@ -81,7 +82,7 @@ def test_sara_produces_elias_extract_with_every_flow_and_its_basis(app, elias):
     assert read_by_police, "Per's read is in the ledger"
 
 
-def test_preliminary_investigation_material_is_listed_as_withheld_not_shown(app, elias):
+def test_what_the_policy_keeps_from_the_owner_is_listed_as_withheld_not_shown(app, elias):
     from sig.meetings.models import Meeting, MinutesEntry
 
     with app.app_context():
@@ -96,8 +97,11 @@ def test_preliminary_investigation_material_is_listed_as_withheld_not_shown(app,
         db.session.commit()
     sara = demo_client(app, "sara")
     page = sara.get(f"/cases/{elias['case']}/extract").get_data(as_text=True)
-    assert SECRET_TEXT not in page
-    assert "protokollsanteckning från Polisen" in page and "OSL 18 kap. 1 §" in page
+    # what the policy keeps from social services is not in its extract, nor that it is
+    # preliminary-investigation material: the person is told to ask the police
+    assert SECRET_TEXT not in page and "OSL 18 kap. 1 § (förundersökningssekretess)" \
+        not in page
+    assert "1 uppgift från Polisen" in page and "begära utdrag hos Polisen" in page
 
 
 def test_the_extract_is_released_after_review_and_the_release_is_logged(app, elias):

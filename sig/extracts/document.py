@@ -1,11 +1,14 @@
 """The register extract as data: everything SIG holds about one person.
 
-For the **youth**: the register entry, and for every case of theirs (every episode, not
-only the one at hand) the group, the plan, the meetings with attendance and minutes, the
-outcome events, the consents with their parties and withdrawals, the disclosure
-decisions, and the ledger of every flow of their information (``ledger.py``).  Material
-that is secret towards the youth — preliminary-investigation material the police have
-flagged (OSL 18 kap. 1 §) — is listed as withheld, with its basis, never shown.
+For the **youth**: the register entry, and for every case of theirs that the producer
+owns (every episode of hers, not only the one at hand; another owner's episode is that
+owner's to extract — need to know) the group, the plan, the meetings with attendance and
+minutes, the outcome events, the consents with their parties and withdrawals, and the
+ledger of every flow of their information (``ledger.py``).  Every item is read through
+the disclosure policy for the producer: what it keeps from her organisation — another
+organisation's information without consent or provision, the police's
+preliminary-investigation material (OSL 18 kap. 1 §) — is listed as withheld, by
+organisation and kind, with where the person can ask, never shown.
 
 For a **guardian**: their register data, and for each case of the child the consents
 they are a party to (and their withdrawals), the meetings they took part in, and the
@@ -27,8 +30,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from auth import directory
 from consent.categories import KNOWN, Category
 from consent.models import Consent
+from consent.policy import Reading, Relation
 from kernel import clock
 from kernel.db import db
+from sig.cases.access import relation_to
 from sig.cases.forms import CLOSE_LABELS, REFERRAL_LABELS
 from sig.cases.models import Case, Membership
 from sig.extracts.ledger import ledger
@@ -40,7 +45,11 @@ from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth
 
 FORMAT = "sig-subject-extract/1"
-PRE_INVESTIGATION_BASIS = "OSL 18 kap. 1 § (förundersökningssekretess)"
+# What the policy keeps from the producer's organisation is another organisation's to
+# release (police information, preliminary-investigation material under OSL 18 kap. 1 §,
+# school information without consent): the extract says so, without its content.
+WITHHELD_BASIS = ("registrerade av {org} och inte lämnade till den som tar fram utdraget; "
+                  "personen kan begära utdrag hos {org}")
 
 
 def _text(labels: dict[Any, Any], code: Any) -> str:
@@ -67,24 +76,28 @@ def _date(value: dt.date | None) -> str | None:
 
 
 class _Case:
-    """One case's part of the extract, read with a fixed number of statements."""
+    """One case's part of the extract: every item read through one policy reading for the
+    person producing it (the case owner), so the extract shows exactly what the case
+    page shows her; what the policy withholds from her organisation is listed as
+    withheld with its basis, never shown."""
 
-    def __init__(self, case: Case, orgs: dict[str, str], youth: Youth) -> None:
-        self.case, self.orgs = case, orgs
-        self.withheld: list[dict[str, Any]] = []
+    def __init__(self, reading: Reading, orgs: dict[str, str], youth: Youth) -> None:
+        self.reading, self.case, self.orgs = reading, reading.case, orgs
         # the category of every item a disclosure decision may name (its ledger reads it)
         self.categories_of: dict[tuple[str, str], str] = {("youths", youth.id): "identity"}
 
-    def _keep(self, item: Any, what: str) -> bool:
-        """Whether the item goes into the extract; secret ones are listed as withheld."""
-        self.categories_of[item.__tablename__, item.id] = item.category
-        if item.pre_investigation:
-            self.withheld.append({
-                "what": what, "organisation": self.orgs.get(item.origin_org_id, "—"),
-                "category": _category(item.category), "date": _date(_day_of(item)),
-                "basis": PRE_INVESTIGATION_BASIS})
-            return False
-        return True
+    def _items(self, model: Any, *, order_by: Any, options: tuple = ()) -> list[Any]:
+        found = self.reading.items(model, order_by=[order_by], options=list(options))
+        self.categories_of.update({(model.__tablename__, i.id): i.category for i in found})
+        return found
+
+    def withheld(self) -> list[dict[str, Any]]:
+        """What the policy keeps from the producer's organisation, by origin and kind: the
+        person may ask that organisation (its secrecy is its own to assess)."""
+        return [{"organisation": self.orgs.get(w.origin_org_id or "", "—"),
+                 "category": _category(w.category), "count": w.count,
+                 "basis": WITHHELD_BASIS.format(org=self.orgs.get(w.origin_org_id or "", "—"))}
+                for w in self.reading.withheld()]
 
     def head(self) -> dict[str, Any]:
         case = self.case
@@ -99,63 +112,55 @@ class _Case:
     def group(self) -> list[dict[str, Any]]:
         return [{"name": m.user.display_name, "organisation": self.orgs.get(m.member_org_id),
                  "function": m.function, "from": _date(m.from_date), "until": _date(m.to_date)}
-                for m in db.session.scalars(
-                    select(Membership).where(Membership.case_id == self.case.id,
-                                             Membership.removed_at.is_(None))
-                    .options(joinedload(Membership.user)).order_by(Membership.from_date))]
+                for m in self._items(Membership, order_by=Membership.from_date,
+                                     options=(joinedload(Membership.user),))]
 
     def plan(self) -> list[dict[str, Any]]:
         actions: dict[str, list[dict[str, Any]]] = {}
-        for a in db.session.scalars(select(Action).where(Action.case_id == self.case.id)
-                                    .order_by(Action.created_at)):
-            if self._keep(a, "åtgärd"):
-                actions.setdefault(a.goal_id, []).append({
-                    "what": a.what, "responsible": self.orgs.get(a.responsible_org_id),
-                    "start": _date(a.start_date), "due": _date(a.due_date),
-                    "status": _text(ACTION_STATUS, a.status), "follow_up": a.follow_up})
+        for a in self._items(Action, order_by=Action.created_at):
+            actions.setdefault(a.goal_id, []).append({
+                "what": a.what, "responsible": self.orgs.get(a.responsible_org_id),
+                "start": _date(a.start_date), "due": _date(a.due_date),
+                "status": _text(ACTION_STATUS, a.status), "follow_up": a.follow_up})
         return [{"life_area": _text(LIFE_AREAS, g.life_area), "goal": g.description,
                  "organisation": self.orgs.get(g.origin_org_id),
                  "actions": actions.get(g.id, [])}
-                for g in db.session.scalars(select(Goal).where(Goal.case_id == self.case.id)
-                                            .order_by(Goal.created_at))
-                if self._keep(g, "mål")]
+                for g in self._items(Goal, order_by=Goal.created_at)]
 
     def meetings(self, only_with: str | None = None) -> list[dict[str, Any]]:
         """The case's meetings (``only_with``: those a guardian of that name attended)."""
         minutes: dict[str, list[dict[str, Any]]] = {}
-        for e in db.session.scalars(select(MinutesEntry).where(
-                MinutesEntry.case_id == self.case.id).order_by(MinutesEntry.created_at)):
-            if self._keep(e, "protokollsanteckning"):
-                minutes.setdefault(e.meeting_id, []).append({
-                    "category": _category(e.category),
-                    "organisation": self.orgs.get(e.origin_org_id), "text": e.text,
-                    "written": _local(e.created_at)})
+        for e in self._items(MinutesEntry, order_by=MinutesEntry.created_at):
+            minutes.setdefault(e.meeting_id, []).append({
+                "category": _category(e.category),
+                "organisation": self.orgs.get(e.origin_org_id), "text": e.text,
+                "written": _local(e.created_at)})
+        people: dict[str, list[Participant]] = {}
+        for p in self._items(Participant, order_by=Participant.created_at,
+                             options=(joinedload(Participant.user),)):
+            people.setdefault(p.meeting_id, []).append(p)
         out = []
-        for meeting in db.session.scalars(
-                select(Meeting).where(Meeting.case_id == self.case.id)
-                .options(selectinload(Meeting.participants).joinedload(Participant.user))
-                .order_by(Meeting.starts_at)):
-            people = [{"who": p.user.display_name if p.user else p.external_name,
-                       "organisation": self.orgs.get(p.represented_org_id or "", ""),
-                       "attendance": _text(ATTENDANCE, p.attendance) if p.attendance else None}
-                      for p in meeting.participants]
+        for meeting in self._items(Meeting, order_by=Meeting.starts_at):
+            shown = people.get(meeting.id, [])
             if only_with is not None and not any(
                     p.external_role == "guardian" and p.external_name == only_with
-                    for p in meeting.participants):
+                    for p in shown):
                 continue
             out.append({"starts": _local(meeting.starts_at), "place": meeting.place,
                         "agenda": meeting.agenda,
                         "status": _text(MEETING_STATUS, meeting.status),
-                        "participants": people,
+                        "participants": [
+                            {"who": p.user.display_name if p.user else p.external_name,
+                             "organisation": self.orgs.get(p.represented_org_id or "", ""),
+                             "attendance": _text(ATTENDANCE, p.attendance)
+                             if p.attendance else None} for p in shown],
                         "minutes": [] if only_with is not None else minutes.get(meeting.id, [])})
         return out
 
     def outcomes(self) -> list[dict[str, Any]]:
         return [{"kind": _text(KIND_LABELS, o.kind), "date": _date(o.occurred_on),
                  "organisation": self.orgs.get(o.source_org_id), "note": o.note}
-                for o in db.session.scalars(select(OutcomeEvent).where(
-                    OutcomeEvent.case_id == self.case.id).order_by(OutcomeEvent.occurred_on))
-                if self._keep(o, "händelse")]
+                for o in self._items(OutcomeEvent, order_by=OutcomeEvent.occurred_on)]
 
     def consents(self, guardian_id: str | None = None) -> list[dict[str, Any]]:
         out = []
@@ -180,18 +185,14 @@ class _Case:
         return out
 
 
-def _day_of(item: Any) -> dt.date | None:
-    for name in ("occurred_on", "due_date"):
-        if getattr(item, name, None) is not None:
-            return getattr(item, name)
-    created = getattr(item, "created_at", None)
-    return clock.as_utc(created).date() if created is not None else None
-
-
-def _cases_of(youth: Youth) -> list[Case]:
-    return list(db.session.scalars(select(Case).where(
-        Case.youth_id == youth.id, Case.purged_at.is_(None))
-        .options(joinedload(Case.owner)).order_by(Case.referral_date)))
+def _readings(youth: Youth, user: Any) -> list[Reading]:
+    """A reading of each of the youth's cases that ``user`` owns (need to know: another
+    owner's episode is extracted by that owner)."""
+    cases = db.session.scalars(select(Case).where(
+        Case.youth_id == youth.id, Case.purged_at.is_(None), Case.owner_id == user.id)
+        .options(joinedload(Case.owner)).order_by(Case.referral_date))
+    return [Reading(user, Relation.OWNER, case) for case in cases
+            if relation_to(user, case) is Relation.OWNER]
 
 
 def _flows(part: _Case, codes: set[str]) -> list[dict[str, Any]]:
@@ -201,11 +202,11 @@ def _flows(part: _Case, codes: set[str]) -> list[dict[str, Any]]:
 def for_youth(youth: Youth, produced_by: Any) -> dict[str, Any]:
     orgs = directory.names()
     cases = []
-    for case in _cases_of(youth):
-        part = _Case(case, orgs, youth)
+    for reading in _readings(youth, produced_by):
+        part = _Case(reading, orgs, youth)
         cases.append({**part.head(), "group": part.group(), "plan": part.plan(),
                       "meetings": part.meetings(), "outcomes": part.outcomes(),
-                      "consents": part.consents(), "withheld": part.withheld,
+                      "consents": part.consents(), "withheld": part.withheld(),
                       "ledger": _flows(part, set(KNOWN))})
     return {"format": FORMAT, "produced": _local(clock.now()),
             "produced_by": produced_by.display_name, "subject": {
@@ -218,8 +219,8 @@ def for_youth(youth: Youth, produced_by: Any) -> dict[str, Any]:
 def for_guardian(guardian: Guardian, youth: Youth, produced_by: Any) -> dict[str, Any]:
     orgs = directory.names()
     cases = []
-    for case in _cases_of(youth):
-        part = _Case(case, orgs, youth)
+    for reading in _readings(youth, produced_by):
+        part = _Case(reading, orgs, youth)
         cases.append({**{k: v for k, v in part.head().items() if k in (
             "reference", "status", "referral_date", "closed_on", "case_owner")},
             "consents": part.consents(guardian.id),
