@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     MANAGE_CASES = "manage_cases"          # register youths, open and own cases
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     READ_AUDIT_LOG = "read_audit_log"
+    REASSIGN_CASES = "reassign_cases"      # the unit manager: owners of open cases, no content
     VIEW_START_PAGE = "view_start_page"
     VIEW_STATISTICS = "view_statistics"    # anonymised outcome statistics, never a person
     VIEW_STATUTORY_RULES = "view_statutory_rules"  # the provisions in force, for everyone
@@ -41,7 +42,7 @@ _EVERYONE = frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASE_OWNER: _EVERYONE | {Permission.MANAGE_CASES, Permission.WORK_IN_CASES},
     Role.MEMBER: _EVERYONE | {Permission.WORK_IN_CASES},
-    Role.MANAGER: _EVERYONE | {Permission.VIEW_STATISTICS},
+    Role.MANAGER: _EVERYONE | {Permission.VIEW_STATISTICS, Permission.REASSIGN_CASES},
     Role.ADMIN: _EVERYONE | {Permission.ADMINISTER_ACCOUNTS},
     Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT_LOG},
 }

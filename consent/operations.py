@@ -2,7 +2,7 @@
 
 Rules (DESIGN §4):
 
-* Only the **case owner** records a consent, withdraws it, and uploads or downloads
+* Only the **case owner** (or her deputy) records a consent, withdraws it, and uploads or downloads
   its signed form.  Ownership is checked here too, on the ``cases`` table (this module
   knows no case classes: it takes case ids and user objects).
 * A consent names its **parties** — the youth and/or guardians with custody of the
@@ -69,13 +69,24 @@ class Flow:
 
 def _case_row(case_id: str) -> Any:
     cases = Base.metadata.tables["cases"]
-    return db.session.execute(select(cases.c.owner_id, cases.c.status)
+    return db.session.execute(select(cases.c.owner_id, cases.c.origin_org_id, cases.c.status)
                               .where(cases.c.id == case_id)).first()
 
 
 def is_owner(user: Any, case_id: str) -> bool:
+    """The case's owner, or its deputy owner today (``sig.cases.access.deputy_of``: named
+    for a period that includes today, in the case's organisation)."""
     row = _case_row(case_id)
-    return row is not None and user is not None and row.owner_id == user.id
+    if row is None or user is None:
+        return False
+    if row.owner_id == user.id:
+        return True
+    deputies, day = Base.metadata.tables["case_deputies"], clock.now().date()
+    return row.origin_org_id == user.organisation_id and db.session.scalar(
+        select(deputies.c.id).where(
+            deputies.c.case_id == case_id, deputies.c.user_id == user.id,
+            deputies.c.ended_at.is_(None), deputies.c.from_date <= day,
+            deputies.c.to_date >= day).limit(1)) is not None
 
 
 def _require_owner(user: Any, case_id: str) -> None:

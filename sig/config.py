@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "ACCESSIBILITY_ASSESSED": "2026-12-06",
     "RETENTION_RESEARCH_BIRTH_DAYS": (),
     "CASE_LIST_PAGE_SIZE": 25,
+    # For how many days after recording a closing the owner may undo it; after that a
+    # new episode (a new case) is opened instead.
+    "CASE_REOPEN_DAYS": 30,
     # Reverse proxies in front of the app servers (nginx: 1): their X-Forwarded-For and
     # -Proto are then believed, so the login throttle sees the client's address and HSTS
     # knows the request came over HTTPS.  0: no proxy, nothing forwarded is believed.

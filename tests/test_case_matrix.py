@@ -53,7 +53,7 @@ from auth.roles import OrganisationKind, Role
 from consent.policy import Relation
 from kernel.audit.models import AuditEntry
 from kernel.db import db
-from sig.cases.models import Case, Membership
+from sig.cases.models import Case, Deputy, Handover, Membership
 from sig.cases.rights import TABLE
 from sig.cases.routes import CASE_ROUTES
 from sig.extracts.models import SubjectExtract
@@ -85,6 +85,7 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("cases.open_case",      "POST", "open exists"):  (200, 403, 403, 403, 403, 403, 403, 403, 403),
     ("cases.remove_member",  "POST", "Kim's"):        (302, 403, 403, 404, 404, 404, 404, 404, 404),
     ("cases.close",          "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("cases.reopen",         "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
     # --- the plan: the goal is social services' item; Per and Kim do not see it ------------
     ("plans.new_goal",       "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
     ("plans.new_goal",       "POST", ""):             (302, 302, 302, 404, 404, 404, 404, 404, 404),
@@ -147,14 +148,32 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("extracts.draft",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("extracts.release",     "POST", "empty"):        (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("extracts.show",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    # --- ownership: the owner's alone (a deputy has the owner's rights, not these) ----------
+    ("ownership.show",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("ownership.offer",      "POST", "empty"):        (400, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("ownership.withdraw",   "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("ownership.name_deputy", "POST", "empty"):       (400, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("ownership.end_deputy", "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    # the one offered a case (Sam, not a persona): nobody else learns the offer exists
+    ("ownership.offers",     "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("ownership.accept",     "POST", ""):             (404, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("ownership.decline",    "POST", ""):             (404, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("ownership.reassign",   "GET",  ""):             (403, 403, 403, 403, 403, 403, 200, 403, 403),
+    # the unit manager's: refused by role before any case is read, Maria sees no content
+    ("ownership.reassign_case", "POST", "empty"):     (403, 403, 403, 403, 403, 403, 400, 403, 403),
+    ("ownership.reassign_withdraw", "POST", ""):      (403, 403, 403, 403, 403, 403, 302, 403, 403),
 }
+# Case URLs that are not case routes: the unit manager hands a case over by her permission
+# and the case's organisation, with no relation to the case and nothing of it shown.
+UNIT_MANAGER = frozenset({"ownership.reassign_case", "ownership.reassign_withdraw"})
 # fmt: on
 
 # Besides the declared case routes: the case list, opening a case and the youth register.
-DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.")
+DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.", "ownership.")
 URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
                            "membership_id", "youth_id", "consent_id", "party_id", "grant_id",
-                           "disclosure_id", "org_id", "extract_id"})
+                           "disclosure_id", "org_id", "extract_id", "handover_id",
+                           "deputy_id"})
 # These change the case for everyone after them: run last, in this order.
 LAST = ("consents.withdraw_grant", "consents.withdraw_party", "consents.withdraw",
         "cases.remove_member", "meetings.cancel", "cases.close")
@@ -200,6 +219,8 @@ class World:
     grant_id: str
     disclosure_id: str
     extract_id: str
+    handover_id: str
+    deputy_id: str
     today: dt.date
     secrets: list[str] = field(default_factory=list)
 
@@ -243,6 +264,7 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
     started = time.perf_counter()
     pia = make_user("pia", "police", Role.MEMBER)  # a stand-in Sara may add to the meeting
     mona = make_user("mona", "school", Role.MEMBER)  # joins the group, then moves
+    sam = make_user("sam", "social", Role.CASE_OWNER)  # offered the case, and its deputy
     sara, per, kim, lo, fred = (personas[n] for n in ("sara", "per", "kim", "lo", "fred"))
     today = fake_clock.current.date()
     client = _logged_in(app, sara, fake_clock)
@@ -321,8 +343,13 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                                  released_by_id=sara.id)
         extract.content = json.dumps({"subject": {"name": YOUTH_NAME}, "cases": []})
         db.session.add(extract)
+        handover = Handover(case_id=case_id, from_owner_id=sara.id, to_owner_id=sam.id,
+                            proposed_by_id=sara.id)
+        deputy = Deputy(case_id=case_id, user_id=sam.id, from_date=today + dt.timedelta(days=7),
+                        to_date=today + dt.timedelta(days=14), named_by_id=sara.id)
+        db.session.add_all([handover, deputy])
         db.session.commit()
-        extract_id = extract.id
+        extract_id, handover_id, deputy_id = extract.id, handover.id, deputy.id
         consent_ids = (consent.id, consent.parties[0].id, consent.grants[0].id)
         disclosure_id = disclosure.id
     built = World(app=app, users={**personas, "pia": pia, "mona": mona}, orgs=orgs,
@@ -334,7 +361,8 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                   per_participant_id=invited[per.id], kim_membership_id=memberships[kim.id],
                   fred_case_id=other_case, consent_id=consent_ids[0],
                   party_id=consent_ids[1], grant_id=consent_ids[2],
-                  disclosure_id=disclosure_id, extract_id=extract_id, today=today)
+                  disclosure_id=disclosure_id, extract_id=extract_id,
+                  handover_id=handover_id, deputy_id=deputy_id, today=today)
     built.secrets = [case_id, built.reference, YOUTH_NAME, "Matilda", "Matrisdotter",
                      PNR, PNR.replace("-", ""), PNR[2:], GUARDIAN_NAME, "070-123 45 67",
                      REFERRAL_NOTE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION, PLACE, AGENDA,
@@ -353,6 +381,7 @@ def url_values(w: World, item: str) -> dict[str, str]:
             "meeting_id": w.meeting_id, "membership_id": w.kim_membership_id,
             "consent_id": w.consent_id, "party_id": w.party_id, "grant_id": w.grant_id,
             "disclosure_id": w.disclosure_id, "extract_id": w.extract_id,
+            "handover_id": w.handover_id, "deputy_id": w.deputy_id,
             "org_id": w.orgs["school" if item == "school" else "police"].id,
             "action_id": {"police": w.police_action_id,
                           "school": w.school_action_id}.get(item, ""),
@@ -402,7 +431,8 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
                                      "referral_date": w.today.isoformat(),
                                      "referral_note": ""},
     "cases.remove_member": lambda w, _: {},
-    "cases.close": lambda w, _: {"reason": "completed", "closed_on": w.today.isoformat()},
+    "cases.close": lambda w, _: {"reason": "completed", "closed_on": w.today.isoformat(),
+                                 "confirmed": "yes"},
     "plans.new_goal": lambda w, _: {"life_area": "criminality",
                                     "description": "Ett eget mål i matrisen"},
     "plans.edit_goal": lambda w, _: (lambda g: {
@@ -447,6 +477,15 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
     "consents.withdraw": lambda w, _: {},
     "disclosures.new": lambda w, _: {},
     "extracts.release": lambda w, _: {},
+    "ownership.offer": lambda w, _: {},
+    "ownership.withdraw": lambda w, _: {},
+    "ownership.name_deputy": lambda w, _: {},
+    "ownership.end_deputy": lambda w, _: {},
+    "ownership.reassign_case": lambda w, _: {},
+    "ownership.accept": lambda w, _: {},
+    "ownership.decline": lambda w, _: {},
+    "cases.reopen": lambda w, _: {},
+    "ownership.reassign_withdraw": lambda w, _: {},
 }
 
 
@@ -519,7 +558,8 @@ def test_every_case_endpoint_has_a_row(app):
     """A case URL cannot ship without a declaration and a decision on who gets it — per
     method; and the matrix agrees with the permission table the declarations name."""
     undeclared = sorted(rule.endpoint for rule in app.url_map.iter_rules()
-                        if "case_id" in rule.arguments and rule.endpoint not in CASE_ROUTES)
+                        if "case_id" in rule.arguments and rule.endpoint not in CASE_ROUTES
+                        and rule.endpoint not in UNIT_MANAGER)
     assert undeclared == [], "case URLs that are not declared case routes"
     rules = _domain_rules(app)
     assert set(CASE_ROUTES) <= set(rules), "declared case routes the matrix does not see"
@@ -551,7 +591,7 @@ def test_every_case_endpoint_has_a_row(app):
                 if declared.needs not in row:
                     assert statuses[PERSONAS.index(persona)] == 403, (endpoint, persona)
         # an outsider is never told more than "not found" about a case URL
-        if "case_id" in arguments:
+        if "case_id" in arguments and endpoint not in UNIT_MANAGER:
             for persona, status in zip(PERSONAS, statuses, strict=True):
                 if persona in OUTSIDERS:
                     assert status == 404, (endpoint, method, persona)
@@ -585,6 +625,8 @@ def test_case_matrix(app, world, persona, fake_clock):
             continue
         if expected in (200, 302) or (expected == 403 and persona not in OUTSIDERS):
             continue
+        if expected == 400 and endpoint in UNIT_MANAGER:  # Maria's own form, re-shown
+            continue
         # A refusal to an outsider is logged: exactly one access_denied entry, denied.
         if persona in OUTSIDERS:
             new = _denials(app, user.id)[seen:]
@@ -592,7 +634,8 @@ def test_case_matrix(app, world, persona, fake_clock):
                 failures.append(f"{where}: access log has {[(e.event, e.outcome) for e in new]}"
                                 " — expected one access_denied/denied")
             elif (persona in ("lo", "mona", "fred") and new[0].target_ref != world.case_id
-                  and "case_id" in _domain_rules(app)[endpoint].arguments):
+                  and "case_id" in _domain_rules(app)[endpoint].arguments
+                  and endpoint not in UNIT_MANAGER):
                 failures.append(f"{where}: the denial names {new[0].target_ref!r}, not the case")
         # ... and it says no more than a wrong id would: same status, same page.
         replace = set(_domain_rules(app)[endpoint].arguments)

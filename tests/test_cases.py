@@ -68,7 +68,8 @@ def test_one_open_case_per_youth_and_a_new_episode_after_closing(app, client, sa
                   {"referral_source": "school", "referral_date": "2026-02-01"},
                   page=f"/youths/{youth_id}/cases/new")
     assert second.status_code == 200
-    post(client, f"/cases/{case_id}/close", {"reason": "completed", "closed_on": "2026-03-01"},
+    post(client, f"/cases/{case_id}/close", {"reason": "completed", "closed_on": "2026-03-01",
+                                          "confirmed": "yes"},
          page=f"/cases/{case_id}")
     with app.app_context():
         from sig.cases.models import Case

@@ -436,7 +436,8 @@ def test_the_audit_log_has_the_plan_events_without_the_text(app, client, plan):
 
 def test_closed_case_plan_is_read_only(app, client, plan):
     case = plan["case"]
-    post(client, f"/cases/{case}/close", {"reason": "completed", "closed_on": "2026-03-01"},
+    post(client, f"/cases/{case}/close", {"reason": "completed", "closed_on": "2026-03-01",
+                                          "confirmed": "yes"},
          page=f"/cases/{case}")
     page = text_of(client.get(f"/cases/{case}"))
     assert SCHOOL_GOAL in page and "/plan/goals/new" not in page and "/edit" not in page

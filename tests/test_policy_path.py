@@ -82,4 +82,4 @@ def test_the_case_page_templates_only_read_the_read_model(app):
     assert not gone & set(context)
     from sig.casework.read_model import SECTIONS
 
-    assert set(SECTIONS) == {"overdue", "consents", "disclosures", "retention"}
+    assert set(SECTIONS) == {"overdue", "consents", "disclosures", "retention", "ownership"}

@@ -113,7 +113,8 @@ def test_agreeing_the_plan_or_closing_twice_at_once(app, sara, fake_clock, actio
     first, second = _client(app, sara, fake_clock), _client(app, sara, fake_clock)
     case_id = open_case(first, register_youth(first, name="Dubbel Klicksson", pnr=PNR))
     url = f"/cases/{case_id}/{action}"
-    extra = ({"reason": "completed", "closed_on": clock.now().date().isoformat()}
+    extra = ({"reason": "completed", "closed_on": clock.now().date().isoformat(),
+              "confirmed": "yes"}
              if action == "close" else {})
     fired, response = send_twice(app, first, second, "UPDATE CASES", url, lambda client: {
         **extra, "csrf_token": csrf(client, f"/cases/{case_id}")})

@@ -2,11 +2,13 @@
 is tested."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from consent.categories import Category
 from kernel import clock
 from kernel.db import db
+from sig.cases.models import Deputy, Handover
 from sig.extracts.models import SubjectExtract
 from sig.plans.models import Action, Goal
 from tests.test_policy_table import (
@@ -54,10 +56,19 @@ def case_with_every_record(users, orgs) -> dict[str, str]:
     extract.content = json.dumps({"subject": {"name": case.youth.name}, "cases": []},
                                  ensure_ascii=False)
     db.session.add(extract)
+    # an open offer of the case and a deputy named for next week (to a colleague: the rows
+    # only need to exist for the URLs that name them)
+    colleague = users["maria"].id
+    handover = Handover(case_id=case.id, from_owner_id=users["sara"].id,
+                        to_owner_id=colleague, proposed_by_id=users["sara"].id)
+    deputy = Deputy(case_id=case.id, user_id=colleague, named_by_id=users["sara"].id,
+                    from_date=today + dt.timedelta(days=7),
+                    to_date=today + dt.timedelta(days=14))
+    db.session.add_all([handover, deputy])
     db.session.commit()
     return {"case_id": case.id, "youth_id": case.youth_id, "goal_id": goal.id,
             "action_id": action.id, "meeting_id": meeting.id, "entry_id": entry.id,
             "consent_id": consent.id, "party_id": consent.parties[0].id,
             "grant_id": consent.grants[0].id, "disclosure_id": disclosure.id,
             "org_id": orgs["police"].id, "user_id": users["per"].id,
-            "extract_id": extract.id}
+            "extract_id": extract.id, "handover_id": handover.id, "deputy_id": deputy.id}

@@ -39,8 +39,14 @@ class AuditEvent(enum.StrEnum):
     ACTION_UPDATED = "action_updated"
     ATTENDANCE_RECORDED = "attendance_recorded"
     CASE_CLOSED = "case_closed"
+    CASE_HANDOVER_ACCEPTED = "case_handover_accepted"
+    CASE_HANDOVER_DECLINED = "case_handover_declined"
+    CASE_HANDOVER_OFFERED = "case_handover_offered"
+    CASE_HANDOVER_WITHDRAWN = "case_handover_withdrawn"
     CASE_LISTED = "case_listed"
     CASE_OPENED = "case_opened"
+    CASE_REOPENED = "case_reopened"
+    CASES_TO_REASSIGN_VIEWED = "cases_to_reassign_viewed"
     CASE_UPDATED = "case_updated"
     CASE_VIEWED = "case_viewed"
     CASE_VIEWED_AS = "case_viewed_as"
@@ -49,6 +55,8 @@ class AuditEvent(enum.StrEnum):
     CONSENT_RECORDED = "consent_recorded"
     CONSENT_VIEWED = "consent_viewed"
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    DEPUTY_ENDED = "deputy_ended"
+    DEPUTY_NAMED = "deputy_named"
     DISCLOSURE_DECIDED = "disclosure_decided"
     DISCLOSURE_VIEWED = "disclosure_viewed"
     EXTRACT_PREVIEWED = "extract_previewed"
@@ -119,8 +127,14 @@ EVENT_LABELS = {
     AuditEvent.ACTION_UPDATED: _l("Action changed"),
     AuditEvent.ATTENDANCE_RECORDED: _l("Attendance recorded"),
     AuditEvent.CASE_CLOSED: _l("Case closed"),
+    AuditEvent.CASE_HANDOVER_ACCEPTED: _l("Case handed over: the new owner accepted"),
+    AuditEvent.CASE_HANDOVER_DECLINED: _l("Handover of a case declined"),
+    AuditEvent.CASE_HANDOVER_OFFERED: _l("Case offered to another case owner"),
+    AuditEvent.CASE_HANDOVER_WITHDRAWN: _l("Handover of a case withdrawn"),
     AuditEvent.CASE_LISTED: _l("Case list viewed"),
     AuditEvent.CASE_OPENED: _l("Case opened"),
+    AuditEvent.CASE_REOPENED: _l("Closing of a case undone"),
+    AuditEvent.CASES_TO_REASSIGN_VIEWED: _l("Open cases and their owners viewed (unit manager)"),
     AuditEvent.CASE_UPDATED: _l("Case changed"),
     AuditEvent.CASE_VIEWED: _l("Case viewed"),
     AuditEvent.CASE_VIEWED_AS: _l("Case viewed as another organisation"),
@@ -129,6 +143,8 @@ EVENT_LABELS = {
     AuditEvent.CONSENT_RECORDED: _l("Consent recorded"),
     AuditEvent.CONSENT_VIEWED: _l("Consent viewed"),
     AuditEvent.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
+    AuditEvent.DEPUTY_ENDED: _l("Deputy case owner ended"),
+    AuditEvent.DEPUTY_NAMED: _l("Deputy case owner named"),
     AuditEvent.DISCLOSURE_DECIDED: _l("Disclosure decided"),
     AuditEvent.DISCLOSURE_VIEWED: _l("Disclosure decision viewed"),
     AuditEvent.EXTRACT_PREVIEWED: _l("Register extract drafted for review"),

@@ -38,6 +38,10 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
+    if actor is None and has_request_context():
+        capacity = g.get("audit_capacity", {}).get(target_ref)
+        if capacity is not None:
+            details = {**(details or {}), "as": capacity}
     actor = actor if actor is not None else _actor_of_request()
     session = session if session is not None else db.session
     # Take the lock and read the tip in one statement (see AuditHead): the new sequence
@@ -80,6 +84,13 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
     if has_request_context() and target_ref is not None:
         g.setdefault("audited_targets", set()).add(target_ref)
     return entry
+
+
+def acting_as(target_ref: str, capacity: str) -> None:
+    """For the rest of the request, the user's entries about ``target_ref`` say in which
+    capacity they acted (``"deputy"``: a deputy case owner with the owner's rights)."""
+    if has_request_context():
+        g.setdefault("audit_capacity", {})[target_ref] = capacity
 
 
 def recorded_in_this_request(target_ref: str) -> bool:

@@ -45,12 +45,17 @@ REASONS = {
     "moved_organisation": _l("the user has moved to another organisation"),
     "register_entry": _l("no case of the youth gives access"),
     "conflict": _l("someone else saved a change first"),
+    "deputy_may_not": _l("a deputy owner may not hand the case over or name deputies"),
+    "not_offered_to_user": _l("the case was not offered to the user"),
+    "not_unit_manager": _l("the user is not the unit manager of the case's organisation"),
 }
 RELATIONS = {"owner": _l("as case owner"), "member": _l("as group member")}
 # Which page a read was made from (``"view"``).
 VIEWS = {"action_form": _l("the action form"), "edit": _l("the edit form"),
          "goal_form": _l("the goal form"), "members": _l("the group's page"),
-         "new_consent": _l("the new consent form"), "open_case": _l("the form opening a case")}
+         "new_consent": _l("the new consent form"), "open_case": _l("the form opening a case"),
+         "ownership": _l("the page on ownership and deputies"),
+         "handover_offers": _l("the cases offered to the user")}
 TARGETS = {"youth": _l("youth register entry"), "user": _l("account"),
            "log_review": _l("monthly log review"),
            "organisation": _l("organisation"), "consent": _l("consent"),
@@ -271,6 +276,10 @@ CLAUSES: dict[str, Clause] = {
     "by_year": lambda v, n: _("By year of the last entry: %(years)s.", years=", ".join(
         f"{year}: {count}" for year, count in sorted(v.items())) if isinstance(v, dict)
         else v),
+    "as": lambda v, n: _("As deputy case owner.") if v == "deputy" else str(v),
+    "to_owner": lambda v, n: _("To: %(person)s.", person=n.person(v)),
+    "from_owner": lambda v, n: _("Owner before: %(person)s.", person=n.person(v)),
+    "by_manager": lambda v, n: _("By the unit manager.") if v else None,
     "findings_hash": lambda v, n: _("Checksum of the findings: %(hash)s.", hash=str(v)[:16]),
 }
 # What each report of the monthly log review found (``"found_<report>"``).
@@ -288,6 +297,7 @@ RECORDS = {
     "membership": _l("membership"), "participant": _l("participant"),
     "outcome": _l("outcome event"), "guardian_added": _l("guardian added"),
     "rule_id": _l("provision"), "new_key": _l("new key"), "extract": _l("register extract"),
+    "handover": _l("handover"), "deputy": _l("deputyship"),
 }
 COUNTS = {
     "cases": _l("cases"), "rows": _l("rows"), "minutes": _l("minutes entries"),
@@ -297,6 +307,7 @@ COUNTS = {
     "invited": _l("invited"), "rules": _l("provisions"), "audit_head": _l("log entries"),
     "remaining": _l("recovery codes left"), "youths": _l("youths"),
     "flows": _l("flows in the ledger"), "withheld_items": _l("items withheld"),
+    "deputies_ended": _l("deputies ended"), "to_reassign": _l("with an owner who is gone"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

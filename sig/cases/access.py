@@ -7,15 +7,16 @@ from typing import Any, NoReturn
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, and_, exists, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from consent.policy import Relation, sees_case_items
 from kernel import clock
 from kernel.audit import AuditEvent, record
+from kernel.audit.log import acting_as
 from kernel.db import db
 from kernel.planner import unindexed
-from sig.cases.models import Case, Membership
+from sig.cases.models import Case, Deputy, Membership
 
 
 def today() -> dt.date:
@@ -35,10 +36,20 @@ def current_membership(user_id: str, day: dt.date,
     )
 
 
-def accessible(user: Any) -> ColumnElement[bool]:
-    """SQL condition on ``Case``: the user owns it or is a current group member.
+def deputy_of(user_id: str, day: dt.date) -> Select:
+    """The ids of the cases in which the user is deputy owner on ``day`` (named for a
+    period that includes it, not ended).  A deputy has the owner's rights there while
+    she is in the case's organisation (the callers add that)."""
+    return select(Deputy.case_id).where(
+        Deputy.user_id == user_id, Deputy.ended_at.is_(None), Deputy.from_date <= day,
+        Deputy.to_date >= day)
 
-    Written as the ids of the two (owned, member of) rather than an OR over every case,
+
+def accessible(user: Any) -> ColumnElement[bool]:
+    """SQL condition on ``Case``: the user owns it, is its deputy owner today, or is a
+    current group member.
+
+    Written as the ids of the three (owned, deputy of, member of) rather than an OR over every case,
     so the database reads the user's cases through its indexes instead of walking them
     all."""
     if not sees_case_items(user):
@@ -46,16 +57,27 @@ def accessible(user: Any) -> ColumnElement[bool]:
     day = today()
     owned = select(Case.id).where(Case.owner_id == user.id,
                                   unindexed(Case.origin_org_id) == user.organisation_id)
+    deputy = select(Case.id).where(Case.id.in_(deputy_of(user.id, day)),
+                                   unindexed(Case.origin_org_id) == user.organisation_id)
     member_of = select(Membership.case_id).where(
         current_membership(user.id, day, user.organisation_id))
     # a purged case (sig.retention) is shown to no one: its documentation is gone
-    return and_(Case.id.in_(union(owned, member_of)), Case.purged_at.is_(None))
+    return and_(Case.id.in_(union(owned, deputy, member_of)), Case.purged_at.is_(None))
+
+
+def is_deputy(user: Any, case: Case) -> bool:
+    """Whether the user is the case's deputy owner today (in the case's organisation)."""
+    return (case.origin_org_id == user.organisation_id and db.session.scalar(select(
+        deputy_of(user.id, today()).where(Deputy.case_id == case.id).exists())))
 
 
 def relation_to(user: Any, case: Case) -> Relation | None:
     if not sees_case_items(user) or case.purged_at is not None:
         return None
     if case.owner_id == user.id and case.origin_org_id == user.organisation_id:
+        return Relation.OWNER
+    if is_deputy(user, case):
+        acting_as(case.id, "deputy")  # the deputy's reads and writes are logged as hers
         return Relation.OWNER
     is_member = db.session.scalar(select(exists().where(
         Membership.case_id == case.id,

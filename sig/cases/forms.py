@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
@@ -45,6 +45,9 @@ class CloseCaseForm(Form):
                          choices=lambda: [PLACEHOLDER, *_choices(CLOSE_LABELS)],
                          validators=[must_choose(_l("Choose the reason for closing."))])
     closed_on = DayField(_l("End date"), validators=[DataRequired(), Plausible(future=False)])
+    # Set by the confirmation page: a closing is saved only once the owner has seen what
+    # it means and confirmed it.
+    confirmed = HiddenField()
 
 
 class MemberForm(Form):
@@ -53,6 +56,22 @@ class MemberForm(Form):
                            validators=[DataRequired(), Length(max=200)])
     from_date = DayField(_l("Member from"), validators=[DataRequired(), Plausible()])
     to_date = DayField(_l("Member until (optional)"), validators=[Optional(), Plausible()])
+
+    def validate_to_date(self, field) -> None:
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+class HandoverForm(Form):
+    to_user = SelectField(_l("Hand the case over to"), description=NO_DEFAULT, choices=[],
+                          validators=[must_choose(_l("Choose the case owner who takes over."))])
+
+
+class DeputyForm(Form):
+    user_id = SelectField(_l("Deputy case owner"), description=NO_DEFAULT, choices=[],
+                          validators=[must_choose(_l("Choose the deputy."))])
+    from_date = DayField(_l("Deputy from"), validators=[DataRequired(), Plausible()])
+    to_date = DayField(_l("Deputy until"), validators=[DataRequired(), Plausible()])
 
     def validate_to_date(self, field) -> None:
         if field.data and self.from_date.data and field.data < self.from_date.data:

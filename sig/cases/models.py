@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from auth.models import Organisation, User
 from consent.items import NOT_A_CASE_ITEM, AddressedTo, ItemKind, ItemMixin
 from kernel.crypto.fields import encrypted_column, encrypted_text
-from kernel.db import Base, uuid_pk
+from kernel.db import Base, created_at, uuid_pk
 from kernel.versioned import Versioned
 from sig.youths.models import Youth
 
@@ -63,6 +63,8 @@ class Case(ItemMixin, Versioned, Base):
     plan_agreed_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     close_reason: Mapped[str | None] = mapped_column(String(32))
+    # When the closing was recorded: the owner may undo it for CASE_REOPEN_DAYS from then.
+    closed_at: Mapped[dt.datetime | None]
     # Set when retention (gallring, ``sig.retention``) deleted the case's personal data:
     # the anonymous skeleton stays for the statistics; no page shows the case any more.
     purged_at: Mapped[dt.datetime | None] = mapped_column()
@@ -111,4 +113,62 @@ class Membership(ItemMixin, Base):
                 and (self.to_date is None or day <= self.to_date))
 
 
-__all__ = ["Case", "CaseStatus", "CloseReason", "Membership", "Organisation", "ReferralSource"]
+class HandoverState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class Handover(Base):
+    """A case offered to another case owner of the same organisation (by the owner, or by
+    the unit manager when the owner is away or gone); it changes hands when she accepts.
+    The accepted rows are the case's ownership history.  Not a case item: only the
+    owner, the one offered the case and the manager see it (``sig.cases.ownership``)."""
+
+    __tablename__ = "case_handovers"
+    __table_args__ = (
+        # One open offer per case: a double click offers it once.
+        Index("uq_case_handovers_one_pending", "case_id", unique=True,
+              sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
+    )
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    to_owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    proposed_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[created_at]
+    state: Mapped[str] = mapped_column(String(16), default=HandoverState.PENDING.value)
+    decided_at: Mapped[dt.datetime | None]
+
+    case: Mapped[Case] = relationship()
+    from_owner: Mapped[User] = relationship(foreign_keys=[from_owner_id])
+    to_owner: Mapped[User] = relationship(foreign_keys=[to_owner_id])
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+
+
+class Deputy(Base):
+    """A deputy owner (ersättare): a case owner of the same organisation who has the
+    owner's rights in the case from ``from_date`` to ``to_date``, logged as deputy."""
+
+    __tablename__ = "case_deputies"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    from_date: Mapped[dt.date] = mapped_column(Date)
+    to_date: Mapped[dt.date] = mapped_column(Date)
+    named_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    named_at: Mapped[created_at]
+    ended_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def current_on(self, day: dt.date) -> bool:
+        return self.ended_at is None and self.from_date <= day <= self.to_date
+
+
+__all__ = ["Case", "CaseStatus", "CloseReason", "Deputy", "Handover", "HandoverState",
+           "Membership", "Organisation", "ReferralSource"]

@@ -53,8 +53,10 @@ def open_case(user: Any, youth: Youth, source: str, referral_date: dt.date,
     return case
 
 
-def _status_error(case: Case) -> CaseError:
+def _status_error(case: Case, reopening: bool = False) -> CaseError:
     """Why a status change cannot be made to the case as it is saved now."""
+    if reopening:
+        return CaseError("not_closed")
     if case.status == CaseStatus.CLOSED.value:
         return CaseError("already_closed")
     if case.status == CaseStatus.ACTIVE.value:
@@ -62,13 +64,14 @@ def _status_error(case: Case) -> CaseError:
     return CaseError("not_referred")
 
 
-def _save_status(case: Case, event: AuditEvent, details: dict[str, Any]) -> None:
+def _save_status(case: Case, event: AuditEvent, details: dict[str, Any], *,
+                 reopening: bool = False) -> None:
     """Write a status change; if the case was changed meanwhile (the same button pressed
     twice at once), nothing is written and the answer is the one a later click gets."""
     try:
         db.session.flush()
     except StaleDataError:
-        raise _status_error(reloaded(case)) from None
+        raise _status_error(reloaded(case), reopening) from None
     record(event, target_type="case", target_ref=case.id, details=details)
     db.session.commit()
 
@@ -87,11 +90,49 @@ def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
         raise CaseError("already_closed")
     if closed_on < case.referral_date:
         raise CaseError("end_before_start")
+    if closed_on > clock.now().date():
+        raise CaseError("future_date")
     case.status = CaseStatus.CLOSED.value
     case.close_reason = str(CloseReason(reason))
     case.closed_on = closed_on
-    case.updated_at = clock.now()
+    case.closed_at = case.updated_at = clock.now()
     _save_status(case, AuditEvent.CASE_CLOSED, {"reason": case.close_reason})
+
+
+def reopen_until(case: Case, days: int) -> dt.datetime | None:
+    """Until when the owner may undo the closing (None: not closed, or closed before
+    closings were timed)."""
+    if case.status != CaseStatus.CLOSED.value or case.closed_at is None:
+        return None
+    return clock.as_utc(case.closed_at) + dt.timedelta(days=days)
+
+
+def reopen(case: Case, days: int) -> None:
+    """Undo a closing recorded less than ``days`` days ago: the case is as it was before
+    (active if its plan was agreed, else referred).
+
+    :raises CaseError: ``not_closed``, ``reopen_expired`` (a new episode is opened
+        instead), ``open_case_exists`` (the youth has another open case now).
+    """
+    until = reopen_until(case, days)
+    if case.status != CaseStatus.CLOSED.value:
+        raise CaseError("not_closed")
+    if until is None or clock.now() > until:
+        raise CaseError("reopen_expired")
+    if db.session.scalar(select(Case.id).where(Case.youth_id == case.youth_id,
+                                               Case.id != case.id,
+                                               Case.status != CaseStatus.CLOSED.value)):
+        raise CaseError("open_case_exists")
+    reason = case.close_reason
+    case.status = (CaseStatus.ACTIVE if case.plan_agreed_on else CaseStatus.REFERRED).value
+    case.closed_on = case.close_reason = case.closed_at = None
+    case.updated_at = clock.now()
+    try:
+        _save_status(case, AuditEvent.CASE_REOPENED, {"reason": reason, "status": case.status},
+                     reopening=True)
+    except IntegrityError:  # another case of the youth was opened at the same moment
+        db.session.rollback()
+        raise CaseError("open_case_exists") from None
 
 
 def add_member(user: Any, case: Case, member: User, function: str, from_date: dt.date,

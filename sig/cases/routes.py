@@ -91,7 +91,12 @@ class At:
 
     @property
     def is_owner(self) -> bool:
+        """The owner or, in her period, the deputy owner (with the owner's rights)."""
         return self.relation is Relation.OWNER
+
+    @property
+    def is_deputy(self) -> bool:
+        return self.is_owner and self.case.owner_id != current_user.id
 
     def may(self, permission: CasePermission, item: Any | None = None) -> bool:
         return self.rights.may(permission, item)

@@ -17,6 +17,7 @@ from consent.policy import Decision, Reading, Relation, Withheld
 from kernel import clock
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Membership
+from sig.cases.ownership import case_notice as ownership_notice
 from sig.cases.rights import Rights
 from sig.consents.flags import consent_summary
 from sig.disclosures.summary import case_disclosures
@@ -90,6 +91,7 @@ SECTIONS: dict[str, SectionProvider] = {
     "consents": consent_summary,
     "disclosures": case_disclosures,
     "retention": case_notice,
+    "ownership": ownership_notice,
 }
 
 

@@ -51,6 +51,9 @@ ERRORS = {
     "end_before_start": lambda: _("The end date is before the referral date."),
     "owner_is_not_member": lambda: _("The case owner is not added as a member."),
     "already_member": lambda: _("That person is already in the group."),
+    "not_closed": lambda: _("The case is not closed."),
+    "reopen_expired": lambda: _("The closing can no longer be undone; open a new case "
+                                "for the youth instead."),
 }
 
 
@@ -134,8 +137,11 @@ def _show(at: At, close_form: CloseCaseForm, status: int = 200):
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=at.case.id,
            details=view.audit_details())
     db.session.commit()
+    until = operations.reopen_until(at.case, current_app.config["CASE_REOPEN_DAYS"])
     return render_template("cases/show.html", view=view, case=at.case,
-                           is_owner=at.is_owner, close_form=close_form), status
+                           is_owner=at.is_owner, close_form=close_form,
+                           reopen_until=until if until and until > clock.now() else None
+                           ), status
 
 
 @case_route(bp, "/cases/<id:case_id>", needs=CasePermission.READ)
@@ -161,6 +167,19 @@ def agree_plan(at: At):
 def close(at: At):
     case = at.case
     form = CloseCaseForm()
+    if form.validate_on_submit() and form.confirmed.data != "yes":
+        if case.status == "closed":
+            flash(ERRORS["already_closed"](), "info")
+            return redirect(url_for("cases.show", case_id=case.id))
+        if form.closed_on.data < case.referral_date:
+            form.closed_on.errors.append(ERRORS["end_before_start"]())
+            return _show(at, form)
+        record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
+               details={"view": "close_confirm", "relation": str(at.relation)})
+        db.session.commit()
+        form.confirmed.data = "yes"
+        return render_template("cases/close_confirm.html", case=case, form=form,
+                               days=current_app.config["CASE_REOPEN_DAYS"])
     if form.validate_on_submit():
         try:
             operations.close_case(case, form.reason.data, form.closed_on.data)
@@ -172,6 +191,19 @@ def close(at: At):
                 return redirect(url_for("cases.show", case_id=case.id))
             form.closed_on.errors.append(ERRORS[exc.code]())
     return _show(at, form)
+
+
+@case_route(bp, "/cases/<id:case_id>/reopen", needs=CasePermission.MANAGE_CASE,
+            methods=("POST",))
+def reopen(at: At):
+    """Undo a closing within CASE_REOPEN_DAYS of recording it (logged)."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.reopen(at.case, current_app.config["CASE_REOPEN_DAYS"])
+            flash(_("The closing is undone; the case is open again."), "success")
+        except operations.CaseError as exc:
+            flash(ERRORS[exc.code](), "error")
+    return redirect(url_for("cases.show", case_id=at.case.id))
 
 
 def _member_choices(case: Case) -> list[SelectChoice]:

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from auth.roles import Role
 from consent.policy import filtered_in_cases
 from kernel.db import db
 from kernel.planner import unindexed
-from sig.cases.access import accessible
+from sig.cases import ownership
+from sig.cases.access import accessible, deputy_of
 from sig.cases.listing import youth_names
-from sig.cases.models import Case, CaseStatus
+from sig.cases.models import Case, CaseStatus, Deputy, Handover
 from sig.consents.flags import ConsentFlag, flags_for
 from sig.meetings.models import Meeting, MeetingStatus
 from sig.plans.models import Action, ActionStatus
@@ -33,6 +35,9 @@ class Reminders:
     consent_flags: list[ConsentFlag] = field(default_factory=list)
     # The youth's name per case where the policy shows identity there.
     names: dict[str, str] = field(default_factory=dict)
+    # The cases the user is deputy owner of today, and the cases offered to her.
+    deputy_of: set[str] = field(default_factory=set)
+    offers: list[Handover] = field(default_factory=list)
 
     def is_overdue(self, action: Action) -> bool:
         return action.due_date is not None and action.due_date < self.today
@@ -52,8 +57,9 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
         select(Case).where(accessible(user), Case.status != CaseStatus.CLOSED.value)
         .order_by(Case.referral_date)))
     case_ids = [c.id for c in cases]
+    offers = ownership.offers_to(user) if user.role == Role.CASE_OWNER.value else []
     if not case_ids:
-        return Reminders([], [], [], today)
+        return Reminders([], [], [], today, offers=offers)
     # (the organisation's and the period's columns filter the user's cases' rows; they
     # must not choose the index: see kernel.planner)
     responsible = unindexed(Action.responsible_user_id)
@@ -72,5 +78,8 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
                               unindexed(Meeting.starts_at) >= now,
                               unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS))
         .order_by(Meeting.starts_at)))
-    flags = flags_for([c.id for c in cases if c.owner_id == user.id], today)
-    return Reminders(cases, actions, meetings, today, flags, youth_names(user, cases))
+    deputy = set(db.session.scalars(deputy_of(user.id, today).where(
+        Deputy.case_id.in_(case_ids)))) if user.role == Role.CASE_OWNER.value else set()
+    flags = flags_for([c.id for c in cases if c.owner_id == user.id or c.id in deputy], today)
+    return Reminders(cases, actions, meetings, today, flags, youth_names(user, cases),
+                     deputy, offers)
