@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     ADMINISTER_ACCOUNTS = "administer_accounts"
     MANAGE_CASES = "manage_cases"          # register youths, open and own cases
     MANAGE_OWN_ACCOUNT = "manage_own_account"
+    PROPOSE_REFERRALS = "propose_referrals"  # propose a youth for SIG, see one's proposals
     READ_AUDIT_LOG = "read_audit_log"
     REASSIGN_CASES = "reassign_cases"      # the unit manager: owners of open cases, no content
     VIEW_START_PAGE = "view_start_page"
@@ -41,7 +42,7 @@ _EVERYONE = frozenset({Permission.MANAGE_OWN_ACCOUNT, Permission.VIEW_START_PAGE
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASE_OWNER: _EVERYONE | {Permission.MANAGE_CASES, Permission.WORK_IN_CASES},
-    Role.MEMBER: _EVERYONE | {Permission.WORK_IN_CASES},
+    Role.MEMBER: _EVERYONE | {Permission.WORK_IN_CASES, Permission.PROPOSE_REFERRALS},
     Role.MANAGER: _EVERYONE | {Permission.VIEW_STATISTICS, Permission.REASSIGN_CASES},
     Role.ADMIN: _EVERYONE | {Permission.ADMINISTER_ACCOUNTS},
     Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT_LOG},

@@ -99,11 +99,12 @@ def _register_blueprints(app: Flask) -> None:
     from sig.meetings.views import bp as meetings_bp
     from sig.outcomes.views import bp as outcomes_bp
     from sig.plans.views import bp as plans_bp
+    from sig.referrals.views import bp as referrals_bp
     from sig.statistics.views import bp as statistics_bp
 
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp,
-               extracts_bp, ownership_bp, health_bp):
+               extracts_bp, ownership_bp, referrals_bp, health_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
     from auth.admin.operations import on_organisation_change

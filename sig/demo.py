@@ -56,5 +56,6 @@ def load() -> list[str]:
     if created:
         lines.append("Demo cases (owner: sara):")
         lines.extend(created)
+    lines.extend(demo_cases.load_proposal(people))
     lines.extend(demo_history.load(people, orgs, DEMO_PASSWORD))
     return lines

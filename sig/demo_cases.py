@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from auth.models import User
 from consent import operations as consents
 from consent import validity
@@ -162,6 +164,28 @@ YOUTHS = [
                   DemoMeeting(-200, "Familjecentralen", "Avslutning",
                               {"sara": "present", "per": "excused"})]),
 ]
+
+
+# A proposal for SIG waiting on the intake list: Per (police) proposes a youth who is
+# not in the register.
+PROPOSAL = ("Leo Förslagsson", "20110203", "482", "criminal_network",
+            "Orosanmälan gjord efter att Leo setts med äldre personer i ett känt nätverk; "
+            "samtal med Leo och hans mamma.")
+
+
+def load_proposal(people: dict[str, User]) -> list[str]:
+    """Per's proposal, unless there is one already."""
+    from sig.referrals import operations as referrals
+    from sig.referrals.models import Referral
+
+    if db.session.scalar(select(Referral.id).limit(1)) is not None:
+        return []
+    name, birth, serial, reason, done = PROPOSAL
+    number = pnr.parse(f"{birth}-{serial}{pnr.luhn_check_digit(birth[2:] + serial)}")
+    per = people["per"]
+    unit = next(o for o in referrals.units() if o.id == people["sara"].organisation_id)
+    referrals.propose(per, unit, number, name, reason, done)
+    return [f"  A proposal for SIG from per about {name}, on sara's intake list"]
 
 
 def demo_number(youth: DemoYouth) -> pnr.PersonalNumber:

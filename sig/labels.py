@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 
 from sig.cases.forms import CLOSE_LABELS
+from sig.referrals.forms import REASON_LABELS as REFERRAL_REASONS
 from sig.youths.forms import GENDERS
 
 CASE_STATUS = {"referred": _l("Referred"), "active": _l("Active"), "closed": _l("Closed")}
@@ -22,6 +23,8 @@ MEETING_STATUS = {"planned": _p("meeting", "Planned"), "held": _p("meeting", "He
                   "cancelled": _p("meeting", "Cancelled")}
 ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("Excused"),
               "remote": _l("Remote")}
+REFERRAL_STATE = {"pending": _l("Waiting for a decision"), "accepted": _l("Accepted"),
+                  "declined": _l("Declined"), "withdrawn": _l("Withdrawn")}
 EXTERNAL_ROLES = {"youth": _l("The youth"), "guardian": _l("Guardian"),
                   "other": _p("person", "Other")}
 
@@ -34,6 +37,8 @@ FILTERS = {
     "meeting_status_label": MEETING_STATUS,
     "attendance_label": ATTENDANCE,
     "external_role_label": EXTERNAL_ROLES,
+    "referral_state_label": REFERRAL_STATE,
+    "referral_reason_label": {str(k): v for k, v in REFERRAL_REASONS.items()},
 }
 
 

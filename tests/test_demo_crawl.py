@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from sig.demo import DEMO_PASSWORD, PERSONAS
-from sig.demo_cases import YOUTHS, demo_number
+from sig.demo_cases import PROPOSAL, YOUTHS, demo_number
 from tests.helpers import csrf
 
 LINK = re.compile(r'href="(/[^"#?]*)"')
@@ -39,6 +39,8 @@ def test_every_persona_crawls_the_demo_without_a_server_error(app):
     with app.app_context():
         secrets = {y.name: [y.name, demo_number(y).normalised[:8], *(g[0] for g in y.guardians)]
                    for y in YOUTHS}
+        # Per's proposal: on Sara's intake list and Per's own list, nowhere else
+        secrets[PROPOSAL[0]] = [PROPOSAL[0], PROPOSAL[1] + "-" + PROPOSAL[2]]
     seen = {}
     for username, *_ in PERSONAS:
         seen[username] = crawl(app, username)
@@ -50,6 +52,10 @@ def test_every_persona_crawls_the_demo_without_a_server_error(app):
         for url, body in seen["fred"].items():
             for word in words:
                 assert word not in body, (url, youth)
+    assert any(PROPOSAL[0] in body for body in seen["sara"].values())
+    assert any(PROPOSAL[0] in body for body in seen["per"].values())
+    for username in ("kim", "lo"):
+        assert not any(PROPOSAL[0] in body for body in seen[username].values()), username
     for username in ("maria", "ali", "eva"):
         for url, body in seen[username].items():
             for words in secrets.values():

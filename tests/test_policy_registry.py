@@ -34,6 +34,7 @@ from sig.casework.sharing import StandIn
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Change, Goal
+from sig.referrals.models import Referral
 from tests.test_policy_table import (
     SOURCES,
     SPECS,
@@ -61,7 +62,7 @@ def test_every_model_with_case_information_is_registered(app):
                  if Base.metadata.tables[t] is not None and t not in REGISTRY}
     assert set(REGISTRY) == {"youths", "guardians", "memberships", "goals", "actions",
                              "changes", "meetings", "participants", "minutes_entries",
-                             "outcome_events"}
+                             "outcome_events", "referrals"}
     assert not_items == {"cases", "consents", "disclosures"}
     for table in not_items:
         model = next(m.class_ for m in Base.registry.mappers if m.class_.__tablename__ == table)
@@ -125,7 +126,7 @@ def build_world(users, orgs, rng: random.Random, n_cases: int) -> list[str]:
             category = rng.choice([*sorted(KNOWN), "unknown_category"])
             pre = source == "police" and rng.random() < 0.3
             kind = rng.choice(["goal", "action", "meeting", "participant", "minutes",
-                               "outcome", "change"])
+                               "outcome", "change", "referral"])
             if kind in ("goal", "action", "change"):
                 goal = _item(Goal, case, orgs, users, source, category, pre,
                              life_area="school")
@@ -157,6 +158,16 @@ def build_world(users, orgs, rng: random.Random, n_cases: int) -> list[str]:
             elif kind == "minutes":
                 entries.append(_item(MinutesEntry, case, orgs, users, source, category, pre,
                                      meeting_id=meeting.id))
+            elif kind == "referral":  # a proposal accepted into the case
+                addressed = rng.choice(["social", *SOURCES])
+                _item(Referral, case, orgs, users, source, category, pre,
+                      to_org_id=orgs[addressed].id, reason="suspected_crime",
+                      state="accepted")
+                # ... and one still on an intake list: part of no case
+                db.session.add(Referral(case_id=None, origin_org_id=orgs[source].id,
+                                        category=category, created_by_id=users[
+                                            AUTHOR[source]].id, to_org_id=orgs["social"].id,
+                                        reason="other", state="pending"))
             else:
                 _item(OutcomeEvent, case, orgs, users, source, category, pre,
                       kind="police_report", occurred_on=today,

@@ -74,6 +74,11 @@ class AuditEvent(enum.StrEnum):
     OUTCOME_RECORDED = "outcome_recorded"
     PARTICIPANT_ADDED = "participant_added"
     PLAN_PRINTED = "plan_printed"
+    REFERRAL_ACCEPTED = "referral_accepted"
+    REFERRAL_DECLINED = "referral_declined"
+    REFERRAL_PROPOSED = "referral_proposed"
+    REFERRAL_VIEWED = "referral_viewed"
+    REFERRALS_LISTED = "referrals_listed"
     REMINDERS_PRINTED = "reminders_printed"
     RULES_VIEWED = "rules_viewed"
     SHARING_OVERVIEW_VIEWED = "sharing_overview_viewed"
@@ -164,6 +169,11 @@ EVENT_LABELS = {
     AuditEvent.OUTCOME_RECORDED: _l("Outcome event recorded"),
     AuditEvent.PARTICIPANT_ADDED: _l("Meeting participant added"),
     AuditEvent.PLAN_PRINTED: _l("Action plan printed"),
+    AuditEvent.REFERRAL_ACCEPTED: _l("Proposal for SIG accepted"),
+    AuditEvent.REFERRAL_DECLINED: _l("Proposal for SIG declined"),
+    AuditEvent.REFERRAL_PROPOSED: _l("Youth proposed for SIG"),
+    AuditEvent.REFERRAL_VIEWED: _l("Proposal for SIG read"),
+    AuditEvent.REFERRALS_LISTED: _l("Proposals for SIG listed"),
     AuditEvent.REMINDERS_PRINTED: _l("Reminders produced"),
     AuditEvent.START_PAGE_VIEWED: _l("Start page viewed"),
     AuditEvent.STATISTICS_EXPORTED: _l("Statistics exported"),

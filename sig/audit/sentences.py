@@ -27,6 +27,7 @@ from sig.cases.forms import CLOSE_LABELS, REFERRAL_LABELS
 from sig.consents.forms import METHOD_LABELS
 from sig.labels import ATTENDANCE, CASE_STATUS, LIFE_AREAS, MEETING_STATUS
 from sig.outcomes.forms import KIND_LABELS
+from sig.referrals.forms import DECLINE_LABELS, REASON_LABELS
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -47,6 +48,8 @@ REASONS = {
     "conflict": _l("someone else saved a change first"),
     "deputy_may_not": _l("a deputy owner may not hand the case over or name deputies"),
     "not_offered_to_user": _l("the case was not offered to the user"),
+    "not_addressed_to_organisation": _l("the proposal is not addressed to the user's "
+                                        "organisation"),
     "not_unit_manager": _l("the user is not the unit manager of the case's organisation"),
 }
 RELATIONS = {"owner": _l("as case owner"), "member": _l("as group member")}
@@ -55,11 +58,13 @@ VIEWS = {"action_form": _l("the action form"), "edit": _l("the edit form"),
          "goal_form": _l("the goal form"), "members": _l("the group's page"),
          "new_consent": _l("the new consent form"), "open_case": _l("the form opening a case"),
          "ownership": _l("the page on ownership and deputies"),
-         "handover_offers": _l("the cases offered to the user")}
+         "handover_offers": _l("the cases offered to the user"),
+         "my_referrals": _l("the user's own proposals for SIG"),
+         "intake": _l("the intake list of proposals for SIG")}
 TARGETS = {"youth": _l("youth register entry"), "user": _l("account"),
            "log_review": _l("monthly log review"),
            "organisation": _l("organisation"), "consent": _l("consent"),
-           "meeting": _l("meeting")}
+           "meeting": _l("meeting"), "referral": _l("proposal for SIG")}
 # Names of the fields a change lists.
 FIELDS = {
     "description": _l("description"), "life_area": _l("life area"), "what": _l("what"),
@@ -279,6 +284,10 @@ CLAUSES: dict[str, Clause] = {
     "as": lambda v, n: _("As deputy case owner.") if v == "deputy" else str(v),
     "to_owner": lambda v, n: _("To: %(person)s.", person=n.person(v)),
     "from_owner": lambda v, n: _("Owner before: %(person)s.", person=n.person(v)),
+    "referral_reason": lambda v, n: _("Why SIG: %(reason)s.",
+                                      reason=_label(REASON_LABELS, v).lower()),
+    "decline_reason": lambda v, n: _("Declined because: %(reason)s.",
+                                     reason=_label(DECLINE_LABELS, v).lower()),
     "by_manager": lambda v, n: _("By the unit manager.") if v else None,
     "findings_hash": lambda v, n: _("Checksum of the findings: %(hash)s.", hash=str(v)[:16]),
 }
@@ -289,7 +298,8 @@ FOUND = {"refusals": _l("refused attempts"), "after_hours": _l("reads outside of
          "first_access": _l("first accesses"), "sample": _l("reads in the sample")}
 SUBJECTS = {"youth": _l("the youth"), "guardian": _l("a guardian")}
 # How a youth was looked up in the register (``"via"``).
-LOOKUPS = {"search": _l("personal identity number"), "register": _l("registration form")}
+LOOKUPS = {"search": _l("personal identity number"), "register": _l("registration form"),
+           "referral": _l("a proposal for SIG")}
 # Ids of other records in the details, named by what they are.
 RECORDS = {
     "meeting": _l("meeting"), "goal": _l("goal"), "action": _l("action"),

@@ -26,6 +26,7 @@ from sig.meetings.queries import attendance_by_organisation
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
 from sig.plans.operations import is_overdue
+from sig.referrals.models import Referral
 from sig.retention.due import case_notice
 from sig.youths.models import Guardian, Youth
 
@@ -48,6 +49,8 @@ class CaseView:
     attendance: list[Any] = field(default_factory=list)
     # Police reports, concern reports and concern conversations the user may see.
     outcomes: list[OutcomeEvent] = field(default_factory=list)
+    # The proposals that brought the youth to SIG, where the user may see them.
+    referrals: list[Referral] = field(default_factory=list)
     # Shown to a stand-in ("view as"): nothing may be offered that changes anything.
     read_only: bool = False
     # What the reader may do here: the permission table (sig.cases.rights), no statement.
@@ -119,14 +122,16 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     participants = reading.items(Participant)
     outcomes = reading.items(
         OutcomeEvent, order_by=[OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc()])
-    for items in (guardians, goals, actions, memberships, meetings, outcomes):
+    referrals = reading.items(Referral, options=[joinedload(Referral.proposer)],
+                              order_by=[Referral.created_at])
+    for items in (guardians, goals, actions, memberships, meetings, outcomes, referrals):
         shown.update(item.category for item in items)
     org_names = directory.names()
     view = CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
                     reading.withheld(), org_names, shown,
                     attendance=attendance_by_organisation(meetings, participants, org_names),
-                    outcomes=outcomes, read_only=read_only,
+                    outcomes=outcomes, referrals=referrals, read_only=read_only,
                     rights=Rights(user, relation, read_only=read_only,
                                   closed=case.status == CaseStatus.CLOSED.value))
     view.hidden_goals = reading.hidden(Goal)

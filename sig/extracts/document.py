@@ -42,6 +42,8 @@ from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.outcomes.forms import KIND_LABELS
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Goal
+from sig.referrals.forms import REASON_LABELS as REFERRAL_REASONS
+from sig.referrals.models import Referral
 from sig.youths.models import Guardian, Youth
 
 FORMAT = "sig-subject-extract/1"
@@ -162,6 +164,14 @@ class _Case:
                  "organisation": self.orgs.get(o.source_org_id), "note": o.note}
                 for o in self._items(OutcomeEvent, order_by=OutcomeEvent.occurred_on)]
 
+    def proposals(self) -> list[dict[str, Any]]:
+        """The proposals for SIG in the case the producer may see (what was reported
+        about the youth, by whom)."""
+        return [{"reference": r.reference, "date": _local(r.created_at),
+                 "organisation": self.orgs.get(r.origin_org_id),
+                 "reason": _text(REFERRAL_REASONS, r.reason), "done": r.done}
+                for r in self._items(Referral, order_by=Referral.created_at)]
+
     def consents(self, guardian_id: str | None = None) -> list[dict[str, Any]]:
         out = []
         for c in db.session.scalars(select(Consent).where(Consent.case_id == self.case.id)
@@ -206,6 +216,7 @@ def for_youth(youth: Youth, produced_by: Any) -> dict[str, Any]:
         part = _Case(reading, orgs, youth)
         cases.append({**part.head(), "group": part.group(), "plan": part.plan(),
                       "meetings": part.meetings(), "outcomes": part.outcomes(),
+                      "proposals": part.proposals(),
                       "consents": part.consents(), "withheld": part.withheld(),
                       "ledger": _flows(part, set(KNOWN))})
     return {"format": FORMAT, "produced": _local(clock.now()),

@@ -20,6 +20,7 @@ from sig.cases.models import Case, CaseStatus, Deputy, Handover
 from sig.consents.flags import ConsentFlag, flags_for
 from sig.meetings.models import Meeting, MeetingStatus
 from sig.plans.models import Action, ActionStatus
+from sig.referrals import operations as referrals
 
 HORIZON_DAYS = 14
 OPEN_ACTION = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
@@ -38,6 +39,8 @@ class Reminders:
     # The cases the user is deputy owner of today, and the cases offered to her.
     deputy_of: set[str] = field(default_factory=set)
     offers: list[Handover] = field(default_factory=list)
+    # Proposals for SIG waiting on the intake list of the user's social services.
+    proposals: int = 0
 
     def is_overdue(self, action: Action) -> bool:
         return action.due_date is not None and action.due_date < self.today
@@ -57,9 +60,11 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
         select(Case).where(accessible(user), Case.status != CaseStatus.CLOSED.value)
         .order_by(Case.referral_date)))
     case_ids = [c.id for c in cases]
-    offers = ownership.offers_to(user) if user.role == Role.CASE_OWNER.value else []
+    owner = user.role == Role.CASE_OWNER.value
+    offers = ownership.offers_to(user) if owner else []
+    proposals = referrals.waiting(user) if owner else 0
     if not case_ids:
-        return Reminders([], [], [], today, offers=offers)
+        return Reminders([], [], [], today, offers=offers, proposals=proposals)
     # (the organisation's and the period's columns filter the user's cases' rows; they
     # must not choose the index: see kernel.planner)
     responsible = unindexed(Action.responsible_user_id)
@@ -79,7 +84,7 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
                               unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS))
         .order_by(Meeting.starts_at)))
     deputy = set(db.session.scalars(deputy_of(user.id, today).where(
-        Deputy.case_id.in_(case_ids)))) if user.role == Role.CASE_OWNER.value else set()
+        Deputy.case_id.in_(case_ids)))) if owner else set()
     flags = flags_for([c.id for c in cases if c.owner_id == user.id or c.id in deputy], today)
     return Reminders(cases, actions, meetings, today, flags, youth_names(user, cases),
-                     deputy, offers)
+                     deputy, offers, proposals)

@@ -32,6 +32,16 @@ _DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _TIME = re.compile(r"(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2})|(\d{2}))?", re.IGNORECASE)
 
 
+def local_day(moment: dt.datetime) -> dt.date:
+    """The Swedish calendar day of a stored (UTC) moment."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return clock.as_utc(moment).astimezone(zone).date()
+
+
 class Unreadable(ValueError):
     """What was typed is not a date or a time; the message says how to write one."""
 
