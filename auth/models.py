@@ -45,6 +45,11 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     first_failure_at: Mapped[dt.datetime | None]
     locked_until: Mapped[dt.datetime | None]
+    # Where SIG's e-mails go (invitations, reminders, change notices); none: no e-mail.
+    email_enc: Mapped[bytes | None] = encrypted_column()
+    email = encrypted_text("email")
+    # The kinds of e-mail the user has turned off (comma-separated codes, sig.notify).
+    mail_off: Mapped[str] = mapped_column(String(200), default="")
     totp_secret_enc: Mapped[bytes | None] = encrypted_column()
     totp_secret = encrypted_text("totp_secret")
     totp_enabled_at: Mapped[dt.datetime | None]

@@ -637,6 +637,15 @@ def _case_id_of(kind: ItemKind, item: Any, case: CaseRef | None) -> str:
     return case.id
 
 
+def case_of_item(item: Any) -> str | None:
+    """The id of the case ``item`` is an item of (registered with a case column), or None
+    for anything else — a record that is not a case item, or identity data of a youth."""
+    kind = kind_of(item)
+    if kind is None or kind.case_column is None:
+        return None
+    return getattr(item, kind.case_column, None)
+
+
 def decide(user: Any, relation: Relation | None, item: Any,
            case: CaseRef | None = None) -> Decision:
     """Shown or withheld, and why, for one item of a case the user has ``relation`` to.

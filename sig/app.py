@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from sig.health import bp as health_bp
     from sig.home.views import bp as home_bp
     from sig.meetings.views import bp as meetings_bp
+    from sig.notify.views import bp as notify_bp
     from sig.outcomes.views import bp as outcomes_bp
     from sig.plans.views import bp as plans_bp
     from sig.referrals.views import bp as referrals_bp
@@ -104,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp,
-               extracts_bp, ownership_bp, referrals_bp, health_bp):
+               extracts_bp, ownership_bp, referrals_bp, notify_bp, health_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
     from auth.admin.operations import on_organisation_change
@@ -112,4 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from sig.cases.operations import leave_groups_on_move
 
     subjects.register()
+    from sig.notify import changes
+
+    changes.listen()
     on_organisation_change(leave_groups_on_move)

@@ -18,9 +18,10 @@ def register(app: Flask) -> None:
     from sig.backup_commands import backup_command, restore_command
     from sig.cli_commands import audit_cli, db_cli, demo_cli, keys_cli, users_cli
     from sig.home.cli import reminders_command
+    from sig.notify.cli import mail_cli
     from sig.retention.commands import retention_cli
 
-    for group in (db_cli, keys_cli, audit_cli, users_cli, demo_cli, retention_cli):
+    for group in (db_cli, keys_cli, audit_cli, users_cli, demo_cli, retention_cli, mail_cli):
         app.cli.add_command(group)
     for command in (reminders_command, backup_command, restore_command):
         app.cli.add_command(command)

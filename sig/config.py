@@ -75,6 +75,20 @@ DEFAULTS: dict[str, Any] = {
     "STATISTICS_MIN_CELL": 5,
     # Lookups in the youth register by personal identity number, per user and hour.
     "YOUTH_LOOKUPS_PER_HOUR": 30,
+    # E-mail (kernel.mail): written to an outbox with the change, sent by `sig mail send`
+    # on a timer.  The links in e-mails start with PUBLIC_URL (the address users open).
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": 25,
+    "MAIL_STARTTLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "SIG <sig-noreply@kommunen.example>",
+    "MAIL_MAX_ATTEMPTS": 12,
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    # How long an invitation's calendar entry lasts (meetings have a start time only).
+    "MEETING_MINUTES": 90,
+    # At most one change notice per person and case in this many hours.
+    "CHANGE_NOTICE_HOURS": 12,
 }
 
 

@@ -29,11 +29,13 @@ def import_models() -> None:
     import auth.models  # noqa: F401
     import consent.models  # noqa: F401
     import kernel.audit.models  # noqa: F401
+    import kernel.mail.models  # noqa: F401
     import sig.audit.models  # noqa: F401
     import sig.cases.models  # noqa: F401
     import sig.extracts.models  # noqa: F401
     import sig.meetings.models  # noqa: F401
     import sig.outcomes.models  # noqa: F401
     import sig.plans.models  # noqa: F401
+    import sig.referrals.models  # noqa: F401
     import sig.retention.models  # noqa: F401
     import sig.youths.models  # noqa: F401

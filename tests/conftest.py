@@ -26,6 +26,7 @@ from kernel.crypto.keys import Keyring
 from kernel.db import Base, db
 from sig import create_app
 from tests.pg_server import PostgresServer
+from tests.smtp_server import SmtpServer
 
 PASSWORD = "korrekt-häst-batteri-häfta"
 # Reference data the migrations seed (the statutory provisions) stays between tests.
@@ -89,6 +90,24 @@ def postgres() -> Iterator[PostgresServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 for the whole session."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(app, smtp_server):
+    """The app's mail goes to the suite's SMTP server; its inbox starts empty."""
+    smtp_server.inbox.clear()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                      MAIL_STARTTLS=False)
+    return smtp_server
 
 
 def base_config(workdir: str, keyring_path: str, url: str) -> dict:

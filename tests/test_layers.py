@@ -38,8 +38,8 @@ def test_each_layer_imports_only_the_layers_below_it():
 # Within sig: the packages of the case work, lowest first.  A package may import only the
 # packages before it in this order (shared helpers — web, labels, config, i18n, the
 # app's modules — are not packages of a domain and may be imported by any).
-DOMAIN_ORDER = ["youths", "cases", "plans", "meetings", "outcomes", "referrals", "consents",
-                "disclosures", "retention", "home", "statistics", "audit", "extracts",
+DOMAIN_ORDER = ["youths", "cases", "notify", "plans", "meetings", "outcomes", "referrals",
+                "consents", "disclosures", "retention", "home", "statistics", "audit", "extracts",
                 "casework"]
 SHARED = {"web", "translations", "static"}
 

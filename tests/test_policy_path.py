@@ -9,16 +9,16 @@ import pathlib
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ENTRY_POINTS = {"filtered", "filtered_in_cases", "withheld", "Reading", "decide", "every_item",
                 "annotated", "Relation", "Rule", "Decision", "Withheld", "PolicyError",
-                "CaseRef", "sees_case_items", "addressed_org_of"}
+                "CaseRef", "sees_case_items", "addressed_org_of", "case_of_item"}
 # What only consent itself may use: the registry and the grants behind the rules.
 BUILDING_BLOCKS = {"consent.items": None,
                    "consent.policy": ENTRY_POINTS}
 # Item models, whose columns in a comparison make a visibility condition in SQL.
 ITEM_MODELS = {"Youth", "Guardian", "Membership", "Goal", "Action", "Change", "Meeting",
-               "Participant", "MinutesEntry", "OutcomeEvent"}
+               "Participant", "MinutesEntry", "OutcomeEvent", "Referral"}
 # The models' own modules declare their registration (and the migrations stand apart).
 MAY_REGISTER = {"sig/youths/models.py", "sig/cases/models.py", "sig/plans/models.py",
-                "sig/meetings/models.py", "sig/outcomes/models.py"}
+                "sig/meetings/models.py", "sig/outcomes/models.py", "sig/referrals/models.py"}
 
 
 def modules():

@@ -25,6 +25,7 @@ class AuditEvent(enum.StrEnum):
     SESSION_EXPIRED_ABSOLUTE = "session_expired_absolute"
     SESSION_EXPIRED_IDLE = "session_expired_idle"
     # administration
+    MAIL_SETTINGS_CHANGED = "mail_settings_changed"
     MFA_RESET = "mfa_reset"
     ORGANISATION_CREATED = "organisation_created"
     ORGANISATION_UPDATED = "organisation_updated"
@@ -119,6 +120,7 @@ EVENT_LABELS = {
     AuditEvent.SESSION_ENDED: _l("Session ended"),
     AuditEvent.SESSION_EXPIRED_ABSOLUTE: _l("Session expired (maximum length)"),
     AuditEvent.SESSION_EXPIRED_IDLE: _l("Session expired (inactivity)"),
+    AuditEvent.MAIL_SETTINGS_CHANGED: _l("E-mail settings changed"),
     AuditEvent.MFA_RESET: _l("Two-factor login reset"),
     AuditEvent.ORGANISATION_CREATED: _l("Organisation created"),
     AuditEvent.ORGANISATION_UPDATED: _l("Organisation changed"),

@@ -26,6 +26,7 @@ from kernel.audit.events import event_label
 from sig.cases.forms import CLOSE_LABELS, REFERRAL_LABELS
 from sig.consents.forms import METHOD_LABELS
 from sig.labels import ATTENDANCE, CASE_STATUS, LIFE_AREAS, MEETING_STATUS
+from sig.notify.compose import KIND_LABELS as MAIL_KINDS
 from sig.outcomes.forms import KIND_LABELS
 from sig.referrals.forms import DECLINE_LABELS, REASON_LABELS
 
@@ -288,6 +289,10 @@ CLAUSES: dict[str, Clause] = {
                                       reason=_label(REASON_LABELS, v).lower()),
     "decline_reason": lambda v, n: _("Declined because: %(reason)s.",
                                      reason=_label(DECLINE_LABELS, v).lower()),
+    "mailed": lambda v, n: _("As an e-mail (counts and references only).") if v else None,
+    "address_changed": lambda v, n: _("The e-mail address changed.") if v else None,
+    "kinds_off": lambda v, n: (_("E-mails turned off: %(kinds)s.", kinds=", ".join(
+        str(MAIL_KINDS.get(k, k)) for k in v)) if v else _("Every kind of e-mail on.")),
     "by_manager": lambda v, n: _("By the unit manager.") if v else None,
     "findings_hash": lambda v, n: _("Checksum of the findings: %(hash)s.", hash=str(v)[:16]),
 }

@@ -23,13 +23,16 @@ def today() -> dt.date:
     return clock.now().date()
 
 
-def current_membership(user_id: str, day: dt.date,
+def current_membership(user_id: str | None, day: dt.date,
                        org_id: str | None = None) -> ColumnElement[bool]:
-    """SQL: the membership row is the user's and current on ``day`` (and, with ``org_id``,
-    granted for that organisation: a membership does not follow a person who moves)."""
+    """SQL: the membership row is current on ``day`` and the user's (any user's with
+    None), and with ``org_id`` granted for that organisation: a membership does not
+    follow a person who moves."""
     bound = [unindexed(Membership.member_org_id) == org_id] if org_id is not None else []
+    if user_id is not None:
+        bound.append(Membership.user_id == user_id)
     return and_(
-        Membership.user_id == user_id, *bound,
+        *bound,
         Membership.removed_at.is_(None),
         Membership.from_date <= day,
         or_(Membership.to_date.is_(None), Membership.to_date >= day),

@@ -45,6 +45,7 @@ from sig.meetings.models import (
     MinutesEntry,
     Participant,
 )
+from sig.notify import invitations
 from sig.plans.operations import write_history
 
 CASE_ROLES = (Role.MEMBER.value, Role.CASE_OWNER.value)
@@ -129,6 +130,8 @@ def schedule_meeting(user: Any, case: Case, starts_at: dt.datetime, place: str |
             db.session.add(_participant(user, meeting, user_id=member_id, org_id=org_id))
         invited = len(invitees)
     db.session.flush()
+    if invite_group:
+        invitations.mail_meeting(meeting, case, [i for i, _org in invitees], invitations.NEW)
     record(AuditEvent.MEETING_SCHEDULED, target_type="case", target_ref=case.id,
            details={"meeting": meeting.id, "invited": invited})
     db.session.commit()
@@ -155,6 +158,8 @@ def update_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
     except Conflict:
         _log_conflict(case, meeting)
         raise
+    if "starts_at" in changed or "place" in changed:  # what a calendar entry is about
+        invitations.mail_meeting(meeting, case, _invited_users(meeting), invitations.CHANGED)
     record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
            details={"meeting": meeting.id, "fields": changed, "version": meeting.version})
     db.session.commit()
@@ -177,11 +182,17 @@ def cancel_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
     except Conflict:
         _log_conflict(case, meeting)
         raise
+    invitations.mail_meeting(meeting, case, _invited_users(meeting), invitations.CANCELLED)
     record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
            details={"meeting": meeting.id, "status": meeting.status,
                     "version": meeting.version})
     db.session.commit()
     return meeting
+
+
+def _invited_users(meeting: Meeting) -> list[str]:
+    return list(db.session.scalars(select(Participant.user_id).where(
+        Participant.meeting_id == meeting.id, Participant.user_id.is_not(None))))
 
 
 def _log_conflict(case: Case, meeting: Meeting) -> None:
@@ -230,6 +241,7 @@ def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) 
                                org_id=person.organisation_id)
     db.session.add(participant)
     db.session.flush()
+    invitations.mail_meeting(meeting, case, [person.id], invitations.NEW)
     record(AuditEvent.PARTICIPANT_ADDED, target_type="case", target_ref=case.id,
            details={"meeting": meeting.id, "participant": participant.id, "kind": "user",
                     "user": person.id, "represented_org": person.organisation_id,

@@ -25,6 +25,7 @@ from kernel.planner import unindexed
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, MinutesEntry, Participant
+from sig.notify.delivery import DeliveryState, latest_by_recipient
 from sig.plans.models import Action, Change
 
 ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
@@ -117,6 +118,8 @@ class MeetingView:
     withheld: list[Withheld]
     org_names: dict[str, str]
     shown_categories: set[str] = field(default_factory=set)
+    # For the owner: what became of each participant's invitation e-mail.
+    deliveries: dict[str, DeliveryState] | None = None
 
     @property
     def is_owner(self) -> bool:
@@ -183,6 +186,9 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
         ((p.user.display_name if p.user else p.external_name) or "").casefold()))
     shown = {meeting.category} | {p.category for p in participants} | {
         e.category for e in minutes}
-    return MeetingView(case, relation, meeting, participants, group_user_ids, minutes,
+    view = MeetingView(case, relation, meeting, participants, group_user_ids, minutes,
                        writers, dict(history), actions, follow_ups, reading.withheld(),
                        org_names, shown)
+    if relation is Relation.OWNER:
+        view.deliveries = latest_by_recipient(meeting.id)
+    return view
