@@ -28,6 +28,12 @@ REFERRAL_STATE = {"pending": _l("Waiting for a decision"), "accepted": _l("Accep
 EXTERNAL_ROLES = {"youth": _l("The youth"), "guardian": _l("Guardian"),
                   "other": _p("person", "Other")}
 
+# The fields of a register entry, as its history names them (sig.youths.operations).
+REGISTER_FIELDS = {"name": _l("name"), "contact": _l("contact details"), "school": _l("school"),
+                   "protected": _l("protected personal data"), "has_custody": _l("custody"),
+                   "added": _l("added as guardian"), "removed": _l("removed from the entry")}
+
+
 FILTERS = {
     "gender_label": GENDERS,
     "case_status_label": CASE_STATUS,
@@ -38,8 +44,20 @@ FILTERS = {
     "attendance_label": ATTENDANCE,
     "external_role_label": EXTERNAL_ROLES,
     "referral_state_label": REFERRAL_STATE,
+    "register_field_label": REGISTER_FIELDS,
     "referral_reason_label": {str(k): v for k, v in REFERRAL_REASONS.items()},
 }
+
+
+def register_value(value: str | None, field: str) -> str:
+    """A history value as a person reads it (a yes/no field in words)."""
+    if value is None:
+        return "—"
+    if field in ("protected", "has_custody", "added", "removed"):
+        if field in ("has_custody", "added", "removed"):
+            return str(_l("has custody") if value == "True" else _l("no custody"))
+        return str(_l("yes") if value == "True" else _l("no"))
+    return value
 
 
 def _filter(labels: dict):
@@ -52,3 +70,4 @@ def _filter(labels: dict):
 def init_app(app: Flask) -> None:
     for name, labels in FILTERS.items():
         app.add_template_filter(_filter(labels), name)
+    app.add_template_filter(register_value, "register_value")

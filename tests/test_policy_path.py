@@ -82,4 +82,5 @@ def test_the_case_page_templates_only_read_the_read_model(app):
     assert not gone & set(context)
     from sig.casework.read_model import SECTIONS
 
-    assert set(SECTIONS) == {"overdue", "consents", "disclosures", "retention", "ownership"}
+    assert set(SECTIONS) == {"overdue", "consents", "disclosures", "retention", "ownership",
+                             "custody"}

@@ -312,7 +312,8 @@ RECORDS = {
     "membership": _l("membership"), "participant": _l("participant"),
     "outcome": _l("outcome event"), "guardian_added": _l("guardian added"),
     "rule_id": _l("provision"), "new_key": _l("new key"), "extract": _l("register extract"),
-    "handover": _l("handover"), "deputy": _l("deputyship"),
+    "handover": _l("handover"), "deputy": _l("deputyship"), "guardian": _l("guardian"),
+    "guardian_removed": _l("guardian removed"),
 }
 COUNTS = {
     "cases": _l("cases"), "rows": _l("rows"), "minutes": _l("minutes entries"),

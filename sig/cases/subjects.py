@@ -23,7 +23,8 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
     for case_id, youth, guardian_id in db.session.execute(
             select(Case.id, Youth, Guardian.id).join(Youth, Youth.id == Case.youth_id)
             .outerjoin(Guardian, and_(Guardian.youth_id == Youth.id,
-                                      Guardian.has_custody.is_(True)))
+                                      Guardian.has_custody.is_(True),
+                                      Guardian.removed_at.is_(None)))
             .where(Case.id.in_(ids)).order_by(Case.id, Guardian.created_at, Guardian.id)):
         youths[case_id] = youth
         if guardian_id is not None:

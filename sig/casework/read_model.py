@@ -19,7 +19,7 @@ from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.ownership import case_notice as ownership_notice
 from sig.cases.rights import Rights
-from sig.consents.flags import consent_summary
+from sig.consents.flags import consent_summary, custody_notice
 from sig.disclosures.summary import case_disclosures
 from sig.meetings.models import Meeting, Participant
 from sig.meetings.queries import attendance_by_organisation
@@ -95,6 +95,7 @@ SECTIONS: dict[str, SectionProvider] = {
     "disclosures": case_disclosures,
     "retention": case_notice,
     "ownership": ownership_notice,
+    "custody": custody_notice,
 }
 
 

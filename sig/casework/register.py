@@ -1,20 +1,30 @@
 """The youth register: register, search by personal identity number (POST only), view."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from auth.forms import ConfirmForm
+from auth.models import User
 from auth.permissions import Permission, requires
+from consent.policy import Relation
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases.access import accessible
+from kernel.versioned import Conflict
+from sig.cases.access import accessible, relation_to
 from sig.cases.models import Case
 from sig.cases.register_access import Access, lookups_left, register_access
 from sig.youths import operations
-from sig.youths.forms import GuardianForm, SearchForm, YouthForm
-from sig.youths.models import Youth
+from sig.youths.forms import (
+    GuardianEditForm,
+    GuardianForm,
+    SearchForm,
+    YouthEditForm,
+    YouthForm,
+)
+from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("youths", __name__, url_prefix="/youths")
 
@@ -118,8 +128,11 @@ def _show(youth: Youth, guardian_form: GuardianForm, status: int = 200):
     record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
            details={"shown": ["identity"]})
     db.session.commit()
+    # protected personal data: contact details for the case owner (or deputy) only
+    show_contacts = not youth.protected or any(
+        relation_to(current_user, c) is Relation.OWNER for c in cases)
     return render_template("youths/show.html", youth=youth, cases=cases,
-                           guardian_form=guardian_form,
+                           guardian_form=guardian_form, show_contacts=show_contacts,
                            has_open_case=any(c.status != "closed" for c in cases)), status
 
 
@@ -134,3 +147,98 @@ def add_guardian(youth_id: str):
         flash(_("The guardian is added."), "success")
         return redirect(url_for("youths.show", youth_id=youth.id))
     return _show(youth, form, 400)
+
+
+def _guardian(youth: Youth, guardian_id: str) -> Guardian:
+    guardian = db.session.get(Guardian, guardian_id)
+    if guardian is None or guardian.youth_id != youth.id or guardian.removed_at is not None:
+        record(AuditEvent.ACCESS_DENIED, target_type="youth", target_ref=youth.id,
+               outcome="denied", details={"reason": "register_entry"})
+        db.session.commit()
+        abort(404)
+    return guardian
+
+
+@bp.route("/<id:youth_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CASES)
+def edit(youth_id: str):
+    """Correct the entry: name, contact details, school, protected personal data."""
+    youth = load_youth(youth_id)
+    form = YouthEditForm(obj=youth if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = youth.version
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            changed = operations.update_youth(
+                current_user, youth, version=form.version.data, name=form.name.data,
+                contact=form.contact.data or "", school=form.school.data or "",
+                protected=form.protected.data)
+        except Conflict as exc:
+            conflict = exc.item
+            form.version.data = exc.version
+        else:
+            flash(_("The register entry is saved.") if changed
+                  else _("Nothing was changed."), "success")
+            return redirect(url_for("youths.show", youth_id=youth.id))
+    record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
+           details={"shown": ["identity"], "view": "edit"})
+    db.session.commit()
+    status = 409 if conflict is not None else 400 if form.errors else 200
+    return render_template("youths/edit.html", youth=youth, form=form,
+                           conflict=conflict), status
+
+
+@bp.route("/<id:youth_id>/guardians/<id:guardian_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CASES)
+def edit_guardian(youth_id: str, guardian_id: str):
+    """Correct a guardian, or change custody: every consent of the youth's cases is
+    judged against the new custody from the next page on (the case page says what it
+    meant)."""
+    youth = load_youth(youth_id)
+    guardian = _guardian(youth, guardian_id)
+    form = GuardianEditForm(obj=guardian if request.method == "GET" else None)
+    if form.validate_on_submit():
+        changed = operations.update_guardian(current_user, youth, guardian,
+                                             name=form.name.data,
+                                             contact=form.contact.data or "",
+                                             has_custody=form.has_custody.data)
+        if "has_custody" in changed:
+            flash(_("Custody is changed. Each open case of the youth says on its page what "
+                    "this means for its consents."), "success")
+        else:
+            flash(_("The guardian is saved.") if changed else _("Nothing was changed."),
+                  "success")
+        return redirect(url_for("youths.show", youth_id=youth.id))
+    record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
+           details={"shown": ["identity"], "view": "edit"})
+    db.session.commit()
+    return render_template("youths/guardian_edit.html", youth=youth, guardian=guardian,
+                           form=form, confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/<id:youth_id>/guardians/<id:guardian_id>/remove", methods=["POST"])
+@requires(Permission.MANAGE_CASES)
+def remove_guardian(youth_id: str, guardian_id: str):
+    youth = load_youth(youth_id)
+    guardian = _guardian(youth, guardian_id)
+    if ConfirmForm().validate_on_submit():
+        operations.remove_guardian(current_user, youth, guardian)
+        flash(_("The guardian is removed from the entry. Consents that named her or him "
+                "keep the name; custody is gone."), "success")
+    return redirect(url_for("youths.show", youth_id=youth.id))
+
+
+@bp.route("/<id:youth_id>/history")
+@requires(Permission.MANAGE_CASES)
+def history(youth_id: str):
+    youth = load_youth(youth_id)
+    changes = operations.history(youth)
+    people = {u.id: u.display_name for u in db.session.scalars(select(User).where(
+        User.id.in_({c.changed_by_id for c in changes})))} if changes else {}
+    guardians = {g.id: g.name for g in youth.guardians}
+    record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
+           details={"shown": ["identity"], "view": "history"})
+    db.session.commit()
+    return render_template("youths/history.html", youth=youth, changes=changes,
+                           people=people, guardians=guardians)

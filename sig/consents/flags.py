@@ -14,8 +14,11 @@ from typing import Any
 from consent import validity
 from consent.models import Consent
 from consent.operations import own_from_age
-from consent.policy import Relation
+from consent.policy import Relation, filtered
 from kernel import clock
+from kernel.db import db
+from sig.youths import operations as youths
+from sig.youths.models import Guardian
 
 EXPIRY_HORIZON_DAYS = 30
 
@@ -85,3 +88,57 @@ def consent_summary(_user: Any, view: Any) -> Summary | None:
     valid = sum(1 for c in consents
                 if subject is not None and validity.status(c, subject, day, own_from).valid)
     return Summary(case, len(consents), valid, flags_for([case.id], day, consents))
+
+
+# --- a change of custody, and what it means for the case's consents ---------------------------
+
+CUSTODY_NOTICE_DAYS = 30
+
+
+@dataclass
+class ConsentNow:
+    reference: str
+    valid: bool
+    youth_missing: bool
+    missing: list[str]           # names of guardians with custody who have not consented
+    other_reasons: list[str]     # codes: expired, not_yet_valid, no_guardian_on_record
+
+
+@dataclass
+class CustodyNotice:
+    """A change of who has custody in the last CUSTODY_NOTICE_DAYS days, and each live
+    consent's validity now (computed from custody on every read, so it already
+    follows the change)."""
+
+    changes: list[tuple[str, str, bool, dt.datetime]]  # (guardian name, field, custody now, at)
+    consents: list[ConsentNow]
+
+
+def custody_notice(user: Any, view: Any) -> CustodyNotice | None:
+    """On the case page, for the owner: what a recent change of custody did."""
+    if view.relation is not Relation.OWNER or view.read_only:
+        return None
+    case = view.case
+    since = clock.now() - dt.timedelta(days=CUSTODY_NOTICE_DAYS)
+    changes = youths.custody_changes_since(case.youth_id, since)
+    if not changes:
+        return None
+    # (a removed guardian is no longer part of the case: she is named as removed)
+    guardians = {g.id: g for g in db.session.scalars(filtered(user, Guardian, case))}
+    day = clock.now().date()
+    subject = validity.subjects_of([case.id]).get(case.id)
+    consents = []
+    for consent in validity.live_consents([case.id], day):
+        if subject is None:
+            continue
+        status = validity.status(consent, subject, day, own_from_age())
+        custody = subject.custody_guardian_ids
+        missing = [guardians[custody[n - 1]].name for n in status.missing_guardians
+                   if custody[n - 1] in guardians]
+        consents.append(ConsentNow(
+            f"S-{consent.id[:8].upper()}", status.valid, status.youth_missing, missing,
+            [r for r in status.reasons if r not in ("guardian_missing", "youth_missing")]))
+    return CustodyNotice(
+        [(guardians[c.guardian_id].name if c.guardian_id in guardians else None, c.field,
+          c.field != "removed" and c.new == "True", c.changed_at) for c in changes],
+        consents)

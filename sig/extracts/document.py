@@ -223,7 +223,9 @@ def for_youth(youth: Youth, produced_by: Any) -> dict[str, Any]:
             "produced_by": produced_by.display_name, "subject": {
                 "kind": "ungdom", "name": youth.name, "personal_number": youth.pnr,
                 "birth_date": youth.birth_date_text, "gender": youth.gender,
-                "contact": youth.contact, "school": youth.school},
+                # protected personal data: contact details are never printed
+                "contact": None if youth.protected else youth.contact,
+                "school": youth.school},
             "cases": cases}
 
 
@@ -239,6 +241,7 @@ def for_guardian(guardian: Guardian, youth: Youth, produced_by: Any) -> dict[str
             "ledger": _flows(part, {Category.IDENTITY.value})})
     return {"format": FORMAT, "produced": _local(clock.now()),
             "produced_by": produced_by.display_name, "subject": {
-                "kind": "vårdnadshavare", "name": guardian.name, "contact": guardian.contact,
+                "kind": "vårdnadshavare", "name": guardian.name,
+                "contact": None if youth.protected else guardian.contact,
                 "custody": guardian.has_custody, "child": youth.name},
             "cases": cases}

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import literal, select, text, update
+from sqlalchemy import delete, literal, select, text, update
 
 from kernel import clock
 from kernel.audit import AuditEvent, record
@@ -31,7 +31,7 @@ from kernel.db import db
 from sig.cases.models import Case
 from sig.retention.due import Candidate
 from sig.youths import name_index
-from sig.youths.models import PURGED_INDEX_PREFIX, Guardian, Youth
+from sig.youths.models import PURGED_INDEX_PREFIX, Guardian, Youth, YouthChange
 
 # Plain columns that may carry personal data besides the encrypted ones.
 PLAIN_PERSONAL = {"consents": ("form_filename", "form_mime")}
@@ -90,6 +90,9 @@ def purge(due: Sequence[Candidate]) -> Result:
             .execution_options(synchronize_session=False))
         db.session.execute(update(Guardian).where(Guardian.youth_id.in_(chunk)).values(
             name_enc=None, contact_enc=None).execution_options(synchronize_session=False))
+        # the entry's history holds old names and contact details
+        db.session.execute(delete(YouthChange).where(YouthChange.youth_id.in_(chunk))
+                           .execution_options(synchronize_session=False))
         name_index.forget(chunk)
     result.cases, result.youths = len(ids), len(youths)
     result.by_year.update(c.last_entry.year for c in cases)

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form
@@ -98,3 +105,23 @@ class SearchForm(Form):
     personal_number = PersonalNumberField(_l("Personal identity number"),
                                           render_kw={"autocomplete": "off",
                                                      "inputmode": "numeric"})
+
+
+class YouthEditForm(Form):
+    """Correcting the entry (the personal identity number is not changed here: a wrong
+    number is another person — register that person)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    contact = TextAreaField(_l("Contact details"), validators=[Optional(), Length(max=1000)])
+    school = StringField(_l("School"), validators=[Optional(), Length(max=200)])
+    protected = BooleanField(_l("Protected personal data (skyddade personuppgifter)"),
+                             description=_l("The contact details of the youth and the "
+                                            "guardians are then shown to the case owner "
+                                            "only, and never printed."))
+    version = HiddenField()
+
+
+class GuardianEditForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    contact = StringField(_l("Contact details"), validators=[Optional(), Length(max=500)])
+    has_custody = BooleanField(_l("Has custody"))

@@ -2,12 +2,15 @@
 number is found through its blind index only."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consent.items import ItemKind, ItemMixin
+from kernel import clock
 from kernel.crypto.fields import encrypted_column, encrypted_text
-from kernel.db import Base, uuid_pk
+from kernel.db import Base, created_at, uuid_pk
 from kernel.versioned import Versioned
 
 PNR_INDEX_PURPOSE = "youth.pnr"
@@ -36,9 +39,26 @@ class Youth(ItemMixin, Versioned, Base):
     contact = encrypted_text("contact")
     school_enc: Mapped[bytes | None] = encrypted_column()
     school = encrypted_text("school")
+    # Skyddade personuppgifter: the contact details of the youth and guardians are shown
+    # to the case owner only, and printed for no one.
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
 
     guardians: Mapped[list[Guardian]] = relationship(
         back_populates="youth", order_by="Guardian.created_at", cascade="all, delete-orphan")
+
+    @property
+    def age(self) -> int | None:
+        """Age in whole years today (None when retention has deleted the birth date)."""
+        born = self.birth_date_text
+        if not born:
+            return None
+        birth, today = dt.date.fromisoformat(born), clock.now().date()
+        return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+    @property
+    def current_guardians(self) -> list[Guardian]:
+        """The guardians on the entry (removed ones are kept for history, not listed)."""
+        return [g for g in self.guardians if g.removed_at is None]
 
     @property
     def purged(self) -> bool:
@@ -50,7 +70,8 @@ class Guardian(ItemMixin, Base):
     """A guardian (vårdnadshavare) or other parent.  Category ``identity``."""
 
     __tablename__ = "guardians"
-    __item__ = ItemKind(youth_column="youth_id")
+    # a removed guardian is kept (consents name her) but is no longer part of any case
+    __item__ = ItemKind(youth_column="youth_id", scope=lambda model: model.removed_at.is_(None))
 
     id: Mapped[uuid_pk]
     youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id", ondelete="CASCADE"),
@@ -60,8 +81,31 @@ class Guardian(ItemMixin, Base):
     contact_enc: Mapped[bytes | None] = encrypted_column()
     contact = encrypted_text("contact")
     has_custody: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Removed from the register entry (a mistake, or no longer a parent of record): kept
+    # because consents and history name her; never with custody.
+    removed_at: Mapped[dt.datetime | None]
 
     youth: Mapped[Youth] = relationship(back_populates="guardians")
+
+
+class YouthChange(Base):
+    """One field of a register entry changed: what it was and what it became (both
+    encrypted), who changed it and when.  ``guardian_id`` names the guardian for a
+    guardian's field; ``field`` is the attribute's name (or ``added``/``removed``)."""
+
+    __tablename__ = "youth_changes"
+
+    id: Mapped[uuid_pk]
+    youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id", ondelete="CASCADE"),
+                                          index=True)
+    guardian_id: Mapped[str | None] = mapped_column(ForeignKey("guardians.id"))
+    field: Mapped[str] = mapped_column(String(32))
+    old_enc: Mapped[bytes | None] = encrypted_column()
+    old = encrypted_text("old")
+    new_enc: Mapped[bytes | None] = encrypted_column()
+    new = encrypted_text("new")
+    changed_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[created_at]
 
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,8 +13,9 @@ from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.crypto.blind_index import blind_index
 from kernel.db import db
+from kernel.versioned import check_version, flush_or_conflict
 from sig.youths import name_index, pnr
-from sig.youths.models import PNR_INDEX_PURPOSE, Guardian, Youth
+from sig.youths.models import PNR_INDEX_PURPOSE, Guardian, Youth, YouthChange
 
 
 class AlreadyRegistered(Exception):
@@ -79,9 +81,107 @@ def add_guardian(user: Any, youth: Youth, name: str, contact: str, custody: bool
     guardian.name = name.strip()
     guardian.contact = contact.strip() or None
     db.session.add(guardian)
-    if audit:
+    if audit:  # (an entry's first guardians are part of registering it)
         db.session.flush()
+        _changed(user, youth, "added", None, custody, guardian)
         record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
                details={"guardian_added": guardian.id})
         db.session.commit()
+        _forget_cached_subjects()
     return guardian
+
+
+# --- correcting the register -----------------------------------------------------------------
+
+
+def _changed(user: Any, youth: Youth, field: str, old: Any, new: Any,
+             guardian: Guardian | None = None) -> YouthChange:
+    change = YouthChange(youth_id=youth.id, guardian_id=guardian.id if guardian else None,
+                         field=field, changed_by_id=user.id)
+    change.old = None if old is None else str(old)
+    change.new = None if new is None else str(new)
+    db.session.add(change)
+    return change
+
+
+def _forget_cached_subjects() -> None:
+    """Consent validity is computed from custody on every read; a request that changed
+    custody reads it afresh (``consent.validity`` caches subjects per request)."""
+    if has_app_context():
+        g.pop("_sig_subjects", None)
+        g.pop("_sig_live_consents", None)
+
+
+def update_youth(user: Any, youth: Youth, *, version: int | str | None, name: str,
+                 contact: str, school: str, protected: bool) -> list[str]:
+    """Correct the entry; every changed field gets a history row.  Returns the fields
+    changed.
+
+    :raises Conflict: someone saved the entry after the form was loaded.
+    """
+    check_version(youth, version)
+    values = {"name": name.strip(), "contact": contact.strip() or None,
+              "school": school.strip() or None, "protected": bool(protected)}
+    changed = [f for f, v in values.items() if getattr(youth, f) != v]
+    if not changed:
+        return []
+    for field in changed:
+        _changed(user, youth, field, getattr(youth, field), values[field])
+        setattr(youth, field, values[field])
+    youth.updated_at = clock.now()
+    flush_or_conflict(youth)
+    if "name" in changed:
+        name_index.index(youth)
+    record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
+           details={"fields": changed, "version": youth.version})
+    db.session.commit()
+    return changed
+
+
+def update_guardian(user: Any, youth: Youth, guardian: Guardian, *, name: str,
+                    contact: str, has_custody: bool) -> list[str]:
+    """Correct a guardian, or change custody (consent validity follows at once: it is
+    computed from custody on every read)."""
+    values = {"name": name.strip(), "contact": contact.strip() or None,
+              "has_custody": bool(has_custody)}
+    changed = [f for f, v in values.items() if getattr(guardian, f) != v]
+    if not changed:
+        return []
+    for field in changed:
+        _changed(user, youth, field, getattr(guardian, field), values[field], guardian)
+        setattr(guardian, field, values[field])
+    db.session.flush()
+    record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
+           details={"fields": changed, "guardian": guardian.id})
+    db.session.commit()
+    _forget_cached_subjects()
+    return changed
+
+
+def remove_guardian(user: Any, youth: Youth, guardian: Guardian) -> None:
+    """The guardian leaves the entry (kept for the consents and history that name her),
+    and with her any custody."""
+    if guardian.removed_at is not None:
+        return
+    _changed(user, youth, "removed", guardian.has_custody, None, guardian)
+    guardian.removed_at = clock.now()
+    guardian.has_custody = False
+    db.session.flush()
+    record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
+           details={"guardian_removed": guardian.id})
+    db.session.commit()
+    _forget_cached_subjects()
+
+
+def history(youth: Youth) -> list[YouthChange]:
+    return list(db.session.scalars(select(YouthChange).where(YouthChange.youth_id == youth.id)
+                                   .order_by(YouthChange.changed_at.desc())))
+
+
+def custody_changes_since(youth_id: str, since: Any) -> list[YouthChange]:
+    """Changes of who has custody (custody switched, a guardian added or removed) since
+    ``since``, oldest first."""
+    return list(db.session.scalars(select(YouthChange).where(
+        YouthChange.youth_id == youth_id, YouthChange.changed_at >= since,
+        YouthChange.field.in_(("has_custody", "added", "removed")))
+        .order_by(YouthChange.changed_at)))
