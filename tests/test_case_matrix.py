@@ -108,15 +108,21 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("meetings.edit",        "POST", "unchanged"):    (302, 403, 403, 404, 404, 404, 404, 404, 404),
     ("meetings.add_participant", "POST", "Pia"):      (302, 403, 403, 404, 404, 404, 404, 404, 404),
     ("meetings.add_external", "POST", ""):            (302, 403, 403, 404, 404, 404, 404, 404, 404),
-    ("meetings.attendance",  "POST", "no marks"):     (302, 302, 302, 404, 404, 404, 404, 404, 404),
-    ("meetings.attendance",  "POST", "Per's row"):    (302, 302, 404, 404, 404, 404, 404, 404, 404),
-    ("meetings.write_minutes", "POST", ""):           (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    # the protocol: one form; before the start only "excused" is accepted (400 says so),
+    # a row or an action the user may not see is not found (or, in a form, ignored)
+    ("meetings.protocol",    "POST", "no marks"):     (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.protocol",    "POST", "Per's row"):    (302, 302, 404, 404, 404, 404, 404, 404, 404),
+    ("meetings.protocol",    "POST", "minutes"):      (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.protocol",    "POST", "school follow-up"):
+                                                      (302, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("meetings.sign_off",    "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
+    ("meetings.print_protocol", "GET", ""):           (200, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("sharing.print_protocol_for", "GET", "school"):  (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("meetings.edit_minutes", "GET", "Sara's entry"): (200, 404, 404, 404, 404, 404, 404, 404, 404),
     ("meetings.edit_minutes", "POST", "Sara's entry"):(302, 404, 404, 404, 404, 404, 404, 404, 404),
     # Sara sees police minutes (police → social services provision) but edits only her own.
     ("meetings.edit_minutes", "GET", "Per's entry"):  (403, 200, 404, 404, 404, 404, 404, 404, 404),
     ("meetings.edit_minutes", "POST", "Per's entry"): (403, 302, 404, 404, 404, 404, 404, 404, 404),
-    ("meetings.follow_up",   "POST", "school"):       (302, 404, 302, 404, 404, 404, 404, 404, 404),
     ("meetings.cancel",      "POST", ""):             (302, 403, 403, 404, 404, 404, 404, 404, 404),
     # --- outcome events: the owner records all kinds, police members police reports -------
     ("outcomes.new",         "GET",  ""):             (200, 200, 403, 404, 404, 404, 404, 404, 404),
@@ -128,6 +134,12 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("youths.search",        "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403, 403),
     ("youths.show",          "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
     ("youths.add_guardian",  "POST", ""):             (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.edit",          "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.edit",          "POST", "unchanged"):    (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.edit_guardian", "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.edit_guardian", "POST", "unchanged"):    (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.history",       "GET",  ""):             (200, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("youths.remove_guardian", "POST", "extra"):      (302, 403, 403, 403, 403, 403, 403, 403, 403),
     # --- the owner's transparency pages: consents, disclosure decisions, sharing -------------
     ("consents.index",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("consents.new",         "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
@@ -173,7 +185,7 @@ DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.", "ownership."
 URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
                            "membership_id", "youth_id", "consent_id", "party_id", "grant_id",
                            "disclosure_id", "org_id", "extract_id", "handover_id",
-                           "deputy_id"})
+                           "deputy_id", "guardian_id"})
 # These change the case for everyone after them: run last, in this order.
 LAST = ("consents.withdraw_grant", "consents.withdraw_party", "consents.withdraw",
         "cases.remove_member", "meetings.cancel", "cases.close")
@@ -221,6 +233,8 @@ class World:
     extract_id: str
     handover_id: str
     deputy_id: str
+    guardian_id: str
+    extra_guardian_id: str
     today: dt.date
     secrets: list[str] = field(default_factory=list)
 
@@ -294,10 +308,10 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                         page=f"/cases/{case_id}/meetings/new"))
     meeting_id = response.location.split("#")[0].rsplit("/", 1)[-1]
     meeting_url = f"/cases/{case_id}/meetings/{meeting_id}"
-    _ok(post(client, meeting_url + "/minutes", {"category": "minutes", "text": SARA_MINUTES},
+    _ok(post(client, meeting_url + "/protocol", {"category": "minutes", "text": SARA_MINUTES},
              page=meeting_url))
     per_client = _logged_in(app, per, fake_clock)
-    _ok(post(per_client, meeting_url + "/minutes",
+    _ok(post(per_client, meeting_url + "/protocol",
              {"category": "police_information", "text": PER_MINUTES}, page=meeting_url))
     with app.app_context():
         entries = {e.created_by_id: e.id for e in db.session.scalars(
@@ -347,7 +361,11 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                             proposed_by_id=sara.id)
         deputy = Deputy(case_id=case_id, user_id=sam.id, from_date=today + dt.timedelta(days=7),
                         to_date=today + dt.timedelta(days=14), named_by_id=sara.id)
-        db.session.add_all([handover, deputy])
+        # a parent without custody, registered by mistake (the one removed)
+        extra = Guardian(youth_id=youth_id, has_custody=False, origin_org_id=orgs["social"].id,
+                         category="identity", created_by_id=sara.id)
+        extra.name = "Felaktigt Registrerad"
+        db.session.add_all([handover, deputy, extra])
         db.session.commit()
         extract_id, handover_id, deputy_id = extract.id, handover.id, deputy.id
         consent_ids = (consent.id, consent.parties[0].id, consent.grants[0].id)
@@ -362,7 +380,8 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                   fred_case_id=other_case, consent_id=consent_ids[0],
                   party_id=consent_ids[1], grant_id=consent_ids[2],
                   disclosure_id=disclosure_id, extract_id=extract_id,
-                  handover_id=handover_id, deputy_id=deputy_id, today=today)
+                  handover_id=handover_id, deputy_id=deputy_id,
+                  guardian_id=guardians[0].id, extra_guardian_id=extra.id, today=today)
     built.secrets = [case_id, built.reference, YOUTH_NAME, "Matilda", "Matrisdotter",
                      PNR, PNR.replace("-", ""), PNR[2:], GUARDIAN_NAME, "070-123 45 67",
                      REFERRAL_NOTE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION, PLACE, AGENDA,
@@ -382,6 +401,7 @@ def url_values(w: World, item: str) -> dict[str, str]:
             "consent_id": w.consent_id, "party_id": w.party_id, "grant_id": w.grant_id,
             "disclosure_id": w.disclosure_id, "extract_id": w.extract_id,
             "handover_id": w.handover_id, "deputy_id": w.deputy_id,
+            "guardian_id": w.extra_guardian_id if item == "extra" else w.guardian_id,
             "org_id": w.orgs["school" if item == "school" else "police"].id,
             "action_id": {"police": w.police_action_id,
                           "school": w.school_action_id}.get(item, ""),
@@ -454,12 +474,19 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
     "meetings.add_participant": lambda w, _: {"user_id": w.users["pia"].id},
     "meetings.add_external": lambda w, _: {"external_role": "other",
                                            "external_name": "Extern Deltagare"},
-    "meetings.attendance": lambda w, item: (
-        {f"attendance-{w.per_participant_id}": "present"} if item == "Per's row" else {}),
-    "meetings.write_minutes": lambda w, _: {"category": "minutes",
-                                            "text": "En anteckning i matrisen"},
+    "meetings.protocol": lambda w, item: (
+        {f"attendance-{w.per_participant_id}": "excused"} if item == "Per's row"
+        else {"category": "minutes", "text": "Ett protokollfört inlägg"} if item == "minutes"
+        else _follow_up_body(w, "school") if item == "school follow-up" else {}),
+    "meetings.sign_off": lambda w, _: {},
+    "youths.remove_guardian": lambda w, _: {},
+    "youths.edit": lambda w, _: (lambda y: {"name": y.name, "contact": y.contact or "",
+                                            "school": y.school or "",
+                                            "version": str(y.version)})(w.get(Youth, w.youth_id)),
+    "youths.edit_guardian": lambda w, _: (lambda g: {
+        "name": g.name, "contact": g.contact or "",
+        **({"has_custody": "y"} if g.has_custody else {})})(w.get(Guardian, w.guardian_id)),
     "meetings.edit_minutes": _entry_body,
-    "meetings.follow_up": _follow_up_body,
     "outcomes.new": lambda w, _: {"kind": "police_report",
                                   "occurred_on": w.today.isoformat(),
                                   "source_org_id": w.orgs["police"].id,

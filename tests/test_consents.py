@@ -103,7 +103,7 @@ def schedule_and_write(client, case_id: str, now: dt.datetime, text: str,
                      "invite_group": "y"}, page=f"/cases/{case_id}/meetings/new")
     assert response.status_code == 302, text_of(response)[-2000:]
     meeting_id = response.location.split("#")[0].rsplit("/", 1)[-1]
-    response = post(client, f"/cases/{case_id}/meetings/{meeting_id}/minutes",
+    response = post(client, f"/cases/{case_id}/meetings/{meeting_id}/protocol",
                     {"category": category, "text": text}, page=f"/cases/{case_id}")
     assert response.status_code == 302
     return meeting_id

@@ -67,7 +67,7 @@ def schedule_and_write(client, case_id: str, fake_clock) -> str:
     meeting_id = response.location.split("#")[0].rsplit("/", 1)[-1]
     for category, words in (("minutes", SOCIAL_MINUTES),
                             ("social_assessment", SOCIAL_ASSESSMENT)):
-        response = post(client, f"/cases/{case_id}/meetings/{meeting_id}/minutes",
+        response = post(client, f"/cases/{case_id}/meetings/{meeting_id}/protocol",
                         {"category": category, "text": words}, page=f"/cases/{case_id}")
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     return meeting_id
@@ -295,7 +295,7 @@ def test_decision_names_only_own_items_for_police_in_the_group(
     case_id = case_with_group(client, sara, per, kim, fake_clock)
     meeting_id = schedule_and_write(client, case_id, fake_clock)
     per_client = logged_in(app, per, fake_clock)
-    response = post(per_client, f"/cases/{case_id}/meetings/{meeting_id}/minutes",
+    response = post(per_client, f"/cases/{case_id}/meetings/{meeting_id}/protocol",
                     {"category": "police_information", "text": "Polisens anteckning"},
                     page=f"/cases/{case_id}")
     assert response.status_code == 302

@@ -182,9 +182,9 @@ def test_a_change_notice_goes_to_those_whose_organisation_may_see_the_change(
     per_client = app.test_client()
     login(per_client, per, fake_clock=fake_clock)
     url = f"/cases/{case_id}/meetings/{meeting_id}"
-    post(per_client, url + "/minutes", {"category": "police_information", "text": MINUTES},
+    post(per_client, url + "/protocol", {"category": "police_information", "text": MINUTES},
          page=url)
-    post(per_client, url + "/minutes", {"category": "police_information", "text": "Mer"},
+    post(per_client, url + "/protocol", {"category": "police_information", "text": "Mer"},
          page=url)
     _send(app)
     # police information reaches social services by statute, the school only by consent:

@@ -97,21 +97,27 @@ def add_person(client, case_id: str, meeting_id: str, user) -> None:
 
 
 def add_external(client, case_id: str, meeting_id: str, role: str, name: str) -> None:
+    """The youth and a guardian are picked from the register (``name`` says which
+    guardian); anyone else is named."""
+    data = {"external_role": role, "external_name": name if role == "other" else ""}
+    if role == "guardian":
+        page = client.get(meeting_url(case_id, meeting_id)).get_data(as_text=True)
+        data["guardian_id"] = re.search(rf'<option value="([0-9a-f-]{{36}})">{name}</option>',
+                                        page).group(1)
     response = post(client, meeting_url(case_id, meeting_id, "/participants/external"),
-                    {"external_role": role, "external_name": name},
-                    page=meeting_url(case_id, meeting_id))
+                    data, page=meeting_url(case_id, meeting_id))
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
 
 
 def mark(client, case_id: str, meeting_id: str, marks: dict[str, str]):
     """POST attendance: ``{participant id: attendance}``."""
     data = {f"attendance-{pid}": value for pid, value in marks.items()}
-    return post(client, meeting_url(case_id, meeting_id, "/attendance"), data,
+    return post(client, meeting_url(case_id, meeting_id, "/protocol"), data,
                 page=f"/cases/{case_id}")
 
 
 def write(client, case_id: str, meeting_id: str, category: str, words: str):
-    return post(client, meeting_url(case_id, meeting_id, "/minutes"),
+    return post(client, meeting_url(case_id, meeting_id, "/protocol"),
                 {"category": category, "text": words}, page=f"/cases/{case_id}")
 
 
@@ -254,8 +260,12 @@ def test_attendance_waits_for_the_meeting_and_not_for_cancelled_ones(
     soon = schedule(client, case_id, fake_clock.current + dt.timedelta(minutes=10))
     rows = participants(app, soon)
     response = mark(client, case_id, soon, {rows[per.id].id: "present"})
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "från och med att mötet börjar" in text_of(response)
     assert participants(app, soon)[per.id].attendance is None
+    # ... but a reported absence (anmält förhinder) can be recorded before it
+    assert mark(client, case_id, soon, {rows[kim.id].id: "excused"}).status_code == 302
+    assert participants(app, soon)[kim.id].attendance == "excused"
     with app.app_context():
         assert db.session.get(Meeting, soon).status == "planned"
     fake_clock.advance(minutes=11)
@@ -483,7 +493,7 @@ def test_following_up_the_plan_records_changes_against_the_meeting(
     prefix = f"action-{police_id}-"
     token = csrf(per_client, meeting_url(case_id, meeting_id))
     response = per_client.post(
-        meeting_url(case_id, meeting_id, f"/actions/{police_id}/follow-up"),
+        meeting_url(case_id, meeting_id, "/protocol"),
         data={prefix + "status": "in_progress", prefix + "follow_up": "Första samtalet hållet",
               prefix + "version": "1", prefix + "csrf_token": token, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
@@ -494,12 +504,13 @@ def test_following_up_the_plan_records_changes_against_the_meeting(
         assert {c.field for c in changes} == {"status", "follow_up"}
     page = text_of(per_client.get(meeting_url(case_id, meeting_id)))
     assert re.search(r'<ul class="follow-ups"> <li>Polisen håller samtal', page)
-    # Per cannot follow up the school's action: he does not see it
+    # Per cannot follow up the school's action: he does not see it, so the protocol's
+    # fields for it are not his (ignored, as for an action that does not exist)
     response = per_client.post(
-        meeting_url(case_id, meeting_id, f"/actions/{school_id}/follow-up"),
+        meeting_url(case_id, meeting_id, "/protocol"),
         data={f"action-{school_id}-status": "done", f"action-{school_id}-version": "1",
               "csrf_token": token})
-    assert response.status_code == 404
+    assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Action, school_id).status == "planned"
 
@@ -520,8 +531,8 @@ def test_fred_and_non_case_roles_get_404_on_every_meeting_url(
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("meetings.")]
     assert {r.endpoint for r in rules} >= {
         "meetings.schedule", "meetings.show", "meetings.edit", "meetings.cancel",
-        "meetings.add_participant", "meetings.add_external", "meetings.attendance",
-        "meetings.write_minutes", "meetings.edit_minutes", "meetings.follow_up"}
+        "meetings.add_participant", "meetings.add_external", "meetings.protocol",
+        "meetings.sign_off", "meetings.print_protocol", "meetings.edit_minutes"}
     for person in (fred, maria, ali, eva):
         other = logged_in(app, person, fake_clock)
         token = csrf(other, "/account")
@@ -549,9 +560,9 @@ def test_post_without_csrf_token_is_rejected(app, client, sara, per, kim, fake_c
     case_id = case_with_group(app, client, sara, per, kim, fake_clock)
     meeting_id = schedule(client, case_id, fake_clock.current - dt.timedelta(hours=1))
     rows = participants(app, meeting_id)
-    assert client.post(meeting_url(case_id, meeting_id, "/attendance"),
+    assert client.post(meeting_url(case_id, meeting_id, "/protocol"),
                        data={f"attendance-{rows[per.id].id}": "present"}).status_code == 400
-    assert client.post(meeting_url(case_id, meeting_id, "/minutes"),
+    assert client.post(meeting_url(case_id, meeting_id, "/protocol"),
                        data={"category": "minutes", "text": "x"}).status_code == 400
     assert client.post(f"/cases/{case_id}/meetings/new",
                        data={"starts_at": local(fake_clock.current)}).status_code == 400

@@ -98,7 +98,7 @@ def test_a_minutes_entry_needs_a_chosen_subject_and_keeps_the_text(app, client, 
     meeting_id = schedule_and_write(client, case_id, fake_clock.current, "Första anteckningen")
     url = f"/cases/{case_id}/meetings/{meeting_id}"
     assert _selected(client.get(url).get_data(as_text=True), "category") == ""
-    response = post(client, url + "/minutes", {"text": "Familjen berättar om sommaren"},
+    response = post(client, url + "/protocol", {"text": "Familjen berättar om sommaren"},
                     page=url)
     assert "Välj vad anteckningen handlar om." in text_of(response)
     assert "Familjen berättar om sommaren" in text_of(response)

@@ -67,6 +67,7 @@ class AuditEvent(enum.StrEnum):
     GOAL_UPDATED = "goal_updated"
     HISTORY_VIEWED = "history_viewed"
     MEETING_SCHEDULED = "meeting_scheduled"
+    MEETING_SIGNED_OFF = "meeting_signed_off"
     MEETING_UPDATED = "meeting_updated"
     MEETING_VIEWED = "meeting_viewed"
     MEMBER_ADDED = "member_added"
@@ -163,6 +164,7 @@ EVENT_LABELS = {
     AuditEvent.GOAL_UPDATED: _l("Goal changed"),
     AuditEvent.HISTORY_VIEWED: _l("History viewed"),
     AuditEvent.MEETING_SCHEDULED: _l("Meeting scheduled"),
+    AuditEvent.MEETING_SIGNED_OFF: _l("Meeting protocol signed off"),
     AuditEvent.MEETING_UPDATED: _l("Meeting changed"),
     AuditEvent.MEETING_VIEWED: _l("Meeting viewed"),
     AuditEvent.MEMBER_ADDED: _l("Group member added"),

@@ -59,6 +59,8 @@ VIEWS = {"action_form": _l("the action form"), "edit": _l("the edit form"),
          "goal_form": _l("the goal form"), "members": _l("the group's page"),
          "new_consent": _l("the new consent form"), "open_case": _l("the form opening a case"),
          "ownership": _l("the page on ownership and deputies"),
+         "print": _l("a print"), "close_confirm": _l("the confirmation of closing"),
+         "history": _l("the history of changes"),
          "handover_offers": _l("the cases offered to the user"),
          "my_referrals": _l("the user's own proposals for SIG"),
          "intake": _l("the intake list of proposals for SIG")}
@@ -289,6 +291,7 @@ CLAUSES: dict[str, Clause] = {
                                       reason=_label(REASON_LABELS, v).lower()),
     "decline_reason": lambda v, n: _("Declined because: %(reason)s.",
                                      reason=_label(DECLINE_LABELS, v).lower()),
+    "correction": lambda v, n: _("A correction of a signed-off protocol.") if v else None,
     "mailed": lambda v, n: _("As an e-mail (counts and references only).") if v else None,
     "address_changed": lambda v, n: _("The e-mail address changed.") if v else None,
     "kinds_off": lambda v, n: (_("E-mails turned off: %(kinds)s.", kinds=", ".join(

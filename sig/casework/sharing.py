@@ -31,8 +31,11 @@ from kernel.db import db
 from sig.cases.access import refuse, today
 from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
-from sig.cases.routes import At, case_route
+from sig.cases.routes import At, Item, case_route
 from sig.casework import read_model
+from sig.meetings.models import Meeting, Participant
+from sig.meetings.queries import meeting_view
+from sig.meetings.views import render_protocol
 
 bp = Blueprint("sharing", __name__)
 
@@ -118,6 +121,28 @@ def view_as(at: At, org_id: str):
         "cases/show.html", "content", view=view, case=case, is_owner=False, read_only=True,
         close_form=None, current_user=viewer)
     return render_template("sharing/view_as.html", case=case, org=org, body=body)
+
+
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/print/<id:org_id>",
+            needs=CasePermission.VIEW_SHARING, items={"meeting_id": Item(Meeting)})
+def print_protocol_for(at: At, meeting: Meeting, org_id: str):
+    """The meeting's protocol as printed for one organisation of the case: only what it
+    may see (and the owner may see too), told how much is left out."""
+    case = at.case
+    org = next((o for o in participating(case) if o.id == org_id), None)
+    if org is None:
+        org = db.session.get(Organisation, org_id)
+        represented = org is not None and db.session.scalar(select(Participant.id).where(
+            Participant.meeting_id == meeting.id, Participant.represented_org_id == org.id)
+            .limit(1))
+        if not represented:
+            refuse(case, "organisation_not_in_case", 404)
+    viewer = StandIn.of(org, current_user._get_current_object(), intersect=True)
+    view = meeting_view(viewer, case, Relation.MEMBER, meeting)
+    record(AuditEvent.CASE_VIEWED_AS, target_type="case", target_ref=case.id,
+           details={"as_organisation": org.id, **view.audit_details(), "view": "print"})
+    db.session.commit()
+    return render_protocol(case, meeting, view, org)
 
 
 # --- the sharing overview ----------------------------------------------------------------------

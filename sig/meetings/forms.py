@@ -51,8 +51,14 @@ class UserParticipantForm(Form):
 
 
 class ExternalParticipantForm(Form):
+    """The youth and the guardians are picked from the register (their names are not
+    typed again); anyone else is named here."""
+
     external_role = SelectField(_l("Taking part as"), choices=lambda: _choices(EXTERNAL_ROLES))
-    external_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    guardian_id = SelectField(_l("Which guardian"), choices=[], validate_choice=False,
+                              validators=[Optional()])
+    external_name = StringField(_l("Name (someone else)"),
+                                validators=[Optional(), Length(max=200)])
 
 
 class MinutesForm(Form):
@@ -60,7 +66,7 @@ class MinutesForm(Form):
     category = SelectField(_l("What the entry is about"), description=NO_DEFAULT,
                            choices=lambda: [PLACEHOLDER, *_choices(CATEGORY_LABELS)],
                            validators=[must_choose(_l("Choose what the entry is about."))])
-    text = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=10000)])
+    text = TextAreaField(_l("Minutes entry"), validators=[DataRequired(), Length(max=10000)])
     pre_investigation = BooleanField(
         _l("Preliminary investigation material (police only): not shared with social "
            "services under the statutory provision"))
@@ -68,6 +74,8 @@ class MinutesForm(Form):
 
 class EditMinutesForm(MinutesForm):
     version = VersionField()
+    # in a signed-off protocol a change is a correction, said so and logged as one
+    correction = BooleanField(_l("This is a correction of the signed-off protocol"))
 
 
 class FollowUpForm(Form):

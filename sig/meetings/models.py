@@ -57,6 +57,10 @@ class Meeting(ItemMixin, Versioned, Base):
     place = encrypted_text("place")
     agenda_enc: Mapped[bytes | None] = encrypted_column()
     agenda = encrypted_text("agenda")
+    # The protocol checked and signed off (justerat) by the case owner: from then on it
+    # is read-only, except for a correction, which is logged as one.
+    signed_off_at: Mapped[dt.datetime | None]
+    signed_off_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
 
     participants: Mapped[list[Participant]] = relationship(back_populates="meeting")
 

@@ -24,7 +24,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from auth.models import User
 from auth.roles import OrganisationKind, Role
@@ -283,8 +283,11 @@ def add_external_participant(user: Any, case: Case, meeting: Meeting, name: str,
 
 
 def record_attendance(user: Any, case: Case, meeting: Meeting,
-                      marks: dict[str, str]) -> int:
+                      marks: dict[str, str], *, commit: bool = True) -> int:
     """Set the attendance of participant rows: ``{participant id: attendance}``.
+
+    Before the meeting starts only "excused" (anmält förhinder) can be recorded.  With
+    ``commit=False`` the caller commits (the meeting protocol saves its parts together).
 
     :raises NotFound: a participant the user may not see or not of this meeting.
     :raises NotAllowed: a member marking anyone but themselves.
@@ -306,11 +309,13 @@ def record_attendance(user: Any, case: Case, meeting: Meeting,
                for p in rows.values()):
         raise NotAllowed("own_attendance_only")
     _not_cancelled(meeting)
-    if not started(meeting):
+    _not_signed_off(meeting)
+    begun = started(meeting)
+    if not begun and set(marks.values()) != {Attendance.EXCUSED.value}:
         raise MeetingError("not_started")
     for participant_id, value in marks.items():
         rows[participant_id].attendance = value
-    if meeting.status == MeetingStatus.PLANNED.value:
+    if begun and meeting.status == MeetingStatus.PLANNED.value:
         meeting.status = MeetingStatus.HELD.value
         meeting.updated_at = clock.now()
     db.session.flush()
@@ -318,7 +323,8 @@ def record_attendance(user: Any, case: Case, meeting: Meeting,
            details={"meeting": meeting.id, "participants": sorted(marks),
                     "counts": dict(sorted(Counter(marks.values()).items())),
                     "meeting_status": meeting.status})
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return len(marks)
 
 
@@ -335,7 +341,8 @@ def _minutes_values(category: str, text: str) -> tuple[str, str]:
 
 
 def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
-                  text: str, pre_investigation: bool = False) -> MinutesEntry:
+                  text: str, pre_investigation: bool = False, *,
+                  commit: bool = True) -> MinutesEntry:
     """An entry recorded by the writer's organisation, with its own category.
 
     ``pre_investigation`` (police only): material from a preliminary investigation,
@@ -346,6 +353,7 @@ def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
     _require(user, case, CasePermission.WRITE_MINUTES)
     _of_case(meeting, case)
     _not_cancelled(meeting)
+    _not_signed_off(meeting)
     category, text = _minutes_values(category, text)
     entry = MinutesEntry(meeting_id=meeting.id, case_id=case.id,
                          origin_org_id=user.organisation_id, category=category,
@@ -356,22 +364,29 @@ def write_minutes(user: Any, case: Case, meeting: Meeting, category: str,
     db.session.flush()
     record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
            details={"meeting": meeting.id, "entry": entry.id, "category": category})
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return entry
 
 
 def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | None,
-                 category: str, text: str) -> MinutesEntry:
+                 category: str, text: str, correction: bool = False) -> MinutesEntry:
     """Change an entry; each changed field gets a :class:`Change` (before → after,
     encrypted) with the entry's origin and its category before the edit, and the meeting.
+    In a signed-off protocol a change is a correction: the writer says so
+    (``correction``), and the log records it as one.
 
     :raises NotAllowed: unless the user wrote the entry.
     :raises Conflict: when ``version`` is not the entry's current version.
+    :raises MeetingError("correction_required"): a signed-off protocol, not confirmed.
     """
     if entry.case_id != case.id:
         raise NotFound("entry")
     _require(user, case, CasePermission.EDIT_MINUTES, entry)
     category, text = _minutes_values(category, text)
+    signed = db.session.get(Meeting, entry.meeting_id).signed_off_at is not None
+    if signed and not correction:
+        raise MeetingError("correction_required")
     try:
         check_version(entry, version)
         changed = {name: (getattr(entry, name), value)
@@ -394,7 +409,7 @@ def edit_minutes(user: Any, case: Case, entry: MinutesEntry, *, version: int | N
     record(AuditEvent.MINUTES_WRITTEN, target_type="case", target_ref=case.id,
            details={"meeting": entry.meeting_id, "entry": entry.id,
                     "category": entry.category, "fields": sorted(changed),
-                    "version": entry.version})
+                    "version": entry.version, **({"correction": True} if signed else {})})
     db.session.commit()
     return entry
 
@@ -416,6 +431,37 @@ def _of_case(meeting: Meeting, case: Case) -> None:
 def _not_cancelled(meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.CANCELLED.value:
         raise MeetingError("cancelled")
+
+
+def _not_signed_off(meeting: Meeting) -> None:
+    if meeting.signed_off_at is not None:
+        raise MeetingError("signed_off")
+
+
+def sign_off(user: Any, case: Case, meeting: Meeting) -> None:
+    """The owner checks and signs off (justerar) the protocol of a meeting that has
+    started: from now on attendance, minutes and follow-ups of the meeting are read-only,
+    and a change to an entry is a logged correction.
+
+    :raises MeetingError("cancelled"|"not_started"|"signed_off"):
+    """
+    _require(user, case, CasePermission.MANAGE_MEETINGS)
+    _of_case(meeting, case)
+    _not_cancelled(meeting)
+    if not started(meeting):
+        raise MeetingError("not_started")
+    claimed = db.session.execute(
+        update(Meeting).where(Meeting.id == meeting.id, Meeting.signed_off_at.is_(None))
+        .values(signed_off_at=clock.now(), signed_off_by_id=user.id,
+                status=MeetingStatus.HELD.value)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:  # signed off meanwhile (a double click)
+        db.session.rollback()
+        raise MeetingError("signed_off")
+    record(AuditEvent.MEETING_SIGNED_OFF, target_type="case", target_ref=case.id,
+           details={"meeting": meeting.id})
+    db.session.commit()
+    db.session.refresh(meeting)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -122,6 +122,13 @@ class MeetingView:
     deliveries: dict[str, DeliveryState] | None = None
 
     @property
+    def protocol_orgs(self) -> list[tuple[str, str]]:
+        """The organisations represented at the meeting (the protocol prints for each)."""
+        ids = {p.represented_org_id for p in self.participants if p.represented_org_id}
+        return sorted(((i, self.org_names.get(i, "—")) for i in ids),
+                      key=lambda pair: pair[1].casefold())
+
+    @property
     def is_owner(self) -> bool:
         return self.relation is Relation.OWNER
 

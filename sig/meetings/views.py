@@ -14,14 +14,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
+from wtforms.fields import Label
 
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
+from consent.policy import filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
@@ -44,6 +46,7 @@ from sig.meetings.models import Meeting, MeetingStatus, MinutesEntry
 from sig.plans import operations as plan_operations
 from sig.plans.models import Action
 from sig.web.ids import ID_PATTERN
+from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("meetings", __name__)
 
@@ -61,6 +64,14 @@ ERRORS = {
     "not_started": lambda: _("Attendance can be recorded from the start of the meeting."),
     "unknown_category": lambda: _("Choose what the entry is about."),
     "text_required": lambda: _("Write the entry."),
+    "signed_off": lambda: _("The protocol is signed off; it can only be corrected entry by "
+                            "entry."),
+    "protocol_signed_off": lambda: _("The protocol is signed off; it can only be corrected "
+                                     "entry by entry."),
+    "correction_required": lambda: _("The protocol is signed off: confirm that this is a "
+                                     "correction."),
+    "not_saved": lambda: _("The protocol could not be saved. Check what you chose and try "
+                           "again; what you typed is kept."),
 }
 
 ATTENDANCE_PREFIX = "attendance-"
@@ -112,6 +123,14 @@ def _follow_up_form(action: Action) -> FollowUpForm:
     form = FollowUpForm(formdata=None, prefix=_follow_up_prefix(action.id),
                         status=action.status, follow_up=action.follow_up)
     form.version.set(action.version)
+    return _named_for(form, action)
+
+
+def _named_for(form: FollowUpForm, action: Action) -> FollowUpForm:
+    """Every action's fields are in the one protocol form: each label names its action."""
+    form.status.label = Label(form.status.id, _("Status of “%(what)s”", what=action.what))
+    form.follow_up.label = Label(form.follow_up.id, _("Follow-up notes on “%(what)s” "
+                                                      "(optional)", what=action.what))
     return form
 
 
@@ -122,7 +141,9 @@ def _render(at: At, meeting: Meeting, status: int = 200, **forms: Any):
     record(AuditEvent.MEETING_VIEWED, target_type="case", target_ref=case.id,
            details=view.audit_details())
     db.session.commit()
-    open_meeting = meeting.status != MeetingStatus.CANCELLED.value
+    # the protocol can be written while the meeting is not cancelled nor signed off
+    open_meeting = (meeting.status != MeetingStatus.CANCELLED.value
+                    and meeting.signed_off_at is None)
     markable = [p for p in view.participants
                 if at.may(CasePermission.RECORD_ATTENDANCE, p)]
     follow_up_forms = {}
@@ -137,15 +158,21 @@ def _render(at: At, meeting: Meeting, status: int = 200, **forms: Any):
         "started": operations.started(meeting),
         "follow_up_forms": follow_up_forms,
         "follow_up_conflict": None,
+        "typed_marks": {},
+        "open_meeting": open_meeting,
+        "signer": (db.session.get(User, meeting.signed_off_by_id)
+                   if meeting.signed_off_by_id else None),
         "rights": at.rights,
     }
     if at.may(CasePermission.MANAGE_MEETINGS):
         user_form = UserParticipantForm(formdata=None)
         user_form.user_id.choices = _person_choices(case)
+        external = forms.get("external_form") or ExternalParticipantForm(formdata=None)
+        external.guardian_id.choices = _guardian_choices(case)
+        forms["external_form"] = external
         cancel_form = CancelMeetingForm(formdata=None)
         cancel_form.version.set(meeting.version)
-        context.update(user_form=user_form, external_form=ExternalParticipantForm(formdata=None),
-                       cancel_form=cancel_form)
+        context.update(user_form=user_form, cancel_form=cancel_form)
     forms.pop("follow_up_forms", None)
     context.update(forms)
     return render_template("meetings/show.html", case=case, meeting=meeting, view=view,
@@ -258,12 +285,17 @@ def add_participant(at: At, meeting: Meeting):
 @case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/participants/external",
             needs=CasePermission.MANAGE_MEETINGS, items=MEETING, methods=("POST",))
 def add_external(at: At, meeting: Meeting):
+    """The youth or a guardian, picked from the register (through the policy: the owner
+    sees her organisation's register entry), or someone else by name."""
     case = at.case
     form = ExternalParticipantForm()
+    form.guardian_id.choices = _guardian_choices(case)
     if form.validate_on_submit():
+        name = _external_name(case, form)
+        if name is None:
+            return _render(at, meeting, 400, external_form=form)
         try:
-            operations.add_external_participant(current_user, case, meeting,
-                                                form.external_name.data,
+            operations.add_external_participant(current_user, case, meeting, name,
                                                 form.external_role.data)
         except operations.MeetingError as exc:
             form.external_name.errors = [*form.external_name.errors, ERRORS[exc.code]()]
@@ -273,51 +305,151 @@ def add_external(at: At, meeting: Meeting):
     return _render(at, meeting, 400, external_form=form)
 
 
-# --- attendance ------------------------------------------------------------------------------
+def _guardian_choices(case: Case) -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [SelectChoice(g.id, g.name) for g in db.session.scalars(
+        filtered(current_user, Guardian, case).order_by(Guardian.created_at))]
 
 
-@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/attendance",
-            needs=CasePermission.RECORD_ATTENDANCE, items=MEETING, methods=("POST",))
-def attendance(at: At, meeting: Meeting):
+def _external_name(case: Case, form: ExternalParticipantForm) -> str | None:
+    """The name of the participant the form names, or None with the error on the form."""
+    role = form.external_role.data
+    if role == "youth":
+        youth = db.session.scalar(filtered(current_user, Youth, case))
+        if youth is None or not youth.name:
+            form.external_role.errors = [_("The youth's name is not shown to you.")]
+            return None
+        return youth.name
+    if role == "guardian":
+        guardian = db.session.scalar(filtered(current_user, Guardian, case).where(
+            Guardian.id == (form.guardian_id.data or "")))
+        if guardian is None:
+            form.guardian_id.errors = [_("Choose the guardian.")]
+            return None
+        return guardian.name
+    name = (form.external_name.data or "").strip()
+    if not name:
+        form.external_name.errors = [ERRORS["name_required"]()]
+        return None
+    return name
+
+
+# --- the protocol: attendance, follow-ups and a minutes entry in one form --------------------
+
+
+def _marks() -> dict[str, str]:
+    return {key.removeprefix(ATTENDANCE_PREFIX): value
+            for key, value in request.form.items()
+            if key.startswith(ATTENDANCE_PREFIX) and value}
+
+
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/protocol",
+            needs=CasePermission.WRITE_MINUTES, items=MEETING, methods=("POST",))
+def protocol(at: At, meeting: Meeting):
+    """Save the meeting's protocol in one submit: the attendance marked, every action
+    whose follow-up was changed, and a new minutes entry if one was written — together
+    or not at all.  Whatever is wrong is said where it was typed, and nothing typed is
+    lost: the page comes back with all of it."""
     case = at.case
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    marks = {key.removeprefix(ATTENDANCE_PREFIX): value
-             for key, value in request.form.items()
-             if key.startswith(ATTENDANCE_PREFIX) and value}
+    view = queries.meeting_view(current_user, case, at.relation, meeting)
+    marks = _marks()
     if not all(re.fullmatch(ID_PATTERN, pid) for pid in marks):
         refuse(case, "participant_not_shown", 404)
+    follow_ups: dict[str, FollowUpForm] = {}
+    changed: list[tuple[Action, FollowUpForm]] = []
+    for action in view.actions:
+        prefix = _follow_up_prefix(action.id)
+        if f"{prefix}-status" not in request.form or not at.may(CasePermission.EDIT_ACTION,
+                                                                action):
+            continue
+        form = _named_for(FollowUpForm(prefix=prefix), action)
+        follow_ups[action.id] = form
+        if (form.status.data != action.status
+                or (form.follow_up.data or "").strip() != (action.follow_up or "")):
+            changed.append((action, form))
+    minutes = MinutesForm()
+    writing = bool((minutes.text.data or "").strip())
+    valid = all(form.validate() for _action, form in changed)
+    valid = (minutes.validate() if writing else True) and valid
+    again = {"follow_up_forms": follow_ups, "minutes_form": minutes, "typed_marks": marks}
+    if not valid:
+        return _render(at, meeting, 400, **again)
+    if not (marks or changed or writing):
+        flash(_("Nothing was changed, so nothing was saved."), "info")
+        return _to_meeting(case, meeting)
     try:
-        count = operations.record_attendance(current_user, case, meeting, marks)
-    except operations.NotFound:
+        for action, form in changed:
+            plan_operations.update_action_status(
+                current_user, case, action, form.status.data, version=form.version.data,
+                follow_up=form.follow_up.data or "", meeting=meeting, commit=False)
+        if marks:
+            operations.record_attendance(current_user, case, meeting, marks, commit=False)
+        if writing:
+            operations.write_minutes(current_user, case, meeting, minutes.category.data,
+                                     minutes.text.data, minutes.pre_investigation.data,
+                                     commit=False)
+        db.session.commit()
+    except plan_operations.Conflict as exc:  # (nothing of the protocol was written)
+        action_id = exc.item.id
+        follow_ups[action_id].version.set(exc.version)
+        return _render(at, meeting, 409, follow_up_conflict=action_id, **again)
+    except (operations.NotFound, plan_operations.NotAllowed):
+        db.session.rollback()
         refuse(case, "participant_not_shown", 404)
     except operations.NotAllowed:
+        db.session.rollback()
         refuse(case, "own_attendance_only", meeting=meeting.id)
-    except operations.MeetingError as exc:
-        flash(ERRORS[exc.code](), "error")
-    else:
-        flash(_("Attendance is saved for %(num)d people.", num=count), "success")
-    return _to_meeting(case, meeting, "participants-heading")
+    except (operations.MeetingError, plan_operations.PlanError) as exc:
+        db.session.rollback()
+        flash(ERRORS.get(exc.code, ERRORS["not_saved"])(), "error")
+        return _render(at, meeting, 400, **again)
+    parts = []
+    if marks:
+        parts.append(ngettext("attendance for %(num)d person", "attendance for %(num)d people",
+                              len(marks)))
+    if changed:
+        parts.append(ngettext("%(num)d follow-up", "%(num)d follow-ups", len(changed)))
+    if writing:
+        parts.append(_("a minutes entry"))
+    flash(_("The protocol is saved: %(parts)s.", parts=", ".join(parts)), "success")
+    return _to_meeting(case, meeting, "protocol-heading")
+
+
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/sign-off",
+            needs=CasePermission.MANAGE_MEETINGS, items=MEETING, methods=("POST",))
+def sign_off(at: At, meeting: Meeting):
+    """The owner signs off (justerar) the protocol: read-only from now on."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.sign_off(current_user, at.case, meeting)
+        except operations.MeetingError as exc:
+            flash(ERRORS[exc.code](), "info")
+        else:
+            flash(_("The protocol is signed off. A change from now on is a correction, "
+                    "and is logged as one."), "success")
+    return _to_meeting(at.case, meeting)
+
+
+@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/print", needs=CasePermission.READ,
+            items=MEETING)
+def print_protocol(at: At, meeting: Meeting):
+    """The protocol as the reader's organisation may see it, for paper."""
+    view = queries.meeting_view(current_user, at.case, at.relation, meeting)
+    record(AuditEvent.MEETING_VIEWED, target_type="case", target_ref=at.case.id,
+           details={**view.audit_details(), "view": "print"})
+    db.session.commit()
+    return render_protocol(at.case, meeting, view, current_user.organisation)
+
+
+def render_protocol(case: Case, meeting: Meeting, view: queries.MeetingView,
+                    organisation: Organisation) -> str:
+    signer = db.session.get(User, meeting.signed_off_by_id) if meeting.signed_off_by_id else None
+    return render_template("meetings/print.html", case=case, meeting=meeting, view=view,
+                           organisation=organisation, signer=signer, printed_at=clock.now())
 
 
 # --- minutes ---------------------------------------------------------------------------------
-
-
-@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/minutes",
-            needs=CasePermission.WRITE_MINUTES, items=MEETING, methods=("POST",))
-def write_minutes(at: At, meeting: Meeting):
-    case = at.case
-    form = MinutesForm()
-    if form.validate_on_submit():
-        try:
-            operations.write_minutes(current_user, case, meeting, form.category.data,
-                                     form.text.data, form.pre_investigation.data)
-        except operations.MeetingError as exc:
-            form.text.errors = [*form.text.errors, ERRORS[exc.code]()]
-        else:
-            flash(_("The minutes entry is saved."), "success")
-            return _to_meeting(case, meeting, "minutes-heading")
-    return _render(at, meeting, 400, minutes_form=form)
 
 
 @case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/minutes/<id:entry_id>/edit",
@@ -334,13 +466,15 @@ def edit_minutes(at: At, meeting: Meeting, entry: MinutesEntry):
     elif form.validate_on_submit():
         try:
             operations.edit_minutes(current_user, case, entry, version=form.version.data,
-                                    category=form.category.data, text=form.text.data)
+                                    category=form.category.data, text=form.text.data,
+                                    correction=bool(form.correction.data))
         except operations.Conflict as exc:
             conflict = {"category": queries.MeetingView.category_label(exc.item.category),
                         "text": exc.item.text}
             form.version.set(exc.item.version)
         except operations.MeetingError as exc:
-            form.text.errors = [*form.text.errors, ERRORS[exc.code]()]
+            target = form.correction if exc.code == "correction_required" else form.text
+            target.errors = [*target.errors, ERRORS[exc.code]()]
         else:
             flash(_("The minutes entry is saved."), "success")
             return _to_meeting(case, meeting, f"entry-{entry.id}")
@@ -351,32 +485,3 @@ def edit_minutes(at: At, meeting: Meeting, entry: MinutesEntry):
                            entry=entry, form=form, conflict=conflict), 409 if conflict else 200
 
 
-# --- following up the plan at the meeting ----------------------------------------------------
-
-
-@case_route(bp, "/cases/<id:case_id>/meetings/<id:meeting_id>/actions/<id:action_id>/"
-            "follow-up", needs=CasePermission.EDIT_ACTION, on="action", methods=("POST",),
-            items={**MEETING, "action_id": Item(Action)})
-def follow_up(at: At, meeting: Meeting, action: Action):
-    case = at.case
-    if meeting.status == MeetingStatus.CANCELLED.value:
-        flash(ERRORS["cancelled"](), "error")
-        return _to_meeting(case, meeting)
-    form = FollowUpForm(prefix=_follow_up_prefix(action.id))
-    if not form.validate_on_submit():
-        return _render(at, meeting, 400, follow_up_forms={action.id: form})
-    try:
-        plan_operations.update_action_status(
-            current_user, case, action, form.status.data, version=form.version.data,
-            follow_up=form.follow_up.data or "", meeting=meeting)
-    except plan_operations.Conflict as exc:
-        form.version.set(exc.version)
-        return _render(at, meeting, 409, follow_up_forms={action.id: form},
-                       follow_up_conflict=action.id)
-    except plan_operations.NotAllowed:
-        refuse(case, "not_allowed")
-    except plan_operations.PlanError:
-        flash(_("The follow-up could not be saved. Check the status and try again."), "error")
-    else:
-        flash(_("The follow-up is saved and recorded for this meeting."), "success")
-    return _to_meeting(case, meeting, "follow-up-heading")

@@ -247,7 +247,7 @@ def update_action(user: Any, case: Case, action: Action, *, version: int | None,
 
 def update_action_status(user: Any, case: Case, action: Action, status: str, *,
                          version: int | None, follow_up: str | None = None,
-                         meeting: Any | None = None) -> Action:
+                         meeting: Any | None = None, commit: bool = True) -> Action:
     """Follow-up of one action: its status and, when given, the follow-up note.
 
     For the plan page and for following up the plan at a meeting (``meeting``: the
@@ -261,7 +261,7 @@ def update_action_status(user: Any, case: Case, action: Action, status: str, *,
     if follow_up is not None:
         values["follow_up"] = follow_up.strip() or None
     return _update(user, case, action, version, values, AuditEvent.ACTION_UPDATED,
-                   meeting_id=_meeting_of(case, meeting))
+                   meeting_id=_meeting_of(case, meeting), commit=commit)
 
 
 def _action_values(user: Any, case: Case, org_id: str, *, what: str,
@@ -294,6 +294,8 @@ def _meeting_of(case: Case, meeting: Any | None) -> str | None:
         return None
     if getattr(meeting, "case_id", None) != case.id:
         raise PlanError("no_such_meeting")
+    if getattr(meeting, "signed_off_at", None) is not None:
+        raise PlanError("protocol_signed_off")  # the meeting's protocol is read-only
     return meeting.id
 
 
@@ -308,7 +310,8 @@ def _relation(user: Any, case: Case) -> Relation:
 
 
 def _update(user: Any, case: Case, item: Goal | Action, version: int | None,
-            values: dict[str, Any], event: AuditEvent, meeting_id: str | None = None):
+            values: dict[str, Any], event: AuditEvent, meeting_id: str | None = None,
+            commit: bool = True):
     try:
         check_version(item, version)
         changed = {name: (getattr(item, name), value) for name, value in values.items()
@@ -330,7 +333,8 @@ def _update(user: Any, case: Case, item: Goal | Action, version: int | None,
     if meeting_id:
         details["meeting"] = meeting_id
     record(event, target_type="case", target_ref=case.id, details=details)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return item
 
 

@@ -296,8 +296,10 @@ def test_main_path_sara_builds_the_case_per_sees_his_part_fred_nothing(
     meeting_id = schedule_meeting(page, case_id, starts)
     for name in ("Sara Testsson", "Per Testsson", "Kim Testsson"):  # the group is invited
         expect(participant_row(page, name)).to_have_count(1)
-    # Not started yet: attendance cannot be recorded.
-    expect(page.locator('select[id^="attendance-"]')).to_have_count(0)
+    # Not started yet: only a reported absence (anmält förhinder) can be recorded.
+    first = page.locator('select[id^="attendance-"]').first
+    expect(first.locator("option")).to_have_count(2)
+    expect(first.locator('option[value="excused"]')).to_have_count(1)
 
     # --- the meeting day: the clock passes the start; Sara's session has ended meanwhile ---
     fake_clock.current = starts.astimezone(dt.UTC) + dt.timedelta(minutes=5)
