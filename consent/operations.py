@@ -29,18 +29,12 @@ from sqlalchemy import select
 from consent import validity
 from consent.categories import KNOWN, Category
 from consent.models import Consent, ConsentGrant, ConsentMethod, ConsentParty, PartyKind
-from kernel import clock
+from kernel import clock, files
 from kernel.audit import AuditEvent, record
 from kernel.db import Base, db
 
 DEFAULT_FORM_MAX_BYTES = 10 * 1024 * 1024
 
-# Accepted signed forms, recognised by their first bytes (not by what the browser says).
-FORM_TYPES: dict[str, tuple[bytes, str]] = {
-    "application/pdf": (b"%PDF-", "pdf"),
-    "image/jpeg": (b"\xff\xd8\xff", "jpg"),
-    "image/png": (b"\x89PNG\r\n\x1a\n", "png"),
-}
 FORM_BASENAME = "samtycke"  # the generic download name: no personal data in headers
 
 
@@ -227,33 +221,24 @@ def withdraw_grant(user: Any, consent: Consent, grant_id: str) -> ConsentGrant:
 # --- the signed form -------------------------------------------------------------------------
 
 
-def form_type(data: bytes) -> str | None:
-    """The accepted media type ``data`` is, by its first bytes; None otherwise."""
-    for mime, (magic, _ext) in FORM_TYPES.items():
-        if data.startswith(magic):
-            return mime
-    return None
-
-
 def attach_form(user: Any, consent: Consent, data: bytes) -> None:
     """Store the signed form, encrypted, under a generic name.
 
-    :raises ConsentError: empty, too large (``CONSENT_FORM_MAX_BYTES``), not a PDF,
-        JPEG or PNG, or a form is already stored (it is kept, never replaced).
+    :raises ConsentError: empty, too large (``CONSENT_FORM_MAX_BYTES``), not a whole
+        PDF, JPEG or PNG, holding markup or script (``kernel.files``), or a form is
+        already stored (it is kept, never replaced).
     """
     _require_owner(user, consent.case_id)
     if consent.form_enc is not None:
         raise ConsentError("form_exists", "file")
-    if not data:
-        raise ConsentError("form_empty", "file")
-    if len(data) > form_max_bytes():
-        raise ConsentError("form_too_large", "file")
-    mime = form_type(data)
-    if mime is None:
-        raise ConsentError("form_type", "file")
+    try:
+        found = files.recognise(data, form_max_bytes())
+    except files.Refused as exc:
+        raise ConsentError(f"form_{exc.code}", "file") from None
+    mime = found.mime
     consent.form = data
     consent.form_mime = mime
-    consent.form_filename = f"{FORM_BASENAME}.{FORM_TYPES[mime][1]}"
+    consent.form_filename = f"{FORM_BASENAME}.{found.extension}"
     consent.updated_at = clock.now()
     record(AuditEvent.CONSENT_RECORDED, target_type="consent", target_ref=consent.id,
            details={"case": consent.case_id, "form": "uploaded", "type": mime,

@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from sig.casework.views import bp as cases_bp
     from sig.consents.views import bp as consents_bp
     from sig.disclosures.views import bp as disclosures_bp
+    from sig.documents.views import bp as documents_bp
     from sig.extracts.views import bp as extracts_bp
     from sig.health import bp as health_bp
     from sig.home.views import bp as home_bp
@@ -105,7 +106,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp,
-               extracts_bp, ownership_bp, referrals_bp, notify_bp, health_bp):
+               extracts_bp, ownership_bp, referrals_bp, notify_bp, documents_bp,
+               health_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
     from auth.admin.operations import on_organisation_change

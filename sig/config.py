@@ -87,6 +87,8 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # How long an invitation's calendar entry lasts (meetings have a start time only).
     "MEETING_MINUTES": 90,
+    # The largest document that can be added to a case.
+    "DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
     # At most one change notice per person and case in this many hours.
     "CHANGE_NOTICE_HOURS": 12,
 }

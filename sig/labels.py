@@ -5,6 +5,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 
+from consent.categories import CATEGORY_LABELS
 from sig.cases.forms import CLOSE_LABELS
 from sig.referrals.forms import REASON_LABELS as REFERRAL_REASONS
 from sig.youths.forms import GENDERS
@@ -45,6 +46,7 @@ FILTERS = {
     "external_role_label": EXTERNAL_ROLES,
     "referral_state_label": REFERRAL_STATE,
     "register_field_label": REGISTER_FIELDS,
+    "category_label": {str(k): v for k, v in CATEGORY_LABELS.items()},
     "referral_reason_label": {str(k): v for k, v in REFERRAL_REASONS.items()},
 }
 

@@ -32,6 +32,7 @@ def import_models() -> None:
     import kernel.mail.models  # noqa: F401
     import sig.audit.models  # noqa: F401
     import sig.cases.models  # noqa: F401
+    import sig.documents.models  # noqa: F401
     import sig.extracts.models  # noqa: F401
     import sig.meetings.models  # noqa: F401
     import sig.outcomes.models  # noqa: F401

@@ -56,6 +56,7 @@ from kernel.db import db
 from sig.cases.models import Case, Deputy, Handover, Membership
 from sig.cases.rights import TABLE
 from sig.cases.routes import CASE_ROUTES
+from sig.documents.models import Document
 from sig.extracts.models import SubjectExtract
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
@@ -160,6 +161,10 @@ MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     ("extracts.draft",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("extracts.release",     "POST", "empty"):        (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("extracts.show",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
+    # --- documents: Sara's social assessment is hers; a member adds their organisation's ---
+    ("documents.new",        "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("documents.new",        "POST", "no file"):      (400, 400, 400, 404, 404, 404, 404, 404, 404),
+    ("documents.download",   "GET",  ""):             (200, 404, 404, 404, 404, 404, 404, 404, 404),
     # --- ownership: the owner's alone (a deputy has the owner's rights, not these) ----------
     ("ownership.show",       "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
     ("ownership.offer",      "POST", "empty"):        (400, 403, 403, 404, 404, 404, 404, 404, 404),
@@ -185,13 +190,14 @@ DOMAINS = ("cases.", "plans.", "meetings.", "outcomes.", "youths.", "ownership."
 URL_ARGUMENTS = frozenset({"case_id", "goal_id", "action_id", "meeting_id", "entry_id",
                            "membership_id", "youth_id", "consent_id", "party_id", "grant_id",
                            "disclosure_id", "org_id", "extract_id", "handover_id",
-                           "deputy_id", "guardian_id"})
+                           "deputy_id", "guardian_id", "document_id"})
 # These change the case for everyone after them: run last, in this order.
 LAST = ("consents.withdraw_grant", "consents.withdraw_party", "consents.withdraw",
         "cases.remove_member", "meetings.cancel", "cases.close")
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 YOUTH_NAME = "Matilda Matrisdotter"
+DOCUMENT_TITLE = "Matildas sociala utredning"
 PNR = valid_pnr("20100315", "123")
 GUARDIAN_NAME = "Gunnar Matrisdotter"
 REFERRAL_NOTE = "Anmälan efter incident vid Matrisgallerian"
@@ -235,6 +241,7 @@ class World:
     deputy_id: str
     guardian_id: str
     extra_guardian_id: str
+    document_id: str
     today: dt.date
     secrets: list[str] = field(default_factory=list)
 
@@ -365,7 +372,12 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
         extra = Guardian(youth_id=youth_id, has_custody=False, origin_org_id=orgs["social"].id,
                          category="identity", created_by_id=sara.id)
         extra.name = "Felaktigt Registrerad"
-        db.session.add_all([handover, deputy, extra])
+        # Sara's social assessment as a document (the members do not see it)
+        document = Document(case_id=case_id, origin_org_id=orgs["social"].id,
+                            category="social_assessment", created_by_id=sara.id,
+                            mime="application/pdf", extension="pdf", size=40)
+        document.title, document.content = DOCUMENT_TITLE, b"%PDF-1.4 bedomning\n%%EOF\n"
+        db.session.add_all([handover, deputy, extra, document])
         db.session.commit()
         extract_id, handover_id, deputy_id = extract.id, handover.id, deputy.id
         consent_ids = (consent.id, consent.parties[0].id, consent.grants[0].id)
@@ -381,10 +393,12 @@ def world(app, orgs, personas, make_user, fake_clock) -> World:
                   party_id=consent_ids[1], grant_id=consent_ids[2],
                   disclosure_id=disclosure_id, extract_id=extract_id,
                   handover_id=handover_id, deputy_id=deputy_id,
-                  guardian_id=guardians[0].id, extra_guardian_id=extra.id, today=today)
+                  guardian_id=guardians[0].id, extra_guardian_id=extra.id,
+                  document_id=document.id, today=today)
     built.secrets = [case_id, built.reference, YOUTH_NAME, "Matilda", "Matrisdotter",
                      PNR, PNR.replace("-", ""), PNR[2:], GUARDIAN_NAME, "070-123 45 67",
-                     REFERRAL_NOTE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION, PLACE, AGENDA,
+                     REFERRAL_NOTE, DOCUMENT_TITLE, GOAL_TEXT, POLICE_ACTION, SCHOOL_ACTION,
+                     PLACE, AGENDA,
                      SARA_MINUTES, PER_MINUTES, DISCLOSED, goal_id, meeting_id, *actions.values(),
                      *entries.values()]
     print(f"\nworld built in {time.perf_counter() - started:.2f} s")
@@ -402,6 +416,7 @@ def url_values(w: World, item: str) -> dict[str, str]:
             "disclosure_id": w.disclosure_id, "extract_id": w.extract_id,
             "handover_id": w.handover_id, "deputy_id": w.deputy_id,
             "guardian_id": w.extra_guardian_id if item == "extra" else w.guardian_id,
+            "document_id": w.document_id,
             "org_id": w.orgs["school" if item == "school" else "police"].id,
             "action_id": {"police": w.police_action_id,
                           "school": w.school_action_id}.get(item, ""),
@@ -480,6 +495,7 @@ BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
         else _follow_up_body(w, "school") if item == "school follow-up" else {}),
     "meetings.sign_off": lambda w, _: {},
     "youths.remove_guardian": lambda w, _: {},
+    "documents.new": lambda w, _: {"title": "Ett dokument", "category": "minutes"},
     "youths.edit": lambda w, _: (lambda y: {"name": y.name, "contact": y.contact or "",
                                             "school": y.school or "",
                                             "version": str(y.version)})(w.get(Youth, w.youth_id)),

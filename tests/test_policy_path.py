@@ -15,10 +15,11 @@ BUILDING_BLOCKS = {"consent.items": None,
                    "consent.policy": ENTRY_POINTS}
 # Item models, whose columns in a comparison make a visibility condition in SQL.
 ITEM_MODELS = {"Youth", "Guardian", "Membership", "Goal", "Action", "Change", "Meeting",
-               "Participant", "MinutesEntry", "OutcomeEvent", "Referral"}
+               "Participant", "MinutesEntry", "OutcomeEvent", "Referral", "Document"}
 # The models' own modules declare their registration (and the migrations stand apart).
 MAY_REGISTER = {"sig/youths/models.py", "sig/cases/models.py", "sig/plans/models.py",
-                "sig/meetings/models.py", "sig/outcomes/models.py", "sig/referrals/models.py"}
+                "sig/meetings/models.py", "sig/outcomes/models.py", "sig/referrals/models.py",
+                "sig/documents/models.py"}
 
 
 def modules():

@@ -31,6 +31,7 @@ from kernel.db import Base, db
 from sig.cases.access import accessible, relation_to
 from sig.cases.models import Case
 from sig.casework.sharing import StandIn
+from sig.documents.models import Document
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action, Change, Goal
@@ -62,7 +63,7 @@ def test_every_model_with_case_information_is_registered(app):
                  if Base.metadata.tables[t] is not None and t not in REGISTRY}
     assert set(REGISTRY) == {"youths", "guardians", "memberships", "goals", "actions",
                              "changes", "meetings", "participants", "minutes_entries",
-                             "outcome_events", "referrals"}
+                             "outcome_events", "referrals", "documents"}
     assert not_items == {"cases", "consents", "disclosures"}
     for table in not_items:
         model = next(m.class_ for m in Base.registry.mappers if m.class_.__tablename__ == table)
@@ -126,7 +127,7 @@ def build_world(users, orgs, rng: random.Random, n_cases: int) -> list[str]:
             category = rng.choice([*sorted(KNOWN), "unknown_category"])
             pre = source == "police" and rng.random() < 0.3
             kind = rng.choice(["goal", "action", "meeting", "participant", "minutes",
-                               "outcome", "change", "referral"])
+                               "outcome", "change", "referral", "document"])
             if kind in ("goal", "action", "change"):
                 goal = _item(Goal, case, orgs, users, source, category, pre,
                              life_area="school")
@@ -158,6 +159,10 @@ def build_world(users, orgs, rng: random.Random, n_cases: int) -> list[str]:
             elif kind == "minutes":
                 entries.append(_item(MinutesEntry, case, orgs, users, source, category, pre,
                                      meeting_id=meeting.id))
+            elif kind == "document":
+                document = _item(Document, case, orgs, users, source, category, pre,
+                                 mime="application/pdf", extension="pdf", size=9)
+                document.title = "dokument"
             elif kind == "referral":  # a proposal accepted into the case
                 addressed = rng.choice(["social", *SOURCES])
                 _item(Referral, case, orgs, users, source, category, pre,

@@ -9,6 +9,7 @@ from consent.categories import Category
 from kernel import clock
 from kernel.db import db
 from sig.cases.models import Deputy, Handover
+from sig.documents.models import Document
 from sig.extracts.models import SubjectExtract
 from sig.plans.models import Action, Goal
 from tests.test_policy_table import (
@@ -64,11 +65,17 @@ def case_with_every_record(users, orgs) -> dict[str, str]:
     deputy = Deputy(case_id=case.id, user_id=colleague, named_by_id=users["sara"].id,
                     from_date=today + dt.timedelta(days=7),
                     to_date=today + dt.timedelta(days=14))
-    db.session.add_all([handover, deputy])
+    document = Document(case_id=case.id, origin_org_id=orgs["social"].id,
+                        category=Category.SOCIAL_ASSESSMENT.value,
+                        created_by_id=users["sara"].id, mime="application/pdf",
+                        extension="pdf", size=20)
+    document.title, document.content = ASSESSMENT, b"%PDF-1.4\n%%EOF\n"
+    db.session.add_all([handover, deputy, document])
     db.session.commit()
     return {"case_id": case.id, "youth_id": case.youth_id, "goal_id": goal.id,
             "action_id": action.id, "meeting_id": meeting.id, "entry_id": entry.id,
             "consent_id": consent.id, "party_id": consent.parties[0].id,
             "grant_id": consent.grants[0].id, "disclosure_id": disclosure.id,
             "org_id": orgs["police"].id, "user_id": users["per"].id,
-            "extract_id": extract.id, "handover_id": handover.id, "deputy_id": deputy.id}
+            "extract_id": extract.id, "handover_id": handover.id, "deputy_id": deputy.id,
+            "document_id": document.id}

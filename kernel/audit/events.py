@@ -57,6 +57,8 @@ class AuditEvent(enum.StrEnum):
     CONSENT_VIEWED = "consent_viewed"
     CONSENT_WITHDRAWN = "consent_withdrawn"
     DEPUTY_ENDED = "deputy_ended"
+    DOCUMENT_ADDED = "document_added"
+    DOCUMENT_DOWNLOADED = "document_downloaded"
     DEPUTY_NAMED = "deputy_named"
     DISCLOSURE_DECIDED = "disclosure_decided"
     DISCLOSURE_VIEWED = "disclosure_viewed"
@@ -152,6 +154,8 @@ EVENT_LABELS = {
     AuditEvent.CONSENT_VIEWED: _l("Consent viewed"),
     AuditEvent.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
     AuditEvent.DEPUTY_ENDED: _l("Deputy case owner ended"),
+    AuditEvent.DOCUMENT_ADDED: _l("Document added to a case"),
+    AuditEvent.DOCUMENT_DOWNLOADED: _l("Document downloaded"),
     AuditEvent.DEPUTY_NAMED: _l("Deputy case owner named"),
     AuditEvent.DISCLOSURE_DECIDED: _l("Disclosure decided"),
     AuditEvent.DISCLOSURE_VIEWED: _l("Disclosure decision viewed"),

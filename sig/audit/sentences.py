@@ -61,6 +61,7 @@ VIEWS = {"action_form": _l("the action form"), "edit": _l("the edit form"),
          "ownership": _l("the page on ownership and deputies"),
          "print": _l("a print"), "close_confirm": _l("the confirmation of closing"),
          "history": _l("the history of changes"),
+         "new_document": _l("the form adding a document"),
          "handover_offers": _l("the cases offered to the user"),
          "my_referrals": _l("the user's own proposals for SIG"),
          "intake": _l("the intake list of proposals for SIG")}
@@ -316,7 +317,7 @@ RECORDS = {
     "outcome": _l("outcome event"), "guardian_added": _l("guardian added"),
     "rule_id": _l("provision"), "new_key": _l("new key"), "extract": _l("register extract"),
     "handover": _l("handover"), "deputy": _l("deputyship"), "guardian": _l("guardian"),
-    "guardian_removed": _l("guardian removed"),
+    "guardian_removed": _l("guardian removed"), "document": _l("document"),
 }
 COUNTS = {
     "cases": _l("cases"), "rows": _l("rows"), "minutes": _l("minutes entries"),

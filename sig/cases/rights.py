@@ -43,6 +43,7 @@ class CasePermission(enum.StrEnum):
     RECORD_OUTCOMES = "record_outcomes"        # police reports, concern reports, conversations
     SUBJECT_ACCESS = "subject_access"          # the register extract (GDPR art. 15)
     HAND_OVER = "hand_over"                    # hand the case over, name deputies
+    ADD_DOCUMENT = "add_document"              # attach a document (the organisation's)
 
 
 # A closed case's plan is read-only (the rest of a closed case has rules of its own).
@@ -69,6 +70,7 @@ _MEMBER: dict[CasePermission, Scope] = {
     P.RECORD_ATTENDANCE: S.OWN,
     P.WRITE_MINUTES: S.CASE,
     P.EDIT_MINUTES: S.OWN,
+    P.ADD_DOCUMENT: S.OWN_ORGANISATION,
 }
 
 # (relation, kind of the person's organisation or None for every kind) → what it carries.
@@ -80,7 +82,7 @@ TABLE: dict[tuple[Relation, OrganisationKind | None], dict[CasePermission, Scope
         P.ADD_GOAL: S.CASE, P.EDIT_GOAL: S.CASE, P.ADD_ACTION: S.CASE,
         P.EDIT_ACTION: S.CASE, P.MANAGE_MEETINGS: S.CASE, P.RECORD_ATTENDANCE: S.CASE,
         P.WRITE_MINUTES: S.CASE, P.EDIT_MINUTES: S.OWN, P.RECORD_OUTCOMES: S.CASE,
-        P.SUBJECT_ACCESS: S.CASE, P.HAND_OVER: S.CASE,
+        P.SUBJECT_ACCESS: S.CASE, P.HAND_OVER: S.CASE, P.ADD_DOCUMENT: S.CASE,
     },
     (Relation.MEMBER, None): _MEMBER,
     # The police record their own kind of event (police reports) in the cases they are in.

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from auth import directory
 from consent.categories import Category
@@ -21,6 +21,7 @@ from sig.cases.ownership import case_notice as ownership_notice
 from sig.cases.rights import Rights
 from sig.consents.flags import consent_summary, custody_notice
 from sig.disclosures.summary import case_disclosures
+from sig.documents.models import Document
 from sig.meetings.models import Meeting, Participant
 from sig.meetings.queries import attendance_by_organisation
 from sig.outcomes.models import OutcomeEvent
@@ -51,6 +52,8 @@ class CaseView:
     outcomes: list[OutcomeEvent] = field(default_factory=list)
     # The proposals that brought the youth to SIG, where the user may see them.
     referrals: list[Referral] = field(default_factory=list)
+    # Documents on the case the user may see (without their content).
+    documents: list[Document] = field(default_factory=list)
     # Shown to a stand-in ("view as"): nothing may be offered that changes anything.
     read_only: bool = False
     # What the reader may do here: the permission table (sig.cases.rights), no statement.
@@ -125,14 +128,18 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
         OutcomeEvent, order_by=[OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc()])
     referrals = reading.items(Referral, options=[joinedload(Referral.proposer)],
                               order_by=[Referral.created_at])
-    for items in (guardians, goals, actions, memberships, meetings, outcomes, referrals):
+    documents = reading.items(Document, options=[defer(Document.content_enc)],
+                              order_by=[Document.created_at.desc()])
+    for items in (guardians, goals, actions, memberships, meetings, outcomes, referrals,
+                  documents):
         shown.update(item.category for item in items)
     org_names = directory.names()
     view = CaseView(case, relation, youth if youth_decision.shown else None, youth_decision,
                     guardians, goals, actions, memberships, meetings,
                     reading.withheld(), org_names, shown,
                     attendance=attendance_by_organisation(meetings, participants, org_names),
-                    outcomes=outcomes, referrals=referrals, read_only=read_only,
+                    outcomes=outcomes, referrals=referrals, documents=documents,
+                    read_only=read_only,
                     rights=Rights(user, relation, read_only=read_only,
                                   closed=case.status == CaseStatus.CLOSED.value))
     view.hidden_goals = reading.hidden(Goal)

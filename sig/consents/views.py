@@ -75,6 +75,8 @@ ERRORS = {
     "form_too_large": lambda: _("The file is too large: at most %(mb)s MB.",
                                 mb=_megabytes(operations.form_max_bytes())),
     "form_type": lambda: _("Upload the signed form as a PDF, JPEG or PNG file."),
+    "form_active": lambda: _("The file holds web page code or a script, which is not accepted "
+                             "in a document. Scan or print the form to PDF again."),
     "no_form": lambda: _("No signed form is stored for this consent."),
 }
 
