@@ -20,3 +20,15 @@ SECRET_KEY = "replace-me"
 # AUDIT_ANCHOR_FILE = "audit-anchors.log"  # `sig audit anchor` writes the head here; keep it
 #                                     # on other storage than the database ("" turns it off)
 # SESSION_COOKIE_SECURE = True        # keep True behind HTTPS
+
+# E-mail (invitations, reminders, change notices) is written to an outbox and sent by
+# `sig mail send` on a timer; the links in e-mails start with PUBLIC_URL.
+# PUBLIC_URL = "https://sig.kommunen.se"
+# MAIL_SERVER = "smtp.kommunen.se"
+# MAIL_PORT = 587
+# MAIL_STARTTLS = True
+# MAIL_USERNAME = "sig"
+# MAIL_PASSWORD = "..."               # better: SIG_MAIL_PASSWORD in the service's environment
+# MAIL_FROM = "SIG <sig-noreply@kommunen.se>"
+# CASE_REOPEN_DAYS = 30               # how long a closing can be undone
+# DOCUMENT_MAX_BYTES = 10485760       # the largest document on a case

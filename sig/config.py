@@ -84,6 +84,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "SIG <sig-noreply@kommunen.example>",
     "MAIL_MAX_ATTEMPTS": 12,
+    # Sent and given-up messages are deleted from the outbox after this many days.
+    "MAIL_KEEP_DAYS": 30,
     "PUBLIC_URL": "http://127.0.0.1:5000",
     # How long an invitation's calendar entry lasts (meetings have a start time only).
     "MEETING_MINUTES": 90,

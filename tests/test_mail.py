@@ -233,3 +233,15 @@ def db_user(app, username: str):
         user = db.session.scalar(select(User).where(User.username == username))
         db.session.expunge(user)
         return user
+
+
+def test_the_outbox_forgets_what_was_sent_after_the_keep_period(
+        app, client, smtp, case_id, fake_clock):
+    schedule(client, case_id, fake_clock.current + dt.timedelta(days=3))
+    _send(app)
+    with app.app_context():
+        assert len(db.session.scalars(select(OutboxMessage)).all()) == 3
+    fake_clock.advance(days=31)
+    _send(app)
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage)).all() == []

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from kernel import clock
@@ -150,6 +150,19 @@ def deliver_due(session: Session, settings: SmtpSettings, *, max_attempts: int,
     finally:
         _close(connection)
     return result
+
+
+def prune(session: Session, keep: dt.timedelta) -> int:
+    """Delete the messages sent or given up more than ``keep`` ago: an outbox is not an
+    archive (the addresses are personal data; what was sent is in the access log)."""
+    cutoff = clock.now() - keep
+    gone = session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.state.in_((MailState.SENT.value, MailState.FAILED.value)),
+            OutboxMessage.created_at < cutoff)
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return gone
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:

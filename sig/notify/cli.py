@@ -1,7 +1,9 @@
 """``sig mail send``: deliver what is due in the outbox (run it on a timer, e.g. every
-minute); ``sig mail status``: how many messages are waiting, sent and given up."""
+minute), and forget what was sent or given up more than ``MAIL_KEEP_DAYS`` ago;
+``sig mail status``: how many messages are waiting, sent and given up."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import click
@@ -11,7 +13,7 @@ from sqlalchemy import func, select
 
 from kernel.db import db
 from kernel.mail.models import OutboxMessage
-from kernel.mail.outbox import SmtpSettings, deliver_due
+from kernel.mail.outbox import SmtpSettings, deliver_due, prune
 
 mail_cli = AppGroup("mail", help="E-mail: the outbox and its delivery.")
 
@@ -25,6 +27,7 @@ def send_command(watch: float | None) -> None:
     while True:
         result = deliver_due(db.session, settings,
                              max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"])
+        prune(db.session, dt.timedelta(days=current_app.config["MAIL_KEEP_DAYS"]))
         if result.sent or result.retrying or result.failed or watch is None:
             click.echo(f"sent {result.sent}, to retry {result.retrying}, "
                        f"given up {result.failed}")
