@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     PROPOSE_REFERRALS = "propose_referrals"  # propose a youth for SIG, see one's proposals
     READ_AUDIT_LOG = "read_audit_log"
+    RUN_AREA_WORK = "run_area_work"        # area groups, situation reports, citizen promises
     REASSIGN_CASES = "reassign_cases"      # the unit manager: owners of open cases, no content
     VIEW_START_PAGE = "view_start_page"
     VIEW_STATISTICS = "view_statistics"    # anonymised outcome statistics, never a person
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: _EVERYONE | {Permission.VIEW_STATISTICS, Permission.REASSIGN_CASES},
     Role.ADMIN: _EVERYONE | {Permission.ADMINISTER_ACCOUNTS},
     Role.AUDITOR: _EVERYONE | {Permission.READ_AUDIT_LOG},
+    Role.COORDINATOR: _EVERYONE | {Permission.RUN_AREA_WORK},
 }
 
 

@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    # brottsförebyggande samordnare: runs the area groups; nothing in SIG cases
+    COORDINATOR = "coordinator"
 
     @property
     def label(self) -> str:
@@ -42,4 +44,5 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Manager"),
     Role.ADMIN: _l("Administrator"),
     Role.AUDITOR: _l("Log auditor"),
+    Role.COORDINATOR: _l("Crime-prevention coordinator"),
 }

@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from auth.admin.views import bp as admin_bp
     from auth.views import bp as auth_bp
     from sig import labels
+    from sig.area.views import bp as area_bp
     from sig.audit.views import bp as audit_bp
     from sig.casework.ownership import bp as ownership_bp
     from sig.casework.register import bp as youths_bp
@@ -107,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (home_bp, auth_bp, admin_bp, audit_bp, youths_bp, cases_bp, plans_bp,
                meetings_bp, outcomes_bp, consents_bp, disclosures_bp, sharing_bp, statistics_bp,
                extracts_bp, ownership_bp, referrals_bp, notify_bp, documents_bp,
-               health_bp):
+               area_bp, health_bp):
         app.register_blueprint(bp)
     labels.init_app(app)
     from auth.admin.operations import on_organisation_change

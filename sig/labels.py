@@ -6,6 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 
 from consent.categories import CATEGORY_LABELS
+from sig.area.forms import COLOUR_LABELS as AREA_COLOURS
+from sig.area.forms import KIND_LABELS as AREA_KINDS
+from sig.area.forms import QUESTION_LABELS
 from sig.cases.forms import CLOSE_LABELS
 from sig.referrals.forms import REASON_LABELS as REFERRAL_REASONS
 from sig.youths.forms import GENDERS
@@ -47,6 +50,9 @@ FILTERS = {
     "referral_state_label": REFERRAL_STATE,
     "register_field_label": REGISTER_FIELDS,
     "category_label": {str(k): v for k, v in CATEGORY_LABELS.items()},
+    "area_kind_label": {str(k): v for k, v in AREA_KINDS.items()},
+    "area_colour_label": {str(k): v for k, v in AREA_COLOURS.items()},
+    "area_question_label": QUESTION_LABELS,
     "referral_reason_label": {str(k): v for k, v in REFERRAL_REASONS.items()},
 }
 

@@ -40,7 +40,7 @@ def test_each_layer_imports_only_the_layers_below_it():
 # app's modules — are not packages of a domain and may be imported by any).
 DOMAIN_ORDER = ["youths", "cases", "notify", "plans", "meetings", "outcomes", "documents",
                 "referrals", "consents", "disclosures", "retention", "home", "statistics",
-                "audit", "extracts", "casework"]
+                "area", "audit", "extracts", "casework"]
 SHARED = {"web", "translations", "static"}
 
 

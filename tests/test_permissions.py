@@ -19,10 +19,11 @@ def test_every_endpoint_declares_a_permission_or_public(app):
 
 
 def test_public_endpoints_are_exactly_the_login_steps_and_the_health_checks(app):
-    """(and the accessibility statement, which the law wants reachable by anyone)"""
+    """(and the accessibility statement, which the law wants reachable by anyone, and the
+    citizen promises in force, which the municipality publishes)"""
     public = sorted({rule.endpoint for rule in app.url_map.iter_rules()
                      if declaration_of(app.view_functions[rule.endpoint]) == "public"})
-    assert public == ["auth.enrol", "auth.login", "auth.second_factor", "health.healthz",
+    assert public == ["area.public_promises", "auth.enrol", "auth.login", "auth.second_factor", "health.healthz",
                       "health.readyz", "home.accessibility", "home.root", "static"]
 
 

@@ -93,6 +93,9 @@ class AuditEvent(enum.StrEnum):
     YOUTH_SEARCHED = "youth_searched"
     YOUTH_UPDATED = "youth_updated"
     YOUTH_VIEWED = "youth_viewed"
+    # area-level crime prevention (no personal data: groups, reports, promises)
+    AREA_SAVED = "area_saved"
+    AREA_VIEWED = "area_viewed"
     # access control and the log itself
     ACCESS_DENIED = "access_denied"
     AUDIT_EXPORTED = "audit_exported"
@@ -190,6 +193,8 @@ EVENT_LABELS = {
     AuditEvent.YOUTH_SEARCHED: _l("Youth register searched"),
     AuditEvent.YOUTH_UPDATED: _l("Youth changed"),
     AuditEvent.YOUTH_VIEWED: _l("Youth viewed"),
+    AuditEvent.AREA_SAVED: _l("Area-level work saved"),
+    AuditEvent.AREA_VIEWED: _l("Area-level work viewed"),
     AuditEvent.ACCESS_DENIED: _l("Access denied"),
     AuditEvent.AUDIT_EXPORTED: _l("Access log exported"),
     AuditEvent.AUDIT_VIEWED: _l("Access log viewed"),

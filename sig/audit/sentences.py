@@ -68,7 +68,9 @@ VIEWS = {"action_form": _l("the action form"), "edit": _l("the edit form"),
 TARGETS = {"youth": _l("youth register entry"), "user": _l("account"),
            "log_review": _l("monthly log review"),
            "organisation": _l("organisation"), "consent": _l("consent"),
-           "meeting": _l("meeting"), "referral": _l("proposal for SIG")}
+           "meeting": _l("meeting"), "referral": _l("proposal for SIG"),
+           "area_group": _l("area group"), "situation_report": _l("situation report"),
+           "citizen_promise": _l("citizen promise"), "escalation": _l("raised item")}
 # Names of the fields a change lists.
 FIELDS = {
     "description": _l("description"), "life_area": _l("life area"), "what": _l("what"),
@@ -293,6 +295,8 @@ CLAUSES: dict[str, Clause] = {
     "decline_reason": lambda v, n: _("Declined because: %(reason)s.",
                                      reason=_label(DECLINE_LABELS, v).lower()),
     "correction": lambda v, n: _("A correction of a signed-off protocol.") if v else None,
+    "published": lambda v, n: _("Published on the public page.") if v else _("Not published."),
+    "removed": lambda v, n: _("Removed.") if v else None,
     "mailed": lambda v, n: _("As an e-mail (counts and references only).") if v else None,
     "address_changed": lambda v, n: _("The e-mail address changed.") if v else None,
     "kinds_off": lambda v, n: (_("E-mails turned off: %(kinds)s.", kinds=", ".join(
@@ -318,6 +322,7 @@ RECORDS = {
     "rule_id": _l("provision"), "new_key": _l("new key"), "extract": _l("register extract"),
     "handover": _l("handover"), "deputy": _l("deputyship"), "guardian": _l("guardian"),
     "guardian_removed": _l("guardian removed"), "document": _l("document"),
+    "escalation": _l("item raised with the council"), "group": _l("area group"),
 }
 COUNTS = {
     "cases": _l("cases"), "rows": _l("rows"), "minutes": _l("minutes entries"),
@@ -327,7 +332,8 @@ COUNTS = {
     "invited": _l("invited"), "rules": _l("provisions"), "audit_head": _l("log entries"),
     "remaining": _l("recovery codes left"), "youths": _l("youths"),
     "flows": _l("flows in the ledger"), "withheld_items": _l("items withheld"),
-    "deputies_ended": _l("deputies ended"), "to_reassign": _l("with an owner who is gone"),
+    "deputies_ended": _l("deputies ended"), "questions": _l("questions"),
+    "raised": _l("red items raised with the council"), "to_reassign": _l("with an owner who is gone"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

@@ -119,3 +119,15 @@ class YouthNameToken(Base):
     youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id", ondelete="CASCADE"),
                                           primary_key=True)
     token: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class GuardianNameToken(Base):
+    """One word of a guardian's name as a keyed blind index: the personal-data guard of
+    the area-level texts (``sig.youths.mentions``) recognises a guardian's name without
+    decrypting the register; the case list never searches it."""
+
+    __tablename__ = "guardian_name_tokens"
+
+    guardian_id: Mapped[str] = mapped_column(ForeignKey("guardians.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

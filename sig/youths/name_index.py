@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, select
 
 from kernel.crypto.blind_index import blind_index
 from kernel.db import db
-from sig.youths.models import Youth, YouthNameToken
+from sig.youths.models import Guardian, GuardianNameToken, Youth, YouthNameToken
 
 PURPOSE = "youth.name"
 _WORD = re.compile(r"[^\W_]+")
@@ -51,10 +51,23 @@ def matching(query: str) -> Select | None:
             .having(func.count(YouthNameToken.token) == len(wanted)))
 
 
+def index_guardian(guardian: Guardian) -> None:
+    """(Re)write a guardian's tokens (a removed guardian keeps none)."""
+    db.session.execute(delete(GuardianNameToken).where(
+        GuardianNameToken.guardian_id == guardian.id))
+    name = guardian.name if guardian.removed_at is None else None
+    if name:
+        db.session.add_all(GuardianNameToken(guardian_id=guardian.id, token=t)
+                           for t in tokens(name))
+
+
 def forget(youth_ids: Iterable[str]) -> None:
+    """Retention: the youths' and their guardians' tokens go with their names."""
     ids = sorted(set(youth_ids))
     if ids:
         db.session.execute(delete(YouthNameToken).where(YouthNameToken.youth_id.in_(ids)))
+        db.session.execute(delete(GuardianNameToken).where(GuardianNameToken.guardian_id.in_(
+            select(Guardian.id).where(Guardian.youth_id.in_(ids)))))
 
 
 def backfill() -> int:
@@ -64,6 +77,11 @@ def backfill() -> int:
     for youth in db.session.scalars(select(Youth).where(Youth.id.not_in(indexed),
                                                         Youth.name_enc.is_not(None))):
         index(youth)
+        done += 1
+    for guardian in db.session.scalars(select(Guardian).where(
+            Guardian.id.not_in(select(GuardianNameToken.guardian_id)),
+            Guardian.name_enc.is_not(None), Guardian.removed_at.is_(None))):
+        index_guardian(guardian)
         done += 1
     db.session.commit()
     return done

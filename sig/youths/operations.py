@@ -81,8 +81,9 @@ def add_guardian(user: Any, youth: Youth, name: str, contact: str, custody: bool
     guardian.name = name.strip()
     guardian.contact = contact.strip() or None
     db.session.add(guardian)
+    db.session.flush()
+    name_index.index_guardian(guardian)
     if audit:  # (an entry's first guardians are part of registering it)
-        db.session.flush()
         _changed(user, youth, "added", None, custody, guardian)
         record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
                details={"guardian_added": guardian.id})
@@ -151,6 +152,8 @@ def update_guardian(user: Any, youth: Youth, guardian: Guardian, *, name: str,
         _changed(user, youth, field, getattr(guardian, field), values[field], guardian)
         setattr(guardian, field, values[field])
     db.session.flush()
+    if "name" in changed:
+        name_index.index_guardian(guardian)
     record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
            details={"fields": changed, "guardian": guardian.id})
     db.session.commit()
@@ -167,6 +170,7 @@ def remove_guardian(user: Any, youth: Youth, guardian: Guardian) -> None:
     guardian.removed_at = clock.now()
     guardian.has_custody = False
     db.session.flush()
+    name_index.index_guardian(guardian)
     record(AuditEvent.YOUTH_UPDATED, target_type="youth", target_ref=youth.id,
            details={"guardian_removed": guardian.id})
     db.session.commit()

@@ -1,0 +1,109 @@
+"""Forms of the area-level work.  The situation report's part is seven questions in one
+form; its fields are named ``q<n>-account``, ``q<n>-impact`` and ``q<n>-places``."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from sig.area.models import POSITIVE, QUESTIONS, Colour, GroupKind
+from sig.web.dates import DayField, Plausible
+
+QUESTION_LABELS = {
+    1: _l("1. Order and insecurity"),
+    2: _l("2. Threats and violence"),
+    3: _l("3. Extremism and criminal networks"),
+    4: _l("4. Youth and schools"),
+    5: _l("5. Alcohol, drugs, doping, tobacco and gambling"),
+    6: _l("6. Other"),
+    7: _l("7. Positive measures"),
+}
+KIND_LABELS = {
+    GroupKind.SITUATION: _l("Situation-report group"),
+    GroupKind.COUNCIL: _l("Local crime-prevention council (lokalt Brå)"),
+    GroupKind.SAFETY_COUNCIL: _l("Safety council"),
+    GroupKind.LOCAL_SAFETY: _l("Local safety group"),
+}
+COLOUR_LABELS = {
+    Colour.GREEN: _l("Green: small, handled by ordinary routines"),
+    Colour.YELLOW: _l("Yellow: recurring, within the group's mandate"),
+    Colour.RED: _l("Red: extensive and recurring; raised with the council"),
+}
+IMPACT_CHOICES = [SelectChoice("", "—")] + [SelectChoice(str(n), str(n)) for n in range(1, 6)]
+
+
+class GroupForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of group"), description=NO_DEFAULT,
+                       choices=lambda: [PLACEHOLDER, *(SelectChoice(str(k), str(v))
+                                                       for k, v in KIND_LABELS.items())],
+                       validators=[must_choose(_l("Choose the kind of group."))])
+    period_days = IntegerField(_l("Report period in days"), default=14,
+                               validators=[DataRequired(), NumberRange(min=7, max=31)])
+    escalates_to = SelectField(_l("Red items are raised with"), choices=[],
+                               validate_choice=False, validators=[Optional()])
+
+
+class MemberForm(Form):
+    user_id = SelectField(_l("Person"), choices=[], description=NO_DEFAULT,
+                          validators=[must_choose(_l("Choose the person."))])
+    stand_in = BooleanField(_l("Stand-in (ersättare)"))
+
+
+class OpenReportForm(Form):
+    period_start = DayField(_l("Period from"), validators=[DataRequired(), Plausible()])
+
+
+class ResponseForm(Form):
+    response = TextAreaField(_l("The council's response to the reporters"),
+                             validators=[DataRequired(), Length(max=4000)])
+
+
+class PromiseForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    valid_from = DayField(_l("In force from"), validators=[DataRequired(), Plausible()])
+    valid_to = DayField(_l("In force until"), validators=[DataRequired(), Plausible()])
+    background = TextAreaField(_l("Background (which situation reports and dialogues)"),
+                               validators=[Optional(), Length(max=4000)])
+    commitments = TextAreaField(_l("Commitments: one per line, the party first"),
+                                validators=[DataRequired(), Length(max=4000)])
+    follow_up = TextAreaField(_l("Follow-up"), validators=[Optional(), Length(max=4000)])
+    published = BooleanField(_l("Published on the public page"))
+
+
+def part_form(formdata=None, data: dict | None = None) -> Form:
+    """The seven questions, as one form (built per request)."""
+    fields = {}
+    for q in QUESTIONS:
+        fields[f"q{q}-account"] = TextAreaField(
+            _l("What has happened"), validators=[Optional(), Length(max=4000)])
+        if q != POSITIVE:
+            fields[f"q{q}-impact"] = SelectField(
+                _l("Impact (1 small – 5 large)"), choices=IMPACT_CHOICES,
+                validators=[Optional()])
+        fields[f"q{q}-places"] = TextAreaField(
+            _l("Places and times that stand out"), validators=[Optional(), Length(max=1000)])
+    form_class = type("PartForm", (Form,), fields)
+    return form_class(formdata=formdata, data=data or {})
+
+
+def compile_form(formdata=None, data: dict | None = None) -> Form:
+    fields = {}
+    for q in QUESTIONS:
+        fields[f"q{q}-colour"] = SelectField(
+            _l("Assessment"), description=NO_DEFAULT,
+            choices=lambda: [PLACEHOLDER, *(SelectChoice(str(k), str(v))
+                                            for k, v in COLOUR_LABELS.items())],
+            validators=[must_choose(_l("Choose green, yellow or red."))])
+        fields[f"q{q}-comment"] = TextAreaField(
+            _l("Comment and action"), validators=[Optional(), Length(max=4000)])
+    form_class = type("CompileForm", (Form,), fields)
+    return form_class(formdata=formdata, data=data or {})

@@ -1,0 +1,379 @@
+"""Pages of the area-level work.  A group's pages are its members' and the
+coordinator's; anyone else — Fred included — gets what a wrong id gets (404, logged).
+The public page of citizen promises needs no login."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from auth.form_base import PLACEHOLDER
+from auth.forms import ConfirmForm
+from auth.models import Organisation, User
+from auth.permissions import Permission, public, requires
+from kernel import clock
+from kernel.audit import AuditEvent, record
+from kernel.db import db
+from sig.area import operations
+from sig.area.forms import (
+    QUESTION_LABELS,
+    GroupForm,
+    MemberForm,
+    OpenReportForm,
+    PromiseForm,
+    ResponseForm,
+    compile_form,
+    part_form,
+)
+from sig.area.models import (
+    POSITIVE,
+    QUESTIONS,
+    AreaGroup,
+    AreaMembership,
+    CitizenPromise,
+    Escalation,
+    GroupKind,
+    SituationReport,
+)
+from sig.youths import mentions
+
+bp = Blueprint("area", __name__)
+
+FINDING_LABELS = {"personal_number": lambda: _("a personal identity number"),
+                  "name": lambda: _("a name in the youth register"),
+                  "address": lambda: _("an address")}
+ERRORS = {
+    "already_member": lambda: _("That person is already in the group."),
+    "no_such_person": lambda: _("Choose the person."),
+    "period_overlaps": lambda: _("The group already has a report for part of that period."),
+    "compiled": lambda: _("The report is compiled; its parts can no longer be changed."),
+    "response_required": lambda: _("Write the response."),
+    "end_before_start": lambda: _("The end date is before the start date."),
+    "conflict": lambda: _("Someone saved the same part at the same moment; save again."),
+}
+
+
+def marked(text: str, findings: list[mentions.Finding]) -> Markup:
+    """``text`` with the findings marked (escaped; only the <mark> is markup)."""
+    out, at = [], 0
+    for f in findings:
+        out.append(escape(text[at:f.start]))
+        out.append(Markup("<mark>") + escape(text[f.start:f.end]) + Markup("</mark>"))
+        at = f.end
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+def _refuse_personal_data(form: Any, exc: operations.PersonalData) -> dict[str, Markup]:
+    """Put the guard's findings on the fields; returns each field's text, marked."""
+    previews = {}
+    for name, (text, findings) in exc.found.items():
+        what = ", ".join(sorted({FINDING_LABELS[f.kind]() for f in findings}))
+        words = "; ".join(f"«{f.words(text)}»" for f in findings)
+        getattr(form, name).errors = [*getattr(form, name).errors, _(
+            "Individual data may not be written here (%(what)s): %(words)s. Remove it; "
+            "the rest of the text is kept.", what=what, words=words)]
+        previews[getattr(form, name).id] = marked(text, findings)
+    return previews
+
+
+def _deny(target_type: str, ref: str | None) -> None:
+    record(AuditEvent.ACCESS_DENIED, target_type=target_type, target_ref=ref, outcome="denied",
+           details={"reason": "not_in_area_group"})
+    db.session.commit()
+    abort(404)
+
+
+def _group(group_id: str) -> AreaGroup:
+    group = db.session.get(AreaGroup, group_id)
+    if group is None or not operations.may_see(current_user, group):
+        _deny("area_group", group.id if group else None)
+    return group
+
+
+def _report(report_id: str) -> SituationReport:
+    report = db.session.get(SituationReport, report_id)
+    if report is None or not operations.may_see(current_user, report.group):
+        _deny("situation_report", report.id if report else None)
+    return report
+
+
+def _viewed(target_type: str, ref: str, **details: Any) -> None:
+    record(AuditEvent.AREA_VIEWED, target_type=target_type, target_ref=ref, details=details)
+    db.session.commit()
+
+
+# --- my groups ------------------------------------------------------------------------------
+
+
+@bp.route("/area")
+@requires(Permission.VIEW_START_PAGE)
+def index():
+    groups = operations.groups_of(current_user)
+    form = _group_form(GroupForm(formdata=None))
+    _viewed("area_group", None, items=len(groups))
+    return render_template("area/index.html", groups=groups, form=form,
+                           promises=list(db.session.scalars(select(CitizenPromise).order_by(
+                               CitizenPromise.valid_from.desc())))
+                           if operations.is_coordinator(current_user) else [])
+
+
+def _group_form(form: GroupForm) -> GroupForm:
+    councils = db.session.scalars(select(AreaGroup).where(
+        AreaGroup.kind == GroupKind.COUNCIL.value).order_by(AreaGroup.name))
+    form.escalates_to.choices = [SelectChoice("", "—")] + [
+        SelectChoice(g.id, g.name) for g in councils]
+    return form
+
+
+@bp.route("/area/groups", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def create_group():
+    form = _group_form(GroupForm())
+    previews = {}
+    if form.validate_on_submit():
+        council = db.session.get(AreaGroup, form.escalates_to.data or "")
+        try:
+            group = operations.create_group(current_user, form.name.data, form.kind.data,
+                                            form.period_days.data, council)
+        except operations.PersonalData as exc:
+            previews = _refuse_personal_data(form, exc)
+        else:
+            flash(_("The group is created. Add its members."), "success")
+            return redirect(url_for("area.group", group_id=group.id))
+    return render_template("area/index.html", groups=operations.groups_of(current_user),
+                           form=form, previews=previews, promises=[]), 400
+
+
+# --- a group -------------------------------------------------------------------------------
+
+
+def _member_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
+        .where(User.active.is_(True)).order_by(Organisation.name, User.username)).all()
+    return [PLACEHOLDER] + [SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
+
+
+def _group_page(group: AreaGroup, member_form: MemberForm | None = None,
+                report_form: OpenReportForm | None = None, status: int = 200):
+    members = list(db.session.scalars(select(AreaMembership).where(
+        AreaMembership.group_id == group.id, AreaMembership.removed_at.is_(None))))
+    member_form = member_form or MemberForm(formdata=None)
+    member_form.user_id.choices = _member_choices()
+    report_form = report_form or OpenReportForm(formdata=None, period_start=clock.now().date())
+    escalations = operations.escalations_to(group) if group.kind == GroupKind.COUNCIL else []
+    _viewed("area_group", group.id)
+    return render_template("area/group.html", group=group, members=members,
+                           reports=operations.reports_of(group), member_form=member_form,
+                           report_form=report_form, escalations=escalations,
+                           response_form=ResponseForm(formdata=None),
+                           coordinator=operations.is_coordinator(current_user),
+                           my_membership=operations.membership(current_user, group)), status
+
+
+@bp.route("/area/groups/<id:group_id>")
+@requires(Permission.VIEW_START_PAGE)
+def group(group_id: str):
+    return _group_page(_group(group_id))
+
+
+@bp.route("/area/groups/<id:group_id>/members", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def add_member(group_id: str):
+    group = _group(group_id)
+    form = MemberForm()
+    form.user_id.choices = _member_choices()
+    if form.validate_on_submit():
+        try:
+            operations.add_member(current_user, group, db.session.get(User, form.user_id.data),
+                                  form.stand_in.data)
+        except operations.AreaError as exc:
+            form.user_id.errors = [*form.user_id.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("The member is added."), "success")
+            return redirect(url_for("area.group", group_id=group.id))
+    return _group_page(group, member_form=form, status=400)
+
+
+@bp.route("/area/groups/<id:group_id>/members/<id:membership_id>/remove", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def remove_member(group_id: str, membership_id: str):
+    group = _group(group_id)
+    row = db.session.get(AreaMembership, membership_id)
+    if row is None or row.group_id != group.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        operations.remove_member(group, row)
+        flash(_("The member is removed from the group."), "success")
+    return redirect(url_for("area.group", group_id=group.id))
+
+
+@bp.route("/area/groups/<id:group_id>/reports", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def open_report(group_id: str):
+    group = _group(group_id)
+    form = OpenReportForm()
+    if form.validate_on_submit():
+        try:
+            report = operations.open_report(current_user, group, form.period_start.data)
+        except operations.AreaError as exc:
+            form.period_start.errors = [*form.period_start.errors, ERRORS[exc.code]()]
+        else:
+            flash(_("The report period is open: the members can write their parts."),
+                  "success")
+            return redirect(url_for("area.report", report_id=report.id))
+    return _group_page(group, report_form=form, status=400)
+
+
+# --- a report ---------------------------------------------------------------------------------
+
+
+def _answers(form: Any) -> dict[int, operations.Answer]:
+    answers = {}
+    for q in QUESTIONS:
+        impact = None if q == POSITIVE else getattr(form, f"q{q}-impact").data
+        answers[q] = operations.Answer(
+            getattr(form, f"q{q}-account").data or "",
+            int(impact) if impact and str(impact).isdigit() else None,
+            getattr(form, f"q{q}-places").data or "")
+    return answers
+
+
+def _report_page(report: SituationReport, form: Any = None, compiled: Any = None,
+                 previews: dict | None = None, status: int = 200):
+    row = operations.membership(current_user, report.group)
+    parts = operations.parts_of(report)
+    if form is None and row is not None:
+        data = {}
+        for p in parts:
+            if p.org_id == row.org_id:
+                data[f"q{p.question}-account"] = p.account or ""
+                data[f"q{p.question}-places"] = p.places or ""
+                if p.impact:
+                    data[f"q{p.question}-impact"] = str(p.impact)
+        form = part_form(formdata=None, data=data)
+    assessments = operations.assessments_of(report)
+    if compiled is None and operations.is_coordinator(current_user):
+        compiled = compile_form(formdata=None, data={
+            **{f"q{q}-colour": a.colour for q, a in assessments.items()},
+            **{f"q{q}-comment": a.comment or "" for q, a in assessments.items()}})
+    orgs = {o.id: o.name for o in db.session.scalars(select(Organisation))}
+    _viewed("situation_report", report.id, group=report.group_id)
+    return render_template("area/report.html", report=report, group=report.group,
+                           form=form if report.compiled_at is None else None,
+                           compiled=compiled, parts=parts, orgs=orgs,
+                           assessments=assessments,
+                           escalations=operations.escalations_of(report),
+                           questions=QUESTION_LABELS, positive=POSITIVE,
+                           previews=previews or {}, my_membership=row), status
+
+
+@bp.route("/area/reports/<id:report_id>", methods=["GET", "POST"])
+@requires(Permission.VIEW_START_PAGE)
+def report(report_id: str):
+    report = _report(report_id)
+    if request.method == "GET":
+        return _report_page(report)
+    row = operations.membership(current_user, report.group)
+    if row is None:  # the coordinator compiles; parts are the member organisations'
+        abort(403)
+    form = part_form(formdata=request.form)
+    if not form.validate_on_submit():
+        return _report_page(report, form=form, status=400)
+    try:
+        saved = operations.submit_part(current_user, report, row, _answers(form))
+    except operations.PersonalData as exc:
+        return _report_page(report, form=form, previews=_refuse_personal_data(form, exc),
+                            status=400)
+    except operations.AreaError as exc:
+        flash(ERRORS[exc.code](), "error")
+        return _report_page(report, form=form, status=409)
+    flash(_("Your organisation's part is saved (%(num)d questions).", num=saved), "success")
+    return redirect(url_for("area.report", report_id=report.id))
+
+
+@bp.route("/area/reports/<id:report_id>/compile", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def compile_report(report_id: str):
+    report = _report(report_id)
+    form = compile_form(formdata=request.form)
+    if not form.validate_on_submit():
+        return _report_page(report, compiled=form, status=400)
+    assessed = {q: (getattr(form, f"q{q}-colour").data,
+                    getattr(form, f"q{q}-comment").data or "") for q in QUESTIONS}
+    try:
+        raised = operations.compile_report(current_user, report, assessed)
+    except operations.PersonalData as exc:
+        return _report_page(report, compiled=form,
+                            previews=_refuse_personal_data(form, exc), status=400)
+    flash(_("The report is compiled.") + (" " + _(
+        "%(num)d red items are raised with the council.", num=raised) if raised else ""),
+        "success")
+    return redirect(url_for("area.report", report_id=report.id))
+
+
+@bp.route("/area/escalations/<id:escalation_id>/respond", methods=["POST"])
+@requires(Permission.VIEW_START_PAGE)
+def respond(escalation_id: str):
+    escalation = db.session.get(Escalation, escalation_id)
+    council = _group(escalation.to_group_id) if escalation else _deny("escalation", None)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            operations.respond(current_user, escalation, form.response.data)
+        except operations.PersonalData as exc:
+            _refuse_personal_data(form, exc)
+            flash(" ".join(form.response.errors), "error")
+        else:
+            flash(_("The response is recorded; the reporters see it on their report."),
+                  "success")
+    else:
+        flash(ERRORS["response_required"](), "error")
+    return redirect(url_for("area.group", group_id=council.id))
+
+
+# --- citizen promises ----------------------------------------------------------------------
+
+
+@bp.route("/area/promises/new", methods=["GET", "POST"])
+@bp.route("/area/promises/<id:promise_id>", methods=["GET", "POST"])
+@requires(Permission.RUN_AREA_WORK)
+def promise(promise_id: str | None = None):
+    existing = db.session.get(CitizenPromise, promise_id) if promise_id else None
+    if promise_id and existing is None:
+        abort(404)
+    form = PromiseForm(obj=existing if request.method == "GET" else None)
+    previews = {}
+    if form.validate_on_submit():
+        try:
+            saved = operations.save_promise(
+                current_user, existing, title=form.title.data, valid_from=form.valid_from.data,
+                valid_to=form.valid_to.data, background=form.background.data or "",
+                commitments=form.commitments.data or "", follow_up=form.follow_up.data or "",
+                published=form.published.data)
+        except operations.PersonalData as exc:
+            previews = _refuse_personal_data(form, exc)
+        except operations.AreaError as exc:
+            getattr(form, exc.field).errors = [ERRORS[exc.code]()]
+        else:
+            flash(_("The citizen promise is saved."), "success")
+            return redirect(url_for("area.promise", promise_id=saved.id))
+    status = 400 if form.errors or previews else 200
+    return render_template("area/promise.html", form=form, promise=existing,
+                           previews=previews), status
+
+
+@bp.route("/promises")
+@public
+def public_promises():
+    """The citizen promises in force and their follow-up, as the municipality publishes
+    them: no login, no personal data (the guard checked every text)."""
+    return render_template("area/public_promises.html",
+                           promises=operations.promises_in_force(clock.now().date()),
+                           today=clock.now().date())

@@ -1,0 +1,194 @@
+"""Area-level crime prevention: the individual-data guard (with false positives in mind),
+the situation-report cycle from the organisations' parts to the council's response, the
+public page of citizen promises — and Fred, and a member of another group, see nothing."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from auth.roles import Role
+from kernel.db import db
+from sig.area.models import Escalation, ReportPart, SituationReport
+from sig.youths import mentions
+from tests.case_helpers import register_youth, text_of, valid_pnr
+from tests.helpers import login, post
+
+YOUTH = "Tilde Lägesson"
+GUARDIAN = "Göran Lägesson"
+PNR = valid_pnr("20100707", "468")
+_OTHER = valid_pnr("20100707", "123")
+NOT_A_PNR = _OTHER[:-1] + str((int(_OTHER[-1]) + 1) % 10)  # a wrong check digit
+
+
+@pytest.fixture
+def registered(app, client, sara, fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    register_youth(client, name=YOUTH, pnr=PNR, guardian1_name=GUARDIAN)
+
+
+@pytest.fixture
+def cora(make_user):
+    return make_user("cora", "social", Role.COORDINATOR, name="Cora Samordnare")
+
+
+def _client(app, user, fake_clock):
+    client = app.test_client()
+    login(client, user, fake_clock=fake_clock)
+    return client
+
+
+# --- the guard ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, kinds", [
+    (f"Polisen har pratat med {YOUTH} om stölderna.", ["name"]),
+    (f"Vårdnadshavaren {GUARDIAN} ringde.", ["name"]),
+    (f"Gäller {PNR}.", ["personal_number"]),
+    (f"Gäller {PNR.replace('-', '')[2:]}.", ["personal_number"]),
+    ("Inbrott på Storgatan 12 och på Björkvägen 3 B.", ["address", "address"]),
+    # false positives the guard must not make
+    ("Tilde har varit med på fritidsgården.", []),           # a first name alone
+    ("Trygghetsvandring på Storgatan och runt Torget.", []),   # places, no house number
+    ("Polisen Testområde och Socialtjänsten samarbetar.", []),  # capitalised words
+    (f"Ärende {NOT_A_PNR} är inte ett giltigt nummer.", []),  # wrong check digit
+    ("Mellan 2024-01-01 och 2024-02-01 ökade klottret.", []),  # dates
+    ("Telefonnummer 0701234567 till receptionen.", []),        # not a valid pnr
+])
+def test_the_guard_finds_individual_data_and_nothing_else(app, registered, text, kinds):
+    with app.app_context():
+        assert [f.kind for f in mentions.find(text)] == kinds
+
+
+# --- the situation-report cycle -------------------------------------------------------------
+
+
+def _setup_groups(app, cora_client, per, sara, maria):
+    council = post(cora_client, "/area/groups", {"name": "Lokalt Brå Exempel",
+                                                  "kind": "council", "period_days": "30"},
+                   page="/area")
+    council_id = council.location.rsplit("/", 1)[-1]
+    est = post(cora_client, "/area/groups", {"name": "EST Centrum", "kind": "situation",
+                                              "period_days": "14",
+                                              "escalates_to": council_id}, page="/area")
+    est_id = est.location.rsplit("/", 1)[-1]
+    for person in (per, sara):
+        post(cora_client, f"/area/groups/{est_id}/members", {"user_id": person.id},
+             page=f"/area/groups/{est_id}")
+    post(cora_client, f"/area/groups/{council_id}/members", {"user_id": maria.id},
+         page=f"/area/groups/{council_id}")
+    opened = post(cora_client, f"/area/groups/{est_id}/reports",
+                  {"period_start": "2026-12-01"}, page=f"/area/groups/{est_id}")
+    return council_id, est_id, opened.location.rsplit("/", 1)[-1]
+
+
+def _part(client, report_id, question: int, account: str, impact: str = "3",
+          places: str = ""):
+    return post(client, f"/area/reports/{report_id}",
+                {f"q{question}-account": account, f"q{question}-impact": impact,
+                 f"q{question}-places": places}, page=f"/area/reports/{report_id}")
+
+
+def test_parts_compiled_red_item_raised_answered_and_seen_by_the_reporters(
+        app, registered, cora, per, sara, maria, fake_clock):
+    cora_client = _client(app, cora, fake_clock)
+    council_id, est_id, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    per_client = _client(app, per, fake_clock)
+    assert _part(per_client, report_id, 2, "Flera rån mot unga vid busstationen",
+                 places="Busstationen, fredagskvällar").status_code == 302
+    sara_client = _client(app, sara, fake_clock)
+    assert _part(sara_client, report_id, 4, "Oro på högstadiet efter lov", "2").status_code == 302
+    with app.app_context():
+        assert len(db.session.scalars(select(ReportPart)).all()) == 2
+    data = {f"q{q}-colour": "green" for q in range(1, 8)}
+    data.update({"q2-colour": "red",
+                 "q2-comment": "Lyfts till Brå: samverkan med kollektivtrafiken"})
+    compiled = post(cora_client, f"/area/reports/{report_id}/compile", data,
+                    page=f"/area/reports/{report_id}")
+    assert compiled.status_code == 302
+    with app.app_context():
+        escalation = db.session.scalar(select(Escalation))
+        assert escalation.to_group_id == council_id
+    # the red item is on the council's page; Maria (in the council) answers
+    maria_client = _client(app, maria, fake_clock)
+    council_page = text_of(maria_client.get(f"/area/groups/{council_id}"))
+    assert "samverkan med kollektivtrafiken" in council_page
+    post(maria_client, f"/area/escalations/{escalation.id}/respond",
+         {"response": "Brå beslutar om extra kvällsvandringar i december"},
+         page=f"/area/groups/{council_id}")
+    # ... and the reporters see the response on their report
+    report_page = text_of(per_client.get(f"/area/reports/{report_id}"))
+    assert "extra kvällsvandringar" in report_page and "Röd" in report_page
+    # a compiled report's parts are final
+    late = _part(per_client, report_id, 2, "Ett tillägg")
+    assert late.status_code == 409
+    assert "Ett tillägg" not in text_of(per_client.get(f"/area/reports/{report_id}"))
+
+
+def test_a_part_naming_a_registered_youth_is_refused_marked_and_kept(
+        app, registered, cora, per, sara, maria, fake_clock):
+    cora_client = _client(app, cora, fake_clock)
+    _council, _est, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    per_client = _client(app, per, fake_clock)
+    text = f"Polisen har haft kontakt med {YOUTH} flera gånger; se även {PNR}."
+    response = _part(per_client, report_id, 3, text)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"<mark>{YOUTH}</mark>" in page and f"<mark>{PNR}</mark>" in page
+    assert "Individuppgifter får inte skrivas här" in text_of(response)
+    assert text in page  # what was typed is still in the field
+    with app.app_context():
+        assert db.session.scalars(select(ReportPart)).all() == []
+
+
+def test_fred_and_a_member_of_another_group_see_nothing(
+        app, registered, cora, per, sara, maria, fred, kim, fake_clock):
+    cora_client = _client(app, cora, fake_clock)
+    council_id, est_id, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    for person in (fred, kim):
+        other = _client(app, person, fake_clock)
+        for url in (f"/area/groups/{est_id}", f"/area/reports/{report_id}",
+                    f"/area/groups/{council_id}"):
+            assert other.get(url).status_code == 404, (person.username, url)
+        assert "EST Centrum" not in text_of(other.get("/area"))
+        assert post(other, f"/area/reports/{report_id}", {"q1-account": "x"},
+                    page="/area").status_code == 404
+        assert post(other, "/area/groups", {"name": "x", "kind": "council",
+                                            "period_days": "14"}, page="/area").status_code == 403
+    # Maria is in the council, not in the situation-report group
+    maria_client = _client(app, maria, fake_clock)
+    assert maria_client.get(f"/area/reports/{report_id}").status_code == 404
+    # none of it opens anything in SIG cases: the coordinator has no case list
+    assert cora_client.get("/cases").status_code == 404
+
+
+# --- citizen promises -------------------------------------------------------------------------
+
+
+def test_the_public_page_shows_the_published_promise_in_force_without_login(
+        app, registered, cora, fake_clock):
+    cora_client = _client(app, cora, fake_clock)
+    today = fake_clock.current.date()
+    body = {"title": "Tryggare centrum",
+            "valid_from": (today - dt.timedelta(days=10)).isoformat(),
+            "valid_to": (today + dt.timedelta(days=80)).isoformat(),
+            "background": "Lägesbilder från EST hösten 2026 och en medborgardialog",
+            "commitments": "Polisen: trygghetsvandringar varje fredag\n"
+                           "Kommunen: bättre belysning",
+            "follow_up": "Vandringar genomförda: 6 av 6", "published": "y"}
+    assert post(cora_client, "/area/promises/new", body, page="/area/promises/new"
+                ).status_code == 302
+    draft = dict(body, title="Ett utkast", published="")
+    post(cora_client, "/area/promises/new", draft, page="/area/promises/new")
+    refused = post(cora_client, "/area/promises/new",
+                   dict(body, follow_up=f"Samtal med {YOUTH}"), page="/area/promises/new")
+    assert refused.status_code == 400 and f"<mark>{YOUTH}</mark>" in refused.get_data(
+        as_text=True)
+    anonymous = app.test_client()
+    page = text_of(anonymous.get("/promises"))
+    assert "Tryggare centrum" in page and "trygghetsvandringar varje fredag" in page
+    assert "Ett utkast" not in page and YOUTH not in page
+    assert anonymous.get("/area").status_code in (302, 401)
+    with app.app_context():
+        assert db.session.scalars(select(SituationReport)).all() == []
