@@ -23,8 +23,9 @@ def test_public_endpoints_are_exactly_the_login_steps_and_the_health_checks(app)
     citizen promises in force, which the municipality publishes)"""
     public = sorted({rule.endpoint for rule in app.url_map.iter_rules()
                      if declaration_of(app.view_functions[rule.endpoint]) == "public"})
-    assert public == ["area.public_promises", "auth.enrol", "auth.login", "auth.second_factor", "health.healthz",
-                      "health.readyz", "home.accessibility", "home.root", "static"]
+    assert public == ["area.public_promises", "auth.enrol", "auth.login", "auth.second_factor",
+                      "health.healthz", "health.readyz", "home.accessibility", "home.root",
+                      "static"]
 
 
 def test_an_undeclared_view_is_refused(app, client, sara):

@@ -333,7 +333,8 @@ COUNTS = {
     "remaining": _l("recovery codes left"), "youths": _l("youths"),
     "flows": _l("flows in the ledger"), "withheld_items": _l("items withheld"),
     "deputies_ended": _l("deputies ended"), "questions": _l("questions"),
-    "raised": _l("red items raised with the council"), "to_reassign": _l("with an owner who is gone"),
+    "raised": _l("red items raised with the council"),
+    "to_reassign": _l("with an owner who is gone"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")
