@@ -51,7 +51,8 @@ FILTERS = {
     "register_field_label": REGISTER_FIELDS,
     "category_label": {str(k): v for k, v in CATEGORY_LABELS.items()},
     "area_kind_label": {str(k): v for k, v in AREA_KINDS.items()},
-    "area_colour_label": {str(k): v for k, v in AREA_COLOURS.items()},
+    "area_colour_label": {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")},
+    "area_colour_meaning": {str(k): v for k, v in AREA_COLOURS.items()},
     "area_question_label": QUESTION_LABELS,
     "referral_reason_label": {str(k): v for k, v in REFERRAL_REASONS.items()},
 }

@@ -192,3 +192,31 @@ def test_the_public_page_shows_the_published_promise_in_force_without_login(
     assert anonymous.get("/area").status_code in (302, 401)
     with app.app_context():
         assert db.session.scalars(select(SituationReport)).all() == []
+
+
+def test_the_months_compilation_prints_and_downloads_for_the_county_board(
+        app, registered, cora, per, sara, maria, fake_clock):
+    import json as jsonlib
+
+    from sig.web.spreadsheet import read_csv
+
+    cora_client = _client(app, cora, fake_clock)
+    _council, _est, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    _part(_client(app, per, fake_clock), report_id, 2, "Rån vid busstationen", "4")
+    data = {f"q{q}-colour": "green" for q in range(1, 8)}
+    data["q2-colour"] = "red"
+    post(cora_client, f"/area/reports/{report_id}/compile", data,
+         page=f"/area/reports/{report_id}")
+    page = text_of(cora_client.get("/area/compilation?month=2026-12"))
+    assert "EST Centrum" in page and "Röd" in page and "länsstyrelsen" in page
+    rows = read_csv(cora_client.get("/area/compilation?month=2026-12&format=csv").data)
+    assert rows[0][0] == "Grupp"
+    assert ["EST Centrum", "2026-12-01", "2026-12-14", "2. Hot och våld", "röd", "4", "1"] == \
+        rows[2][:7]
+    body = jsonlib.loads(cora_client.get("/area/compilation?month=2026-12&format=json").data)
+    assert body["format"] == "sig-lagesbild-manad/1"
+    assert body["reports"][0]["questions"][1]["colour"] == "red"
+    # a mistyped month is refused with a message; a member is not the coordinator
+    assert cora_client.get("/area/compilation?month=2026-13").status_code == 302
+    assert _client(app, per, fake_clock).get("/area/compilation?month=2026-12"
+                                              ).status_code == 403

@@ -225,6 +225,18 @@ def compile_report(user: Any, report: SituationReport,
     return raised
 
 
+def trend(group: AreaGroup, periods: int = 6) -> list[tuple[SituationReport, dict[int, str]]]:
+    """The last compiled periods, oldest first, with each question's colour."""
+    reports = list(db.session.scalars(select(SituationReport).where(
+        SituationReport.group_id == group.id, SituationReport.compiled_at.is_not(None))
+        .order_by(SituationReport.period_start.desc()).limit(periods)))
+    colours: dict[str, dict[int, str]] = {r.id: {} for r in reports}
+    for a in db.session.scalars(select(Assessment).where(
+            Assessment.report_id.in_(list(colours)))):
+        colours[a.report_id][a.question] = a.colour
+    return [(r, colours[r.id]) for r in reversed(reports)]
+
+
 def escalations_to(group: AreaGroup, *, open_only: bool = False) -> list[Escalation]:
     query = select(Escalation).where(Escalation.to_group_id == group.id)
     if open_only:

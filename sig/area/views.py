@@ -3,9 +3,20 @@ coordinator's; anyone else — Fred included — gets what a wrong id gets (404,
 The public page of citizen promises needs no login."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -19,6 +30,7 @@ from auth.permissions import Permission, public, requires
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from sig.area import compilation as monthly
 from sig.area import operations
 from sig.area.forms import (
     QUESTION_LABELS,
@@ -40,9 +52,12 @@ from sig.area.models import (
     GroupKind,
     SituationReport,
 )
+from sig.web.spreadsheet import csv_response
 from sig.youths import mentions
 
 bp = Blueprint("area", __name__)
+
+COLOUR_NAMES = {"green": "grön", "yellow": "gul", "red": "röd"}  # the file is in Swedish
 
 FINDING_LABELS = {"personal_number": lambda: _("a personal identity number"),
                   "name": lambda: _("a name in the youth register"),
@@ -168,13 +183,15 @@ def _group_page(group: AreaGroup, member_form: MemberForm | None = None,
     member_form.user_id.choices = _member_choices()
     report_form = report_form or OpenReportForm(formdata=None, period_start=clock.now().date())
     escalations = operations.escalations_to(group) if group.kind == GroupKind.COUNCIL else []
+    trend = operations.trend(group)
     _viewed("area_group", group.id)
     return render_template("area/group.html", group=group, members=members,
                            reports=operations.reports_of(group), member_form=member_form,
                            report_form=report_form, escalations=escalations,
                            response_form=ResponseForm(formdata=None),
                            coordinator=operations.is_coordinator(current_user),
-                           my_membership=operations.membership(current_user, group)), status
+                           my_membership=operations.membership(current_user, group),
+                           trend=trend, questions=QUESTION_LABELS), status
 
 
 @bp.route("/area/groups/<id:group_id>")
@@ -336,6 +353,54 @@ def respond(escalation_id: str):
     else:
         flash(ERRORS["response_required"](), "error")
     return redirect(url_for("area.group", group_id=council.id))
+
+
+# --- the monthly compilation for the county administrative board ------------------------------
+
+
+@bp.route("/area/compilation")
+@requires(Permission.RUN_AREA_WORK)
+def compilation():
+    """The month's compilation: a printable Swedish document, or ``?format=csv|json``."""
+    month = request.args.get("month", "")[:7] or (clock.now().date().replace(day=1)
+                                                  - dt.timedelta(days=1)).strftime("%Y-%m")
+    try:
+        rows = monthly.for_month(month)
+    except ValueError:
+        flash(_("Write the month as YYYY-MM."), "error")
+        return redirect(url_for("area.index"))
+    fmt = request.args.get("format", "html")
+    record(AuditEvent.AREA_VIEWED, target_type="area_group", target_ref=None,
+           details={"month": month, "items": len(rows), "file": fmt != "html"})
+    db.session.commit()
+    if fmt == "json":
+        body = {"format": monthly.FORMAT, "month": month, "reports": [
+            {"group": r.group, "from": r.period_start.isoformat(),
+             "to": r.period_end.isoformat(),
+             "questions": [{"question": q.question, "colour": q.colour,
+                            "highest_impact": q.highest_impact,
+                            "organisations": q.organisations, "comment": q.comment,
+                            "raised": q.raised, "response": q.response}
+                           for q in r.questions]} for r in rows]}
+        response = jsonify(body)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="lagesbild-{month}.json"')
+        return response
+    if fmt == "csv":
+        header = ["Grupp", "Period från", "Period till", "Fråga", "Bedömning",
+                  "Högsta påverkan", "Antal organisationer", "Kommentar", "Lyft till rådet",
+                  "Rådets svar"]
+        with force_locale("sv"):  # the file is the municipality's, in Swedish
+            body = [[r.group, r.period_start.isoformat(), r.period_end.isoformat(),
+                     str(QUESTION_LABELS[q.question]),
+                     COLOUR_NAMES.get(q.colour, "") if q.colour else "",
+                     q.highest_impact or "", q.organisations, q.comment or "",
+                     "ja" if q.raised else "nej", q.response or ""]
+                    for r in rows for q in r.questions]
+        return csv_response([header, *body], f"lagesbild-{month}.csv")
+    with force_locale("sv"):  # the document is the municipality's, in Swedish
+        return render_template("area/compilation.html", rows=rows, month=month,
+                               questions=QUESTION_LABELS, printed=clock.now())
 
 
 # --- citizen promises ----------------------------------------------------------------------
