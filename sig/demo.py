@@ -19,6 +19,7 @@ ORGANISATIONS = [
     ("Exempelskolan", OrganisationKind.SCHOOL),
     ("Fritidsförvaltningen", OrganisationKind.OTHER),
     ("Kommunens IT-avdelning", OrganisationKind.OTHER),
+    ("Kommunledningskontoret", OrganisationKind.OTHER),
 ]
 
 # username, full name, organisation, role, what the persona does
@@ -32,6 +33,8 @@ PERSONAS = [
     ("eva", "Eva Nord", "Socialtjänsten Exempelkommun", Role.AUDITOR, "logggranskare"),
     ("fred", "Fred Olsson", "Polisen lokalpolisområde Exempel", Role.MEMBER,
      "polis i andra grupper"),
+    ("cora", "Cora Dahl", "Kommunledningskontoret", Role.COORDINATOR,
+     "brottsförebyggande samordnare"),
 ]
 
 
@@ -57,5 +60,8 @@ def load() -> list[str]:
         lines.append("Demo cases (owner: sara):")
         lines.extend(created)
     lines.extend(demo_cases.load_proposal(people))
+    from sig import demo_area
+
+    lines.extend(demo_area.load(people))
     lines.extend(demo_history.load(people, orgs, DEMO_PASSWORD))
     return lines

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from auth.models import Organisation, User
 from kernel.db import db
-from sig.demo import DEMO_PASSWORD, PERSONAS
+from sig.demo import DEMO_PASSWORD, ORGANISATIONS, PERSONAS
 from tests.helpers import csrf
 
 
@@ -22,7 +22,8 @@ def test_demo_load_twice_creates_each_persona_once(app):
 
         users = db.session.scalar(select(func.count()).select_from(User))
         assert users == len(PERSONAS) + len(ACCOUNTS)  # the history's former colleagues
-        assert db.session.scalar(select(func.count()).select_from(Organisation)) == 5
+        assert db.session.scalar(select(func.count()).select_from(Organisation)) == len(
+            ORGANISATIONS)
         fred = db.session.scalar(select(User).where(User.username == "fred"))
         assert fred.role == "member" and fred.organisation.kind == "police"
 

@@ -2,6 +2,7 @@
 form; its fields are named ``q<n>-account``, ``q<n>-impact`` and ``q<n>-places``."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -80,17 +81,21 @@ class PromiseForm(Form):
 
 
 def part_form(formdata=None, data: dict | None = None) -> Form:
-    """The seven questions, as one form (built per request)."""
+    """The seven questions, as one form (built per request; each label names its
+    question, so every field has a name of its own)."""
     fields = {}
     for q in QUESTIONS:
+        question = str(QUESTION_LABELS[q])
         fields[f"q{q}-account"] = TextAreaField(
-            _l("What has happened"), validators=[Optional(), Length(max=4000)])
+            _("What has happened: %(question)s", question=question),
+            validators=[Optional(), Length(max=4000)])
         if q != POSITIVE:
             fields[f"q{q}-impact"] = SelectField(
-                _l("Impact (1 small – 5 large)"), choices=IMPACT_CHOICES,
-                validators=[Optional()])
+                _("Impact, 1 small – 5 large: %(question)s", question=question),
+                choices=IMPACT_CHOICES, validators=[Optional()])
         fields[f"q{q}-places"] = TextAreaField(
-            _l("Places and times that stand out"), validators=[Optional(), Length(max=1000)])
+            _("Places and times that stand out: %(question)s", question=question),
+            validators=[Optional(), Length(max=1000)])
     form_class = type("PartForm", (Form,), fields)
     return form_class(formdata=formdata, data=data or {})
 
@@ -98,12 +103,14 @@ def part_form(formdata=None, data: dict | None = None) -> Form:
 def compile_form(formdata=None, data: dict | None = None) -> Form:
     fields = {}
     for q in QUESTIONS:
+        question = str(QUESTION_LABELS[q])
         fields[f"q{q}-colour"] = SelectField(
-            _l("Assessment"), description=NO_DEFAULT,
+            _("Assessment: %(question)s", question=question), description=NO_DEFAULT,
             choices=lambda: [PLACEHOLDER, *(SelectChoice(str(k), str(v))
                                             for k, v in COLOUR_LABELS.items())],
             validators=[must_choose(_l("Choose green, yellow or red."))])
         fields[f"q{q}-comment"] = TextAreaField(
-            _l("Comment and action"), validators=[Optional(), Length(max=4000)])
+            _("Comment and action: %(question)s", question=question),
+            validators=[Optional(), Length(max=4000)])
     form_class = type("CompileForm", (Form,), fields)
     return form_class(formdata=formdata, data=data or {})
