@@ -220,3 +220,63 @@ def test_the_months_compilation_prints_and_downloads_for_the_county_board(
     assert cora_client.get("/area/compilation?month=2026-13").status_code == 302
     assert _client(app, per, fake_clock).get("/area/compilation?month=2026-12"
                                               ).status_code == 403
+
+
+def test_the_council_meets_on_its_standing_items_decides_and_follows_up(
+        app, registered, cora, per, sara, maria, fake_clock):
+    from sig.area.models import AreaDecision, AreaMeeting, CauseAnalysis
+
+    cora_client = _client(app, cora, fake_clock)
+    council_id, _est, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    _part(_client(app, per, fake_clock), report_id, 2, "Rån vid busstationen", "5")
+    data = {f"q{q}-colour": "green" for q in range(1, 8)}
+    data.update({"q2-colour": "red", "q2-comment": "Samverkan med kollektivtrafiken"})
+    post(cora_client, f"/area/reports/{report_id}/compile", data,
+         page=f"/area/reports/{report_id}")
+    # the red item is sent for a cause analysis; Per records its result
+    post(cora_client, f"/area/reports/{report_id}/questions/2/analysis",
+         {"owner_id": per.id, "due_on": "2026-12-20"}, page=f"/area/reports/{report_id}")
+    with app.app_context():
+        analysis_id = db.session.scalar(select(CauseAnalysis.id))
+    per_client = _client(app, per, fake_clock)
+    post(per_client, f"/area/analyses/{analysis_id}/result",
+         {"result": "Rånen sker när sista bussen gått; belysningen är dålig"},
+         page=f"/area/reports/{report_id}")
+    assert "sista bussen gått" in text_of(per_client.get(f"/area/reports/{report_id}"))
+    # the council's meeting: what was raised and the promises are standing items
+    when = (fake_clock.current + dt.timedelta(days=3)).strftime("%Y-%m-%d 18:00")
+    response = post(cora_client, f"/area/groups/{council_id}/meetings",
+                    {"starts_at": when, "place": "Stadshuset"}, page=f"/area/groups/{council_id}")
+    meeting_url = response.location
+    agenda = text_of(cora_client.get(meeting_url))
+    assert "Samverkan med kollektivtrafiken" in agenda and "Lyft till rådet" in agenda
+    meeting_id = meeting_url.rsplit("/", 1)[-1]
+    refused = post(cora_client, meeting_url, {f"attendance-{maria.id}": "present",
+                                             "minutes": f"Diskuterade {YOUTH}"},
+                   page=meeting_url)
+    assert refused.status_code == 400 and f"<mark>{YOUTH}</mark>" in refused.get_data(
+        as_text=True)
+    assert post(cora_client, meeting_url, {f"attendance-{maria.id}": "present",
+                                           "minutes": "Rådet ställer sig bakom förslaget"},
+                page=meeting_url).status_code == 302
+    post(cora_client, f"/area/meetings/{meeting_id}/decisions",
+         {"what": "Bättre belysning vid busstationen", "responsible_org_id":
+          maria.organisation_id, "due_on": "2027-01-31"}, page=meeting_url)
+    with app.app_context():
+        meeting = db.session.get(AreaMeeting, meeting_id)
+        assert meeting.minutes == "Rådet ställer sig bakom förslaget"
+        decision_id = db.session.scalar(select(AreaDecision.id))
+    # at the next meeting the decision is on the agenda until it is followed up as done
+    later = (fake_clock.current + dt.timedelta(days=33)).strftime("%Y-%m-%d 18:00")
+    next_url = post(cora_client, f"/area/groups/{council_id}/meetings",
+                    {"starts_at": later}, page=f"/area/groups/{council_id}").location
+    assert "Bättre belysning vid busstationen" in text_of(cora_client.get(next_url))
+    post(cora_client, f"/area/decisions/{decision_id}/follow-up",
+         {"follow_up": "Belysningen är uppsatt", "done": "y",
+          "at_meeting": next_url.rsplit("/", 1)[-1]}, page=next_url)
+    assert "Inget beslut väntar på uppföljning" in text_of(cora_client.get(next_url))
+    # Maria (a member) reads the meeting but does not write it
+    maria_client = _client(app, maria, fake_clock)
+    assert maria_client.get(meeting_url).status_code == 200
+    assert post(maria_client, meeting_url, {"minutes": "x"}, page=meeting_url
+                ).status_code == 403

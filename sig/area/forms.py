@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
 from sig.area.models import POSITIVE, QUESTIONS, Colour, GroupKind
-from sig.web.dates import DayField, Plausible
+from sig.web.dates import DayField, MomentField, Plausible
 
 QUESTION_LABELS = {
     1: _l("1. Order and insecurity"),
@@ -114,3 +114,25 @@ def compile_form(formdata=None, data: dict | None = None) -> Form:
             validators=[Optional(), Length(max=4000)])
     form_class = type("CompileForm", (Form,), fields)
     return form_class(formdata=formdata, data=data or {})
+
+
+class AreaMeetingForm(Form):
+    starts_at = MomentField(_l("Date and time"), validators=[DataRequired(), Plausible()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    agenda = TextAreaField(_l("The group's own agenda items"),
+                           validators=[Optional(), Length(max=4000)])
+
+
+class DecisionForm(Form):
+    what = TextAreaField(_l("Decided: what is done"), validators=[DataRequired(),
+                                                                 Length(max=2000)])
+    responsible_org_id = SelectField(_l("Who does it"), choices=[], description=NO_DEFAULT,
+                                     validators=[must_choose(_l("Choose who does it."))])
+    due_on = DayField(_l("By (optional)"), validators=[Optional(), Plausible()])
+
+
+class AnalysisForm(Form):
+    owner_id = SelectField(_l("Who makes the cause analysis"), choices=[],
+                           description=NO_DEFAULT,
+                           validators=[must_choose(_l("Choose who makes it."))])
+    due_on = DayField(_l("Ready by"), validators=[DataRequired(), Plausible()])

@@ -149,3 +149,73 @@ class CitizenPromise(Base):
     follow_up: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
+
+
+class AreaMeeting(Base):
+    """A meeting of an area group.  Its agenda has standing items (SIG builds them: what
+    was raised with the council, the citizen promises in force, decisions not yet
+    followed up) and the group's own items; attendance by organisation and person,
+    minutes, decisions."""
+
+    __tablename__ = "area_meetings"
+
+    id: Mapped[uuid_pk]
+    group_id: Mapped[str] = mapped_column(ForeignKey("area_groups.id"), index=True)
+    starts_at: Mapped[dt.datetime]
+    place: Mapped[str] = mapped_column(String(200), default="")
+    agenda_enc: Mapped[bytes | None] = encrypted_column()
+    agenda = encrypted_text("agenda")
+    minutes_enc: Mapped[bytes | None] = encrypted_column()
+    minutes = encrypted_text("minutes")
+    created_at: Mapped[created_at]
+
+    group: Mapped[AreaGroup] = relationship()
+
+
+class AreaAttendance(Base):
+    __tablename__ = "area_attendance"
+    __table_args__ = (Index("uq_area_attendance", "meeting_id", "user_id", unique=True),)
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("area_meetings.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    attendance: Mapped[str] = mapped_column(String(16))  # present, absent, excused
+
+
+class AreaDecision(Base):
+    """Who does what by when; followed up at a later meeting."""
+
+    __tablename__ = "area_decisions"
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("area_meetings.id"), index=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("area_groups.id"), index=True)
+    what_enc: Mapped[bytes | None] = encrypted_column()
+    what = encrypted_text("what")
+    responsible_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    follow_up_enc: Mapped[bytes | None] = encrypted_column()
+    follow_up = encrypted_text("follow_up")
+    done_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+
+
+class CauseAnalysis(Base):
+    """A red or recurring item sent for a cause analysis: who makes it, by when, and its
+    result."""
+
+    __tablename__ = "cause_analyses"
+
+    id: Mapped[uuid_pk]
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("situation_assessments.id"),
+                                               index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    result_enc: Mapped[bytes | None] = encrypted_column()
+    result = encrypted_text("result")
+    completed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+
+    owner: Mapped[User] = relationship()
+    assessment: Mapped[Assessment] = relationship()

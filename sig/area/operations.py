@@ -18,9 +18,13 @@ from kernel.db import db
 from sig.area.models import (
     POSITIVE,
     QUESTIONS,
+    AreaAttendance,
+    AreaDecision,
     AreaGroup,
+    AreaMeeting,
     AreaMembership,
     Assessment,
+    CauseAnalysis,
     CitizenPromise,
     Colour,
     Escalation,
@@ -288,3 +292,141 @@ def promises_in_force(day: dt.date) -> list[CitizenPromise]:
     return list(db.session.scalars(select(CitizenPromise).where(
         CitizenPromise.published.is_(True), CitizenPromise.valid_from <= day,
         or_(CitizenPromise.valid_to >= day)).order_by(CitizenPromise.valid_from)))
+
+
+# --- area meetings -------------------------------------------------------------------------
+
+
+ATTENDANCE = ("present", "absent", "excused")
+
+
+def schedule_meeting(user: Any, group: AreaGroup, starts_at: dt.datetime, place: str,
+                     agenda: str) -> AreaMeeting:
+    guard({"place": place, "agenda": agenda})
+    meeting = AreaMeeting(group_id=group.id, starts_at=starts_at, place=place.strip())
+    meeting.agenda = agenda.strip() or None
+    db.session.add(meeting)
+    db.session.flush()
+    record(AuditEvent.AREA_SAVED, target_type="area_group", target_ref=group.id,
+           details={"area_meeting": meeting.id})
+    db.session.commit()
+    return meeting
+
+
+def meetings_of(group: AreaGroup) -> list[AreaMeeting]:
+    return list(db.session.scalars(select(AreaMeeting).where(
+        AreaMeeting.group_id == group.id).order_by(AreaMeeting.starts_at.desc())))
+
+
+@dataclass
+class Agenda:
+    """The standing items of a meeting's agenda, then the group's own."""
+
+    raised: list[Escalation]
+    promises: list[CitizenPromise]
+    open_decisions: list[AreaDecision]
+    own: str | None
+
+
+def agenda_of(meeting: AreaMeeting) -> Agenda:
+    group = meeting.group
+    raised = escalations_to(group, open_only=True) if group.kind == GroupKind.COUNCIL else []
+    return Agenda(raised, promises_in_force(meeting.starts_at.date()),
+                  [d for d in decisions_of(group) if d.done_at is None
+                   and d.meeting_id != meeting.id], meeting.agenda)
+
+
+def record_meeting(user: Any, meeting: AreaMeeting, attendance: dict[str, str],
+                   minutes: str) -> None:
+    """Attendance by person (each for the organisation she is in the group for) and the
+    minutes, saved together."""
+    guard({"minutes": minutes})
+    rows = {m.user_id: m for m in db.session.scalars(select(AreaMembership).where(
+        AreaMembership.group_id == meeting.group_id, AreaMembership.removed_at.is_(None)))}
+    for user_id, value in attendance.items():
+        if user_id not in rows or value not in ATTENDANCE:
+            raise AreaError("unknown_attendance")
+        row = db.session.scalar(select(AreaAttendance).where(
+            AreaAttendance.meeting_id == meeting.id, AreaAttendance.user_id == user_id))
+        if row is None:
+            row = AreaAttendance(meeting_id=meeting.id, user_id=user_id,
+                                 org_id=rows[user_id].org_id)
+            db.session.add(row)
+        row.attendance = value
+    meeting.minutes = minutes.strip() or None
+    record(AuditEvent.AREA_SAVED, target_type="area_group", target_ref=meeting.group_id,
+           details={"area_meeting": meeting.id, "participants": len(attendance)})
+    db.session.commit()
+
+
+def attendance_of(meeting: AreaMeeting) -> dict[str, str]:
+    return dict(db.session.execute(select(AreaAttendance.user_id, AreaAttendance.attendance)
+                                   .where(AreaAttendance.meeting_id == meeting.id)).all())
+
+
+def decide(user: Any, meeting: AreaMeeting, what: str, responsible_org_id: str,
+           due_on: dt.date | None) -> AreaDecision:
+    what = (what or "").strip()
+    if not what:
+        raise AreaError("what_required", "what")
+    guard({"what": what})
+    decision = AreaDecision(meeting_id=meeting.id, group_id=meeting.group_id,
+                            responsible_org_id=responsible_org_id, due_on=due_on)
+    decision.what = what
+    db.session.add(decision)
+    db.session.flush()
+    record(AuditEvent.AREA_SAVED, target_type="area_group", target_ref=meeting.group_id,
+           details={"area_meeting": meeting.id, "decision": decision.id})
+    db.session.commit()
+    return decision
+
+
+def decisions_of(group: AreaGroup) -> list[AreaDecision]:
+    return list(db.session.scalars(select(AreaDecision).where(
+        AreaDecision.group_id == group.id).order_by(AreaDecision.created_at)))
+
+
+def follow_up_decision(user: Any, decision: AreaDecision, note: str, done: bool) -> None:
+    guard({"follow_up": note})
+    decision.follow_up = note.strip() or None
+    decision.done_at = clock.now() if done else None
+    record(AuditEvent.AREA_SAVED, target_type="area_group", target_ref=decision.group_id,
+           details={"decision": decision.id, "done": done})
+    db.session.commit()
+
+
+# --- cause analyses --------------------------------------------------------------------------
+
+
+def send_for_analysis(user: Any, assessment: Assessment, owner: User | None,
+                      due_on: dt.date) -> CauseAnalysis:
+    if owner is None or not owner.active:
+        raise AreaError("no_such_person", "owner_id")
+    analysis = CauseAnalysis(assessment_id=assessment.id, owner_id=owner.id, due_on=due_on)
+    db.session.add(analysis)
+    db.session.flush()
+    record(AuditEvent.AREA_SAVED, target_type="situation_report",
+           target_ref=assessment.report_id, details={"analysis": analysis.id,
+                                                     "user": owner.id})
+    db.session.commit()
+    return analysis
+
+
+def analyses_of(report: SituationReport) -> dict[int, list[CauseAnalysis]]:
+    found: dict[int, list[CauseAnalysis]] = {}
+    for analysis in db.session.scalars(select(CauseAnalysis).join(Assessment).where(
+            Assessment.report_id == report.id).order_by(CauseAnalysis.created_at)):
+        found.setdefault(analysis.assessment.question, []).append(analysis)
+    return found
+
+
+def record_analysis(user: Any, analysis: CauseAnalysis, result: str) -> None:
+    result = (result or "").strip()
+    if not result:
+        raise AreaError("result_required", "result")
+    guard({"result": result})
+    analysis.result = result
+    analysis.completed_at = clock.now()
+    record(AuditEvent.AREA_SAVED, target_type="situation_report",
+           target_ref=analysis.assessment.report_id, details={"analysis": analysis.id})
+    db.session.commit()

@@ -34,6 +34,9 @@ from sig.area import compilation as monthly
 from sig.area import operations
 from sig.area.forms import (
     QUESTION_LABELS,
+    AnalysisForm,
+    AreaMeetingForm,
+    DecisionForm,
     GroupForm,
     MemberForm,
     OpenReportForm,
@@ -45,13 +48,17 @@ from sig.area.forms import (
 from sig.area.models import (
     POSITIVE,
     QUESTIONS,
+    AreaDecision,
     AreaGroup,
+    AreaMeeting,
     AreaMembership,
+    CauseAnalysis,
     CitizenPromise,
     Escalation,
     GroupKind,
     SituationReport,
 )
+from sig.web.dates import to_utc
 from sig.web.spreadsheet import csv_response
 from sig.youths import mentions
 
@@ -70,6 +77,9 @@ ERRORS = {
     "response_required": lambda: _("Write the response."),
     "end_before_start": lambda: _("The end date is before the start date."),
     "conflict": lambda: _("Someone saved the same part at the same moment; save again."),
+    "unknown_attendance": lambda: _("Choose present, absent or excused."),
+    "what_required": lambda: _("Write what is decided."),
+    "result_required": lambda: _("Write the result."),
 }
 
 
@@ -184,6 +194,7 @@ def _group_page(group: AreaGroup, member_form: MemberForm | None = None,
     report_form = report_form or OpenReportForm(formdata=None, period_start=clock.now().date())
     escalations = operations.escalations_to(group) if group.kind == GroupKind.COUNCIL else []
     trend = operations.trend(group)
+    meeting_form = AreaMeetingForm(formdata=None)
     _viewed("area_group", group.id)
     return render_template("area/group.html", group=group, members=members,
                            reports=operations.reports_of(group), member_form=member_form,
@@ -191,7 +202,9 @@ def _group_page(group: AreaGroup, member_form: MemberForm | None = None,
                            response_form=ResponseForm(formdata=None),
                            coordinator=operations.is_coordinator(current_user),
                            my_membership=operations.membership(current_user, group),
-                           trend=trend, questions=QUESTION_LABELS), status
+                           trend=trend, questions=QUESTION_LABELS,
+                           meetings=operations.meetings_of(group),
+                           meeting_form=meeting_form), status
 
 
 @bp.route("/area/groups/<id:group_id>")
@@ -287,8 +300,18 @@ def _report_page(report: SituationReport, form: Any = None, compiled: Any = None
                            compiled=compiled, parts=parts, orgs=orgs,
                            assessments=assessments,
                            escalations=operations.escalations_of(report),
+                           analyses=operations.analyses_of(report),
+                           analysis_form=_analysis_form(),
                            questions=QUESTION_LABELS, positive=POSITIVE,
                            previews=previews or {}, my_membership=row), status
+
+
+def _analysis_form() -> AnalysisForm | None:
+    if not operations.is_coordinator(current_user):
+        return None
+    form = AnalysisForm(formdata=None)
+    form.owner_id.choices = _member_choices()
+    return form
 
 
 @bp.route("/area/reports/<id:report_id>", methods=["GET", "POST"])
@@ -353,6 +376,188 @@ def respond(escalation_id: str):
     else:
         flash(ERRORS["response_required"](), "error")
     return redirect(url_for("area.group", group_id=council.id))
+
+
+# --- area meetings ---------------------------------------------------------------------------
+
+
+@bp.route("/area/groups/<id:group_id>/meetings", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def schedule_meeting(group_id: str):
+    group = _group(group_id)
+    form = AreaMeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = operations.schedule_meeting(current_user, group,
+                                                  to_utc(form.starts_at.data),
+                                                  form.place.data or "", form.agenda.data or "")
+        except operations.PersonalData as exc:
+            _refuse_personal_data(form, exc)
+        else:
+            flash(_("The meeting is scheduled."), "success")
+            return redirect(url_for("area.meeting", meeting_id=meeting.id))
+    flash(" ".join(e for f in form for e in f.errors) or _("Check the meeting's date."),
+          "error")
+    return redirect(url_for("area.group", group_id=group.id))
+
+
+def _meeting(meeting_id: str) -> AreaMeeting:
+    meeting = db.session.get(AreaMeeting, meeting_id)
+    if meeting is None or not operations.may_see(current_user, meeting.group):
+        _deny("area_group", meeting.group_id if meeting else None)
+    return meeting
+
+
+def _org_choices(group: AreaGroup) -> list[SelectChoice]:
+    ids = {m.org_id for m in db.session.scalars(select(AreaMembership).where(
+        AreaMembership.group_id == group.id, AreaMembership.removed_at.is_(None)))}
+    return [PLACEHOLDER] + [SelectChoice(o.id, o.name) for o in db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name))]
+
+
+def _meeting_page(meeting: AreaMeeting, decision_form: DecisionForm | None = None,
+                  previews: dict | None = None, typed: dict | None = None, status: int = 200):
+    group = meeting.group
+    members = list(db.session.scalars(select(AreaMembership).where(
+        AreaMembership.group_id == group.id, AreaMembership.removed_at.is_(None))))
+    decision_form = decision_form or DecisionForm(formdata=None)
+    decision_form.responsible_org_id.choices = _org_choices(group)
+    orgs = {o.id: o.name for o in db.session.scalars(select(Organisation))}
+    _viewed("area_group", group.id, area_meeting=meeting.id)
+    return render_template("area/meeting.html", meeting=meeting, group=group,
+                           agenda=operations.agenda_of(meeting), members=members,
+                           attendance={**operations.attendance_of(meeting), **(typed or {})},
+                           decisions=[d for d in operations.decisions_of(group)
+                                      if d.meeting_id == meeting.id],
+                           decision_form=decision_form, orgs=orgs,
+                           coordinator=operations.is_coordinator(current_user),
+                           previews=previews or {}), status
+
+
+@bp.route("/area/meetings/<id:meeting_id>", methods=["GET", "POST"])
+@requires(Permission.VIEW_START_PAGE)
+def meeting(meeting_id: str):
+    """The meeting: its agenda with the standing items, and for the coordinator the
+    attendance (by person, for her organisation) and the minutes in one form."""
+    meeting = _meeting(meeting_id)
+    if request.method == "GET":
+        return _meeting_page(meeting)
+    if not operations.is_coordinator(current_user) or not ConfirmForm().validate_on_submit():
+        abort(403)
+    typed = {key.removeprefix("attendance-"): value for key, value in request.form.items()
+             if key.startswith("attendance-") and value}
+    minutes = request.form.get("minutes", "")[:10000]
+    try:
+        operations.record_meeting(current_user, meeting, typed, minutes)
+    except operations.PersonalData as exc:
+        text, findings = exc.found["minutes"]
+        flash(_("Individual data may not be written here (%(what)s): %(words)s. Remove it; "
+                "the rest of the text is kept.",
+                what=", ".join(sorted({FINDING_LABELS[f.kind]() for f in findings})),
+                words="; ".join(f"«{f.words(text)}»" for f in findings)), "error")
+        meeting.minutes = text  # shown again as typed (not saved: the session is rolled back)
+        page = _meeting_page(meeting, previews={"minutes": marked(text, findings)},
+                             typed=typed, status=400)
+        db.session.rollback()
+        return page
+    except operations.AreaError as exc:
+        flash(ERRORS.get(exc.code, ERRORS["conflict"])(), "error")
+        return _meeting_page(meeting, typed=typed, status=400)
+    flash(_("Attendance and minutes are saved."), "success")
+    return redirect(url_for("area.meeting", meeting_id=meeting.id))
+
+
+@bp.route("/area/meetings/<id:meeting_id>/decisions", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def decide(meeting_id: str):
+    meeting = _meeting(meeting_id)
+    form = DecisionForm()
+    form.responsible_org_id.choices = _org_choices(meeting.group)
+    previews = {}
+    if form.validate_on_submit():
+        try:
+            operations.decide(current_user, meeting, form.what.data,
+                              form.responsible_org_id.data, form.due_on.data)
+        except operations.PersonalData as exc:
+            previews = _refuse_personal_data(form, exc)
+        else:
+            flash(_("The decision is recorded; it is followed up at the next meeting."),
+                  "success")
+            return redirect(url_for("area.meeting", meeting_id=meeting.id))
+    return _meeting_page(meeting, decision_form=form, previews=previews, status=400)
+
+
+@bp.route("/area/decisions/<id:decision_id>/follow-up", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def follow_up_decision(decision_id: str):
+    decision = db.session.get(AreaDecision, decision_id)
+    if decision is None:
+        abort(404)
+    _group(decision.group_id)
+    note = request.form.get("follow_up", "")[:4000]
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.follow_up_decision(current_user, decision, note,
+                                          request.form.get("done") == "y")
+        except operations.PersonalData:
+            flash(_("Individual data may not be written in a follow-up."), "error")
+        else:
+            flash(_("The follow-up is saved."), "success")
+    return redirect(url_for("area.meeting", meeting_id=request.form.get("at_meeting")
+                            if request.form.get("at_meeting") in {
+                                m.id for m in operations.meetings_of(decision_group(decision))}
+                            else decision.meeting_id))
+
+
+def decision_group(decision: AreaDecision) -> AreaGroup:
+    return db.session.get(AreaGroup, decision.group_id)
+
+
+# --- cause analyses ---------------------------------------------------------------------------
+
+
+@bp.route("/area/reports/<id:report_id>/questions/<int:question>/analysis", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def send_for_analysis(report_id: str, question: int):
+    report = _report(report_id)
+    assessment = operations.assessments_of(report).get(question)
+    if assessment is None:
+        abort(404)
+    form = AnalysisForm()
+    form.owner_id.choices = _member_choices()
+    if form.validate_on_submit():
+        try:
+            operations.send_for_analysis(current_user, assessment,
+                                         db.session.get(User, form.owner_id.data),
+                                         form.due_on.data)
+        except operations.AreaError as exc:
+            flash(ERRORS[exc.code](), "error")
+        else:
+            flash(_("The item is sent for a cause analysis."), "success")
+    else:
+        flash(" ".join(e for f in form for e in f.errors), "error")
+    return redirect(url_for("area.report", report_id=report.id, _anchor=f"q{question}-heading"))
+
+
+@bp.route("/area/analyses/<id:analysis_id>/result", methods=["POST"])
+@requires(Permission.VIEW_START_PAGE)
+def analysis_result(analysis_id: str):
+    analysis = db.session.get(CauseAnalysis, analysis_id)
+    if analysis is None:
+        _deny("situation_report", None)
+    report = _report(analysis.assessment.report_id)
+    if analysis.owner_id != current_user.id and not operations.is_coordinator(current_user):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        try:
+            operations.record_analysis(current_user, analysis, request.form.get("result", ""))
+        except operations.PersonalData:
+            flash(_("Individual data may not be written in a cause analysis."), "error")
+        except operations.AreaError as exc:
+            flash(ERRORS[exc.code](), "error")
+        else:
+            flash(_("The result of the cause analysis is recorded."), "success")
+    return redirect(url_for("area.report", report_id=report.id))
 
 
 # --- the monthly compilation for the county administrative board ------------------------------

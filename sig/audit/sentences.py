@@ -297,6 +297,7 @@ CLAUSES: dict[str, Clause] = {
     "correction": lambda v, n: _("A correction of a signed-off protocol.") if v else None,
     "published": lambda v, n: _("Published on the public page.") if v else _("Not published."),
     "removed": lambda v, n: _("Removed.") if v else None,
+    "done": lambda v, n: _("Done.") if v else _("Not done yet."),
     "mailed": lambda v, n: _("As an e-mail (counts and references only).") if v else None,
     "address_changed": lambda v, n: _("The e-mail address changed.") if v else None,
     "kinds_off": lambda v, n: (_("E-mails turned off: %(kinds)s.", kinds=", ".join(
@@ -323,6 +324,8 @@ RECORDS = {
     "handover": _l("handover"), "deputy": _l("deputyship"), "guardian": _l("guardian"),
     "guardian_removed": _l("guardian removed"), "document": _l("document"),
     "escalation": _l("item raised with the council"), "group": _l("area group"),
+    "area_meeting": _l("area meeting"), "decision": _l("decision"),
+    "analysis": _l("cause analysis"),
 }
 COUNTS = {
     "cases": _l("cases"), "rows": _l("rows"), "minutes": _l("minutes entries"),

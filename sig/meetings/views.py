@@ -8,14 +8,12 @@ see answers 404 exactly like a wrong id, and is logged.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -45,6 +43,7 @@ from sig.meetings.forms import (
 from sig.meetings.models import Meeting, MeetingStatus, MinutesEntry
 from sig.plans import operations as plan_operations
 from sig.plans.models import Action
+from sig.web.dates import to_local, to_utc
 from sig.web.ids import ID_PATTERN
 from sig.youths.models import Guardian, Youth
 
@@ -75,21 +74,6 @@ ERRORS = {
 }
 
 ATTENDANCE_PREFIX = "attendance-"
-
-
-# --- time: the form speaks local time, the database UTC -------------------------------------
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(str(get_timezone()))
-
-
-def _to_utc(local: dt.datetime) -> dt.datetime:
-    return local.replace(tzinfo=_zone()).astimezone(dt.UTC)
-
-
-def _to_local(value: dt.datetime) -> dt.datetime:
-    return clock.as_utc(value).astimezone(_zone()).replace(tzinfo=None)
 
 
 # --- loading and rendering -------------------------------------------------------------------
@@ -192,7 +176,7 @@ def schedule(at: At):
         return redirect(url_for("cases.show", case_id=case.id))
     if form.validate_on_submit():
         meeting = operations.schedule_meeting(
-            current_user, case, _to_utc(form.starts_at.data), form.place.data,
+            current_user, case, to_utc(form.starts_at.data), form.place.data,
             form.agenda.data, invite_group=form.invite_group.data)
         flash(_("The meeting is scheduled."), "success")
         return _to_meeting(case, meeting)
@@ -215,18 +199,18 @@ def edit(at: At, meeting: Meeting):
     form = EditMeetingForm()
     conflict = None
     if not form.is_submitted():
-        form.starts_at.data = _to_local(meeting.starts_at)
+        form.starts_at.data = to_local(meeting.starts_at)
         form.place.data = meeting.place
         form.agenda.data = meeting.agenda
         form.version.set(meeting.version)
     elif form.validate_on_submit():
         try:
             operations.update_meeting(current_user, case, meeting, version=form.version.data,
-                                      starts_at=_to_utc(form.starts_at.data),
+                                      starts_at=to_utc(form.starts_at.data),
                                       place=form.place.data, agenda=form.agenda.data)
         except operations.Conflict as exc:
             saved = exc.item
-            conflict = {"starts_at": _to_local(saved.starts_at), "place": saved.place,
+            conflict = {"starts_at": to_local(saved.starts_at), "place": saved.place,
                         "agenda": saved.agenda, "status": saved.status}
             form.version.set(saved.version)
         else:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
@@ -32,14 +34,23 @@ _DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _TIME = re.compile(r"(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2})|(\d{2}))?", re.IGNORECASE)
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def local_day(moment: dt.datetime) -> dt.date:
     """The Swedish calendar day of a stored (UTC) moment."""
-    from zoneinfo import ZoneInfo
+    return clock.as_utc(moment).astimezone(_zone()).date()
 
-    from flask import current_app
 
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return clock.as_utc(moment).astimezone(zone).date()
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A moment typed in Swedish local time (a form's), as stored: UTC."""
+    return local.replace(tzinfo=_zone()).astimezone(dt.UTC)
+
+
+def to_local(moment: dt.datetime) -> dt.datetime:
+    """A stored moment as a form shows it: Swedish local time, no time zone."""
+    return clock.as_utc(moment).astimezone(_zone()).replace(tzinfo=None)
 
 
 class Unreadable(ValueError):
