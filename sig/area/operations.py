@@ -56,6 +56,18 @@ def guard(texts: dict[str, str | None]) -> None:
         raise PersonalData(found)
 
 
+def required_text(value: str | None, code: str, field: str) -> str:
+    """A text that must be written and may hold no personal data.
+
+    :raises AreaError: ``code`` when it is empty.
+    :raises PersonalData: when it names a person."""
+    text = (value or "").strip()
+    if not text:
+        raise AreaError(code, field)
+    guard({field: text})
+    return text
+
+
 def is_coordinator(user: Any) -> bool:
     return user.role == Role.COORDINATOR.value
 
@@ -254,11 +266,7 @@ def escalations_of(report: SituationReport) -> dict[int, Escalation]:
 
 
 def respond(user: Any, escalation: Escalation, text: str) -> None:
-    text = (text or "").strip()
-    if not text:
-        raise AreaError("response_required", "response")
-    guard({"response": text})
-    escalation.response = text
+    escalation.response = required_text(text, "response_required", "response")
     escalation.responded_at = clock.now()
     escalation.responded_by_id = user.id
     record(AuditEvent.AREA_SAVED, target_type="area_group", target_ref=escalation.to_group_id,
@@ -366,10 +374,7 @@ def attendance_of(meeting: AreaMeeting) -> dict[str, str]:
 
 def decide(user: Any, meeting: AreaMeeting, what: str, responsible_org_id: str,
            due_on: dt.date | None) -> AreaDecision:
-    what = (what or "").strip()
-    if not what:
-        raise AreaError("what_required", "what")
-    guard({"what": what})
+    what = required_text(what, "what_required", "what")
     decision = AreaDecision(meeting_id=meeting.id, group_id=meeting.group_id,
                             responsible_org_id=responsible_org_id, due_on=due_on)
     decision.what = what
@@ -421,11 +426,7 @@ def analyses_of(report: SituationReport) -> dict[int, list[CauseAnalysis]]:
 
 
 def record_analysis(user: Any, analysis: CauseAnalysis, result: str) -> None:
-    result = (result or "").strip()
-    if not result:
-        raise AreaError("result_required", "result")
-    guard({"result": result})
-    analysis.result = result
+    analysis.result = required_text(result, "result_required", "result")
     analysis.completed_at = clock.now()
     record(AuditEvent.AREA_SAVED, target_type="situation_report",
            target_ref=analysis.assessment.report_id, details={"analysis": analysis.id})
