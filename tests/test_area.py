@@ -280,3 +280,53 @@ def test_the_council_meets_on_its_standing_items_decides_and_follows_up(
     assert maria_client.get(meeting_url).status_code == 200
     assert post(maria_client, meeting_url, {"minutes": "x"}, page=meeting_url
                 ).status_code == 403
+
+
+def test_each_commitment_has_an_indicator_and_a_follow_up_on_the_public_page(
+        app, registered, cora, fake_clock):
+    from sig.area.models import CitizenPromise
+
+    cora_client = _client(app, cora, fake_clock)
+    today = fake_clock.current.date()
+    body = {"title": "Trygg station", "valid_from": today.isoformat(),
+            "valid_to": (today + dt.timedelta(days=90)).isoformat(),
+            "commitments": "Polisen: närvaro fredagskvällar\nKommunen: belysning vid stationen",
+            "published": "y"}
+    saved = post(cora_client, "/area/promises/new", body, page="/area/promises/new")
+    promise_url = saved.location
+    with app.app_context():
+        promise = db.session.scalar(select(CitizenPromise))
+        ids = [c.id for c in promise.commitments]
+        assert [(c.party, c.what) for c in promise.commitments] == [
+            ("Polisen", "närvaro fredagskvällar"), ("Kommunen", "belysning vid stationen")]
+    refused = post(cora_client, f"{promise_url}/follow-up",
+                   {f"indicator-{ids[0]}": "Antal kvällar", f"follow_up-{ids[0]}": PNR},
+                   page=promise_url)
+    assert refused.status_code == 400 and "personnummer" in text_of(refused)
+    assert "Antal kvällar" in refused.get_data(as_text=True)  # kept
+    post(cora_client, f"{promise_url}/follow-up",
+         {f"indicator-{ids[0]}": "Antal kvällar med närvaro",
+          f"follow_up-{ids[0]}": "8 av 8 fredagar", f"indicator-{ids[1]}": "Lampor uppsatta",
+          f"follow_up-{ids[1]}": "Beställda"}, page=promise_url)
+    # editing the list keeps the follow-up of a commitment kept in its place
+    post(cora_client, promise_url, dict(body, commitments=body["commitments"]
+                                        + "\nFastighetsägarna: klottersanering"),
+         page=promise_url)
+    page = text_of(app.test_client().get("/promises"))
+    assert "Antal kvällar med närvaro" in page and "8 av 8 fredagar" in page
+    assert "Fastighetsägarna" in page and "klottersanering" in page
+
+
+def test_the_groups_trend_shows_colour_and_highest_impact_per_period(
+        app, registered, cora, per, sara, maria, fake_clock):
+    cora_client = _client(app, cora, fake_clock)
+    _council, est_id, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    _part(_client(app, per, fake_clock), report_id, 2, "Rån", "4")
+    _part(_client(app, sara, fake_clock), report_id, 2, "Oro bland unga", "2")
+    data = {f"q{q}-colour": "green" for q in range(1, 8)}
+    data["q2-colour"] = "yellow"
+    post(cora_client, f"/area/reports/{report_id}/compile", data,
+         page=f"/area/reports/{report_id}")
+    page = text_of(cora_client.get(f"/area/groups/{est_id}"))
+    assert "Utveckling per fråga" in page
+    assert '<span class="colour colour-yellow">Gul</span> <span class="impact">(påverkan 4)' in page

@@ -145,10 +145,27 @@ class CitizenPromise(Base):
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date] = mapped_column(Date)
     background: Mapped[str] = mapped_column(Text, default="")
-    commitments: Mapped[str] = mapped_column(Text, default="")  # one per line: party: what
-    follow_up: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")  # the promise as a whole
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
+
+    commitments: Mapped[list[PromiseCommitment]] = relationship(
+        order_by="PromiseCommitment.position", cascade="all, delete-orphan")
+
+
+class PromiseCommitment(Base):
+    """What one party commits to in a citizen promise, how it is measured, and how it
+    went (public with the promise)."""
+
+    __tablename__ = "promise_commitments"
+
+    id: Mapped[uuid_pk]
+    promise_id: Mapped[str] = mapped_column(ForeignKey("citizen_promises.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    party: Mapped[str] = mapped_column(String(200), default="")
+    what: Mapped[str] = mapped_column(Text)
+    indicator: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
 
 
 class AreaMeeting(Base):

@@ -29,6 +29,7 @@ from sig.area.models import (
     Colour,
     Escalation,
     GroupKind,
+    PromiseCommitment,
     ReportPart,
     SituationReport,
 )
@@ -241,16 +242,23 @@ def compile_report(user: Any, report: SituationReport,
     return raised
 
 
-def trend(group: AreaGroup, periods: int = 6) -> list[tuple[SituationReport, dict[int, str]]]:
-    """The last compiled periods, oldest first, with each question's colour."""
+def trend(group: AreaGroup, periods: int = 6
+          ) -> list[tuple[SituationReport, dict[int, str], dict[int, int]]]:
+    """The last compiled periods, oldest first: each question's colour, and the highest
+    impact the organisations gave it."""
     reports = list(db.session.scalars(select(SituationReport).where(
         SituationReport.group_id == group.id, SituationReport.compiled_at.is_not(None))
         .order_by(SituationReport.period_start.desc()).limit(periods)))
     colours: dict[str, dict[int, str]] = {r.id: {} for r in reports}
+    impacts: dict[str, dict[int, int]] = {r.id: {} for r in reports}
     for a in db.session.scalars(select(Assessment).where(
             Assessment.report_id.in_(list(colours)))):
         colours[a.report_id][a.question] = a.colour
-    return [(r, colours[r.id]) for r in reversed(reports)]
+    for p in db.session.scalars(select(ReportPart).where(
+            ReportPart.report_id.in_(list(colours)), ReportPart.impact.is_not(None))):
+        mine = impacts[p.report_id]
+        mine[p.question] = max(mine.get(p.question, 0), p.impact)
+    return [(r, colours[r.id], impacts[r.id]) for r in reversed(reports)]
 
 
 def escalations_to(group: AreaGroup, *, open_only: bool = False) -> list[Escalation]:
@@ -277,23 +285,69 @@ def respond(user: Any, escalation: Escalation, text: str) -> None:
 # --- citizen promises ---------------------------------------------------------------------
 
 
+def commitment_lines(promise: CitizenPromise | None) -> str:
+    """The commitments as the promise form shows them: one per line, the party first."""
+    if promise is None:
+        return ""
+    return "\n".join(f"{c.party}: {c.what}" if c.party else c.what for c in promise.commitments)
+
+
+def _parse_commitments(text: str) -> list[tuple[str, str]]:
+    rows = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        party, sep, what = line.partition(":")
+        rows.append((party.strip(), what.strip()) if sep and what.strip() else ("", line))
+    return rows
+
+
 def save_promise(user: Any, promise: CitizenPromise | None, *, title: str,
                  valid_from: dt.date, valid_to: dt.date, background: str, commitments: str,
                  follow_up: str, published: bool) -> CitizenPromise:
+    """The promise and its commitments (one per line, "party: what"); a commitment kept
+    in its place keeps its indicator and follow-up."""
     if valid_to < valid_from:
         raise AreaError("end_before_start", "valid_to")
     guard({"title": title, "background": background, "commitments": commitments,
            "follow_up": follow_up})
     promise = promise or CitizenPromise()
     promise.title, promise.valid_from, promise.valid_to = title.strip(), valid_from, valid_to
-    promise.background, promise.commitments = background.strip(), commitments.strip()
-    promise.follow_up, promise.published = follow_up.strip(), bool(published)
+    promise.background, promise.follow_up = background.strip(), follow_up.strip()
+    promise.published = bool(published)
+    rows = _parse_commitments(commitments)
+    kept = list(promise.commitments)
+    for position, (party, what) in enumerate(rows):
+        row = kept[position] if position < len(kept) else PromiseCommitment(position=position)
+        row.party, row.what, row.position = party, what, position
+        if position >= len(kept):
+            promise.commitments.append(row)
+    for row in kept[len(rows):]:
+        promise.commitments.remove(row)
     db.session.add(promise)
     db.session.flush()
     record(AuditEvent.AREA_SAVED, target_type="citizen_promise", target_ref=promise.id,
-           details={"published": promise.published})
+           details={"published": promise.published, "items": len(rows)})
     db.session.commit()
     return promise
+
+
+def follow_up_commitments(user: Any, promise: CitizenPromise,
+                          values: dict[str, tuple[str, str]]) -> None:
+    """Each commitment's indicator and follow-up: ``{commitment id: (indicator, text)}``."""
+    texts = {}
+    for row in promise.commitments:
+        if row.id in values:
+            texts[f"indicator-{row.id}"], texts[f"follow_up-{row.id}"] = values[row.id]
+    guard(texts)
+    for row in promise.commitments:
+        if row.id in values:
+            row.indicator = values[row.id][0].strip()
+            row.follow_up = values[row.id][1].strip()
+    record(AuditEvent.AREA_SAVED, target_type="citizen_promise", target_ref=promise.id,
+           details={"items": len(texts) // 2})
+    db.session.commit()
 
 
 def promises_in_force(day: dt.date) -> list[CitizenPromise]:

@@ -618,7 +618,8 @@ def promise(promise_id: str | None = None):
     existing = db.session.get(CitizenPromise, promise_id) if promise_id else None
     if promise_id and existing is None:
         abort(404)
-    form = PromiseForm(obj=existing if request.method == "GET" else None)
+    form = (_promise_form(existing) if request.method == "GET" and existing is not None
+            else PromiseForm())
     previews = {}
     if form.validate_on_submit():
         try:
@@ -637,6 +638,43 @@ def promise(promise_id: str | None = None):
     status = 400 if form.errors or previews else 200
     return render_template("area/promise.html", form=form, promise=existing,
                            previews=previews), status
+
+
+@bp.route("/area/promises/<id:promise_id>/follow-up", methods=["POST"])
+@requires(Permission.RUN_AREA_WORK)
+def follow_up_promise(promise_id: str):
+    """Each commitment's indicator and follow-up, in one form."""
+    promise = db.session.get(CitizenPromise, promise_id)
+    if promise is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        values = {c.id: (request.form.get(f"indicator-{c.id}", "")[:2000],
+                         request.form.get(f"follow_up-{c.id}", "")[:4000])
+                  for c in promise.commitments}
+        try:
+            operations.follow_up_commitments(current_user, promise, values)
+        except operations.PersonalData as exc:
+            db.session.rollback()
+            flash(_("Individual data may not be written here (%(what)s): %(words)s. Remove "
+                    "it; the rest of the text is kept.",
+                    what=", ".join(sorted({FINDING_LABELS[f.kind]()
+                                           for _t, fs in exc.found.values() for f in fs})),
+                    words="; ".join(f"«{f.words(t)}»" for t, fs in exc.found.values()
+                                    for f in fs)), "error")
+            return render_template("area/promise.html", form=_promise_form(promise),
+                                   promise=promise, previews={},
+                                   typed=values), 400
+        flash(_("The follow-up of the commitments is saved."), "success")
+    return redirect(url_for("area.promise", promise_id=promise.id))
+
+
+def _promise_form(promise: CitizenPromise) -> PromiseForm:
+    form = PromiseForm(formdata=None)
+    form.title.data, form.background.data = promise.title, promise.background
+    form.valid_from.data, form.valid_to.data = promise.valid_from, promise.valid_to
+    form.commitments.data = operations.commitment_lines(promise)
+    form.follow_up.data, form.published.data = promise.follow_up, promise.published
+    return form
 
 
 @bp.route("/promises")
