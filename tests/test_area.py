@@ -330,3 +330,12 @@ def test_the_groups_trend_shows_colour_and_highest_impact_per_period(
     page = text_of(cora_client.get(f"/area/groups/{est_id}"))
     assert "Utveckling per fråga" in page
     assert '<span class="colour colour-yellow">Gul</span> <span class="impact">(påverkan 4)' in page
+
+
+def test_question_four_shows_the_municipalitys_figures_suppressed_as_on_the_dashboard(
+        app, registered, cora, per, sara, maria, fake_clock):
+    cora_client = _client(app, cora, fake_clock)
+    _council, _est, report_id = _setup_groups(app, cora_client, per, sara, maria)
+    page = text_of(_client(app, per, fake_clock).get(f"/area/reports/{report_id}"))
+    assert "SIG i kommunen" in page and "Nya ärenden: &lt;5" in page  # one case: small
+    assert YOUTH not in page

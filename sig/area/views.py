@@ -58,6 +58,8 @@ from sig.area.models import (
     GroupKind,
     SituationReport,
 )
+from sig.statistics import dashboard
+from sig.statistics.periods import Period
 from sig.web.dates import to_utc
 from sig.web.spreadsheet import csv_response
 from sig.youths import mentions
@@ -294,6 +296,7 @@ def _report_page(report: SituationReport, form: Any = None, compiled: Any = None
             **{f"q{q}-colour": a.colour for q, a in assessments.items()},
             **{f"q{q}-comment": a.comment or "" for q, a in assessments.items()}})
     orgs = {o.id: o.name for o in db.session.scalars(select(Organisation))}
+    figures = youth_figures(report)
     _viewed("situation_report", report.id, group=report.group_id)
     return render_template("area/report.html", report=report, group=report.group,
                            form=form if report.compiled_at is None else None,
@@ -303,7 +306,8 @@ def _report_page(report: SituationReport, form: Any = None, compiled: Any = None
                            analyses=operations.analyses_of(report),
                            analysis_form=_analysis_form(),
                            questions=QUESTION_LABELS, positive=POSITIVE,
-                           previews=previews or {}, my_membership=row), status
+                           previews=previews or {}, my_membership=row,
+                           figures=figures), status
 
 
 def _analysis_form() -> AnalysisForm | None:
@@ -312,6 +316,18 @@ def _analysis_form() -> AnalysisForm | None:
     form = AnalysisForm(formdata=None)
     form.owner_id.choices = _member_choices()
     return form
+
+
+def youth_figures(report: SituationReport) -> tuple[str, list[tuple[str, Any]]]:
+    """For question 4 (youth and schools): the municipality's SIG figures of the quarter
+    the period ends in, as the managers' dashboard shows them (small counts hidden the
+    same way) — never anything about a person."""
+    end = report.period_end
+    period = Period.quarter(end.year, (end.month - 1) // 3 + 1)
+    figures = [(str(dashboard.find(name)[0].title), dashboard.total(name, period))
+               for name in ("cases_opened", "cases_active")]
+    return dashboard.block_label(("Q", end.year, (end.month - 1) // 3 + 1)), [
+        (title, cell) for title, cell in figures if cell is not None]
 
 
 @bp.route("/area/reports/<id:report_id>", methods=["GET", "POST"])

@@ -41,6 +41,16 @@ def measure(name: str, period: Period) -> TableView:
     return tables.view(spec, period, base, threshold(), block_label)
 
 
+def total(name: str, period: Period) -> tables.Cell | None:
+    """The grand total of one measure for ``period``, as the dashboard shows it (a small
+    or protected count stays hidden), for pages outside the dashboard."""
+    part = measure(name, period).parts[0]
+    try:
+        return part.cell(tables.TOTAL, tables.TOTAL)
+    except KeyError:
+        return None
+
+
 def _bind(name: str) -> Callable[[Period], TableView]:
     return lambda period: measure(name, period)
 
