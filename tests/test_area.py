@@ -330,6 +330,9 @@ def test_the_groups_trend_shows_colour_and_highest_impact_per_period(
     page = text_of(cora_client.get(f"/area/groups/{est_id}"))
     assert "Utveckling per fråga" in page
     assert '<span class="colour colour-yellow">Gul</span> <span class="impact">(påverkan 4)' in page
+    # ... and as a chart per question: a bar as high as the impact, in the colour
+    assert '<title id="trend-2-title">2. Hot och våld: 2026-12-01 Gul, påverkan 4</title>' in page
+    assert 'height="72" fill="#E69F00"' in page
 
 
 def test_question_four_shows_the_municipalitys_figures_suppressed_as_on_the_dashboard(
