@@ -116,6 +116,10 @@ def _register_blueprints(app: Flask) -> None:
     from sig.cases.operations import leave_groups_on_move
 
     subjects.register()
+    from sig.cases.operations import on_close
+    from sig.plans.operations import end_open_actions, restore_ended_actions
+
+    on_close(end_open_actions, restore_ended_actions)
     from sig.notify import changes
 
     changes.listen()

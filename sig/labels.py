@@ -20,8 +20,11 @@ LIFE_AREAS = {
     "criminality": _l("Criminality"), "occupation": _l("Occupation"),
     "housing": _l("Housing"), "other": _l("Other"),
 }
-ACTION_STATUS = {"planned": _l("Planned"), "in_progress": _l("In progress"),
-                 "done": _l("Done"), "cancelled": _l("Cancelled")}
+# What a person chooses for an action; "not done" is set only by closing the case.
+CHOOSABLE_ACTION_STATUS = {"planned": _l("Planned"), "in_progress": _l("In progress"),
+                           "done": _l("Done"), "cancelled": _l("Cancelled")}
+ACTION_STATUS = {**CHOOSABLE_ACTION_STATUS,
+                 "not_done": _l("Not done: the case was closed")}
 # (a meeting, "mötet", takes other Swedish forms than an action, "åtgärden")
 MEETING_STATUS = {"planned": _p("meeting", "Planned"), "held": _p("meeting", "Held"),
                   "cancelled": _p("meeting", "Cancelled")}

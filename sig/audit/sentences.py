@@ -336,6 +336,7 @@ COUNTS = {
     "remaining": _l("recovery codes left"), "youths": _l("youths"),
     "flows": _l("flows in the ledger"), "withheld_items": _l("items withheld"),
     "deputies_ended": _l("deputies ended"), "questions": _l("questions"),
+    "actions_ended": _l("open actions ended as not done"),
     "raised": _l("red items raised with the council"),
     "to_reassign": _l("with an owner who is gone"),
 }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -53,6 +54,14 @@ def open_case(user: Any, youth: Youth, source: str, referral_date: dt.date,
     return case
 
 
+def _actor() -> Any:
+    """The user of the request (a command acts as no one in particular)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    return current_user._get_current_object() if has_request_context() else None
+
+
 def _status_error(case: Case, reopening: bool = False) -> CaseError:
     """Why a status change cannot be made to the case as it is saved now."""
     if reopening:
@@ -85,6 +94,19 @@ def agree_plan(case: Case) -> None:
     _save_status(case, AuditEvent.CASE_UPDATED, {"status": case.status})
 
 
+# What other domains do when a case closes or its closing is undone (the plan ends and
+# restores its open actions): ``hook(user, case) -> count``, in the same transaction.
+CaseHook = Callable[[Any, Case], int]
+_close_hooks: list[CaseHook] = []
+_reopen_hooks: list[CaseHook] = []
+
+
+def on_close(close: CaseHook, reopen: CaseHook) -> None:
+    if close not in _close_hooks:
+        _close_hooks.append(close)
+        _reopen_hooks.append(reopen)
+
+
 def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
     if case.status == CaseStatus.CLOSED.value:
         raise CaseError("already_closed")
@@ -96,7 +118,9 @@ def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
     case.close_reason = str(CloseReason(reason))
     case.closed_on = closed_on
     case.closed_at = case.updated_at = clock.now()
-    _save_status(case, AuditEvent.CASE_CLOSED, {"reason": case.close_reason})
+    ended = sum(hook(_actor() or case.owner, case) for hook in _close_hooks)
+    _save_status(case, AuditEvent.CASE_CLOSED, {"reason": case.close_reason,
+                                                "actions_ended": ended})
 
 
 def reopen_until(case: Case, days: int) -> dt.datetime | None:
@@ -127,6 +151,8 @@ def reopen(case: Case, days: int) -> None:
     case.status = (CaseStatus.ACTIVE if case.plan_agreed_on else CaseStatus.REFERRED).value
     case.closed_on = case.close_reason = case.closed_at = None
     case.updated_at = clock.now()
+    for hook in _reopen_hooks:
+        hook(_actor() or case.owner, case)
     try:
         _save_status(case, AuditEvent.CASE_REOPENED, {"reason": reason, "status": case.status},
                      reopening=True)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
 from consent.categories import CATEGORY_LABELS
-from sig.labels import ACTION_STATUS, EXTERNAL_ROLES
+from sig.labels import CHOOSABLE_ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
 from sig.web.dates import MomentField, Plausible
 
@@ -81,7 +81,7 @@ class EditMinutesForm(MinutesForm):
 class FollowUpForm(Form):
     """The status of one action, followed up at the meeting."""
 
-    status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
+    status = SelectField(_l("Status"), choices=lambda: _choices(CHOOSABLE_ACTION_STATUS))
     follow_up = TextAreaField(_l("Follow-up notes (optional)"),
                               validators=[Optional(), Length(max=4000)])
     version = VersionField()

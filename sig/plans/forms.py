@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form
-from sig.labels import ACTION_STATUS, LIFE_AREAS
+from sig.labels import CHOOSABLE_ACTION_STATUS, LIFE_AREAS
 from sig.web.dates import DayField, Plausible
 
 
@@ -58,7 +58,7 @@ class ActionForm(Form):
                                       validate_choice=True)
     start_date = DayField(_l("Start date (optional)"), validators=[Optional(), Plausible()])
     due_date = DayField(_l("Due date (optional)"), validators=[Optional(), Plausible()])
-    status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
+    status = SelectField(_l("Status"), choices=lambda: _choices(CHOOSABLE_ACTION_STATUS))
     follow_up = TextAreaField(_l("Follow-up notes (optional)"),
                               validators=[Optional(), Length(max=4000)])
     version = VersionField()
@@ -77,5 +77,5 @@ class NewActionForm(ActionForm):
 class StatusForm(Form):
     """Quick status change of one action from the plan."""
 
-    status = SelectField(_l("Status"), choices=lambda: _choices(ACTION_STATUS))
+    status = SelectField(_l("Status"), choices=lambda: _choices(CHOOSABLE_ACTION_STATUS))
     version = VersionField()

@@ -31,6 +31,8 @@ class ActionStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     CANCELLED = "cancelled"
+    # set by closing the case, never chosen: what was still planned when the case closed
+    NOT_DONE = "not_done"
 
 
 class Goal(ItemMixin, Versioned, Base):
@@ -66,6 +68,8 @@ class Action(ItemMixin, Versioned, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PLANNED.value)
+    # the day it was marked done (the statistics count a done action by this day)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
     follow_up_enc: Mapped[bytes | None] = encrypted_column()
     follow_up = encrypted_text("follow_up")
 

@@ -283,7 +283,8 @@ def _action_values(user: Any, case: Case, org_id: str, *, what: str,
 
 
 def _status(status: str) -> str:
-    if status not in {s.value for s in ActionStatus}:
+    # (not done is the closing's word, not a person's choice)
+    if status not in {s.value for s in ActionStatus} or status == ActionStatus.NOT_DONE:
         raise PlanError("unknown_status", "status")
     return status
 
@@ -320,6 +321,8 @@ def _update(user: Any, case: Case, item: Goal | Action, version: int | None,
             return item  # nothing to write; the saved values already are the wanted ones
         for name, (_before, after) in changed.items():
             setattr(item, name, after)
+        if "status" in changed:  # the statistics count a done action by the day it was done
+            item.done_on = clock.now().date() if item.status == ActionStatus.DONE else None
         item.updated_at = clock.now()
         flush_or_conflict(item)
     except Conflict:
@@ -392,3 +395,40 @@ def changes_of(user: Any, case: Case, item: Goal | Action) -> list[Change]:
 
 __all__ = ["Conflict", "NotAllowed", "PlanError", "add_action", "add_goal", "changes_of",
            "is_overdue", "update_action", "update_action_status", "update_goal"]
+
+
+# --- the case closes, or its closing is undone ---------------------------------------------------
+
+OPEN_STATUSES = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
+
+
+def end_open_actions(user: Any, case: Case) -> int:
+    """Closing the case ends its open actions as not done (they must not stay overdue
+    forever); each change is in the action's history.  In the closing's transaction."""
+    ended = 0
+    for action in db.session.scalars(select(Action).where(
+            Action.case_id == case.id, Action.status.in_(OPEN_STATUSES))):
+        write_history(user, case, action, "action",
+                      {"status": (action.status, ActionStatus.NOT_DONE.value)})
+        action.status = ActionStatus.NOT_DONE.value
+        ended += 1
+    return ended
+
+
+def restore_ended_actions(user: Any, case: Case) -> int:
+    """Undoing the closing gives each action it ended its status from before."""
+    restored = 0
+    for action in db.session.scalars(select(Action).where(
+            Action.case_id == case.id, Action.status == ActionStatus.NOT_DONE.value)):
+        # the closing's own change: the last one that made the action not done
+        endings = [c for c in db.session.scalars(select(Change).where(
+            Change.item_type == "action", Change.item_id == action.id,
+            Change.field == "status").order_by(Change.changed_at))
+            if c.after == ActionStatus.NOT_DONE.value]
+        before = endings[-1].before if endings and endings[-1].before in OPEN_STATUSES \
+            else ActionStatus.PLANNED.value
+        write_history(user, case, action, "action",
+                      {"status": (action.status, before)})
+        action.status = before
+        restored += 1
+    return restored

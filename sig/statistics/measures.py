@@ -71,9 +71,10 @@ CONVERSATIONS = Axis(("intervention", "no_intervention"), {
     "no_intervention": _l("Did not lead to an intervention")})
 PRESENCE = Axis(("present", "absent"), {
     "present": _l("Represented"), "absent": _l("Invited, not represented")})
-ACTION_STATES = Axis(("planned", "overdue", "done", "cancelled"), {
+ACTION_STATES = Axis(("planned", "overdue", "done", "cancelled", "not_done"), {
     "planned": _l("Planned or in progress"), "overdue": _l("Overdue"),
-    "done": _l("Done"), "cancelled": _l("Cancelled")})
+    "done": _l("Done"), "cancelled": _l("Cancelled"),
+    "not_done": _l("Not done when the case closed")})
 AVERAGE_BANDS = Axis(("lt2", "2_3", "3_4", "4plus"), {
     "lt2": _l("Fewer than 2"), "2_3": _l("2 to 2.9"), "3_4": _l("3 to 3.9"),
     "4plus": _l("4 or more")})
@@ -399,22 +400,27 @@ persons_per_organisation = _from_participation("persons_per_organisation")
 
 ACTIONS = TableSpec(
     "actions", _l("Actions by organisation"),
-    _l("Actions due in the period, by the kind of organisation responsible and their "
-       "status today."),
+    _l("Actions due in the period — a done action: done in the period — by the kind of "
+       "organisation responsible and their status today; an action still open when its "
+       "case closed is not done, not overdue."),
     ORG_KINDS, ACTION_STATES, grain=Grain.QUARTER, shares=(
         ShareSpec(_l("Share overdue"), ("overdue",), ("planned", "overdue", "done")),))
 
 
 def actions(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
     due = Action.due_date
+    done = Action.status == ActionStatus.DONE.value
+    # a done action is counted in the period it was done, any other in the one it is due
+    when = case((and_(done, Action.done_on.is_not(None)), Action.done_on), else_=due)
     status = case(
-        (Action.status == ActionStatus.DONE.value, "done"),
+        (done, "done"),
         (Action.status == ActionStatus.CANCELLED.value, "cancelled"),
+        (Action.status == ActionStatus.NOT_DONE.value, "not_done"),
         (due < today, "overdue"), else_="planned")
-    return _count(select(year_of(due).label("y"), month_of(due).label("m"),
+    return _count(select(year_of(when).label("y"), month_of(when).label("m"),
                          Organisation.kind.label("row"), status.label("col"))
                   .join(Organisation, Organisation.id == Action.responsible_org_id)
-                  .where(_in(due, first, last)))
+                  .where(_in(when, first, last)))
 
 
 MEASURES: Mapping[str, tuple[TableSpec, Any]] = {
