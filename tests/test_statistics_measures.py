@@ -75,6 +75,16 @@ def test_cases_closed_by_closing_month(world):
         (M(2025, 12), "15_17", "girl"): 1}
 
 
+def test_cases_by_referral_source_and_by_close_reason(world):
+    # (the world refers every case from the school)
+    assert measures.referral_sources(*Y2025) == {
+        (M(2025, 2), "all", "school"): 2, (M(2025, 5), "all", "school"): 1,
+        (M(2025, 1), "all", "school"): 1}
+    assert measures.close_reasons(*Y2025) == {
+        (M(2025, 11), "all", "completed"): 1, (M(2025, 6), "all", "discontinued"): 1,
+        (M(2025, 12), "all", "completed"): 1}
+
+
 def test_cases_active_on_each_month_end(world):
     counts = measures.cases_active(*Y2025)
     by_month = {m: sum(n for (b, _, _), n in counts.items() if b == M(2025, m))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 from auth.models import Organisation
 from auth.roles import ORG_KIND_LABELS, OrganisationKind
 from kernel.db import db
+from sig.cases.forms import CLOSE_LABELS, REFERRAL_LABELS
 from sig.cases.models import Case, CaseStatus, CloseReason
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
 from sig.outcomes.models import OutcomeEvent, OutcomeKind
@@ -172,6 +173,37 @@ def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int
                                    Case.plan_agreed_on <= days.c.d,
                                    or_(Case.closed_on.is_(None), Case.closed_on > days.c.d)))
                   .join(Youth, Youth.id == Case.youth_id))
+
+
+SOURCES = Axis(tuple(str(k) for k in REFERRAL_LABELS), {
+    str(k): v for k, v in REFERRAL_LABELS.items()})
+CLOSE_REASONS_AXIS = Axis(tuple(str(k) for k in CLOSE_LABELS), {
+    str(k): v for k, v in CLOSE_LABELS.items()})
+REFERRAL_SOURCES = TableSpec(
+    "referral_sources", _l("Cases opened by who referred the youth"),
+    _l("Cases referred in the period, by who referred the youth to SIG (the target group "
+       "as the evaluators describe it)."),
+    ONE_ROW, SOURCES, grain=Grain.QUARTER)
+CLOSE_REASONS = TableSpec(
+    "close_reasons", _l("Cases closed by reason"),
+    _l("Cases closed in the period, by the reason for closing."),
+    ONE_ROW, CLOSE_REASONS_AXIS, grain=Grain.QUARTER)
+
+
+def referral_sources(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    referred = Case.referral_date
+    return _count(select(year_of(referred).label("y"), month_of(referred).label("m"),
+                         literal("all").label("row"), Case.referral_source.label("col"))
+                  .where(_in(referred, first, last),
+                         Case.referral_source.in_(SOURCES.codes)))
+
+
+def close_reasons(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
+    closed = Case.closed_on
+    return _count(select(year_of(closed).label("y"), month_of(closed).label("m"),
+                         literal("all").label("row"), Case.close_reason.label("col"))
+                  .where(Case.status == CaseStatus.CLOSED.value, _in(closed, first, last),
+                         Case.close_reason.in_(CLOSE_REASONS_AXIS.codes)))
 
 
 # ---------------------------------------------------------------------------- outcomes
@@ -436,4 +468,6 @@ MEASURES: Mapping[str, tuple[TableSpec, Any]] = {
         (CASES_OPENED, cases_opened),
         (CASES_ACTIVE, cases_active),
         (CASES_CLOSED, cases_closed),
+        (REFERRAL_SOURCES, referral_sources),
+        (CLOSE_REASONS, close_reasons),
     )}
