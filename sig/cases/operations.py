@@ -118,7 +118,8 @@ def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
     case.close_reason = str(CloseReason(reason))
     case.closed_on = closed_on
     case.closed_at = case.updated_at = clock.now()
-    ended = sum(hook(_actor() or case.owner, case) for hook in _close_hooks)
+    with db.session.no_autoflush:  # (a double click is caught at the status's flush)
+        ended = sum(hook(_actor() or case.owner, case) for hook in _close_hooks)
     _save_status(case, AuditEvent.CASE_CLOSED, {"reason": case.close_reason,
                                                 "actions_ended": ended})
 
@@ -151,8 +152,9 @@ def reopen(case: Case, days: int) -> None:
     case.status = (CaseStatus.ACTIVE if case.plan_agreed_on else CaseStatus.REFERRED).value
     case.closed_on = case.close_reason = case.closed_at = None
     case.updated_at = clock.now()
-    for hook in _reopen_hooks:
-        hook(_actor() or case.owner, case)
+    with db.session.no_autoflush:
+        for hook in _reopen_hooks:
+            hook(_actor() or case.owner, case)
     try:
         _save_status(case, AuditEvent.CASE_REOPENED, {"reason": reason, "status": case.status},
                      reopening=True)

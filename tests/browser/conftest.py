@@ -29,10 +29,27 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 
 
+def _buffered(app):
+    """The app with each response read to its end (and closed) before it is sent: a
+    browser that moves on aborts a request mid-way (its icon, a download), and a file the
+    development server was still sending would otherwise be left open."""
+
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1 in a daemon thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="live-server", daemon=True)
     thread.start()
@@ -84,3 +101,14 @@ def page(context):
     page = context.new_page()
     yield page
     page.close()
+
+
+@pytest.fixture
+def one_database(app):
+    """A browser test of a flow whose every step is tested on both databases without a
+    browser: in Chromium once, on SQLite (the suite stays within its time)."""
+    from kernel.db import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the flow is tested on PostgreSQL without a browser")

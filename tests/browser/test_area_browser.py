@@ -24,7 +24,7 @@ AT_GROUP = re.compile(r"/area/groups/[0-9a-f-]{36}$")
 
 
 def test_parts_compiled_red_item_answered_and_the_month_downloaded(
-        app, browser, live_server, page, make_user, per, sara, maria, fake_clock):
+        one_database, app, browser, live_server, page, make_user, per, sara, maria, fake_clock):
     cora = make_user("cora", "social", Role.COORDINATOR, name="Cora Samordnare")
     today = fake_clock.current.date()
     with app.app_context():

@@ -42,7 +42,8 @@ AT_OFFERS = re.compile(r"/handovers$")
 
 
 def test_a_deputy_records_a_meeting_and_the_case_is_handed_over(
-        app, browser, live_server, page, client, make_user, sara, per, fred, fake_clock):
+        one_database, app, browser, live_server, page, client, make_user, sara, per, fred,
+        fake_clock):
     sam = make_user("sam", "social", Role.CASE_OWNER, name="Sam Ersättare")
     siv = make_user("siv", "social", Role.CASE_OWNER, name="Siv Efterträdare")
     login(client, sara, fake_clock=fake_clock)

@@ -21,7 +21,7 @@ AT_MEETING = re.compile(r"/cases/[0-9a-f-]{36}/meetings/[0-9a-f-]{36}(#.*)?$")
 
 
 def test_one_submit_saves_the_protocol_then_it_is_signed_off_and_printed_for_the_school(
-        app, live_server, page, held, sara, per, kim, orgs, fake_clock):  # noqa: F811
+        one_database, app, live_server, page, held, sara, per, kim, orgs, fake_clock):  # noqa: F811
     case_id, meeting_id, actions = held
     problems = collect_problems(page)
     log_in(page, app, sara)

@@ -30,7 +30,7 @@ AT_CASE = re.compile(r"/cases/([0-9a-f-]{36})$")
 
 
 def test_per_proposes_sara_accepts_per_sees_accepted_and_nothing_else(
-        app, browser, live_server, page, orgs, sara, per, fred, fake_clock):
+        one_database, app, browser, live_server, page, orgs, sara, per, fred, fake_clock):
     problems = {"per": collect_problems(page)}
     log_in(page, app, per)
     page.locator('nav a[href="/referrals"]').click()

@@ -61,7 +61,10 @@ def test_no_page_of_any_persona_overflows_or_fails_axe_at_either_width(app, brow
     axe = Axe()
     problems: list[str] = []
     checked = 0
-    for username, *_ in PERSONAS:
+    # the role decides a page's layout (the ids and the organisation only its content):
+    # a kind of page another persona of the same role has been checked on is not again
+    done: set[tuple[str, str]] = set()
+    for username, _name, _org, role, _title in PERSONAS:
         context = browser.new_context(base_url=live_server, locale="sv-SE",
                                       viewport={"width": WIDTHS[0], "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
@@ -70,6 +73,9 @@ def test_no_page_of_any_persona_overflows_or_fails_axe_at_either_width(app, brow
             urls = _pages_of(page, username)
             assert len(urls) >= 3, (username, urls)
             for url in urls:
+                if (role, UUID.sub("ID", url)) in done:
+                    continue
+                done.add((role, UUID.sub("ID", url)))
                 page.goto(url)
                 for width in WIDTHS:
                     page.set_viewport_size({"width": width, "height": 900})
