@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import delete, insert
 
 from auth import passwords
@@ -138,9 +139,28 @@ def database_url(request, workdir: str, keyring_path: str) -> str:
     return url
 
 
+class _SharedTemplates(BytecodeCache):
+    """Every test builds its own app; its templates are compiled once for the session
+    (Jinja checks each source against what was compiled, so a changed file recompiles)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = _SharedTemplates()
+
+
 @pytest.fixture
 def app(database_url: str, workdir: str, keyring_path: str):
     app = create_app(base_config(workdir, keyring_path, database_url))
+    app.jinja_env.bytecode_cache = TEMPLATES
     yield app
     with app.app_context():
         session = db.session
