@@ -130,3 +130,11 @@ def test_the_signed_consent_form_refuses_a_polyglot_too(app, client, sara, per, 
         content_type="multipart/form-data")
     assert response.status_code == 302
     assert "webbsidekod" in text_of(client.get(response.location))
+
+
+def test_a_file_field_sent_as_text_is_no_file(app, client, sara, per, kim, fake_clock):
+    case_id = case_with_group(app, client, sara, per, kim, fake_clock)
+    response = client.post(f"/cases/{case_id}/documents/new", data={
+        "title": TITLE, "category": "minutes", "file": "inte en fil",
+        "csrf_token": csrf(client, f"/cases/{case_id}/documents/new")})
+    assert response.status_code == 400 and "Välj filen" in text_of(response)

@@ -184,3 +184,23 @@ def test_a_correction_with_a_mistake_says_what_and_keeps_the_text(
     response = _edit(client, youth_id, contact=NEW_CONTACT, **values)
     assert response.status_code == 400
     assert message in text_of(response) and NEW_CONTACT in response.get_data(as_text=True)
+
+
+def test_another_case_owner_neither_reads_nor_edits_a_protected_entrys_contacts(
+        app, client, sara, per, kim, make_user, fake_clock):
+    case_id = make_case(app, client, sara, per, kim, fake_clock)
+    youth_id = _youth_id(app, case_id)
+    _edit(client, youth_id, contact=NEW_CONTACT, protected="y")
+    post(client, f"/cases/{case_id}/close", {"reason": "completed", "confirmed": "yes",
+                                             "closed_on": fake_clock.current.date().isoformat()},
+         page=f"/cases/{case_id}")
+    # with no open case, a colleague may read the entry (to open a new case) ...
+    sam = make_user("sam", "social", Role.CASE_OWNER)
+    sam_client = logged_in(app, sam, fake_clock)
+    assert sam_client.get(f"/youths/{youth_id}").status_code == 200
+    for url in (f"/youths/{youth_id}", f"/youths/{youth_id}/history"):
+        assert NEW_CONTACT not in sam_client.get(url).get_data(as_text=True), url
+    # ... but not correct it, which would show the contact details
+    assert sam_client.get(f"/youths/{youth_id}/edit").status_code == 403
+    guardian = guardians(app, case_id)[0]
+    assert sam_client.get(f"/youths/{youth_id}/guardians/{guardian}/edit").status_code == 403

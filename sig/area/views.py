@@ -304,17 +304,26 @@ def _report_page(report: SituationReport, form: Any = None, compiled: Any = None
                            assessments=assessments,
                            escalations=operations.escalations_of(report),
                            analyses=operations.analyses_of(report),
-                           analysis_form=_analysis_form(),
+                           analysis_form=_analysis_form(report),
                            questions=QUESTION_LABELS, positive=POSITIVE,
                            previews=previews or {}, my_membership=row,
                            figures=figures), status
 
 
-def _analysis_form() -> AnalysisForm | None:
+def _group_member_choices(group: AreaGroup) -> list[SelectChoice]:
+    """The group's members: who can make a cause analysis of its report (and read it)."""
+    return [PLACEHOLDER] + [SelectChoice(m.user_id, f"{m.user.display_name} "
+                                                   f"({m.organisation.name})")
+                            for m in db.session.scalars(select(AreaMembership).where(
+                                AreaMembership.group_id == group.id,
+                                AreaMembership.removed_at.is_(None)))]
+
+
+def _analysis_form(report: SituationReport) -> AnalysisForm | None:
     if not operations.is_coordinator(current_user):
         return None
     form = AnalysisForm(formdata=None)
-    form.owner_id.choices = _member_choices()
+    form.owner_id.choices = _group_member_choices(report.group)
     return form
 
 
@@ -540,7 +549,7 @@ def send_for_analysis(report_id: str, question: int):
     if assessment is None:
         abort(404)
     form = AnalysisForm()
-    form.owner_id.choices = _member_choices()
+    form.owner_id.choices = _group_member_choices(report.group)
     if form.validate_on_submit():
         try:
             operations.send_for_analysis(current_user, assessment,

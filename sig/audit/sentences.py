@@ -49,6 +49,7 @@ REASONS = {
     "conflict": _l("someone else saved a change first"),
     "deputy_may_not": _l("a deputy owner may not hand the case over or name deputies"),
     "not_offered_to_user": _l("the case was not offered to the user"),
+    "protected_identity": _l("the entry has protected personal data; the case owner's only"),
     "not_addressed_to_organisation": _l("the proposal is not addressed to the user's "
                                         "organisation"),
     "not_unit_manager": _l("the user is not the unit manager of the case's organisation"),

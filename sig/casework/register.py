@@ -128,9 +128,7 @@ def _show(youth: Youth, guardian_form: GuardianForm, status: int = 200):
     record(AuditEvent.YOUTH_VIEWED, target_type="youth", target_ref=youth.id,
            details={"shown": ["identity"]})
     db.session.commit()
-    # protected personal data: contact details for the case owner (or deputy) only
-    show_contacts = not youth.protected or any(
-        relation_to(current_user, c) is Relation.OWNER for c in cases)
+    show_contacts = _shows_contacts(youth, cases)
     return render_template("youths/show.html", youth=youth, cases=cases,
                            guardian_form=guardian_form, show_contacts=show_contacts,
                            has_open_case=any(c.status != "closed" for c in cases)), status
@@ -149,6 +147,23 @@ def add_guardian(youth_id: str):
     return _show(youth, form, 400)
 
 
+def _shows_contacts(youth: Youth, cases: list[Case] | None = None) -> bool:
+    """Protected personal data: the contact details are the case owner's (or her
+    deputy's) only — not another case owner's who may read the entry to open a case."""
+    cases = _cases_of(youth) if cases is None else cases
+    return not youth.protected or any(
+        relation_to(current_user, c) is Relation.OWNER for c in cases)
+
+
+def _owner_of_protected(youth: Youth) -> None:
+    """Correcting a protected entry shows its contact details: the owner's alone."""
+    if not _shows_contacts(youth):
+        record(AuditEvent.ACCESS_DENIED, target_type="youth", target_ref=youth.id,
+               outcome="denied", details={"reason": "protected_identity"})
+        db.session.commit()
+        abort(403)
+
+
 def _guardian(youth: Youth, guardian_id: str) -> Guardian:
     guardian = db.session.get(Guardian, guardian_id)
     if guardian is None or guardian.youth_id != youth.id or guardian.removed_at is not None:
@@ -164,6 +179,7 @@ def _guardian(youth: Youth, guardian_id: str) -> Guardian:
 def edit(youth_id: str):
     """Correct the entry: name, contact details, school, protected personal data."""
     youth = load_youth(youth_id)
+    _owner_of_protected(youth)
     form = YouthEditForm(obj=youth if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = youth.version
@@ -196,6 +212,7 @@ def edit_guardian(youth_id: str, guardian_id: str):
     judged against the new custody from the next page on (the case page says what it
     meant)."""
     youth = load_youth(youth_id)
+    _owner_of_protected(youth)
     guardian = _guardian(youth, guardian_id)
     form = GuardianEditForm(obj=guardian if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -241,4 +258,5 @@ def history(youth_id: str):
            details={"shown": ["identity"], "view": "history"})
     db.session.commit()
     return render_template("youths/history.html", youth=youth, changes=changes,
-                           people=people, guardians=guardians)
+                           people=people, guardians=guardians,
+                           show_contacts=_shows_contacts(youth))

@@ -38,7 +38,8 @@ def new(at: At):
     status = 200
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(operations.max_bytes() + 1) if upload else b""
+        # (a form field sent as text instead of a file is no file)
+        data = upload.read(operations.max_bytes() + 1) if hasattr(upload, "read") else b""
         try:
             operations.add(current_user, at.relation, at.case, title=form.title.data,
                            category=form.category.data, data=data)
