@@ -40,7 +40,7 @@ MANAGER_PASSWORD = "mätning-av-statistiksidan-2026"  # noqa: S105 - synthetic b
 PLACEHOLDER_HASH = "!synthetic-benchmark-user-no-login"  # never verifies: not an argon2 hash
 
 DATA_START = dt.date(2019, 1, 1)
-DATA_END = dt.date(2026, 11, 1)      # no case date after this day
+DATA_END = dt.date(2026, 11, 1)      # no case date after this day (see ``set_span``)
 PLANNED_AHEAD_DAYS = 60              # open cases have meetings planned this far ahead
 BATCH = 10_000
 DEFAULT_SEED = 20261122
@@ -157,6 +157,14 @@ def weekday(day: dt.date, first: dt.date, last: dt.date) -> dt.date:
         if first <= moved <= last:
             return moved
     return day
+
+
+def set_span(first: dt.date, last: dt.date) -> None:
+    """Referrals fall between ``first`` and ``last`` (defaults: 2019-01-01 to 2026-11-01)."""
+    global DATA_START, DATA_END  # noqa: PLW0603 - the generator reads them at call time
+    if last <= first:
+        raise ValueError("the span ends before it starts")
+    DATA_START, DATA_END = first, last
 
 
 # --- the instance ----------------------------------------------------------------------------
@@ -490,10 +498,16 @@ class Municipality:
         due: dt.date | None = start + days(rng.between(14, 180))
         if case.closed_on is not None:
             status = rng.pick(self.ACTIONS_CLOSED)
+            if status in ("planned", "in_progress"):  # closing ends what is still open
+                status = "not_done"
         elif due <= DATA_END:
             status = rng.pick(self.ACTIONS_DUE)
         else:
             status = rng.pick(self.ACTIONS_AHEAD)
+        done_on = None
+        if status == "done":  # done around the due date, never after the case or today
+            done_on = min((due or start) + days(rng.between(-30, 20)), case.end(), DATA_END)
+            done_on = max(done_on, start)
         if rng.chance(0.05):
             due = None
         writer = case.owner
@@ -504,7 +518,8 @@ class Municipality:
                 "responsible_org_id": org,
                 "responsible_user_id": responsible.id if responsible else None,
                 "start_date": None if rng.chance(0.1) else start, "due_date": due,
-                "status": str(self.AS(status)), "origin_org_id": writer.org_id,
+                "status": str(self.AS(status)), "done_on": done_on,
+                "origin_org_id": writer.org_id,
                 "category": "coordination", "created_by_id": writer.id,
                 "created_at": at(made, 11, 30), "pre_investigation": False,
                 "version": 2 if changed else 1,

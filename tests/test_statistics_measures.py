@@ -63,16 +63,25 @@ def world(app_ctx, orgs, sara):
     return w
 
 
+def profile(*cases):
+    """Each case once by age band and once by gender (the two are not crossed)."""
+    counts: dict = {}
+    for month, age, gender in cases:
+        for code in (age, gender):
+            counts[(month, "all", code)] = counts.get((month, "all", code), 0) + 1
+    return counts
+
+
 def test_cases_opened_by_referral_month_age_band_and_gender(world):
-    assert measures.cases_opened(*Y2025) == {
-        (M(2025, 2), "15_17", "girl"): 1, (M(2025, 2), "under_15", "boy"): 1,
-        (M(2025, 5), "18_20", "other"): 1, (M(2025, 1), "15_17", "girl"): 1}
+    assert measures.cases_opened(*Y2025) == profile(
+        (M(2025, 2), "15_17", "girl"), (M(2025, 2), "under_15", "boy"),
+        (M(2025, 5), "18_20", "other"), (M(2025, 1), "15_17", "girl"))
 
 
 def test_cases_closed_by_closing_month(world):
-    assert measures.cases_closed(*Y2025) == {
-        (M(2025, 11), "15_17", "girl"): 1, (M(2025, 6), "18_20", "other"): 1,
-        (M(2025, 12), "15_17", "girl"): 1}
+    assert measures.cases_closed(*Y2025) == profile(
+        (M(2025, 11), "15_17", "girl"), (M(2025, 6), "18_20", "other"),
+        (M(2025, 12), "15_17", "girl"))
 
 
 def test_cases_by_referral_source_and_by_close_reason(world):
@@ -87,17 +96,22 @@ def test_cases_by_referral_source_and_by_close_reason(world):
 
 def test_cases_active_on_each_month_end(world):
     counts = measures.cases_active(*Y2025)
-    by_month = {m: sum(n for (b, _, _), n in counts.items() if b == M(2025, m))
+    ages = set(measures.AGE_BANDS.codes)
+    by_month = {m: sum(n for (b, _, c), n in counts.items() if b == M(2025, m) and c in ages)
                 for m in range(1, 13)}
     # c4 from Jan 15, c6 Jan 20 - Dec 1, c1 Mar 1 - Nov 20, c2 from Apr 10.
     assert by_month == {1: 2, 2: 2, 3: 3, 4: 4, 5: 4, 6: 4, 7: 4, 8: 4, 9: 4, 10: 4,
                         11: 3, 12: 2}
-    assert counts[(M(2025, 1), "15_17", "boy")] == 1   # c4, 15 in its referral year 2024
+    genders = set(measures.GENDERS.codes)  # each case once by age and once by gender
+    assert by_month == {m: sum(n for (b, _, c), n in counts.items()
+                               if b == M(2025, m) and c in genders) for m in range(1, 13)}
+    assert counts[(M(2025, 1), "all", "boy")] == 1   # c4
 
 
 def test_cases_active_reads_today_for_months_not_yet_ended(world):
     counts = measures.cases_active(D(2026, 1, 1), D(2026, 12, 31), TODAY)
-    by_month = {m: sum(n for (b, _, _), n in counts.items() if b == M(2026, m))
+    genders = set(measures.GENDERS.codes)
+    by_month = {m: sum(n for (b, _, c), n in counts.items() if b == M(2026, m) and c in genders)
                 for m in range(1, 13)}
     # c2 and c4 are still active today (June 15); the months after June read today.
     assert by_month == {m: 2 for m in range(1, 13)}
@@ -213,3 +227,48 @@ def test_a_meeting_just_after_midnight_counts_in_its_swedish_month(app, personas
         february = months(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
         assert ids["march"] not in february and ids["feb"] in february
         assert ids["march"] in months(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+
+def test_cells_zero_by_construction():
+    q1, q4 = (D(2025, 1, 1), D(2025, 3, 31)), (D(2025, 10, 1), D(2025, 12, 31))
+    window = measures.OUTCOMES_AFTER_START.zero
+    assert window(*q4, "6", "neither", D(2026, 3, 31))        # no start is 6 months old
+    assert not window(*q4, "6", "neither", D(2026, 4, 1))     # the first one is
+    assert not window(*q4, "so_far", "both", D(2025, 10, 1))
+    relapse = measures.RELAPSES.zero
+    assert relapse(*q1, "all", "not_yet", D(2026, 3, 31))     # every closing followed a year
+    assert not relapse(*q1, "all", "not_yet", D(2026, 3, 30))
+    assert relapse(*q4, "all", "no_relapse", D(2026, 9, 30))  # none followed a year yet
+    assert not relapse(*q1, "all", "relapse", D(2025, 2, 1))
+    action = measures.ACTIONS.zero
+    assert action(*q1, "police", "planned", D(2025, 4, 1))    # due before today: not planned
+    assert not action(*q1, "police", "planned", D(2025, 3, 31))
+    assert action(*q4, "school", "overdue", D(2025, 10, 1))   # due today or later: not overdue
+    assert not action(*q4, "school", "cancelled", D(2025, 4, 1))
+    opened = measures.CASES_OPENED.zero
+    assert opened(*q4, "all", "girl", D(2025, 9, 30)) and not opened(*q4, "all", "girl", q4[0])
+
+
+def test_the_rules_hold_on_the_data(world):
+    # Every cell a rule calls zero is zero in the world's counts (were one not, the
+    # tables would claim nothing for that year), and the rules do apply somewhere.
+    from sig.statistics import tables
+    from sig.statistics.periods import block_days
+    from sig.statistics.tables import year_blocks
+
+    claimed = 0
+    for name, (spec, count) in measures.MEASURES.items():
+        if spec.zero is None:
+            continue
+        for year in (2025, 2026, 2027):
+            values, _ = tables.year_structure(spec, year,
+                                              count(D(year, 1, 1), D(year, 12, 31), TODAY))
+            for block in year_blocks(year, spec.grain):
+                if block[0] != spec.grain.value:
+                    continue
+                for r in spec.rows.codes:
+                    for c in spec.columns.codes:
+                        if spec.zero(*block_days(block), r, c, TODAY):
+                            claimed += 1
+                            assert values[(block, r, c)] == 0, (name, block, r, c)
+    assert claimed > 100

@@ -71,7 +71,7 @@ def test_every_period_shows_true_figures_and_only_via_shown_blocks(counts):
     for spec in (SPEC, YOUTHS):
         year_cells = {}
         for year in (2024, 2025):
-            values, marks = tables.year_marks(spec, year, base, 5)
+            values, marks, _ = tables.year_marks(spec, year, base, 5)
             year_cells.update({k: (values[k], marks[k]) for k in values})
         for period in periods((2024, 2025)):
             view = tables.view(spec, period, base, 5, label)
@@ -137,3 +137,67 @@ def test_periods_and_their_blocks():
     assert Period.quarter(2025, 2).sub_blocks("M") == [("M", 2025, 4), ("M", 2025, 5),
                                                        ("M", 2025, 6)]
     assert Period.year(2025).query_args() == {"period": "year", "year": "2025"}
+
+
+def _future(first, last, row, column, today):
+    return first > today
+
+
+FUTURE = TableSpec("f", "f", "f", Axis(("a", "b"), {"a": "A", "b": "B"}),
+                   Axis(("x", "y"), {"x": "X", "y": "Y"}), zero=_future)
+
+
+def test_months_that_have_not_begun_are_shown_as_zero_by_construction():
+    base = {(("M", 2025, m), "a", "x"): 6 + m for m in range(1, 9)}
+    base |= {(("M", 2025, m), "b", "y"): 2 for m in range(1, 9)}
+    today = D(2025, 8, 20)
+    view = tables.view(FUTURE, Period.quarter(2025, 4), base, 5, label, today)
+    part = view.parts[0]
+    assert all(part.cell(r, c).state == "zero" and part.cell(r, c).display() == "0"
+               for r in ("a", "b", TOTAL) for c in ("x", "y", TOTAL))
+    september = tables.view(FUTURE, Period.month(2025, 9), base, 5, label, today).parts[0]
+    assert september.cell(TOTAL, TOTAL).state == "zero"
+    # August has begun: its 2s are "<5" like any small count, not claimed zero.
+    august = tables.view(FUTURE, Period.month(2025, 8), base, 5, label, today).parts[0]
+    assert august.cell("b", "y").state == "small"
+    # Without the rule the same zeros are "<5" and need protecting.
+    plain = tables.view(FUTURE, Period.quarter(2025, 4), base, 5, label).parts[0]
+    assert plain.cell(TOTAL, TOTAL).state == "small"
+
+
+def test_data_that_contradict_the_rule_claim_nothing():
+    # A count in a month that has not begun (a meeting marked held before it began):
+    # the year's cells are protected as usual rather than a false zero shown.
+    base = {(("M", 2025, 3), "a", "x"): 9, (("M", 2025, 11), "a", "x"): 1}
+    view = tables.view(FUTURE, Period.month(2025, 12), base, 5, label, D(2025, 8, 20))
+    assert {c.state for c in view.parts[0].cells.values()} == {"small"}
+
+
+GROUPED = TableSpec("g", "g", "g", tables.ONE_ROW,
+                    Axis(("young", "old", "girl", "boy"), {"young": "Y", "old": "O",
+                                                           "girl": "G", "boy": "B"},
+                         groups=(("young", "old"), ("girl", "boy")),
+                         group_labels=("Age", "Gender")), grain=Grain.QUARTER)
+
+
+def test_a_grouped_axis_adds_up_per_group_and_is_not_crossed():
+    base = {(("M", 2025, m), "all", code): n for m in (1, 4, 7, 10)
+            for code, n in (("young", 12), ("old", 8), ("girl", 11), ("boy", 9))}
+    values, relations = tables.year_structure(GROUPED, 2025, base)
+    key = (("Q", 2025, 1), "all", TOTAL)
+    assert values[key] == 20
+    assert {frozenset(c for _, _, c in r.parts) for r in relations if r.total == key} == {
+        frozenset({"young", "old"}), frozenset({"girl", "boy"})}
+    part = tables.view(GROUPED, Period.quarter(2025, 1), base, 5, label).parts[0]
+    assert [part.cell("all", c).value for c in ("young", "old", "girl", "boy", TOTAL)] == \
+        [12, 8, 11, 9, 20]
+
+
+def test_a_grouped_axis_must_split_its_codes():
+    with pytest.raises(ValueError):
+        Axis(("a", "b", "c"), {}, groups=(("a", "b"),), group_labels=("x",))
+    with pytest.raises(ValueError):
+        Axis(("a", "b"), {}, groups=(("a",), ("b",)))
+    with pytest.raises(ValueError):
+        TableSpec("s", "s", "s", tables.ONE_ROW, Axis(("a",), {}), time=Time.STOCK,
+                  zero=_future)

@@ -83,6 +83,8 @@ def test_no_small_count_is_ever_shown(client, maria, cohort):
         for mark, text in cells:
             if mark == "shown":
                 assert int(text.replace("\xa0", "").replace(" ", "")) >= 5, (query, text)
+            elif mark == "zero":  # zero by construction, e.g. a month not yet begun
+                assert text == "0", (query, text)
             else:
                 assert text in ("&lt;5", "–", "×"), (query, mark, text)
 
@@ -187,3 +189,5 @@ def test_a_higher_threshold_hides_more(client, maria, cohort, app):
     for mark, text in _cells(html):
         if mark == "shown":
             assert int(text) >= 10
+        else:
+            assert mark != "zero" or text == "0"

@@ -807,3 +807,60 @@ def test_every_small_count_alone_in_a_table_is_protected():
         assert {c for c, m in marks.items() if m == Mark.SMALL} == {(i, j)}
         assert len(hidden(marks)) >= 4  # at least a rectangle
         assert not integer_pinned(table, marks)
+
+
+# ---------------------------------------------------------------------------- known zeros
+
+
+def closed_zeros(structure: Structure, chosen: set[Hashable]) -> set[Hashable]:
+    """``chosen`` zero base cells, with every published sum of known zeros only."""
+    known = {c for c in chosen if structure.values[c] == 0}
+    return known | {cell for cell, parts in structure.sums.items()
+                    if parts and all(p in known for p in parts)}
+
+
+def test_a_known_zero_is_shown_and_protects_nothing():
+    # The 0 is zero by construction (a month that has not begun): shown, and never
+    # hidden for the 3, whose partner is the 7 instead.
+    row = one_way([3, 0, 7])
+    marks = suppress(row.values, row.relations, known_zeros={("cell", 1)})
+    assert marks[("cell", 1)] == Mark.SHOWN
+    assert marks[("cell", 0)] == Mark.SMALL and marks[("cell", 2)] == Mark.HIDDEN
+    assert marks[ALL] == Mark.SHOWN
+    assert not lp_pinned(row, marks)
+
+
+@pytest.mark.parametrize("zeros", [{"nowhere"}, {("cell", 0)}])
+def test_a_known_zero_must_be_a_zero_cell(zeros):
+    row = one_way([3, 0, 7])
+    with pytest.raises(ValueError, match="known zero"):
+        suppress(row.values, row.relations, known_zeros=zeros)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(two_way_tables, hierarchies), st.randoms(use_true_random=False))
+def test_known_zeros_are_shown_and_the_rest_stays_protected(structure, rng: random.Random):
+    zero_cells = [c for c in structure.base if structure.values[c] == 0]
+    known = closed_zeros(structure, set(rng.sample(zero_cells, len(zero_cells) // 2 + 1))
+                         if zero_cells else set())
+    marks = suppress(structure.values, structure.relations, known_zeros=known)
+    for cell in known:
+        assert marks[cell] == Mark.SHOWN
+    for cell, mark in marks.items():
+        if cell not in known:
+            assert (mark == Mark.SMALL) == (structure.values[cell] < T), cell
+    assert_nothing_derivable_by_lp(structure, marks)
+
+
+# ---------------------------------------------------------------------------- no more than needed
+
+@settings(max_examples=30, deadline=None)
+@given(st.one_of(two_way_tables, one_way_tables))
+def test_no_secondary_cell_is_hidden_without_need(table):
+    # Showing any one "–" again would let the independent attacker pin some hidden
+    # cell down: the greedy choice is pruned to what protection needs.
+    marks = suppressed(table)
+    exempt = lp_pinned(table, everything_hidden(table))
+    for cell in [c for c, m in marks.items() if m == Mark.HIDDEN]:
+        fewer = {**marks, cell: Mark.SHOWN}
+        assert lp_pinned(table, fewer) - exempt, f"{cell!r} was hidden without need"

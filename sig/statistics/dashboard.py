@@ -37,8 +37,9 @@ def measure(name: str, period: Period) -> TableView:
     suppression is decided per year), then what may be shown of it."""
     spec, count = _SQL_MEASURES[name]
     first, last = dt.date(period.first.year, 1, 1), dt.date(period.last.year, 12, 31)
-    base = count(first, last, today())
-    return tables.view(spec, period, base, threshold(), block_label)
+    day = today()
+    base = count(first, last, day)
+    return tables.view(spec, period, base, threshold(), block_label, day)
 
 
 def total(name: str, period: Period) -> tables.Cell | None:

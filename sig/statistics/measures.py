@@ -54,6 +54,11 @@ AGE_BANDS = Axis(("under_15", "15_17", "18_20", "21_plus"), {
     "21_plus": _l("21 or older")})
 GENDERS = Axis(("girl", "boy", "other"), {
     "girl": _l("Girls"), "boy": _l("Boys"), "other": _l("Other or not stated")})
+# Cases by age band and by gender, not crossed: a quarter's cases split 4 + 3 ways.
+CASE_PROFILE = Axis(AGE_BANDS.codes + GENDERS.codes,
+                    {**AGE_BANDS.labels, **GENDERS.labels},
+                    groups=(AGE_BANDS.codes, GENDERS.codes),
+                    group_labels=(_l("Age in the year of referral"), _l("Gender")))
 ORG_KINDS = Axis(tuple(k.value for k in OrganisationKind),
                  {k.value: ORG_KIND_LABELS[k] for k in OrganisationKind})
 
@@ -99,6 +104,51 @@ def _gender(column_: Any) -> Any:
     return case((column_ == "girl", "girl"), (column_ == "boy", "boy"), else_="other")
 
 
+# ---------------------------------------------------------------------------- zero by construction
+#
+# Cells every reader knows to be zero without being told (``TableSpec.zero``): they are
+# shown as 0 and protect nothing, so they no longer force other cells to be hidden.
+
+def _not_yet(first: dt.date, last: dt.date, row: str, column: str, today: dt.date) -> bool:
+    """Nothing is counted in a block that has not begun."""
+    return first > today
+
+
+def _window_not_passed(first: dt.date, last: dt.date, row: str, column: str,
+                       today: dt.date) -> bool:
+    """A start counts in a window's row once the window has passed: for a start on
+    the block's first day it has not (the same day arithmetic as the SQL)."""
+    months = OUTCOME_WINDOWS[row]
+    return first > today or (months is not None
+                             and day_key_of(first) + 100 * months > day_key_of(today))
+
+
+def _relapse_impossible(first: dt.date, last: dt.date, row: str, column: str,
+                        today: dt.date) -> bool:
+    """"Not yet" once a year has passed since the block's last day; "no relapse" until a
+    year has passed since its first."""
+    if first > today:
+        return True
+    if column == "not_yet":
+        return day_key_of(last) + 1200 <= day_key_of(today)
+    if column == "no_relapse":
+        return day_key_of(first) + 1200 > day_key_of(today)
+    return False
+
+
+def _action_status_impossible(first: dt.date, last: dt.date, row: str, column: str,
+                              today: dt.date) -> bool:
+    """An action due before today is not "planned", one due today or later not
+    "overdue"; nothing is done after today."""
+    if column == "planned":
+        return last < today
+    if column == "overdue":
+        return first >= today
+    if column == "done":
+        return first > today
+    return False
+
+
 def _count(inner: Select[Any], yearly: bool = False) -> dict[Key, int]:
     """Count the rows of ``inner`` (columns y, m, row, col; one row per unit) per block."""
     sub = inner.subquery()
@@ -123,39 +173,41 @@ def _in(column_: Any, first: dt.date, last: dt.date) -> Any:
 
 CASES_OPENED = TableSpec(
     "cases_opened", _l("Cases opened"),
-    _l("Cases referred in the period, by age in the year of referral and gender."),
-    AGE_BANDS, GENDERS, grain=Grain.QUARTER)
+    _l("Cases referred in the period, by age in the year of referral and by gender."),
+    ONE_ROW, CASE_PROFILE, grain=Grain.QUARTER, zero=_not_yet)
 CASES_CLOSED = TableSpec(
     "cases_closed", _l("Cases closed"),
-    _l("Cases closed in the period, by age in the year of referral and gender."),
-    AGE_BANDS, GENDERS, grain=Grain.QUARTER)
+    _l("Cases closed in the period, by age in the year of referral and by gender."),
+    ONE_ROW, CASE_PROFILE, grain=Grain.QUARTER, zero=_not_yet)
 CASES_ACTIVE = TableSpec(
     "cases_active", _l("Active cases"),
     _l("Cases with an agreed action plan that were not closed on the last day of the "
-       "period (or today, if that is earlier), by age in the year of referral and gender."),
-    AGE_BANDS, GENDERS, time=Time.STOCK, grain=Grain.QUARTER)
+       "period (or today, if that is earlier), by age in the year of referral and by "
+       "gender."),
+    ONE_ROW, CASE_PROFILE, time=Time.STOCK, grain=Grain.QUARTER)
 
 
-def _case_categories() -> tuple[Any, Any]:
-    return (_age_band(year_of(Case.referral_date) - Youth.birth_year).label("row"),
-            _gender(Youth.gender).label("col"))
+def _profiled(y: Any, m: Any, statement: Select[Any]) -> Any:
+    """One row per case and classification: its age band, then its gender."""
+    age = _age_band(year_of(Case.referral_date) - Youth.birth_year)
+    return union_all(*(statement.add_columns(y.label("y"), m.label("m"),
+                                             literal("all").label("row"), col.label("col"))
+                       for col in (age, _gender(Youth.gender))))
 
 
 def cases_opened(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    row, col = _case_categories()
-    return _count(select(year_of(Case.referral_date).label("y"),
-                         month_of(Case.referral_date).label("m"), row, col)
-                  .join(Youth, Youth.id == Case.youth_id)
-                  .where(_in(Case.referral_date, first, last)))
+    return _count(_profiled(year_of(Case.referral_date), month_of(Case.referral_date),
+                            select().select_from(Case)
+                            .join(Youth, Youth.id == Case.youth_id)
+                            .where(_in(Case.referral_date, first, last))))
 
 
 def cases_closed(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    row, col = _case_categories()
-    return _count(select(year_of(Case.closed_on).label("y"),
-                         month_of(Case.closed_on).label("m"), row, col)
-                  .join(Youth, Youth.id == Case.youth_id)
-                  .where(Case.status == CaseStatus.CLOSED.value,
-                         _in(Case.closed_on, first, last)))
+    return _count(_profiled(year_of(Case.closed_on), month_of(Case.closed_on),
+                            select().select_from(Case)
+                            .join(Youth, Youth.id == Case.youth_id)
+                            .where(Case.status == CaseStatus.CLOSED.value,
+                                   _in(Case.closed_on, first, last))))
 
 
 def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
@@ -166,13 +218,12 @@ def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int
         return {}
     days = union_all(*(select(literal(y, Integer).label("y"), literal(m, Integer).label("m"),
                               literal(d, Date).label("d")) for y, m, d in ends)).subquery()
-    row, col = _case_categories()
-    return _count(select(days.c.y, days.c.m, row, col)
-                  .select_from(days)
-                  .join(Case, and_(Case.plan_agreed_on.is_not(None),
-                                   Case.plan_agreed_on <= days.c.d,
-                                   or_(Case.closed_on.is_(None), Case.closed_on > days.c.d)))
-                  .join(Youth, Youth.id == Case.youth_id))
+    return _count(_profiled(days.c.y, days.c.m, select().select_from(days)
+                            .join(Case, and_(Case.plan_agreed_on.is_not(None),
+                                             Case.plan_agreed_on <= days.c.d,
+                                             or_(Case.closed_on.is_(None),
+                                                 Case.closed_on > days.c.d)))
+                            .join(Youth, Youth.id == Case.youth_id)))
 
 
 SOURCES = Axis(tuple(str(k) for k in REFERRAL_LABELS), {
@@ -183,11 +234,11 @@ REFERRAL_SOURCES = TableSpec(
     "referral_sources", _l("Cases opened by who referred the youth"),
     _l("Cases referred in the period, by who referred the youth to SIG (the target group "
        "as the evaluators describe it)."),
-    ONE_ROW, SOURCES, grain=Grain.QUARTER)
+    ONE_ROW, SOURCES, grain=Grain.QUARTER, zero=_not_yet)
 CLOSE_REASONS = TableSpec(
     "close_reasons", _l("Cases closed by reason"),
     _l("Cases closed in the period, by the reason for closing."),
-    ONE_ROW, CLOSE_REASONS_AXIS, grain=Grain.QUARTER)
+    ONE_ROW, CLOSE_REASONS_AXIS, grain=Grain.QUARTER, zero=_not_yet)
 
 
 def referral_sources(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
@@ -217,7 +268,7 @@ OUTCOMES_AFTER_START = TableSpec(
     Axis(tuple(OUTCOME_WINDOWS), {"6": _l("Within 6 months"), "12": _l("Within 12 months"),
                                   "24": _l("Within 24 months"), "so_far": _l("Up to today")},
          total=False),
-    OUTCOMES, grain=Grain.QUARTER, shares=(
+    OUTCOMES, grain=Grain.QUARTER, zero=_window_not_passed, shares=(
         ShareSpec(_l("Share with no new police or concern report"), ("neither",), _FOLLOWED),
         ShareSpec(_l("Share with no new police report"), ("neither", "concern_only"), _FOLLOWED),
         ShareSpec(_l("Share with no new concern report"), ("neither", "police_only"),
@@ -264,7 +315,7 @@ RELAPSES = TableSpec(
     "relapses", _l("Relapse after a completed case"),
     _l("Cases closed as completed in the period, and whether a new police report about "
        "the youth came in within 12 months of closing."),
-    ONE_ROW, RELAPSE, grain=Grain.QUARTER, shares=(
+    ONE_ROW, RELAPSE, grain=Grain.QUARTER, zero=_relapse_impossible, shares=(
         ShareSpec(_l("Share with a relapse (of those followed up 12 months)"), ("relapse",),
                   ("relapse", "no_relapse")),))
 
@@ -286,7 +337,7 @@ def relapses(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
 CONCERN_CONVERSATIONS = TableSpec(
     "concern_conversations", _l("Concern conversations"),
     _l("Concern conversations held in the period, and how many led to an intervention."),
-    ONE_ROW, CONVERSATIONS, shares=(
+    ONE_ROW, CONVERSATIONS, zero=_not_yet, shares=(
         ShareSpec(_l("Share that led to an intervention"), ("intervention",),
                   ("intervention", "no_intervention")),))
 
@@ -307,7 +358,7 @@ ATTENDANCE = TableSpec(
     "attendance", _l("Attendance by organisation"),
     _l("For every held meeting and every kind of organisation invited to it: was the "
        "organisation represented by at least one person (in the room or remotely)?"),
-    ORG_KINDS, PRESENCE, shares=(
+    ORG_KINDS, PRESENCE, zero=_not_yet, shares=(
         ShareSpec(_l("Attendance rate"), ("present",), ("present", "absent")),))
 
 
@@ -315,17 +366,17 @@ GROUP_AVERAGES = TableSpec(
     "group_averages", _l("Organisations present per meeting: variation between groups"),
     _l("Groups with held meetings in the year, by the average number of kinds of "
        "organisation represented at their meetings."),
-    ONE_ROW, AVERAGE_BANDS, grain=Grain.YEAR)
+    ONE_ROW, AVERAGE_BANDS, grain=Grain.YEAR, zero=_not_yet)
 GROUP_SPREAD = TableSpec(
     "group_spread", _l("Organisations present per meeting: variation within a group"),
     _l("Groups with at least two held meetings in the year, by how much the number of "
        "kinds of organisation represented differed between their meetings."),
-    ONE_ROW, SPREAD_BANDS, grain=Grain.YEAR)
+    ONE_ROW, SPREAD_BANDS, grain=Grain.YEAR, zero=_not_yet)
 PERSONS = TableSpec(
     "persons_per_organisation", _l("Different persons representing an organisation"),
     _l("For every group and kind of organisation represented at its meetings in the "
        "year: how many different persons represented it."),
-    ORG_KINDS, PERSON_BANDS, grain=Grain.YEAR)
+    ORG_KINDS, PERSON_BANDS, grain=Grain.YEAR, zero=_not_yet)
 
 
 def _held_meetings(first: dt.date, last: dt.date) -> Any:
@@ -435,7 +486,7 @@ ACTIONS = TableSpec(
     _l("Actions due in the period — a done action: done in the period — by the kind of "
        "organisation responsible and their status today; an action still open when its "
        "case closed is not done, not overdue."),
-    ORG_KINDS, ACTION_STATES, grain=Grain.QUARTER, shares=(
+    ORG_KINDS, ACTION_STATES, grain=Grain.QUARTER, zero=_action_status_impossible, shares=(
         ShareSpec(_l("Share overdue"), ("overdue",), ("planned", "overdue", "done")),))
 
 

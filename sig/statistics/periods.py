@@ -38,6 +38,16 @@ def month_end(year: int, month: int) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def block_days(block: Block) -> tuple[dt.date, dt.date]:
+    """The first and the last day of an aligned block."""
+    if block[0] == "Y":
+        return month_start(block[1], 1), month_end(block[1], 12)
+    if block[0] == "Q":
+        quarter = block[2]  # type: ignore[misc]
+        return month_start(block[1], 3 * quarter - 2), month_end(block[1], 3 * quarter)
+    return month_start(block[1], block[2]), month_end(block[1], block[2])  # type: ignore[misc]
+
+
 @dataclass(frozen=True)
 class Period:
     kind: Kind

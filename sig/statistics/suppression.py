@@ -2,7 +2,10 @@
 
 Every count below ``t`` (5 by default, never lower) is published as "<t" (*primary*
 suppression, ``Mark.SMALL``), zeros included: a "<5" that meant 1-4 would give values
-away (four such cells with a total of "<5" would each be 1).  Published cells are tied
+away (four such cells with a total of "<5" would each be 1).  The one exception is a
+cell that is zero *by construction* (``known_zeros``: a month that has not begun, a
+status no past period can have), which every reader knows without being told; it
+is shown as 0 and never hidden for another cell.  Published cells are tied
 together by linear relations (row and column totals, a year as the sum of its
 quarters and months, overlapping filters), so hiding the small cells alone is not
 enough: a hidden cell could be worked back from the visible ones.  *Secondary*
@@ -28,7 +31,8 @@ different keys with the same ``repr`` would make the order of the input matter).
 
 Method
 ------
-1. Primary suppression: every value below ``t`` is SMALL.
+1. Primary suppression: every value below ``t`` is SMALL, except the known zeros
+   (cells zero by construction, which every reader knows anyway): they are shown.
 2. Structural pass: a relation with exactly one non-shown member gives that member
    away, so another member is hidden, repeated to a fixpoint.  The member to hide is
    always chosen the same way: parts before totals, then the smallest value, then by
@@ -102,20 +106,29 @@ class Relation:
 # ---------------------------------------------------------------------------- public API
 
 def suppress(values: Mapping[Hashable, int], relations: Sequence[Relation],
-             threshold: int = MIN_THRESHOLD) -> dict[Hashable, Mark]:
+             threshold: int = MIN_THRESHOLD,
+             known_zeros: Iterable[Hashable] = ()) -> dict[Hashable, Mark]:
     """The mark of every cell of ``values``: primary, then secondary suppression.
 
-    ``relations`` must hold on ``values``.  Raises ``ValueError`` when the threshold
-    is below ``MIN_THRESHOLD``, a value is negative or not an integer, a relation
-    names an unknown cell, or a relation does not hold.  Deterministic: independent
-    of the order of ``values`` and ``relations``.
+    ``relations`` must hold on ``values``.  ``known_zeros`` are cells that are zero by
+    construction, which every reader knows without being told (a month that has not
+    begun, "not yet followed up" once the follow-up time has passed): they are SHOWN,
+    never hidden to protect another cell, and the attacker knows them like any shown
+    value.  Raises ``ValueError`` when the threshold is below ``MIN_THRESHOLD``, a
+    value is negative or not an integer, a relation names an unknown cell, a relation
+    does not hold, or a known zero is unknown or not zero.  Deterministic:
+    independent of the order of ``values``, ``relations`` and ``known_zeros``.
 
     A cell that the relations determine whatever is hidden (``a = a + b`` forces
     ``b = 0``) cannot be protected by hiding anything; it keeps its mark and the
     search moves on instead of hiding everything around it.
     """
     structure = _Structure(values, relations, threshold)
-    return _Suppressor(structure).run()
+    zeros = frozenset(known_zeros)
+    for cell in zeros:
+        if structure.values.get(cell) != 0:
+            raise ValueError(f"known zero {cell!r} is not a cell with the value 0")
+    return _Suppressor(structure, zeros).run()
 
 
 def attacker_ranges(values: Mapping[Hashable, int], relations: Sequence[Relation],
@@ -434,11 +447,12 @@ class _View:
 class _Suppressor:
     """The greedy search for secondary suppressions."""
 
-    def __init__(self, structure: _Structure) -> None:
+    def __init__(self, structure: _Structure, known_zeros: frozenset[Hashable]) -> None:
         self.structure = structure
+        self.known_zeros = known_zeros  # shown, and never hidden for another cell
         t = structure.threshold
-        self.marks = {c: Mark.SMALL if structure.values[c] < t else Mark.SHOWN
-                      for c in structure.cells}
+        self.marks = {c: Mark.SMALL if structure.values[c] < t and c not in known_zeros
+                      else Mark.SHOWN for c in structure.cells}
         self.free: set[Hashable] = set()       # proven free; stays free as more is hidden
         self.hopeless: set[Hashable] = set()   # pinned whatever else is hidden
         self.undeterminable: set[Hashable] | None = None  # see ``determined``
@@ -457,7 +471,36 @@ class _Suppressor:
             for cell in doubtful:  # one by one, protecting as soon as one is pinned
                 if cell not in self.free and self.pinned(cell):
                     self.protect(cell)
+        self.prune()
         return {cell: self.marks[cell] for cell in self.structure.values}
+
+    def prune(self) -> None:
+        """Show again every secondary cell the others protect without it.  The greedy
+        search hides a cell for each pinned one in turn, and a later choice often
+        protects an earlier one's neighbours too; each hidden cell is tried (largest
+        first: it tells the reader most), kept shown when every hidden cell is still
+        free, hidden again otherwise."""
+        candidates = sorted((c for c in self.structure.cells if self.marks[c] == Mark.HIDDEN),
+                            key=lambda c: (-self.structure.values[c], repr(c)))
+        for cell in candidates:
+            self.marks[cell] = Mark.SHOWN
+            self._view = None
+            if not self.safe():
+                self.hide(cell)
+
+    def safe(self) -> bool:
+        """Whether every hidden cell that can be protected is free under the current
+        marks, checked afresh (showing a cell can pin one proven free before)."""
+        structure, marks = self.structure, self.marks
+        for terms in structure.terms:
+            lone = [c for c in terms if marks[c] != Mark.SHOWN]
+            if len(lone) == 1 and lone[0] not in self.hopeless and not self.determined(lone[0]):
+                return False
+        if self.obvious():
+            return False
+        view = self.view()
+        targets = [view.index[c] for c in view.variables if c not in self.hopeless]
+        return not any(view.pinned(i) for i in view.batch(targets))
 
     # -- finding pinned cells
 
@@ -562,7 +605,8 @@ class _Suppressor:
     def best(self, candidates: Iterable[Hashable],
              parts: frozenset[Hashable]) -> Hashable | None:
         """The shown candidate to hide: parts before totals, smallest value, by repr."""
-        shown = [c for c in candidates if self.marks[c] == Mark.SHOWN]
+        shown = [c for c in candidates
+                 if self.marks[c] == Mark.SHOWN and c not in self.known_zeros]
         return min(shown, default=None,
                    key=lambda c: (c not in parts, self.structure.values[c], repr(c)))
 
@@ -590,8 +634,8 @@ class _Suppressor:
         once.  A cell that only the LP pins with everything hidden would need
         contrived relations; the widening in ``choose`` then just runs out.)"""
         if self.undeterminable is None:
-            everything = {c: Mark.HIDDEN if m == Mark.SHOWN else m
-                          for c, m in self.marks.items()}
+            everything = {c: Mark.HIDDEN if m == Mark.SHOWN and c not in self.known_zeros
+                          else m for c, m in self.marks.items()}
             low, high = self.structure.propagate(everything)
             self.undeterminable = {c for i, c in enumerate(self.structure.cells)
                                    if high[i] - low[i] < 1}
