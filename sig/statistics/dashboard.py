@@ -45,11 +45,12 @@ def measure(name: str, period: Period) -> TableView:
 def total(name: str, period: Period) -> tables.Cell | None:
     """The grand total of one measure for ``period``, as the dashboard shows it (a small
     or protected count stays hidden), for pages outside the dashboard."""
-    part = measure(name, period).parts[0]
-    try:
-        return part.cell(tables.TOTAL, tables.TOTAL)
-    except KeyError:
+    view = measure(name, period)
+    spec, part = view.spec, view.parts[0]
+    if not spec.columns.total or (not spec.rows.total and len(spec.rows.codes) != 1):
         return None
+    row = tables.TOTAL if spec.rows.total else spec.rows.codes[0]
+    return part.cell(row, tables.TOTAL)
 
 
 def _bind(name: str) -> Callable[[Period], TableView]:
