@@ -272,3 +272,41 @@ def test_the_rules_hold_on_the_data(world):
                             claimed += 1
                             assert values[(block, r, c)] == 0, (name, block, r, c)
     assert claimed > 100
+
+
+Y2023 = (D(2023, 1, 1), D(2023, 12, 31), TODAY)
+
+
+def test_a_youth_with_two_starts_counts_once(world):
+    first = world.case(born=2008, gender="boy", referred=D(2023, 1, 10),
+                       started=D(2023, 2, 1), closed=D(2023, 5, 1), reason="discontinued")
+    world.case(born=2008, gender="boy", referred=D(2023, 8, 1), started=D(2023, 9, 1),
+               youth=first.youth)
+    world.event(first, OutcomeKind.POLICE_REPORT, D(2023, 10, 1))
+    counts = measures.outcomes_after_start(*Y2023)
+    # one youth: in February's cohort only, with the report 8 months after that start
+    assert counts == {(M(2023, 2), "6", "neither"): 1, (M(2023, 2), "12", "police_only"): 1,
+                      (M(2023, 2), "24", "police_only"): 1,
+                      (M(2023, 2), "so_far", "police_only"): 1}
+
+
+def test_two_schools_are_two_organisations_and_a_new_school_is_not_a_new_person(world):
+    from auth.models import Organisation
+
+    second = Organisation(name="Andra skolan", kind="school")
+    db.session.add(second)
+    db.session.flush()
+    world.orgs["school2"] = second
+    case = world.case(born=2009, gender="girl", referred=D(2023, 1, 5), started=D(2023, 2, 1))
+    # The youth changes school between the meetings: each school is one person.
+    world.meeting(case, D(2023, 3, 1), {"social": [1], "school": [1]}, {"school2": [1]})
+    world.meeting(case, D(2023, 9, 1), {"social": [1], "school2": [1]}, {"school": [1]})
+    y = ("Y", 2023)
+    assert measures.persons_per_organisation(*Y2023) == {
+        (y, "social_services", "one"): 1, (y, "school", "one"): 2}
+    attendance = measures.attendance(*Y2023)
+    assert attendance[(M(2023, 3), "school", "present")] == 1
+    assert attendance[(M(2023, 3), "school", "absent")] == 1   # the other school, invited
+    # two organisations represented at each meeting (social services and a school)
+    assert measures.group_averages(*Y2023) == {(y, "all", "2_3"): 1}
+    assert measures.group_spread(*Y2023) == {(y, "all", "same"): 1}

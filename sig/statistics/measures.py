@@ -262,11 +262,14 @@ def close_reasons(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, in
 _FOLLOWED = ("neither", "police_only", "concern_only", "both")
 OUTCOMES_AFTER_START = TableSpec(
     "outcomes_after_start", _l("New police or concern reports after the start"),
-    _l("Youths whose action plan was agreed in the period, and whether a new police "
-       "report or concern report about them came in after that, within 6, 12 and 24 "
-       "months and up to today. A youth counts in a row once the start is that long ago."),
+    _l("Youths whose first action plan in SIG was agreed in the period (a youth with "
+       "several cases counts once), and whether a new police report or concern report "
+       "about them came in after that, within 6, 12 and 24 months, and up to today "
+       "(which mixes follow-up times: read the fixed windows first). A youth counts in "
+       "a row once the start is that long ago."),
     Axis(tuple(OUTCOME_WINDOWS), {"6": _l("Within 6 months"), "12": _l("Within 12 months"),
-                                  "24": _l("Within 24 months"), "so_far": _l("Up to today")},
+                                  "24": _l("Within 24 months"),
+                                  "so_far": _l("Up to today (follow-up time varies)")},
          total=False),
     OUTCOMES, grain=Grain.QUARTER, zero=_window_not_passed, shares=(
         ShareSpec(_l("Share with no new police or concern report"), ("neither",), _FOLLOWED),
@@ -285,6 +288,15 @@ def _first_after(kind: OutcomeKind, after: Any, youth_id: Any) -> Any:
             .scalar_subquery())
 
 
+def _first_start() -> Any:
+    """The youth's first case with an agreed plan: a youth counts once, however many
+    cases they have had (the evaluations count youths, not starts)."""
+    other = aliased(Case)
+    return (select(other.id)
+            .where(other.youth_id == Case.youth_id, other.plan_agreed_on.is_not(None))
+            .order_by(other.plan_agreed_on, other.id).limit(1).scalar_subquery())
+
+
 def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
     started = Case.plan_agreed_on
     per_case = (select(year_of(started).label("y"), month_of(started).label("m"),
@@ -293,7 +305,8 @@ def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[
                        .label("police"),
                        day_key(_first_after(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
                        .label("concern"))
-                .where(started.is_not(None), _in(started, first, last))
+                .where(started.is_not(None), _in(started, first, last),
+                       Case.id == _first_start())
                 .cte("per_case"))  # used by four selects: computed once
     today_key = day_key_of(today)
     selects = []
@@ -356,26 +369,27 @@ def concern_conversations(first: dt.date, last: dt.date, today: dt.date) -> dict
 
 ATTENDANCE = TableSpec(
     "attendance", _l("Attendance by organisation"),
-    _l("For every held meeting and every kind of organisation invited to it: was the "
-       "organisation represented by at least one person (in the room or remotely)?"),
+    _l("For every held meeting and every organisation invited to it (two schools are "
+       "two), by its kind: was the organisation represented by at least one person (in "
+       "the room or remotely)?"),
     ORG_KINDS, PRESENCE, zero=_not_yet, shares=(
         ShareSpec(_l("Attendance rate"), ("present",), ("present", "absent")),))
 
 
 GROUP_AVERAGES = TableSpec(
     "group_averages", _l("Organisations present per meeting: variation between groups"),
-    _l("Groups with held meetings in the year, by the average number of kinds of "
-       "organisation represented at their meetings."),
+    _l("Groups with held meetings in the year, by the average number of organisations "
+       "represented at their meetings."),
     ONE_ROW, AVERAGE_BANDS, grain=Grain.YEAR, zero=_not_yet)
 GROUP_SPREAD = TableSpec(
     "group_spread", _l("Organisations present per meeting: variation within a group"),
     _l("Groups with at least two held meetings in the year, by how much the number of "
-       "kinds of organisation represented differed between their meetings."),
+       "organisations represented differed between their meetings."),
     ONE_ROW, SPREAD_BANDS, grain=Grain.YEAR, zero=_not_yet)
 PERSONS = TableSpec(
     "persons_per_organisation", _l("Different persons representing an organisation"),
-    _l("For every group and kind of organisation represented at its meetings in the "
-       "year: how many different persons represented it."),
+    _l("For every group and organisation represented at its meetings in the year, by "
+       "the organisation's kind: how many different persons represented it."),
     ORG_KINDS, PERSON_BANDS, grain=Grain.YEAR, zero=_not_yet)
 
 
@@ -398,9 +412,12 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
     """The four measures of attendance in one statement, so the participants of the
     period's held meetings are read once (they are the largest table by far).
 
-    ``per_kind`` has one row per held meeting and kind of organisation invited to it,
-    with whether anyone represented that kind; ``per_group`` one row per group and
-    year with its meetings, their average number of kinds represented and the spread.
+    ``per_kind`` has one row per held meeting and organisation invited to it (two
+    schools are two), with its kind and whether anyone represented it; ``per_group``
+    one row per group and year with its meetings, their average number of
+    organisations represented and the spread; ``persons`` one row per group, year and
+    organisation with the different persons who represented it (a youth who changes
+    school meets two schools with one person each, not one kind with two).
     """
     held = _held_meetings(first, last)
     per_kind = (select(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
@@ -410,7 +427,7 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
                 .join(Participant, Participant.meeting_id == held.c.meeting_id)
                 .join(Organisation, Organisation.id == Participant.represented_org_id)
                 .group_by(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
-                          Organisation.kind)
+                          Organisation.id, Organisation.kind)  # two schools are two
                 .cte("per_kind"))
     per_meeting = (select(per_kind.c.case_id, per_kind.c.y,
                           func.sum(per_kind.c.present).label("kinds"))
@@ -428,7 +445,7 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
                .join(Participant, Participant.meeting_id == held.c.meeting_id)
                .join(Organisation, Organisation.id == Participant.represented_org_id)
                .where(_attended(), Participant.user_id.is_not(None))
-               .group_by(held.c.case_id, held.c.y, Organisation.kind)
+               .group_by(held.c.case_id, held.c.y, Organisation.id, Organisation.kind)
                .subquery())
 
     def counted(name: str, sub: Any, y: Any, m: Any, row: Any, col: Any) -> Any:
