@@ -11,7 +11,7 @@ from sqlalchemy import select
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.outcomes.models import OutcomeKind
-from sig.statistics import dashboard
+from sig.statistics import dashboard, measures
 from sig.web.spreadsheet import read_csv
 from tests.helpers import login
 from tests.stats_world import World
@@ -54,6 +54,7 @@ def test_only_managers_reach_the_statistics(client, personas, who):
     login(client, personas[who])
     assert client.get("/statistics/").status_code == 403
     assert client.get("/statistics/attendance.csv?period=year&year=2025").status_code == 403
+    assert client.get("/statistics/report?year=2025").status_code == 403
 
 
 def test_maria_sees_every_measure_with_a_chart_and_a_table(client, maria, cohort):
@@ -191,3 +192,48 @@ def test_a_higher_threshold_hides_more(client, maria, cohort, app):
             assert int(text) >= 10
         else:
             assert mark != "zero" or text == "0"
+
+
+def test_the_board_report_prints_a_year_in_swedish(client, maria, cohort):
+    login(client, maria)
+    dashboard_page = client.get("/statistics/?period=year&year=2025").get_data(as_text=True)
+    assert "/statistics/report?year=2025" in dashboard_page
+    html = client.get("/statistics/report?year=2025").get_data(as_text=True)
+    assert "Rapport till socialnämnden: sociala insatsgrupper (SIG) 2025" in html
+    assert "print.css" in html and 'name="viewport"' in html
+    # the suppression rule stated, and every measure with its definition and chart
+    assert "visas aldrig antal under 5" in html
+    for name, (spec, _count) in measures.MEASURES.items():
+        assert f'id="{name}-heading"' in html, name
+        assert str(spec.description).split("(")[0][:40] in html.replace("&#39;", "'"), name
+    assert html.count('<svg class="chart"') >= len(measures.MEASURES)
+    assert "Samma period ett år tidigare (2024), totalt:" in html
+    for mark, text in _cells(html):  # the same cells as the dashboard: nothing small
+        if mark == "shown":
+            assert int(text.replace("\xa0", "").replace(" ", "")) >= 5
+    # the report shows exactly what the dashboard shows for the year
+    assert _cells(html) == _cells(dashboard_page)
+    assert YOUTH_FREE_PATTERN.search(html) is None
+
+
+YOUTH_FREE_PATTERN = re.compile(r"\b(19|20)\d\d(0[1-9]|1[0-2])\d{2}-?\d{4}\b")  # no personal number
+
+
+def test_a_bad_report_year_says_why_and_keeps_it(client, maria, cohort):
+    login(client, maria)
+    html = client.get("/statistics/report?year=tjugo").get_data(as_text=True)
+    assert 'role="alert"' in html and "Ange ett år" in html
+    assert 'value="tjugo"' in html
+    assert "(SIG) 2025" in html  # last year's report meanwhile
+
+
+def test_the_year_before_is_its_own_periods_total_as_shown(client, maria, cohort):
+    login(client, maria)
+    html = client.get("/statistics/?period=quarter&year=2026&quarter=1").get_data(as_text=True)
+    earlier = client.get("/statistics/?period=quarter&year=2025&quarter=1").get_data(
+        as_text=True)
+    mine = re.search(r'data-table="cases_opened-earlier">[^<]*<span data-mark="(\w+)">([^<]*)<',
+                     html)
+    assert mine and "Samma period ett år tidigare (Kv. 1 2025)" in html
+    total = _row(earlier, "cases_opened", "all")["_total"]
+    assert (mine.group(1), mine.group(2)) == total

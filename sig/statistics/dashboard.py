@@ -53,6 +53,21 @@ def total(name: str, period: Period) -> tables.Cell | None:
     return part.cell(row, tables.TOTAL)
 
 
+def year_on_year(period: Period) -> dict[str, tuple[str, tables.Cell] | None]:
+    """Each measure's total for the same period a year earlier, as the dashboard shows
+    it for that period (suppressed by that year's own rule: nothing new is revealed),
+    with the earlier period's label; None where a table has no single total."""
+    earlier = period.year_earlier()
+    if earlier is None:
+        return dict.fromkeys(MEASURES)
+    label = tables.label(earlier, block_label)
+    out: dict[str, tuple[str, tables.Cell] | None] = {}
+    for name in MEASURES:
+        cell = total(name, earlier)
+        out[name] = (label, cell) if cell is not None else None
+    return out
+
+
 def _bind(name: str) -> Callable[[Period], TableView]:
     return lambda period: measure(name, period)
 

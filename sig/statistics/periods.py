@@ -142,6 +142,14 @@ class Period:
             return []
         return self.blocks()
 
+    def year_earlier(self) -> Period | None:
+        """The same months a year earlier (None before the earliest year)."""
+        if self.first.year - 1 < EARLIEST_YEAR:
+            return None
+        first = month_start(self.first.year - 1, self.first.month)
+        last = month_end(self.last.year - 1, self.last.month)
+        return Period(self.kind, first, last)
+
     def query_args(self) -> dict[str, str]:
         """The URL query that selects this period (no personal data: dates are months)."""
         if self.kind == "month":

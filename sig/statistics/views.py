@@ -51,7 +51,31 @@ def index():
     return render_template(
         "statistics/index.html", views=views, period=period, error=error,
         period_label=_period_label(period), args=request.args.to_dict(),
-        threshold=dashboard.threshold(), charts=charts)
+        threshold=dashboard.threshold(), charts=charts,
+        earlier=dashboard.year_on_year(period))
+
+
+@bp.route("/report")
+@requires(Permission.VIEW_STATISTICS)
+def report():
+    """The year's report for the social welfare board (nämndrapport): every measure for
+    one calendar year as on the dashboard, with definitions, the suppression rule and
+    the year before, laid out for print.  Last year unless another is chosen."""
+    today = dashboard.today()
+    typed = request.args.get("year", "")
+    try:
+        period, error = from_args({"period": "year", "year": typed or str(today.year - 1)},
+                                  today), None
+    except PeriodError as exc:
+        period, error = Period.year(today.year - 1), PERIOD_ERRORS[exc.code]()
+    views = dashboard.build(period)
+    record(AuditEvent.STATISTICS_VIEWED, details={"period": period.query_args()})
+    db.session.commit()
+    return render_template(
+        "statistics/report.html", views=views, year=period.first.year, error=error,
+        typed=typed or str(period.first.year), period_label=_period_label(period),
+        threshold=dashboard.threshold(), charts=charts, printed_on=today,
+        earlier=dashboard.year_on_year(period))
 
 
 def csv_rows(table: TableView, period_label: str) -> list[list[Any]]:

@@ -46,6 +46,12 @@ def test_maria_reads_the_statistics_and_downloads_a_table(app, maria, cohort,  #
     with open(download.value.path(), "rb") as file:
         rows = read_csv(file.read())
     assert rows[0][0] == "Period" and any("Polisen" in r for r in rows)
+    # The board report, from the link on the dashboard; it fits a phone too.
+    page.get_by_role("link", name=re.compile("Rapport till socialnämnden")).click()
+    expect(page.locator("h1")).to_contain_text("Rapport till socialnämnden")
+    expect(page.locator("#cases_opened svg.chart").first).to_be_visible()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert problems == [], problems
 
 
