@@ -201,3 +201,46 @@ def test_a_grouped_axis_must_split_its_codes():
     with pytest.raises(ValueError):
         TableSpec("s", "s", "s", tables.ONE_ROW, Axis(("a",), {}), time=Time.STOCK,
                   zero=_future)
+
+
+TOGETHER = TableSpec("r", "r", "r", tables.ONE_ROW,
+                     Axis(("done", "moved", "other"), {"done": "D", "moved": "M", "other": "O"},
+                          together={"moved": "rest", "other": "rest"},
+                          together_labels={"rest": "Moved or other"}),
+                     grain=Grain.QUARTER, shares=(
+                         tables.ShareSpec("done", ("done",), ("done", "moved", "other")),
+                         tables.ShareSpec("moved", ("moved",), ("done", "moved", "other"))))
+
+
+def test_rare_categories_are_one_sum_below_a_year_and_each_in_the_year():
+    base = {}
+    for m in (1, 4, 7, 10):
+        base |= {(("M", 2025, m), "all", "done"): 20, (("M", 2025, m), "all", "moved"): 3,
+                 (("M", 2025, m), "all", "other"): 4}
+    values, relations = tables.year_structure(TOGETHER, 2025, base)
+    assert (("Q", 2025, 1), "all", "moved") not in values
+    assert values[(("Q", 2025, 1), "all", "rest")] == 7
+    assert values[(("Y", 2025), "all", "moved")] == 12
+    assert values[(("Y", 2025), "all", "rest")] == 28
+    # the year's sum is its quarters' sums and its own categories' sum
+    assert tables.Relation((("Y", 2025), "all", "rest"),
+                           tuple((("Q", 2025, q), "all", "rest") for q in range(1, 5))) in relations
+    assert tables.Relation((("Y", 2025), "all", "rest"),
+                           ((("Y", 2025), "all", "moved"), (("Y", 2025), "all", "other"))) \
+        in relations
+    quarter = tables.view(TOGETHER, Period.quarter(2025, 2), base, 5, label).parts[0]
+    assert quarter.column_codes == ["done", "rest", TOTAL]
+    assert quarter.cell("all", "rest").value == 7
+    assert quarter.shares["all"][0] is not None and quarter.shares["all"][1] is None
+    year = tables.view(TOGETHER, Period.year(2025), base, 5, label).parts[0]
+    assert year.column_codes == ["done", "moved", "other", "rest", TOTAL]
+    assert [year.cell("all", c).value for c in year.column_codes] == [80, 12, 16, 28, 108]
+    assert TOGETHER.columns.label("rest") == "Moved or other"
+
+
+def test_categories_shown_together_must_be_named_and_of_one_group():
+    with pytest.raises(ValueError):
+        Axis(("a", "b"), {}, together={"a": "s", "b": "s"})
+    with pytest.raises(ValueError):
+        Axis(("a", "b", "c"), {}, groups=(("a",), ("b", "c")), group_labels=("x", "y"),
+             together={"a": "s", "b": "s"}, together_labels={"s": "S"})

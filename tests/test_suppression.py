@@ -864,3 +864,17 @@ def test_no_secondary_cell_is_hidden_without_need(table):
     for cell in [c for c, m in marks.items() if m == Mark.HIDDEN]:
         fewer = {**marks, cell: Mark.SHOWN}
         assert lp_pinned(table, fewer) - exempt, f"{cell!r} was hidden without need"
+
+
+def test_two_cells_that_only_hide_each_other_are_shown_again_together():
+    # Under a shown sum, "cancelled" and "not done" are each the other's partner; once
+    # nothing small depends on them, showing one alone would pin the other, but
+    # showing both is safe: the pruning shows them as a pair.
+    values = {"total": 60, "small": 3, "done": 40, "cancelled": 10, "not_done": 7,
+              "rest": 17}
+    relations = [Relation("total", ("small", "done", "cancelled", "not_done")),
+                 Relation("rest", ("cancelled", "not_done"))]
+    marks = suppress(values, relations)
+    assert marks["small"] == Mark.SMALL
+    assert marks["cancelled"] == marks["not_done"] == Mark.SHOWN
+    assert marks["done"] == Mark.HIDDEN

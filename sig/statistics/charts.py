@@ -69,10 +69,10 @@ def table_chart(spec: TableSpec, part: Part) -> Chart:
     rows = [r for r in part.row_codes if r != TOTAL]
     one_row = len(rows) == 1
     axis = spec.columns
-    if one_row and axis.groups:  # one group of bars per classification (age, gender)
+    if one_row and part.column_groups:  # one group of bars per classification (age, gender)
         return _layout([(str(title), [(str(axis.label(c)), part.cell(rows[0], c))
-                                      for c in group if c in columns])
-                        for title, group in zip(axis.group_labels, axis.groups, strict=True)])
+                                      for c in group])
+                        for title, group in part.column_groups])
     return _layout([(None if one_row else str(spec.rows.label(r)),
                      [(str(spec.columns.label(c)), part.cell(r, c)) for c in columns])
                     for r in rows])

@@ -54,11 +54,14 @@ AGE_BANDS = Axis(("under_15", "15_17", "18_20", "21_plus"), {
     "21_plus": _l("21 or older")})
 GENDERS = Axis(("girl", "boy", "other"), {
     "girl": _l("Girls"), "boy": _l("Boys"), "other": _l("Other or not stated")})
-# Cases by age band and by gender, not crossed: a quarter's cases split 4 + 3 ways.
+# Cases by age band and by gender, not crossed: a quarter's cases split 3 + 3 ways
+# (18-20 and 21 or older are one band below a year).
 CASE_PROFILE = Axis(AGE_BANDS.codes + GENDERS.codes,
                     {**AGE_BANDS.labels, **GENDERS.labels},
                     groups=(AGE_BANDS.codes, GENDERS.codes),
-                    group_labels=(_l("Age in the year of referral"), _l("Gender")))
+                    group_labels=(_l("Age in the year of referral"), _l("Gender")),
+                    together={"18_20": "18_plus", "21_plus": "18_plus"},
+                    together_labels={"18_plus": _l("18 or older")})
 ORG_KINDS = Axis(tuple(k.value for k in OrganisationKind),
                  {k.value: ORG_KIND_LABELS[k] for k in OrganisationKind})
 
@@ -67,7 +70,9 @@ OUTCOMES = Axis(("neither", "police_only", "concern_only", "both"), {
     "neither": _l("No new police or concern report"),
     "police_only": _l("New police report only"),
     "concern_only": _l("New concern report only"),
-    "both": _l("Both")})
+    "both": _l("Both")},
+    together={"police_only": "some_report", "concern_only": "some_report", "both": "some_report"},
+    together_labels={"some_report": _l("A new police or concern report")})
 RELAPSE = Axis(("relapse", "no_relapse", "not_yet"), {
     "relapse": _l("New police report within 12 months"),
     "no_relapse": _l("No new police report within 12 months"),
@@ -80,7 +85,9 @@ PRESENCE = Axis(("present", "absent"), {
 ACTION_STATES = Axis(("planned", "overdue", "done", "cancelled", "not_done"), {
     "planned": _l("Planned or in progress"), "overdue": _l("Overdue"),
     "done": _l("Done"), "cancelled": _l("Cancelled"),
-    "not_done": _l("Not done when the case closed")})
+    "not_done": _l("Not done when the case closed")},
+    together={"cancelled": "not_carried_out", "not_done": "not_carried_out"},
+    together_labels={"not_carried_out": _l("Cancelled, or not done when the case closed")})
 AVERAGE_BANDS = Axis(("lt2", "2_3", "3_4", "4plus"), {
     "lt2": _l("Fewer than 2"), "2_3": _l("2 to 2.9"), "3_4": _l("3 to 3.9"),
     "4plus": _l("4 or more")})
@@ -227,9 +234,14 @@ def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int
 
 
 SOURCES = Axis(tuple(str(k) for k in REFERRAL_LABELS), {
-    str(k): v for k, v in REFERRAL_LABELS.items()})
+    str(k): v for k, v in REFERRAL_LABELS.items()},
+    together={"guardian": "others", "youth": "others", "other": "others"},
+    together_labels={"others": _l("A guardian, the youth or someone else")})
 CLOSE_REASONS_AXIS = Axis(tuple(str(k) for k in CLOSE_LABELS), {
-    str(k): v for k, v in CLOSE_LABELS.items()})
+    str(k): v for k, v in CLOSE_LABELS.items()},
+    together={"moved": "other_reasons", "other_intervention": "other_reasons",
+              "other": "other_reasons"},
+    together_labels={"other_reasons": _l("Moved, another intervention or another reason")})
 REFERRAL_SOURCES = TableSpec(
     "referral_sources", _l("Cases opened by who referred the youth"),
     _l("Cases referred in the period, by who referred the youth to SIG (the target group "

@@ -87,6 +87,8 @@ _EPS = 1e-6
 # Seed of the batched LPs' random directions: any fixed value keeps runs reproducible
 # (and the marks never depend on it: the per-cell LPs settle whatever it leaves open).
 _SEED = 20240601
+# At most this many secondary cells are shown again together (see ``_Suppressor.prune``).
+_PRUNE_GROUP = 6
 
 
 class Mark(enum.StrEnum):
@@ -475,32 +477,50 @@ class _Suppressor:
         return {cell: self.marks[cell] for cell in self.structure.values}
 
     def prune(self) -> None:
-        """Show again every secondary cell the others protect without it.  The greedy
+        """Show again the secondary cells that protection does not need.  The greedy
         search hides a cell for each pinned one in turn, and a later choice often
-        protects an earlier one's neighbours too; each hidden cell is tried (largest
-        first: it tells the reader most), kept shown when every hidden cell is still
-        free, hidden again otherwise."""
+        protects an earlier one's neighbours too.  Each hidden cell is tried (largest
+        first: it tells the reader most); when showing it pins only other secondary
+        cells (two that hid each other: "cancelled" and "not done" under a shown sum),
+        those are shown with it and the set is tried again.  A set is kept shown when
+        every hidden cell is still free, hidden again otherwise."""
         candidates = sorted((c for c in self.structure.cells if self.marks[c] == Mark.HIDDEN),
                             key=lambda c: (-self.structure.values[c], repr(c)))
         for cell in candidates:
-            self.marks[cell] = Mark.SHOWN
-            self._view = None
-            if not self.safe():
-                self.hide(cell)
+            if self.marks[cell] != Mark.HIDDEN:
+                continue  # shown with an earlier one
+            group = {cell}
+            while True:
+                for member in group:
+                    self.marks[member] = Mark.SHOWN
+                self._view = None
+                pinned = self.pinned_now()
+                if not pinned:
+                    break
+                grow = {c for c in pinned if self.marks[c] == Mark.HIDDEN} - group
+                if len(grow) < len(pinned) or len(group) + len(grow) > _PRUNE_GROUP:
+                    for member in group:  # a small cell is pinned: protection needs them
+                        self.hide(member)
+                    break
+                group |= grow
 
-    def safe(self) -> bool:
-        """Whether every hidden cell that can be protected is free under the current
+    def pinned_now(self) -> list[Hashable]:
+        """The hidden cells that can be protected but are pinned under the current
         marks, checked afresh (showing a cell can pin one proven free before)."""
         structure, marks = self.structure, self.marks
+        pinned = []
         for terms in structure.terms:
             lone = [c for c in terms if marks[c] != Mark.SHOWN]
             if len(lone) == 1 and lone[0] not in self.hopeless and not self.determined(lone[0]):
-                return False
-        if self.obvious():
-            return False
+                pinned.append(lone[0])
+        if pinned:
+            return list(dict.fromkeys(pinned))
+        obvious = self.obvious()
+        if obvious:
+            return obvious
         view = self.view()
         targets = [view.index[c] for c in view.variables if c not in self.hopeless]
-        return not any(view.pinned(i) for i in view.batch(targets))
+        return [view.variables[i] for i in view.batch(targets) if view.pinned(i)]
 
     # -- finding pinned cells
 

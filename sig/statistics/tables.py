@@ -46,32 +46,86 @@ class Axis:
     """Categories of a table's rows or columns.  An axis with ``groups`` classifies the
     same units several ways (age band, then gender): each group sums to the total, and
     the cells of one group are never crossed with another's, so a quarter's forty
-    cases are split four ways and three ways rather than twelve."""
+    cases are split four ways and three ways rather than twelve.
+
+    ``together`` names rare categories that are shown as one sum below a year (code ->
+    the sum's code): a whole year shows each of them and their sum, its quarters and
+    months only the sum.  The relations stay exact: the year's categories and the
+    quarters' sums are two margins of a table that always has a solution, so nothing
+    about a quarter's single category can be worked out beyond what the sums say."""
 
     codes: tuple[str, ...]
     labels: Mapping[str, Any]
     total: bool = True
     groups: tuple[tuple[str, ...], ...] = ()
     group_labels: tuple[Any, ...] = ()
+    together: Mapping[str, str] = field(default_factory=dict)
+    together_labels: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.groups and (sorted(c for g in self.groups for c in g) != sorted(self.codes)
                             or not self.total or len(self.group_labels) != len(self.groups)):
             raise ValueError("the groups must split the codes and have labels, and the "
                              "axis needs its total")
+        sums = self.sums()
+        if (not set(self.together) <= set(self.codes) or set(sums) & set(self.codes)
+                or set(sums) != set(self.together_labels)
+                or any(len({self.group_of(c) for c in members}) != 1
+                       for members in sums.values())):
+            raise ValueError("categories shown together must be codes of one group, and "
+                             "their sums need new codes with labels")
 
-    def with_total(self) -> tuple[str, ...]:
-        return (*self.codes, TOTAL) if self.total else self.codes
+    def sums(self) -> dict[str, tuple[str, ...]]:
+        """Each sum's code with the categories it adds up, in the axis's order."""
+        out: dict[str, list[str]] = {}
+        for code in self.codes:
+            if code in self.together:
+                out.setdefault(self.together[code], []).append(code)
+        return {code: tuple(members) for code, members in out.items()}
 
-    def partition(self) -> tuple[tuple[str, ...], ...]:
-        """The sets of codes that each add up to the total."""
-        return self.groups or (self.codes,)
+    def members(self, code: str) -> tuple[str, ...]:
+        """The categories a shown code counts: a sum's members, or the code itself."""
+        return self.sums().get(code, (code,))
+
+    def shown(self, whole_year: bool = True) -> tuple[str, ...]:
+        """The codes shown for a whole year (every category, each sum after its last
+        member) or for a shorter block (the sums in place of their members)."""
+        if not self.together:
+            return self.codes
+        sums = self.sums()
+        out: list[str] = []
+        for code in self.codes:
+            total = self.together.get(code)
+            if total is None:
+                out.append(code)
+            elif whole_year:
+                out.append(code)
+                if code == sums[total][-1]:
+                    out.append(total)
+            elif total not in out:
+                out.append(total)
+        return tuple(out)
+
+    def with_total(self, whole_year: bool = True) -> tuple[str, ...]:
+        shown = self.shown(whole_year)
+        return (*shown, TOTAL) if self.total else shown
+
+    def partition(self, whole_year: bool = True) -> tuple[tuple[str, ...], ...]:
+        """The sets of shown codes that each add up to the total."""
+        groups = self.groups or (self.codes,)
+        if whole_year or not self.together:
+            return groups
+        return tuple(tuple(dict.fromkeys(self.together.get(c, c) for c in group))
+                     for group in groups)
 
     def group_of(self, code: str) -> int:
-        return next((i for i, g in enumerate(self.partition()) if code in g), 0)
+        code = self.members(code)[0] if code in self.together_labels else code
+        return next((i for i, g in enumerate(self.groups or (self.codes,)) if code in g), 0)
 
     def label(self, code: str) -> Any:
-        return _l("Total") if code == TOTAL else self.labels[code]
+        if code == TOTAL:
+            return _l("Total")
+        return self.together_labels[code] if code in self.together_labels else self.labels[code]
 
 
 ONE_ROW = Axis(("all",), {"all": _l("All")}, total=False)
@@ -87,7 +141,7 @@ class ShareSpec:
 
 
 # Whether a cell is zero by construction, whatever the data: called with the first and
-# last day of one of the table's finest blocks, a row code, a column code and today.
+# last day of a block (a month, a quarter or a year), a row code, a column code and today.
 ZeroRule = Callable[[dt.date, dt.date, str, str, dt.date], bool]
 
 
@@ -108,9 +162,8 @@ class TableSpec:
     def __post_init__(self) -> None:
         if self.zero is not None and self.time == Time.STOCK:
             raise ValueError("a stock repeats its last block: no cell is zero by construction")
-
-    def cell_codes(self) -> list[tuple[str, str]]:
-        return [(r, c) for r in self.rows.with_total() for c in self.columns.with_total()]
+        if self.rows.together:
+            raise ValueError("only columns show categories together below a year")
 
 
 @dataclass(frozen=True)
@@ -151,6 +204,8 @@ class Part:
     cells: dict[tuple[str, str], Cell]
     series: list[tuple[Any, Cell]] = field(default_factory=list)  # grand total per sub-period
     shares: dict[str, list[str | None]] = field(default_factory=dict)  # row -> per ShareSpec
+    # For an axis with groups: each group's label and its shown column codes.
+    column_groups: list[tuple[Any, tuple[str, ...]]] = field(default_factory=list)
 
     def cell(self, row: str, column: str) -> Cell:
         return self.cells[(row, column)]
@@ -203,55 +258,80 @@ def _months(block: Block) -> list[Block]:
     return [m for child in _children(block, Grain.MONTH) for m in _months(child)]
 
 
+def _whole_year(block: Block) -> bool:
+    return block[0] == "Y"
+
+
 def year_structure(spec: TableSpec, year: int,
                    base: Mapping[Key, int]) -> tuple[dict[Key, int], list[Relation]]:
     """Every cell of ``spec`` for ``year`` (the year and its quarters and months down to
     the table's grain, with all totals) and the relations between them.  ``base``
     holds counts per month (per year for yearly tables) per row and column code;
-    absent means zero.  A stock's quarter is read from its last month."""
-    grain = spec.grain
+    absent means zero.  A stock's quarter is read from its last month.  Categories
+    shown together below a year are one cell there and their own cells in the year."""
+    grain, cols = spec.grain, spec.columns
     blocks = year_blocks(year, grain)
     finest = [b for b in blocks if b[0] == grain.value]
     values: dict[Key, int] = {}
     relations: list[Relation] = []
-    for block in finest:
-        sources = ([block] if grain == Grain.YEAR else
-                   [_last(block, Grain.MONTH)] if spec.time == Time.STOCK else _months(block))
+
+    def counted(block: Block, sources: list[Block]) -> None:
         for r in spec.rows.codes:
-            for c in spec.columns.codes:
-                values[(block, r, c)] = sum(int(base.get((m, r, c), 0)) for m in sources)
+            for c in cols.shown(_whole_year(block)):
+                values[(block, r, c)] = sum(int(base.get((m, r, f), 0))
+                                            for m in sources for f in cols.members(c))
+
+    for block in finest:
+        counted(block, [block] if grain == Grain.YEAR else
+                [_last(block, Grain.MONTH)] if spec.time == Time.STOCK else _months(block))
     if spec.time == Time.STOCK:
         blocks = finest  # a coarser block is its last finest block, not a cell of its own
     for block in reversed(blocks):  # finest first, so parts exist before their totals
         kids = _children(block, grain) if spec.time == Time.ADDITIVE else []
         if kids:
-            for r in spec.rows.codes:
-                for c in spec.columns.codes:
-                    values[(block, r, c)] = sum(values[(k, r, c)] for k in kids)
+            counted(block, _months(block))  # the same as the sum of the kids' cells
         _add_margins(spec, block, values, relations)
-        for r, c in spec.cell_codes() if kids else ():
-            relations.append(Relation((block, r, c), tuple((k, r, c) for k in kids)))
+        if kids:
+            below = set(cols.with_total(_whole_year(kids[0])))
+            for r in spec.rows.with_total():
+                for c in cols.with_total(_whole_year(block)):
+                    if c in below:
+                        relations.append(Relation((block, r, c),
+                                                  tuple((k, r, c) for k in kids)))
     return values, relations
 
 
 def _add_margins(spec: TableSpec, block: Block, values: dict[Key, int],
                  relations: list[Relation]) -> None:
     rows, cols = spec.rows, spec.columns
+    whole = _whole_year(block)
     if cols.total:
         for r in rows.codes:
-            for group in cols.partition():
+            for group in cols.partition(whole):
                 parts = tuple((block, r, c) for c in group)
                 values[(block, r, TOTAL)] = sum(values[p] for p in parts)
                 relations.append(Relation((block, r, TOTAL), parts))
     if rows.total:
-        for c in cols.with_total():
+        for c in cols.with_total(whole):
             parts = tuple((block, r, c) for r in rows.codes)
             values[(block, TOTAL, c)] = sum(values[p] for p in parts)
             relations.append(Relation((block, TOTAL, c), parts))
         if cols.total:
-            for group in cols.partition():
+            for group in cols.partition(whole):
                 relations.append(Relation((block, TOTAL, TOTAL),
                                           tuple((block, TOTAL, c) for c in group)))
+    if whole and cols.together:
+        # A year's sum of categories shown together is the sum of its categories, and
+        # the total is also the sum of the sums and the other categories (so that a sum,
+        # a part, is hidden before the total when a category beside it needs a partner).
+        for r in rows.with_total():
+            for total, members in cols.sums().items():
+                relations.append(Relation((block, r, total),
+                                          tuple((block, r, c) for c in members)))
+            if cols.total:
+                for group in cols.partition(False):
+                    relations.append(Relation((block, r, TOTAL),
+                                              tuple((block, r, c) for c in group)))
 
 
 def known_zeros(spec: TableSpec, year: int, values: Mapping[Key, int],
@@ -262,10 +342,11 @@ def known_zeros(spec: TableSpec, year: int, values: Mapping[Key, int],
     protected like any other, rather than a reader being told a rule that does not hold."""
     if spec.zero is None or today is None:
         return frozenset()
-    finest = [b for b in year_blocks(year, spec.grain) if b[0] == spec.grain.value]
-    known = {(b, r, c) for b in finest for first, last in [block_days(b)]
-             for r in spec.rows.codes for c in spec.columns.codes
-             if spec.zero(first, last, r, c, today)}
+    rule, cols = spec.zero, spec.columns
+    blocks = {key[0] for key in values}
+    known = {(b, r, c) for b in blocks for first, last in [block_days(b)]
+             for r in spec.rows.codes for c in cols.shown(_whole_year(b))
+             if all(rule(first, last, r, f, today) for f in cols.members(c))}
     relations = list(relations)
     grew = bool(known)
     while grew:
@@ -342,9 +423,8 @@ def view(spec: TableSpec, period: Period, base: Mapping[Key, int], threshold: in
         zeros.update(z)
     known = frozenset(zeros)
     rows = list(spec.rows.with_total())
-    cols = list(spec.columns.with_total())
     if spec.grain == Grain.YEAR:
-        parts = [_part(spec, [("Y", y)], rows, cols, values, marks, threshold,
+        parts = [_part(spec, [("Y", y)], rows, values, marks, threshold,
                        block_label(("Y", y)), known) for y in period.years()]
         return TableView(spec, parts, threshold)
     shown = period.widened(spec.grain.value)
@@ -353,11 +433,11 @@ def view(spec: TableSpec, period: Period, base: Mapping[Key, int], threshold: in
         blocks = [_last(shown.blocks()[-1], spec.grain)]
     else:
         blocks = shown.blocks()
-    part = _part(spec, blocks, rows, cols, values, marks, threshold, caption, known)
+    part = _part(spec, blocks, rows, values, marks, threshold, caption, known)
     sub_blocks = shown.sub_blocks(spec.grain.value)
     if spec.time == Time.ADDITIVE and len(sub_blocks) > 1:
         corner = (TOTAL if spec.rows.total else rows[-1],
-                  TOTAL if spec.columns.total else cols[0])
+                  TOTAL if spec.columns.total else spec.columns.shown(False)[0])
         part.series = [(block_label(b), combine(spec, [b], *corner, values, marks, threshold,
                                                 known)) for b in sub_blocks]
     return TableView(spec, [part], threshold)
@@ -371,15 +451,42 @@ def label(period: Period, block_label: Any) -> str:
     return f"{block_label(blocks[0])} – {block_label(blocks[-1])}"
 
 
-def _part(spec: TableSpec, blocks: list[Block], rows: list[str], cols: list[str],
+def _part(spec: TableSpec, blocks: list[Block], rows: list[str],
           values: Mapping[Key, int], marks: Mapping[Key, Mark], threshold: int,
           caption: Any, zeros: frozenset[Key]) -> Part:
+    axis = spec.columns
+    whole = all(_whole_year(_resolve(spec, b)) for b in blocks)
+    cols = list(axis.with_total(whole))
     cells = {(r, c): combine(spec, blocks, r, c, values, marks, threshold, zeros)
              for r in rows for c in cols}
-    shares = {r: [share([cells[(r, c)] for c in s.numerator],
-                        [cells[(r, c)] for c in s.denominator]) for s in spec.shares]
-              for r in rows} if spec.shares else {}
-    return Part(caption, rows, cols, cells, shares=shares)
+    shares: dict[str, list[str | None]] = {}
+    for r in rows if spec.shares else ():
+        shares[r] = []
+        for s in spec.shares:
+            top, bottom = _shown_codes(axis, s.numerator, cols), _shown_codes(axis, s.denominator,
+                                                                              cols)
+            shares[r].append(None if top is None or bottom is None else
+                             share([cells[(r, c)] for c in top], [cells[(r, c)] for c in bottom]))
+    groups = [(title, tuple(c for c in cols if c != TOTAL and axis.group_of(c) == i))
+              for i, title in enumerate(axis.group_labels)]
+    return Part(caption, rows, cols, cells, shares=shares, column_groups=groups)
+
+
+def _shown_codes(axis: Axis, codes: tuple[str, ...], shown: list[str]) -> list[str] | None:
+    """``codes`` as shown columns: a category shown only in its sum counts through the
+    sum when all of the sum's categories are among ``codes``; None when one is not
+    (the share is not defined below a year)."""
+    out: list[str] = []
+    for code in codes:
+        if code in shown:
+            out.append(code)
+            continue
+        total = axis.together.get(code)
+        if total is None or total not in shown or not set(axis.members(total)) <= set(codes):
+            return None
+        if total not in out:
+            out.append(total)
+    return out
 
 
 def share(numerator: Iterable[Cell], denominator: Iterable[Cell]) -> str | None:
