@@ -84,6 +84,8 @@ def test_four_of_ten_without_a_new_report(huddinge):
     assert _total(counts, row="so_far", col="police_only") == 3
     assert _total(counts, row="so_far", col="concern_only") == 2
     assert _total(counts, row="so_far", col="both") == 1
+    # the baseline: every youth had a police report in the 12 months before the start
+    assert _total(counts, row="before_12", col="police_only") == 10
 
 
 def test_attendance_varies_between_and_within_groups(huddinge):

@@ -132,6 +132,11 @@ def test_no_new_report_after_the_start_by_window(world):
         (M(2025, 1), "so_far", "neither"): 1,
         (M(2025, 3), "so_far", "both"): 1,
         (M(2025, 4), "so_far", "neither"): 1,
+        # the baseline: reports in the 12 months up to and including the start day
+        (M(2025, 1), "before_12", "police_only"): 1,   # c4's report on its start day
+        (M(2025, 1), "before_12", "neither"): 1,       # c6
+        (M(2025, 3), "before_12", "neither"): 1,       # c1
+        (M(2025, 4), "before_12", "police_only"): 1,   # c2's report five weeks before
     }
     assert counts == expected
 
@@ -286,7 +291,8 @@ def test_a_youth_with_two_starts_counts_once(world):
     world.event(first, OutcomeKind.POLICE_REPORT, D(2023, 10, 1))
     counts = measures.outcomes_after_start(*Y2023)
     # one youth: in February's cohort only, with the report 8 months after that start
-    assert counts == {(M(2023, 2), "6", "neither"): 1, (M(2023, 2), "12", "police_only"): 1,
+    assert counts == {(M(2023, 2), "before_12", "neither"): 1,
+                      (M(2023, 2), "6", "neither"): 1, (M(2023, 2), "12", "police_only"): 1,
                       (M(2023, 2), "24", "police_only"): 1,
                       (M(2023, 2), "so_far", "police_only"): 1}
 

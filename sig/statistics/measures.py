@@ -66,6 +66,7 @@ ORG_KINDS = Axis(tuple(k.value for k in OrganisationKind),
                  {k.value: ORG_KIND_LABELS[k] for k in OrganisationKind})
 
 OUTCOME_WINDOWS = {"6": 6, "12": 12, "24": 24, "so_far": None}
+BASELINE = "before_12"  # the 12 months up to the start: what "after" is compared with
 OUTCOMES = Axis(("neither", "police_only", "concern_only", "both"), {
     "neither": _l("No new police or concern report"),
     "police_only": _l("New police report only"),
@@ -125,7 +126,7 @@ def _window_not_passed(first: dt.date, last: dt.date, row: str, column: str,
                        today: dt.date) -> bool:
     """A start counts in a window's row once the window has passed: for a start on
     the block's first day it has not (the same day arithmetic as the SQL)."""
-    months = OUTCOME_WINDOWS[row]
+    months = None if row == BASELINE else OUTCOME_WINDOWS[row]
     return first > today or (months is not None
                              and day_key_of(first) + 100 * months > day_key_of(today))
 
@@ -278,11 +279,13 @@ OUTCOMES_AFTER_START = TableSpec(
        "several cases counts once), and whether a new police report or concern report "
        "about them came in after that, within 6, 12 and 24 months, and up to today "
        "(which mixes follow-up times: read the fixed windows first). A youth counts in "
-       "a row once the start is that long ago."),
-    Axis(tuple(OUTCOME_WINDOWS), {"6": _l("Within 6 months"), "12": _l("Within 12 months"),
-                                  "24": _l("Within 24 months"),
-                                  "so_far": _l("Up to today (follow-up time varies)")},
-         total=False),
+       "a row once the start is that long ago. The first row is the baseline: reports "
+       "in the 12 months up to and including the start day."),
+    Axis((BASELINE, *OUTCOME_WINDOWS), {
+        BASELINE: _l("In the 12 months before the start (baseline)"),
+        "6": _l("Within 6 months"), "12": _l("Within 12 months"),
+        "24": _l("Within 24 months"), "so_far": _l("Up to today (follow-up time varies)")},
+        total=False),
     OUTCOMES, grain=Grain.QUARTER, zero=_window_not_passed, shares=(
         ShareSpec(_l("Share with no new police or concern report"), ("neither",), _FOLLOWED),
         ShareSpec(_l("Share with no new police report"), ("neither", "concern_only"), _FOLLOWED),
@@ -297,6 +300,16 @@ def _first_after(kind: OutcomeKind, after: Any, youth_id: Any) -> Any:
             .join(other, other.id == OutcomeEvent.case_id)
             .where(other.youth_id == youth_id, OutcomeEvent.kind == kind.value,
                    OutcomeEvent.occurred_on > after)
+            .scalar_subquery())
+
+
+def _last_until(kind: OutcomeKind, until: Any, youth_id: Any) -> Any:
+    """The date of the youth's last ``kind`` event on or before ``until``."""
+    other = aliased(Case)
+    return (select(func.max(OutcomeEvent.occurred_on))
+            .join(other, other.id == OutcomeEvent.case_id)
+            .where(other.youth_id == youth_id, OutcomeEvent.kind == kind.value,
+                   OutcomeEvent.occurred_on <= until)
             .scalar_subquery())
 
 
@@ -316,12 +329,21 @@ def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[
                        day_key(_first_after(OutcomeKind.POLICE_REPORT, started, Case.youth_id))
                        .label("police"),
                        day_key(_first_after(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
-                       .label("concern"))
+                       .label("concern"),
+                       day_key(_last_until(OutcomeKind.POLICE_REPORT, started, Case.youth_id))
+                       .label("police_before"),
+                       day_key(_last_until(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
+                       .label("concern_before"))
                 .where(started.is_not(None), _in(started, first, last),
                        Case.id == _first_start())
-                .cte("per_case"))  # used by four selects: computed once
+                .cte("per_case"))  # used by five selects: computed once
     today_key = day_key_of(today)
-    selects = []
+    since = per_case.c.start - 1200
+    police = and_(per_case.c.police_before.is_not(None), per_case.c.police_before >= since)
+    concern = and_(per_case.c.concern_before.is_not(None), per_case.c.concern_before >= since)
+    selects = [select(per_case.c.y, per_case.c.m, literal(BASELINE).label("row"),
+                      case((and_(police, concern), "both"), (police, "police_only"),
+                           (concern, "concern_only"), else_="neither").label("col"))]
     for code, months in OUTCOME_WINDOWS.items():
         limit = per_case.c.start + 100 * months if months else literal(today_key)
         police = and_(per_case.c.police.is_not(None), per_case.c.police <= limit)
