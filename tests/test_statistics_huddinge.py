@@ -100,6 +100,12 @@ def test_attendance_varies_between_and_within_groups(huddinge):
     assert _total(attendance, row="police", col="absent") == 9
     assert _total(attendance, row="school", col="present") == 22
     assert _total(attendance, row="other", col="present") == 12
+    # 2a per meeting: organisations represented (one person each, so persons alike)
+    presence = measures.meeting_presence(*YEAR)
+    assert {c: _total(presence, col=c) for c in ("o1", "o2", "o3", "o4plus")} == {
+        "o1": 9, "o2": 10, "o3": 10, "o4plus": 12}
+    assert {c: _total(presence, col=c) for c in ("p1_2", "p3_4", "p5_6", "p7plus")} == {
+        "p1_2": 19, "p3_4": 22, "p5_6": 0, "p7plus": 0}
 
 
 def test_organisations_are_represented_by_several_persons(huddinge):

@@ -317,3 +317,13 @@ def test_two_schools_are_two_organisations_and_a_new_school_is_not_a_new_person(
     # two organisations represented at each meeting (social services and a school)
     assert measures.group_averages(*Y2023) == {(y, "all", "2_3"): 1}
     assert measures.group_spread(*Y2023) == {(y, "all", "same"): 1}
+
+
+def test_organisations_and_persons_present_per_meeting(world):
+    # Each held meeting once by organisations represented, once by professionals present.
+    assert measures.meeting_presence(*Y2025) == {
+        (M(2025, 3), "all", "o2"): 1, (M(2025, 3), "all", "p1_2"): 1,   # social, police
+        (M(2025, 4), "all", "o2"): 1, (M(2025, 4), "all", "p3_4"): 1,   # 2 social, school
+        (M(2025, 6), "all", "o4plus"): 1, (M(2025, 6), "all", "p3_4"): 1,
+        (M(2025, 7), "all", "o1"): 1, (M(2025, 7), "all", "p1_2"): 1,
+        (M(2025, 8), "all", "o1"): 1, (M(2025, 8), "all", "p1_2"): 1}

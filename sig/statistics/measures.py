@@ -420,6 +420,20 @@ GROUP_SPREAD = TableSpec(
     _l("Groups with at least two held meetings in the year, by how much the number of "
        "organisations represented differed between their meetings."),
     ONE_ROW, SPREAD_BANDS, grain=Grain.YEAR, zero=_not_yet)
+PRESENCE_BANDS = Axis(
+    ("o1", "o2", "o3", "o4plus", "p1_2", "p3_4", "p5_6", "p7plus"), {
+        "o1": _l("1 organisation"), "o2": _l("2 organisations"), "o3": _l("3 organisations"),
+        "o4plus": _l("4 or more organisations"), "p1_2": _l("1 or 2 persons"),
+        "p3_4": _l("3 or 4 persons"), "p5_6": _l("5 or 6 persons"),
+        "p7plus": _l("7 or more persons")},
+    groups=(("o1", "o2", "o3", "o4plus"), ("p1_2", "p3_4", "p5_6", "p7plus")),
+    group_labels=(_l("Organisations represented"), _l("Professionals present")))
+MEETING_PRESENCE = TableSpec(
+    "meeting_presence", _l("Organisations and persons present per meeting"),
+    _l("Held meetings in the period, by the number of organisations represented (two "
+       "schools are two) and by the number of professionals present, in the room or "
+       "remotely (the youth and guardians not counted)."),
+    ONE_ROW, PRESENCE_BANDS, zero=_not_yet)
 PERSONS = TableSpec(
     "persons_per_organisation", _l("Different persons representing an organisation"),
     _l("For every group and organisation represented at its meetings in the year, by "
@@ -456,7 +470,10 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
     held = _held_meetings(first, last)
     per_kind = (select(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
                        Organisation.kind.label("kind"),
-                       func.max(case((_attended(), 1), else_=0)).label("present"))
+                       func.max(case((_attended(), 1), else_=0)).label("present"),
+                       func.count(func.distinct(case(
+                           (and_(_attended(), Participant.user_id.is_not(None)),
+                            Participant.user_id)))).label("people"))
                 .select_from(held)
                 .join(Participant, Participant.meeting_id == held.c.meeting_id)
                 .join(Organisation, Organisation.id == Participant.represented_org_id)
@@ -482,6 +499,12 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
                .group_by(held.c.case_id, held.c.y, Organisation.id, Organisation.kind)
                .subquery())
 
+    meetings = (select(per_kind.c.y, per_kind.c.m,
+                       func.sum(per_kind.c.present).label("organisations"),
+                       func.sum(per_kind.c.people).label("people"))
+                .group_by(per_kind.c.meeting_id, per_kind.c.y, per_kind.c.m)
+                .subquery())
+
     def counted(name: str, sub: Any, y: Any, m: Any, row: Any, col: Any) -> Any:
         units = (select(literal(name).label("measure"), y.label("y"), m.label("m"),
                         row.label("row"), col.label("col")).select_from(sub).subquery())
@@ -497,9 +520,17 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
                   else_="two_plus")
     several = case((persons.c.persons == 1, "one"), (persons.c.persons == 2, "two"),
                    else_="three_plus")
+    organisations = case((meetings.c.organisations <= 1, "o1"),
+                         (meetings.c.organisations == 2, "o2"),
+                         (meetings.c.organisations == 3, "o3"), else_="o4plus")
+    people = case((meetings.c.people <= 2, "p1_2"), (meetings.c.people <= 4, "p3_4"),
+                  (meetings.c.people <= 6, "p5_6"), else_="p7plus")
     statement = union_all(
         counted("attendance", per_kind, per_kind.c.y, per_kind.c.m, per_kind.c.kind,
                 case((per_kind.c.present == 1, "present"), else_="absent")),
+        counted("meeting_presence", meetings, meetings.c.y, meetings.c.m, everyone,
+                organisations),
+        counted("meeting_presence", meetings, meetings.c.y, meetings.c.m, everyone, people),
         counted("group_averages", per_group, per_group.c.y, no_month, everyone, average),
         counted("group_spread", repeated, repeated.c.y, no_month, everyone, spread),
         counted("persons_per_organisation", persons, persons.c.y, no_month, persons.c.kind,
@@ -511,7 +542,8 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
     return out
 
 
-PARTICIPATION = ("attendance", "group_averages", "group_spread", "persons_per_organisation")
+PARTICIPATION = ("attendance", "meeting_presence", "group_averages", "group_spread",
+                 "persons_per_organisation")
 
 
 def _from_participation(name: str) -> Any:
@@ -527,6 +559,7 @@ def _from_participation(name: str) -> Any:
 
 
 attendance = _from_participation("attendance")
+meeting_presence = _from_participation("meeting_presence")
 group_averages = _from_participation("group_averages")
 group_spread = _from_participation("group_spread")
 persons_per_organisation = _from_participation("persons_per_organisation")
@@ -563,6 +596,7 @@ MEASURES: Mapping[str, tuple[TableSpec, Any]] = {
         (RELAPSES, relapses),
         (CONCERN_CONVERSATIONS, concern_conversations),
         (ATTENDANCE, attendance),
+        (MEETING_PRESENCE, meeting_presence),
         (GROUP_AVERAGES, group_averages),
         (GROUP_SPREAD, group_spread),
         (PERSONS, persons_per_organisation),
