@@ -123,4 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from sig.notify import changes
 
     changes.listen()
+    from sig.statistics import store
+
+    store.listen()
     on_organisation_change(leave_groups_on_move)

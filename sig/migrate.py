@@ -40,4 +40,5 @@ def import_models() -> None:
     import sig.plans.models  # noqa: F401
     import sig.referrals.models  # noqa: F401
     import sig.retention.models  # noqa: F401
+    import sig.statistics.models  # noqa: F401
     import sig.youths.models  # noqa: F401

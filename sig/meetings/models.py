@@ -82,7 +82,9 @@ class Participant(ItemMixin, Base):
                             "attendance", "user_id"),)
 
     id: Mapped[uuid_pk]
-    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"), index=True)
+    # no index of its own: ix_participants_attendance begins with it (two indexes on
+    # the same column let SQLite pick the narrow one and read the table after all)
+    meeting_id: Mapped[str] = mapped_column(ForeignKey("meetings.id"))
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     represented_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"),

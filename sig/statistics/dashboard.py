@@ -10,7 +10,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from kernel import clock
-from sig.statistics import tables
+from sig.statistics import store, tables
+from sig.statistics.measures import BY_TODAY
 from sig.statistics.measures import MEASURES as _SQL_MEASURES
 from sig.statistics.periods import Block, Period
 from sig.statistics.tables import TableView
@@ -38,7 +39,8 @@ def measure(name: str, period: Period) -> TableView:
     spec, count = _SQL_MEASURES[name]
     first, last = dt.date(period.first.year, 1, 1), dt.date(period.last.year, 12, 31)
     day = today()
-    base = count(first, last, day)
+    base = store.counts(name, first, last, day if name in BY_TODAY else None,
+                        lambda: count(first, last, day))
     return tables.view(spec, period, base, threshold(), block_label, day)
 
 

@@ -468,17 +468,22 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
     school meets two schools with one person each, not one kind with two).
     """
     held = _held_meetings(first, last)
+    # Participants grouped in the order of their covering index (meeting, organisation)
+    # first, and only then joined to the meeting's month and the organisation's kind.
+    per_org = (select(Participant.meeting_id, Participant.represented_org_id.label("org_id"),
+                      func.max(case((_attended(), 1), else_=0)).label("present"),
+                      func.count(func.distinct(case(
+                          (and_(_attended(), Participant.user_id.is_not(None)),
+                           Participant.user_id)))).label("people"))
+               .where(Participant.meeting_id.in_(select(held.c.meeting_id)),
+                      Participant.represented_org_id.is_not(None))
+               .group_by(Participant.meeting_id, Participant.represented_org_id)
+               .subquery())
     per_kind = (select(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
-                       Organisation.kind.label("kind"),
-                       func.max(case((_attended(), 1), else_=0)).label("present"),
-                       func.count(func.distinct(case(
-                           (and_(_attended(), Participant.user_id.is_not(None)),
-                            Participant.user_id)))).label("people"))
-                .select_from(held)
-                .join(Participant, Participant.meeting_id == held.c.meeting_id)
-                .join(Organisation, Organisation.id == Participant.represented_org_id)
-                .group_by(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
-                          Organisation.id, Organisation.kind)  # two schools are two
+                       Organisation.kind.label("kind"), per_org.c.present, per_org.c.people)
+                .select_from(per_org)  # two schools are two
+                .join(held, held.c.meeting_id == per_org.c.meeting_id)
+                .join(Organisation, Organisation.id == per_org.c.org_id)
                 .cte("per_kind"))
     per_meeting = (select(per_kind.c.case_id, per_kind.c.y,
                           func.sum(per_kind.c.present).label("kinds"))
@@ -589,6 +594,10 @@ def actions(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
                   .join(Organisation, Organisation.id == Action.responsible_org_id)
                   .where(_in(when, first, last)))
 
+
+# The measures whose counts depend on the day they are counted (a stock read today, a
+# follow-up window, a status "today"); the others are the same whatever the day.
+BY_TODAY = frozenset({"cases_active", "outcomes_after_start", "relapses", "actions"})
 
 MEASURES: Mapping[str, tuple[TableSpec, Any]] = {
     spec.id: (spec, fn) for spec, fn in (
