@@ -63,7 +63,7 @@ def _truth(spec, period, base, row, col):
                if (y, m) in months and r in rows and c in cols)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(base_counts)
 def test_every_period_shows_true_figures_and_only_via_shown_blocks(counts):
     base = _base(counts)

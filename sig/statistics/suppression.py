@@ -494,7 +494,7 @@ class _Suppressor:
                 for member in group:
                     self.marks[member] = Mark.SHOWN
                 self._view = None
-                pinned = self.pinned_now()
+                pinned = self.pinned_now(group)
                 if not pinned:
                     break
                 grow = {c for c in pinned if self.marks[c] == Mark.HIDDEN} - group
@@ -504,12 +504,15 @@ class _Suppressor:
                     break
                 group |= grow
 
-    def pinned_now(self) -> list[Hashable]:
-        """The hidden cells that can be protected but are pinned under the current
-        marks, checked afresh (showing a cell can pin one proven free before)."""
+    def pinned_now(self, shown: set[Hashable]) -> list[Hashable]:
+        """The hidden cells that can be protected but are pinned now that ``shown`` are
+        shown, checked afresh (showing a cell can pin one proven free before).  Only
+        the attacker's system around ``shown`` changed: the relations with them, and
+        the connected parts of the system those relations touch."""
         structure, marks = self.structure, self.marks
+        near = sorted({r for c in shown for r in structure.relations_of[c]})
         pinned = []
-        for terms in structure.terms:
+        for terms in (structure.terms[r] for r in near):
             lone = [c for c in terms if marks[c] != Mark.SHOWN]
             if len(lone) == 1 and lone[0] not in self.hopeless and not self.determined(lone[0]):
                 pinned.append(lone[0])
@@ -519,7 +522,10 @@ class _Suppressor:
         if obvious:
             return obvious
         view = self.view()
-        targets = [view.index[c] for c in view.variables if c not in self.hopeless]
+        touched = {int(view.labels[view.index[c]]) for r in near for c in structure.terms[r]
+                   if c in view.index}
+        targets = [view.index[c] for c in view.variables if c not in self.hopeless
+                   and int(view.labels[view.index[c]]) in touched]
         return [view.variables[i] for i in view.batch(targets) if view.pinned(i)]
 
     # -- finding pinned cells
