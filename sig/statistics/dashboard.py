@@ -34,13 +34,17 @@ def block_label(block: Block) -> str:
 
 
 def measure(name: str, period: Period) -> TableView:
-    """One table for ``period``: counted in SQL over the period's whole years (the
-    suppression is decided per year), then what may be shown of it."""
+    """One table for ``period``: counted in SQL per whole year of the period (the
+    suppression is decided per year, and a year counted for one page serves every
+    other page that needs it: a range, the year after's comparison), then what may
+    be shown of it."""
     spec, count = _SQL_MEASURES[name]
-    first, last = dt.date(period.first.year, 1, 1), dt.date(period.last.year, 12, 31)
     day = today()
-    base = store.counts(name, first, last, day if name in BY_TODAY else None,
-                        lambda: count(first, last, day))
+    base: dict[tables.Key, int] = {}
+    for year in period.years():
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        base.update(store.counts(name, first, last, day if name in BY_TODAY else None,
+                                 lambda first=first, last=last: count(first, last, day)))
     return tables.view(spec, period, base, threshold(), block_label, day)
 
 

@@ -220,6 +220,7 @@ class _Structure:
             self.values[cell] = int(value)
         self.terms: list[dict[Hashable, int]] = []
         self.parts: list[frozenset[Hashable]] = []
+        self.totals: set[Hashable] = set()  # cells that are the sum of others somewhere
         for relation in sorted(relations, key=_relation_order):
             for cell in (relation.total, *relation.parts):
                 if cell not in self.values:
@@ -233,6 +234,7 @@ class _Structure:
             if terms:
                 self.terms.append(terms)
                 self.parts.append(frozenset(c for c in relation.parts if c in terms))
+                self.totals.add(relation.total)
         self.relations_of: dict[Hashable, list[int]] = {c: [] for c in self.cells}
         for r, terms in enumerate(self.terms):
             for cell in terms:
@@ -630,11 +632,14 @@ class _Suppressor:
 
     def best(self, candidates: Iterable[Hashable],
              parts: frozenset[Hashable]) -> Hashable | None:
-        """The shown candidate to hide: parts before totals, smallest value, by repr."""
+        """The shown candidate to hide: parts before totals (a part that is itself a
+        sum elsewhere, a subtotal, after the plain parts), smallest value, by repr."""
         shown = [c for c in candidates
                  if self.marks[c] == Mark.SHOWN and c not in self.known_zeros]
+        totals = self.structure.totals
         return min(shown, default=None,
-                   key=lambda c: (c not in parts, self.structure.values[c], repr(c)))
+                   key=lambda c: (c not in parts, c in totals, self.structure.values[c],
+                                  repr(c)))
 
     def choose(self, cell: Hashable) -> Hashable | None:
         """The shown cell to hide for a pinned ``cell``: from the relations with it,
