@@ -6,9 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 
 from consent.categories import CATEGORY_LABELS
-from sig.area.forms import COLOUR_LABELS as AREA_COLOURS
-from sig.area.forms import KIND_LABELS as AREA_KINDS
-from sig.area.forms import QUESTION_LABELS
 from sig.cases.forms import CLOSE_LABELS
 from sig.referrals.forms import REASON_LABELS as REFERRAL_REASONS
 from sig.youths.forms import GENDERS
@@ -53,10 +50,6 @@ FILTERS = {
     "referral_state_label": REFERRAL_STATE,
     "register_field_label": REGISTER_FIELDS,
     "category_label": {str(k): v for k, v in CATEGORY_LABELS.items()},
-    "area_kind_label": {str(k): v for k, v in AREA_KINDS.items()},
-    "area_colour_label": {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")},
-    "area_colour_meaning": {str(k): v for k, v in AREA_COLOURS.items()},
-    "area_question_label": QUESTION_LABELS,
     "referral_reason_label": {str(k): v for k, v in REFERRAL_REASONS.items()},
 }
 
@@ -72,7 +65,8 @@ def register_value(value: str | None, field: str) -> str:
     return value
 
 
-def _filter(labels: dict):
+def label_filter(labels: dict):
+    """A template filter that names a stored code (the code itself when unknown)."""
     def label(code: str | None) -> str:
         return str(labels.get(code or "", code or "—"))
 
@@ -81,5 +75,5 @@ def _filter(labels: dict):
 
 def init_app(app: Flask) -> None:
     for name, labels in FILTERS.items():
-        app.add_template_filter(_filter(labels), name)
+        app.add_template_filter(label_filter(labels), name)
     app.add_template_filter(register_value, "register_value")

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -33,6 +34,8 @@ from kernel.db import db
 from sig.area import compilation as monthly
 from sig.area import operations
 from sig.area.forms import (
+    COLOUR_LABELS,
+    KIND_LABELS,
     QUESTION_LABELS,
     AnalysisForm,
     AreaMeetingForm,
@@ -58,6 +61,7 @@ from sig.area.models import (
     GroupKind,
     SituationReport,
 )
+from sig.labels import label_filter
 from sig.statistics import dashboard
 from sig.statistics.periods import Period
 from sig.web.dates import to_utc
@@ -65,6 +69,13 @@ from sig.web.spreadsheet import csv_response
 from sig.youths import mentions
 
 bp = Blueprint("area", __name__)
+# The area work names its own codes in templates (the shared labels sit below it).
+for _name, _labels in {
+        "area_kind_label": {str(k): v for k, v in KIND_LABELS.items()},
+        "area_colour_label": {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")},
+        "area_colour_meaning": {str(k): v for k, v in COLOUR_LABELS.items()},
+        "area_question_label": QUESTION_LABELS}.items():
+    bp.add_app_template_filter(label_filter(_labels), _name)
 
 COLOUR_NAMES = {"green": "grön", "yellow": "gul", "red": "röd"}  # the file is in Swedish
 
