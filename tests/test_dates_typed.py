@@ -146,3 +146,22 @@ def test_a_mistyped_meeting_time_keeps_the_text_and_does_not_say_required(app, c
         assert says in text_of(response) and "Obligatoriskt" not in text_of(response)
     with app.app_context():
         assert db.session.scalars(select(Meeting)).all() == []
+
+
+def test_today_is_the_swedish_day_just_after_midnight(app, sara, fake_clock):
+    # 00:30 on 6 December in Stockholm is 23:30 on the 5th in UTC: the day a case is
+    # closed on, an action done on, a date checked against, is the 6th.
+    from sig.cases.models import Case
+    from sig.cases.operations import close_case
+    from sig.web.dates import local_today
+
+    fake_clock.current = dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC)
+    client = app.test_client()
+    login(client, sara, fake_clock=fake_clock)
+    case_id = open_case(client, register_youth(client))
+    with app.test_request_context():
+        assert local_today() == dt.date(2026, 12, 6)
+        case = db.session.get(Case, case_id)
+        close_case(case, "completed", dt.date(2026, 12, 6))  # not "in the future"
+        assert case.closed_on == dt.date(2026, 12, 6)
+        db.session.rollback()

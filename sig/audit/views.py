@@ -25,6 +25,7 @@ from kernel.db import db
 from sig.audit import review
 from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
+from sig.web.dates import local_today
 from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
 
@@ -189,7 +190,7 @@ def _render_review(form: LogReviewForm, status: int = 200):
     return render_template("audit/review.html", review=found, month=month, error=error,
                            asked=request.values.get("month", ""), sentences=sentences,
                            names=names, form=form, shown=review.SHOWN, sample_size=size,
-                           today=clock.now().date()), status
+                           today=local_today()), status
 
 
 @bp.route("/review")

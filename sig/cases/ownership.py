@@ -33,6 +33,7 @@ from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Deputy, Handover, HandoverState, Membership
 from sig.cases.operations import CaseError
+from sig.web.dates import local_today
 
 
 def may_own(user: User | None, case: Case) -> bool:
@@ -223,7 +224,7 @@ def deputies(case: Case) -> list[Deputy]:
     """The case's deputies not ended, current and coming, in date order."""
     return list(db.session.scalars(
         select(Deputy).where(Deputy.case_id == case.id, Deputy.ended_at.is_(None),
-                             Deputy.to_date >= clock.now().date())
+                             Deputy.to_date >= local_today())
         .options(joinedload(Deputy.user)).order_by(Deputy.from_date)))
 
 
@@ -239,7 +240,7 @@ def name_deputy(actor: Any, case: Case, user: User | None, from_date: dt.date,
         raise CaseError("not_a_case_owner_here")
     if to_date < from_date:
         raise CaseError("end_before_start")
-    if to_date < clock.now().date():
+    if to_date < local_today():
         raise CaseError("period_over")
     overlapping = db.session.scalar(select(Deputy.id).where(
         Deputy.case_id == case.id, Deputy.user_id == user.id, Deputy.ended_at.is_(None),

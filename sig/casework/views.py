@@ -36,6 +36,7 @@ from sig.cases.routes import At, Item, case_route
 from sig.casework import read_model
 from sig.casework.register import load_youth
 from sig.meetings.queries import next_meetings
+from sig.web.dates import local_today
 from sig.web.paging import page_of, page_of_list
 from sig.youths import name_index
 
@@ -115,7 +116,7 @@ def open_case(youth_id: str):
     youth = load_youth(youth_id)
     form = OpenCaseForm()
     if not form.is_submitted():
-        form.referral_date.data = clock.now().date()
+        form.referral_date.data = local_today()
     if form.validate_on_submit():
         try:
             case = operations.open_case(current_user, youth, form.referral_source.data,
@@ -146,7 +147,7 @@ def _show(at: At, close_form: CloseCaseForm, status: int = 200):
 
 @case_route(bp, "/cases/<id:case_id>", needs=CasePermission.READ)
 def show(at: At):
-    return _show(at, CloseCaseForm(closed_on=clock.now().date()))
+    return _show(at, CloseCaseForm(closed_on=local_today()))
 
 
 @case_route(bp, "/cases/<id:case_id>/agree-plan", needs=CasePermission.MANAGE_CASE,
@@ -226,7 +227,7 @@ def members(at: At):
     form = MemberForm()
     form.user_id.choices = _member_choices(case)
     if not form.is_submitted():
-        form.from_date.data = clock.now().date()
+        form.from_date.data = local_today()
     if form.validate_on_submit():
         member = db.session.get(User, form.user_id.data)
         if member is None or not member.active:

@@ -43,6 +43,12 @@ def local_day(moment: dt.datetime) -> dt.date:
     return clock.as_utc(moment).astimezone(_zone()).date()
 
 
+def local_today() -> dt.date:
+    """Today in Sweden: between midnight and one or two o'clock the UTC date is still
+    yesterday's, and a day typed, counted or compared is the Swedish one."""
+    return local_day(clock.now())
+
+
 def to_utc(local: dt.datetime) -> dt.datetime:
     """A moment typed in Swedish local time (a form's), as stored: UTC."""
     return local.replace(tzinfo=_zone()).astimezone(dt.UTC)
@@ -171,7 +177,7 @@ class Plausible:
         self.future, self.earliest, self.years_ahead = future, earliest, years_ahead
 
     def latest(self) -> dt.date:
-        today = clock.now().date()
+        today = local_today()
         if not self.future:
             return today
         try:
