@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         'statistics_results',
         sa.Column('key', sa.String(length=120), nullable=False),
-        sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('version', sa.String(length=40), nullable=False),
         sa.Column('counts', sa.Text(), nullable=False),
         sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_statistics_results')))

@@ -25,6 +25,6 @@ class StatisticsResult(Base):
     __tablename__ = "statistics_results"
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(40))  # "newest change id:change rows"
     counts: Mapped[str] = mapped_column(Text)  # JSON: [[block, row, column, n], ...]
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -3,10 +3,13 @@
 Counting a year over the largest tables is the slow part of the dashboard, and the
 counts only change when the data behind them does.  So every flush that writes a row
 the measures read (a case, a youth, a meeting or its participants, an action, an
-outcome event, an organisation) adds a row to ``statistics_changes``: the newest id is
-the *data version*.  A measure's counts for a span of years and a day are stored with
-the version they were counted at and reused while it is current.  Inserting (not
-updating one counter row) keeps concurrent writers from waiting on each other.
+outcome event, an organisation) adds a row to ``statistics_changes``, and the *data
+version* is the newest id with the number of rows: a change committed after a later
+one (ids are handed out before commit, and PostgreSQL commits them in any order) adds
+a row below the newest id, so the count moves even where the newest id does not.
+Inserting (not updating one counter row) keeps concurrent writers from waiting on each
+other.  A measure's counts for a year and a day are stored with the version they were
+counted at and reused while it is current.
 
 The version is read before counting, so a result can only be stored under a version
 that is older than its data, never newer: a change committed meanwhile makes the next
@@ -76,12 +79,14 @@ def _bump(session: Session, _context: Any) -> None:
         connection.execute(delete(StatisticsChange).where(StatisticsChange.id < new[0]))
 
 
-def version() -> int:
-    """The current data version (read once per request)."""
+def version() -> str:
+    """The current data version, "newest id:rows" (read once per request)."""
     if "sig_statistics_version" not in g:
-        g.sig_statistics_version = int(db.session.scalar(
-            select(func.coalesce(func.max(StatisticsChange.id), 0))) or 0)
-    return int(g.sig_statistics_version)
+        newest, rows = db.session.execute(
+            select(func.coalesce(func.max(StatisticsChange.id), 0), func.count())
+            .select_from(StatisticsChange)).one()
+        g.sig_statistics_version = f"{int(newest)}:{int(rows)}"
+    return str(g.sig_statistics_version)
 
 
 # ---------------------------------------------------------------------------- the results
@@ -102,7 +107,7 @@ def counts(name: str, first: dt.date, last: dt.date, today: dt.date | None,
     return found
 
 
-def _store(key: str, current: int, found: dict[Key, int], row: StatisticsResult | None) -> None:
+def _store(key: str, current: str, found: dict[Key, int], row: StatisticsResult | None) -> None:
     """Save the counts in a savepoint: two workers counting the same thing at once
     both succeed, one of them stores."""
     payload = json.dumps([[list(block), r, c, n] for (block, r, c), n in sorted(
