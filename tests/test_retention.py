@@ -156,16 +156,17 @@ def test_a_legal_hold_and_the_research_exception_keep_a_case(app, demo, fake_clo
 
     fake_clock.advance(days=SIX_YEARS.days)
     runner = app.test_cli_runner()
-    held_id = sorted(demo["closed"])[0]
+    with app.app_context():
+        born_on = {y.id: int(y.birth_date_text[8:10]) for y in db.session.scalars(
+            select(Youth)) if y.birth_date_text}
+    # (the ids are random: pick the research case among those with a birth date first,
+    # then hold another one)
+    research_id = next(c for c in sorted(demo["closed"]) if demo["closed"][c] in born_on)
+    held_id = next(c for c in sorted(demo["closed"]) if c != research_id)
     reference = "SIG-" + held_id[:8].upper()
     hold = runner.invoke(args=["retention", "hold", reference, "--reason",
                                "Begäran från förvaltningsrätten"])
     assert hold.exit_code == 0, hold.output
-    with app.app_context():
-        born_on = {y.id: int(y.birth_date_text[8:10]) for y in db.session.scalars(
-            select(Youth)) if y.birth_date_text}
-    research_id = next(c for c in sorted(demo["closed"])
-                       if c != held_id and demo["closed"][c] in born_on)
     app.config["RETENTION_RESEARCH_BIRTH_DAYS"] = (born_on[demo["closed"][research_id]],)
     with app.app_context():
         found = {c.case_id: c.kept_because for c in candidates(fake_clock.current.date())}
