@@ -51,7 +51,9 @@ def test_maria_reads_the_statistics_and_downloads_a_table(app, maria, cohort,  #
     expect(page.locator("h1")).to_contain_text("Rapport till socialnämnden")
     expect(page.locator("#cases_opened svg.chart").first).to_be_visible()
     page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # (the narrow layout settles after the resize: wait for it, fail if it never fits)
+    page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth",
+                           timeout=5000)
     assert problems == [], problems
 
 
