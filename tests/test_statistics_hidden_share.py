@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 # What the dashboard reaches today on this municipality (the README has the table).
 # The goal is 15 % for past years and 25 % for past quarters.
-REACHED = {"past years": 0.17, "past quarters": 0.22}
+REACHED = {"past years": 0.16, "past quarters": 0.21}
 
 
 @pytest.fixture(scope="module")

@@ -519,10 +519,12 @@ def test_a_row_of_ones_and_zeros_in_a_table_is_protected():
     marks = suppressed(table)
     first_row = {(0, j) for j in range(6)} | {(0, ALL)}
     assert {c for c, m in marks.items() if m == Mark.SMALL} == first_row
-    # The smaller other cell of every column, then the grand total over the rows
-    # gives the first row's total away unless the smaller other row total goes too.
+    # Every column needs one other cell hidden, and the grand total over the rows
+    # gives the first row's total away unless another row total goes too: seven
+    # cells at least.  The partner that forces no further hide is preferred, so once
+    # a cell of the last row is hidden (the smallest, 7), its row mates follow.
     assert {c for c, m in marks.items() if m == Mark.HIDDEN} == {
-        (2, 0), (1, 1), (2, 2), (1, 3), (2, 4), (1, 5), (2, ALL)}
+        (2, 0), (2, 1), (2, 2), (2, 3), (2, 4), (2, 5), (2, ALL)}
     assert not integer_pinned(table, marks)
     assert not integer_pinned(table, everything_hidden(table))
 
@@ -570,19 +572,20 @@ def test_a_table_with_a_zero_and_a_small_margin():
     # 0 3 9 | 12
     # 8 1 6 | 15      The middle column total 4 is "<5" as well.
     # 8 4 15 | 27
-    # The grand total over the columns gives the 4 away (27 - 8 - 15): the smaller
-    # column total 8 is hidden.  Row 1 gives the 1 away (15 - 8 - 6): the 6 is hidden,
-    # and then its column total gives it away (15 - 9), so the 9 goes too.  What is
-    # left: the first row's "<5" add up to 4 and the 1 is at most 2 (1 + "–" = 7).
+    # The grand total over the columns gives the 4 away (27 - 8 - 15): a column total
+    # goes, the 8 rather than the 15, and row 1 gives the 1 away (15 - 8 - 6) until
+    # one of its cells goes.  Its 8 is the one that needs no further hide: its column
+    # (0, 8 and the hidden total) already has two cells not shown, where the 6 would
+    # leave the last column's 15 = 9 + 6 to give it away.  Two cells hidden.
     table = two_way([[0, 3, 9], [8, 1, 6]])
     marks = suppressed(table)
     assert {c for c, m in marks.items() if m == Mark.SMALL} == {(0, 0), (0, 1), (1, 1),
                                                                (ALL, 1)}
-    assert {c for c, m in marks.items() if m == Mark.HIDDEN} == {(ALL, 0), (0, 2), (1, 2)}
+    assert {c for c, m in marks.items() if m == Mark.HIDDEN} == {(ALL, 0), (1, 0)}
     assert_nothing_derivable(table, marks)
     assert attacker_ranges(table.values, table.relations, marks) == {
-        (0, 0): (0.0, 4.0), (0, 1): (0.0, 4.0), (0, 2): (8.0, 10.0), (1, 1): (0.0, 2.0),
-        (1, 2): (5.0, 7.0), (ALL, 0): (8.0, 12.0), (ALL, 1): (0.0, 4.0)}
+        (0, 0): (0.0, 3.0), (0, 1): (0.0, 3.0), (1, 0): (5.0, 9.0), (1, 1): (0.0, 4.0),
+        (ALL, 0): (8.0, 12.0), (ALL, 1): (0.0, 4.0)}
 
 
 def test_a_small_month_is_not_derivable_from_quarters_or_the_year():

@@ -35,8 +35,10 @@ Method
    (cells zero by construction, which every reader knows anyway): they are shown.
 2. Structural pass: a relation with exactly one non-shown member gives that member
    away, so another member is hidden, repeated to a fixpoint.  The member to hide is
-   always chosen the same way: parts before totals, then the smallest value, then by
-   ``repr`` (the smallest values lose the least information).
+   always chosen the same way: parts before totals; then the cell that leaves the
+   fewest other relations with a single non-shown member (each of those would need
+   one more cell hidden); then the smallest value, then by ``repr`` (the smallest
+   values lose the least information).
 3. Bound propagation: each relation bounds each of its hidden cells by the bounds of
    the others, with integer rounding, repeated while anything tightens.  This is a
    sound part of what the attacker can do, so a cell whose bounds meet is pinned;
@@ -632,14 +634,22 @@ class _Suppressor:
 
     def best(self, candidates: Iterable[Hashable],
              parts: frozenset[Hashable]) -> Hashable | None:
-        """The shown candidate to hide: parts before totals (a part that is itself a
-        sum elsewhere, a subtotal, after the plain parts), smallest value, by repr."""
+        """The shown candidate to hide: parts before totals; then the one that forces
+        the fewest further hides (``forced``); then plain parts before subtotals (a
+        part that is itself a sum elsewhere), smallest value, by repr."""
         shown = [c for c in candidates
                  if self.marks[c] == Mark.SHOWN and c not in self.known_zeros]
         totals = self.structure.totals
         return min(shown, default=None,
-                   key=lambda c: (c not in parts, c in totals, self.structure.values[c],
-                                  repr(c)))
+                   key=lambda c: (c not in parts, self.forced(c), c in totals,
+                                  self.structure.values[c], repr(c)))
+
+    def forced(self, cell: Hashable) -> int:
+        """How many relations hiding ``cell`` would leave with it as their only
+        non-shown member (each then needs one more cell hidden)."""
+        structure, marks = self.structure, self.marks
+        return sum(1 for r in structure.relations_of[cell]
+                   if all(marks[c] == Mark.SHOWN for c in structure.terms[r] if c != cell))
 
     def choose(self, cell: Hashable) -> Hashable | None:
         """The shown cell to hide for a pinned ``cell``: from the relations with it,
