@@ -32,6 +32,8 @@ def test_counts_are_stored_and_reused_until_the_data_changes(app_ctx, orgs, sara
     calls, compute = _counter()
     first = store.counts("t", *SPAN, compute)
     assert store.counts("t", *SPAN, compute) == first and len(calls) == 1
+    assert db.session.get(StatisticsResult, "t|2025-01-01|2025-12-31|2026-06-15") is None
+    store.save()  # what the request counted, in one savepoint
     row = db.session.get(StatisticsResult, "t|2025-01-01|2025-12-31|2026-06-15")
     assert row is not None and row.version == store.version()
     # a write the measures do not read (the access log) changes nothing

@@ -28,18 +28,17 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
-from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.audit.models import AuditEntry
 from kernel.crypto.keys import current_keyring
 from kernel.db import db
 from sig.audit.models import LogReview
 from sig.cases.models import Case, Membership
+from sig.web.dates import local_midnight, local_moment
 
 # Reads of case data: what a log review looks at.
 READS = frozenset({
@@ -86,18 +85,6 @@ class Month:
         return [self.first + dt.timedelta(days=n) for n in range(count)]
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def _utc(day: dt.date, hour: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), _zone()).astimezone(dt.UTC)
-
-
-def local(at: dt.datetime) -> dt.datetime:
-    return clock.as_utc(at).astimezone(_zone())
-
-
 @dataclass
 class Row:
     """One read or refusal of the month, as plain values."""
@@ -135,14 +122,14 @@ class Review:
 
 
 def _rows(month: Month) -> list[Row]:
-    start, end = _utc(month.first), _utc(month.next.first)
+    start, end = local_midnight(month.first), local_midnight(month.next.first)
     found = db.session.execute(
         select(AuditEntry.seq, AuditEntry.at, AuditEntry.event, AuditEntry.actor_user_id,
                AuditEntry.target_type, AuditEntry.target_ref, AuditEntry.outcome)
         .where(AuditEntry.at >= start, AuditEntry.at < end,
                AuditEntry.event.in_(sorted({*READS, AuditEvent.ACCESS_DENIED})))
         .order_by(AuditEntry.seq.desc()))
-    return [Row(seq, local(at), event, actor, kind, ref, outcome)
+    return [Row(seq, local_moment(at), event, actor, kind, ref, outcome)
             for seq, at, event, actor, kind, ref, outcome in found]
 
 
@@ -182,7 +169,7 @@ def _after_membership(reads: list[Row]) -> list[int]:
     def member_then(row: Row) -> bool:
         day = row.at.date()
         return any(m.from_date <= day and (m.to_date is None or day <= m.to_date)
-                   and (m.removed_at is None or local(m.removed_at) > row.at)
+                   and (m.removed_at is None or local_moment(m.removed_at) > row.at)
                    for m in spans[row.target, row.actor])
 
     return [r.seq for r in case_reads
@@ -199,7 +186,7 @@ def _first_access(reads: list[Row], month: Month) -> list[int]:
         return []
     earlier = set(db.session.execute(
         select(AuditEntry.actor_user_id, AuditEntry.target_ref).distinct()
-        .where(AuditEntry.at < _utc(month.first), AuditEntry.target_type == "case",
+        .where(AuditEntry.at < local_midnight(month.first), AuditEntry.target_type == "case",
                AuditEntry.event.in_(sorted(READS)), AuditEntry.outcome == "ok",
                AuditEntry.target_ref.in_(sorted({case for _u, case in first})))).all())
     return sorted((row.seq for key, row in first.items() if key not in earlier),

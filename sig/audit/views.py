@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,6 @@ from auth import directory
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
-from kernel import clock
 from kernel.audit.events import AuditEvent, event_label, outcome_label
 from kernel.audit.log import record
 from kernel.audit.models import AuditEntry
@@ -25,7 +23,7 @@ from kernel.db import db
 from sig.audit import review
 from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
-from sig.web.dates import local_today
+from sig.web.dates import local_midnight, local_moment, local_today
 from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
 
@@ -60,11 +58,6 @@ def _given(field: Any) -> Any:
     return None if field.errors else field.data
 
 
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
-
-
 def _filtered(form: AuditFilterForm) -> Select:
     stmt = select(AuditEntry)
     if _given(form.user):
@@ -79,10 +72,10 @@ def _filtered(form: AuditFilterForm) -> Select:
             and_(AuditEntry.target_type == "case", AuditEntry.target_ref.like(prefix + "%")),
             AuditEntry.details.like(f'%"case":"{prefix}%')))
     if _given(form.date_from):
-        stmt = stmt.where(AuditEntry.at >= _local_midnight_utc(_given(form.date_from)))
+        stmt = stmt.where(AuditEntry.at >= local_midnight(_given(form.date_from)))
     if _given(form.date_to):
         end = _given(form.date_to) + dt.timedelta(days=1)
-        stmt = stmt.where(AuditEntry.at < _local_midnight_utc(end))
+        stmt = stmt.where(AuditEntry.at < local_midnight(end))
     return stmt
 
 
@@ -95,10 +88,6 @@ def _names(entries: list[AuditEntry]) -> Names:
     people = {u.id: u.display_name or u.username for u in db.session.scalars(
         select(User).where(User.id.in_(sorted(ids))))} if ids else {}
     return Names(people, directory.names())
-
-
-def _local(at: dt.datetime) -> dt.datetime:
-    return clock.as_utc(at).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
 
 
 def _role_label(code: str | None) -> str:
@@ -124,7 +113,7 @@ def index():
     record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form),
                                              "page": page.number})
     db.session.commit()
-    rows = [(e, _local(e.at), describe(e, names)) for e in page.rows]
+    rows = [(e, local_moment(e.at), describe(e, names)) for e in page.rows]
     return render_template("audit/index.html", form=form, rows=rows, page=page)
 
 
@@ -138,7 +127,7 @@ def export():
     rows: list[list[object]] = [[str(c) for c in EXPORT_COLUMNS]]
     for e in entries:  # newest first, as on the page
         rows.append([
-            e.seq, _local(e.at).isoformat(timespec="seconds"), event_label(e.event),
+            e.seq, local_moment(e.at).isoformat(timespec="seconds"), event_label(e.event),
             outcome_label(e.outcome), names.person(e.actor_user_id) if e.actor_user_id else "",
             usernames.get(e.actor_user_id, ""), names.org(e.actor_org_id)
             if e.actor_org_id else "", _role_label(e.actor_role), target_text(e, names),
@@ -155,8 +144,8 @@ def export():
 
 def _review_month() -> tuple[review.Month, str | None]:
     """The month asked for (default: the last complete one) and what is wrong with it."""
-    today = clock.now().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    default = review.Month.last_complete(today.date())
+    today = local_today()
+    default = review.Month.last_complete(today)
     asked = request.values.get("month")
     if not asked:
         return default, None
@@ -164,7 +153,7 @@ def _review_month() -> tuple[review.Month, str | None]:
     if month is None or month.first.year < 2000:
         return default, _("Write the month as YYYY-MM, for example %(example)s.",
                           example=default.key)
-    if month.first > today.date():
+    if month.first > today:
         return default, _("The month has not begun yet.")
     return month, None
 
@@ -182,7 +171,7 @@ def _render_review(form: LogReviewForm, status: int = 200):
     signers = {r.signed_by_id for r in found.signed} - set(names.people)
     names.people.update({u.id: u.display_name or u.username for u in db.session.scalars(
         select(User).where(User.id.in_(sorted(signers))))})
-    sentences = {e.seq: (_local(e.at), describe(e, names)) for e in entries}
+    sentences = {e.seq: (local_moment(e.at), describe(e, names)) for e in entries}
     record(AuditEvent.LOG_REVIEW_VIEWED, details={"month": month.key, **{
         f"found_{k}": v for k, v in found.counts().items()}})
     db.session.commit()

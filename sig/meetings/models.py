@@ -27,6 +27,9 @@ class Attendance(enum.StrEnum):
     REMOTE = "remote"
 
 
+ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)  # took part, in the room or not
+
+
 class ExternalRole(enum.StrEnum):
     YOUTH = "youth"
     GUARDIAN = "guardian"

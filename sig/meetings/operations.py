@@ -49,7 +49,6 @@ from sig.notify import invitations
 from sig.plans.operations import write_history
 
 CASE_ROLES = (Role.MEMBER.value, Role.CASE_OWNER.value)
-ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
 
 
 class MeetingError(ValueError):
@@ -452,12 +451,14 @@ def sign_off(user: Any, case: Case, meeting: Meeting) -> None:
         raise MeetingError("not_started")
     claimed = db.session.execute(
         update(Meeting).where(Meeting.id == meeting.id, Meeting.signed_off_at.is_(None))
-        .values(signed_off_at=clock.now(), signed_off_by_id=user.id,
-                status=MeetingStatus.HELD.value)
+        .values(signed_off_at=clock.now(), signed_off_by_id=user.id)
         .execution_options(synchronize_session=False)).rowcount
     if not claimed:  # signed off meanwhile (a double click)
         db.session.rollback()
         raise MeetingError("signed_off")
+    db.session.refresh(meeting)  # as claimed, with what others saved meanwhile
+    if meeting.status == MeetingStatus.PLANNED.value:  # held, though no one recorded it
+        meeting.status = MeetingStatus.HELD.value
     record(AuditEvent.MEETING_SIGNED_OFF, target_type="case", target_ref=case.id,
            details={"meeting": meeting.id})
     db.session.commit()

@@ -24,12 +24,9 @@ from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
-from sig.meetings.models import Attendance, Meeting, MeetingStatus, MinutesEntry, Participant
+from sig.meetings.models import ATTENDED, Meeting, MeetingStatus, MinutesEntry, Participant
 from sig.notify.delivery import DeliveryState, latest_by_recipient
 from sig.plans.models import Action, Change
-
-ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
-
 
 # --- attendance by organisation -------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consent.categories import Category
@@ -37,9 +37,13 @@ class OutcomeEvent(ItemMixin, Base):
 
     __tablename__ = "outcome_events"
     __item__ = ItemKind(case_column="case_id")
+    # A case's events (its prefix), and of one kind by date: the statistics' first and
+    # last event around a start are read from the index alone.
+    __table_args__ = (Index("ix_outcome_events_case_id_kind", "case_id", "kind",
+                            "occurred_on"),)
 
     id: Mapped[uuid_pk]
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[str] = mapped_column(String(32))
     occurred_on: Mapped[dt.date]
     source_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -34,6 +34,13 @@ def block_label(block: Block) -> str:
 
 
 def measure(name: str, period: Period) -> TableView:
+    """One table for ``period`` (its counts stored for the next request)."""
+    view = _measure(name, period)
+    store.save()
+    return view
+
+
+def _measure(name: str, period: Period) -> TableView:
     """One table for ``period``: counted in SQL per whole year of the period (the
     suppression is decided per year, and a year counted for one page serves every
     other page that needs it: a range, the year after's comparison), then what may
@@ -51,7 +58,13 @@ def measure(name: str, period: Period) -> TableView:
 def total(name: str, period: Period) -> tables.Cell | None:
     """The grand total of one measure for ``period``, as the dashboard shows it (a small
     or protected count stays hidden), for pages outside the dashboard."""
-    view = measure(name, period)
+    cell = _total(name, period)
+    store.save()
+    return cell
+
+
+def _total(name: str, period: Period) -> tables.Cell | None:
+    view = _measure(name, period)
     spec, part = view.spec, view.parts[0]
     if not spec.columns.total or (not spec.rows.total and len(spec.rows.codes) != 1):
         return None
@@ -69,8 +82,9 @@ def year_on_year(period: Period) -> dict[str, tuple[str, tables.Cell] | None]:
     label = tables.label(earlier, block_label)
     out: dict[str, tuple[str, tables.Cell] | None] = {}
     for name in MEASURES:
-        cell = total(name, earlier)
+        cell = _total(name, earlier)
         out[name] = (label, cell) if cell is not None else None
+    store.save()
     return out
 
 
@@ -82,7 +96,9 @@ MEASURES: dict[str, Callable[[Period], TableView]] = {name: _bind(name) for name
 
 
 def build(period: Period) -> list[TableView]:
-    return [fn(period) for fn in MEASURES.values()]
+    views = [_measure(name, period) for name in MEASURES]
+    store.save()
+    return views
 
 
 def find(name: str) -> Any:

@@ -10,13 +10,13 @@ whole groups (attendance variation, persons per organisation) are per calendar y
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Mapping
 from typing import Any
 
 from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Date,
     Integer,
     Select,
     and_,
@@ -34,15 +34,13 @@ from auth.roles import ORG_KIND_LABELS, OrganisationKind
 from kernel.db import db
 from sig.cases.forms import CLOSE_LABELS, REFERRAL_LABELS
 from sig.cases.models import Case, CaseStatus, CloseReason
-from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
 from sig.outcomes.models import OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, ActionStatus
+from sig.statistics.models import GroupPerson, MeetingOrganisation, MeetingPresence
 from sig.statistics.periods import month_end
 from sig.statistics.sql import (
     day_key,
     day_key_of,
-    in_local_days,
-    local_year_month,
     month_of,
     year_of,
 )
@@ -98,7 +96,6 @@ SPREAD_BANDS = Axis(("same", "one", "two_plus"), {
 PERSON_BANDS = Axis(("one", "two", "three_plus"), {
     "one": _l("1 person"), "two": _l("2 persons"), "three_plus": _l("3 or more persons")})
 
-ATTENDED = (Attendance.PRESENT.value, Attendance.REMOTE.value)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -195,12 +192,16 @@ CASES_ACTIVE = TableSpec(
     ONE_ROW, CASE_PROFILE, time=Time.STOCK, grain=Grain.QUARTER)
 
 
+def _profile() -> tuple[Any, Any]:
+    """A case's classifications: the youth's age band in the year of referral, gender."""
+    return _age_band(year_of(Case.referral_date) - Youth.birth_year), _gender(Youth.gender)
+
+
 def _profiled(y: Any, m: Any, statement: Select[Any]) -> Any:
     """One row per case and classification: its age band, then its gender."""
-    age = _age_band(year_of(Case.referral_date) - Youth.birth_year)
     return union_all(*(statement.add_columns(y.label("y"), m.label("m"),
                                              literal("all").label("row"), col.label("col"))
-                       for col in (age, _gender(Youth.gender))))
+                       for col in _profile()))
 
 
 def cases_opened(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
@@ -219,19 +220,40 @@ def cases_closed(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int
 
 
 def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    """Active on each month's last day, or today for this month and later ones."""
+    """Active on each month's last day, or today for this month and later ones.  The
+    cases active at some point of the span are read once with their classifications,
+    and each month is counted from their dates (a join of every case with every month
+    end is slow: no index serves a range on both ends)."""
     ends = [(y, m, min(month_end(y, m), today))
             for y in range(first.year, last.year + 1) for m in range(1, 13)]
     if not ends:
         return {}
-    days = union_all(*(select(literal(y, Integer).label("y"), literal(m, Integer).label("m"),
-                              literal(d, Date).label("d")) for y, m, d in ends)).subquery()
-    return _count(_profiled(days.c.y, days.c.m, select().select_from(days)
-                            .join(Case, and_(Case.plan_agreed_on.is_not(None),
-                                             Case.plan_agreed_on <= days.c.d,
-                                             or_(Case.closed_on.is_(None),
-                                                 Case.closed_on > days.c.d)))
-                            .join(Youth, Youth.id == Case.youth_id)))
+    earliest, latest = ends[0][2], max(d for _y, _m, d in ends)
+    rows = db.session.execute(
+        select(Case.plan_agreed_on, Case.closed_on, *_profile())
+        .join(Youth, Youth.id == Case.youth_id)
+        .where(Case.plan_agreed_on.is_not(None), Case.plan_agreed_on <= latest,
+               or_(Case.closed_on.is_(None), Case.closed_on > earliest))).all()
+    days = [day for _y, _m, day in ends]
+    # active on the month ends from the first one on or after the plan was agreed up
+    # to the last one before it closed: a run of months, added as its two ends
+    steps: dict[str, list[int]] = {}
+    for agreed, closed, band, gender in rows:
+        begins = bisect_left(days, agreed)
+        ends_at = len(days) if closed is None else bisect_left(days, closed)
+        if begins < ends_at:
+            for code in (band, gender):
+                step = steps.setdefault(code, [0] * (len(days) + 1))
+                step[begins] += 1
+                step[ends_at] -= 1
+    out: dict[Key, int] = {}
+    for code, step in steps.items():
+        active = 0
+        for (y, m, _day), change in zip(ends, step, strict=False):
+            active += change
+            if active:
+                out[(("M", y, m), "all", code)] = active
+    return out
 
 
 SOURCES = Axis(tuple(str(k) for k in REFERRAL_LABELS), {
@@ -336,7 +358,7 @@ def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[
                        .label("concern_before"))
                 .where(started.is_not(None), _in(started, first, last),
                        Case.id == _first_start())
-                .cte("per_case"))  # used by five selects: computed once
+                .cte("per_case").prefix_with("MATERIALIZED"))  # five selects use it
     today_key = day_key_of(today)
     since = per_case.c.start - 1200
     police = and_(per_case.c.police_before.is_not(None), per_case.c.police_before >= since)
@@ -441,74 +463,55 @@ PERSONS = TableSpec(
     ORG_KINDS, PERSON_BANDS, grain=Grain.YEAR, zero=_not_yet)
 
 
-def _held_meetings(first: dt.date, last: dt.date) -> Any:
-    """The period's held meetings with their Swedish year and month (a meeting at 00:30 on
-    the 1st belongs to that month, not the previous one as in UTC)."""
-    year, month = local_year_month(Meeting.starts_at, first, last)
-    return (select(Meeting.id.label("meeting_id"), Meeting.case_id.label("case_id"),
-                   year.label("y"), month.label("m"))
-            .where(Meeting.status == MeetingStatus.HELD.value,
-                   in_local_days(Meeting.starts_at, first, last))
-            .cte("held"))
-
-
-def _attended() -> Any:
-    return Participant.attendance.in_(ATTENDED)
+def _in_months(summary: Any, first: dt.date, last: dt.date) -> Any:
+    """A summary row's Swedish month lies in ``first`` … ``last`` (the year first, for
+    the index)."""
+    return and_(summary.year.between(first.year, last.year),
+                (summary.year * 12 + summary.month).between(first.year * 12 + first.month,
+                                                            last.year * 12 + last.month))
 
 
 def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, dict[Key, int]]:
-    """The four measures of attendance in one statement, so the participants of the
-    period's held meetings are read once (they are the largest table by far).
+    """The attendance measures in one statement over the summaries
+    (``sig.statistics.summary``): one row per held meeting and organisation invited to it
+    (two schools are two), one per held meeting, each with the meeting's Swedish year
+    and month (a meeting at 00:30 on the 1st belongs to that month, not the previous one
+    as in UTC), and one row per group, year, organisation and professional who
+    represented it.  ``first`` …
+    ``last`` are whole months.
 
-    ``per_kind`` has one row per held meeting and organisation invited to it (two
-    schools are two), with its kind and whether anyone represented it; ``per_group``
-    one row per group and year with its meetings, their average number of
-    organisations represented and the spread; ``persons`` one row per group, year and
-    organisation with the different persons who represented it (a youth who changes
-    school meets two schools with one person each, not one kind with two).
+    Each grouping follows an index of the summaries, so nothing large is sorted:
+    ``per_org`` counts per month, organisation and whether it was represented (its kind
+    joined after); ``per_meeting`` (a summary too) has one row per meeting with the
+    organisations represented and the professionals present; ``per_group`` one row per
+    group and year
+    with its meetings, their average number of organisations and the spread;
+    ``persons`` one row per group, year and organisation with the different persons who
+    represented it (a youth who changes school meets two schools with one person each,
+    not one kind with two).
     """
-    held = _held_meetings(first, last)
-    # Participants grouped in the order of their covering index (meeting, organisation)
-    # first, and only then joined to the meeting's month and the organisation's kind.
-    per_org = (select(Participant.meeting_id, Participant.represented_org_id.label("org_id"),
-                      func.max(case((_attended(), 1), else_=0)).label("present"),
-                      func.count(func.distinct(case(
-                          (and_(_attended(), Participant.user_id.is_not(None)),
-                           Participant.user_id)))).label("people"))
-               .where(Participant.meeting_id.in_(select(held.c.meeting_id)),
-                      Participant.represented_org_id.is_not(None))
-               .group_by(Participant.meeting_id, Participant.represented_org_id)
+    held, meeting = MeetingOrganisation, MeetingPresence
+    per_org = (select(held.year, held.month, held.org_id, held.present,
+                      func.count().label("n"))
+               .where(_in_months(held, first, last))
+               .group_by(held.year, held.month, held.org_id, held.present)
                .subquery())
-    per_kind = (select(held.c.meeting_id, held.c.case_id, held.c.y, held.c.m,
-                       Organisation.kind.label("kind"), per_org.c.present, per_org.c.people)
-                .select_from(per_org)  # two schools are two
-                .join(held, held.c.meeting_id == per_org.c.meeting_id)
-                .join(Organisation, Organisation.id == per_org.c.org_id)
-                .cte("per_kind"))
-    per_meeting = (select(per_kind.c.case_id, per_kind.c.y,
-                          func.sum(per_kind.c.present).label("kinds"))
-                   .group_by(per_kind.c.meeting_id, per_kind.c.case_id, per_kind.c.y)
-                   .subquery())
+    per_meeting = (select(meeting.year.label("y"), meeting.month.label("m"), meeting.case_id,
+                          meeting.organisations, meeting.people)
+                   .where(_in_months(meeting, first, last)).subquery())
     per_group = (select(per_meeting.c.y, func.count().label("meetings"),
-                        func.avg(per_meeting.c.kinds).label("average"),
-                        (func.max(per_meeting.c.kinds) - func.min(per_meeting.c.kinds))
-                        .label("spread"))
+                        func.avg(per_meeting.c.organisations).label("average"),
+                        (func.max(per_meeting.c.organisations)
+                         - func.min(per_meeting.c.organisations)).label("spread"))
                  .group_by(per_meeting.c.case_id, per_meeting.c.y)
                  .cte("per_group"))
-    persons = (select(held.c.y, Organisation.kind.label("kind"),
-                      func.count(func.distinct(Participant.user_id)).label("persons"))
-               .select_from(held)
-               .join(Participant, Participant.meeting_id == held.c.meeting_id)
-               .join(Organisation, Organisation.id == Participant.represented_org_id)
-               .where(_attended(), Participant.user_id.is_not(None))
-               .group_by(held.c.case_id, held.c.y, Organisation.id, Organisation.kind)
-               .subquery())
-
-    meetings = (select(per_kind.c.y, per_kind.c.m,
-                       func.sum(per_kind.c.present).label("organisations"),
-                       func.sum(per_kind.c.people).label("people"))
-                .group_by(per_kind.c.meeting_id, per_kind.c.y, per_kind.c.m)
-                .subquery())
+    per_person = (select(GroupPerson.year, GroupPerson.org_id, func.count().label("persons"))
+                  .where(GroupPerson.year.between(first.year, last.year))
+                  .group_by(GroupPerson.year, GroupPerson.case_id, GroupPerson.org_id)
+                  .subquery())
+    persons = (select(per_person.c.year.label("y"), Organisation.kind.label("kind"),
+                      per_person.c.persons)
+               .join(Organisation, Organisation.id == per_person.c.org_id).subquery())
 
     def counted(name: str, sub: Any, y: Any, m: Any, row: Any, col: Any) -> Any:
         units = (select(literal(name).label("measure"), y.label("y"), m.label("m"),
@@ -525,17 +528,22 @@ def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, d
                   else_="two_plus")
     several = case((persons.c.persons == 1, "one"), (persons.c.persons == 2, "two"),
                    else_="three_plus")
-    organisations = case((meetings.c.organisations <= 1, "o1"),
-                         (meetings.c.organisations == 2, "o2"),
-                         (meetings.c.organisations == 3, "o3"), else_="o4plus")
-    people = case((meetings.c.people <= 2, "p1_2"), (meetings.c.people <= 4, "p3_4"),
-                  (meetings.c.people <= 6, "p5_6"), else_="p7plus")
+    organisations = case((per_meeting.c.organisations <= 1, "o1"),
+                         (per_meeting.c.organisations == 2, "o2"),
+                         (per_meeting.c.organisations == 3, "o3"), else_="o4plus")
+    people = case((per_meeting.c.people <= 2, "p1_2"), (per_meeting.c.people <= 4, "p3_4"),
+                  (per_meeting.c.people <= 6, "p5_6"), else_="p7plus")
+    attendance = (select(literal("attendance"), per_org.c.year, per_org.c.month,
+                         Organisation.kind,
+                         case((per_org.c.present == 1, "present"), else_="absent"),
+                         func.sum(per_org.c.n))
+                  .join(Organisation, Organisation.id == per_org.c.org_id)
+                  .group_by(per_org.c.year, per_org.c.month, Organisation.kind,
+                            per_org.c.present))
     statement = union_all(
-        counted("attendance", per_kind, per_kind.c.y, per_kind.c.m, per_kind.c.kind,
-                case((per_kind.c.present == 1, "present"), else_="absent")),
-        counted("meeting_presence", meetings, meetings.c.y, meetings.c.m, everyone,
-                organisations),
-        counted("meeting_presence", meetings, meetings.c.y, meetings.c.m, everyone, people),
+        attendance,
+        *(counted("meeting_presence", per_meeting, per_meeting.c.y, per_meeting.c.m,
+                  everyone, band) for band in (organisations, people)),
         counted("group_averages", per_group, per_group.c.y, no_month, everyone, average),
         counted("group_spread", repeated, repeated.c.y, no_month, everyone, spread),
         counted("persons_per_organisation", persons, persons.c.y, no_month, persons.c.kind,

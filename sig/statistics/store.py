@@ -29,7 +29,7 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from auth.models import Organisation
 from kernel import clock
@@ -38,11 +38,15 @@ from sig.cases.models import Case
 from sig.meetings.models import Meeting, Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action
+from sig.statistics import summary
 from sig.statistics.models import StatisticsChange, StatisticsResult
 from sig.statistics.tables import Key
 from sig.youths.models import Youth
 
 WATCHED = (Case, Youth, Meeting, Participant, Action, OutcomeEvent, Organisation)
+SUMMARISED = (Meeting, Participant)  # rows the attendance summaries are derived from
+SUMMARISED_COLUMNS = {"case_id", "status", "starts_at", "meeting_id", "represented_org_id",
+                      "user_id", "attendance"}
 KEEP_CHANGES = 1000  # older change rows are deleted now and then: only the newest counts
 
 
@@ -52,11 +56,13 @@ _LISTENING = False
 
 
 def listen() -> None:
-    """Attach the session hooks that move the data version (once per process)."""
+    """Attach the session hooks that move the data version and keep the attendance
+    summaries current (once per process)."""
     global _LISTENING  # noqa: PLW0603
     if not _LISTENING:
         event.listen(Session, "before_flush", _watch)
         event.listen(Session, "after_flush", _bump)
+        event.listen(Session, "do_orm_execute", _watch_statement)
         _LISTENING = True
 
 
@@ -65,12 +71,45 @@ def _watch(session: Session, _context: Any, _instances: Any) -> None:
         if isinstance(row, WATCHED) and (row not in session.dirty
                                          or session.is_modified(row)):
             session.info["sig_statistics_changed"] = True
-            return
+            if isinstance(row, SUMMARISED):
+                session.info.setdefault("sig_statistics_cases", set()).add(row.case_id)
+
+
+def _watch_statement(state: ORMExecuteState) -> None:
+    """An UPDATE or DELETE statement on a table the statistics count (not a flush of
+    loaded rows) moves the data version too.  The summaries need to know the cases, so
+    what they are derived from is written through the session only."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    model = state.bind_mapper.class_
+    if not issubclass(model, WATCHED):
+        return
+    if issubclass(model, SUMMARISED) and (state.is_delete
+                                          or _columns_set(state) & SUMMARISED_COLUMNS):
+        raise RuntimeError(f"{model.__name__} rows are written through the session, so "
+                           "that the statistics' summaries follow them")
+    _new_version(state.session)
+
+
+def _columns_set(state: ORMExecuteState) -> set[str]:
+    values = getattr(state.statement, "_values", None) or {}
+    names = {getattr(k, "key", str(k)) for k in values}
+    parameters = state.parameters
+    for row in parameters if isinstance(parameters, list) else [parameters or {}]:
+        names.update(row)
+    return names
 
 
 def _bump(session: Session, _context: Any) -> None:
     if not session.info.pop("sig_statistics_changed", False):
         return
+    cases = session.info.pop("sig_statistics_cases", None)
+    if cases:
+        summary.refresh(session.connection(), cases)
+    _new_version(session)
+
+
+def _new_version(session: Session) -> None:
     if has_app_context():
         g.pop("sig_statistics_version", None)
     connection = session.connection()
@@ -95,32 +134,51 @@ def counts(name: str, first: dt.date, last: dt.date, today: dt.date | None,
            compute: Callable[[], dict[Key, int]]) -> dict[Key, int]:
     """``name``'s counts for ``first`` … ``last`` as of ``today`` (None for a measure
     that does not depend on the day): the stored ones while the data version is
-    theirs, else ``compute()`` (then stored).  One read by key; no copy is kept in the
-    process, so every worker and every database sees its own."""
+    theirs, else ``compute()``, kept for ``save``.  One read by key; no copy is kept in
+    the process, so every worker and every database sees its own."""
     key = f"{name}|{first.isoformat()}|{last.isoformat()}|{today.isoformat() if today else '-'}"
     current = version()
+    unsaved = g.setdefault("sig_statistics_unsaved", {})
+    if key in unsaved and unsaved[key][0] == current:
+        return unsaved[key][1]  # counted earlier in this request
     row = db.session.get(StatisticsResult, key)
     if row is not None and row.version == current:
         return _decode(row.counts)
     found = compute()
-    _store(key, current, found, row)
+    unsaved[key] = (current, found, row)
     return found
 
 
-def _store(key: str, current: str, found: dict[Key, int], row: StatisticsResult | None) -> None:
-    """Save the counts in a savepoint: two workers counting the same thing at once
-    both succeed, one of them stores."""
-    payload = json.dumps([[list(block), r, c, n] for (block, r, c), n in sorted(
-        found.items(), key=repr)], separators=(",", ":"))
+def save() -> None:
+    """Store what ``counts`` computed in this request, in one savepoint of the caller's
+    transaction (which the caller commits).  Two workers counting the same thing at
+    once both succeed: when another stored a key first, the rest are stored one by
+    one."""
+    unsaved: dict[str, tuple[str, dict[Key, int], StatisticsResult | None]] = (
+        g.pop("sig_statistics_unsaved", {}))
+    if not unsaved:
+        return
     try:
         with db.session.begin_nested():
-            if row is None:
-                db.session.add(StatisticsResult(key=key, version=current, counts=payload,
-                                                computed_at=clock.now()))
-            else:
-                row.version, row.counts, row.computed_at = current, payload, clock.now()
+            for key, (current, found, row) in unsaved.items():
+                _put(key, current, found, row)
     except IntegrityError:
-        pass  # another worker stored it first
+        for key, (current, found, _row) in unsaved.items():
+            try:
+                with db.session.begin_nested():
+                    _put(key, current, found, db.session.get(StatisticsResult, key))
+            except IntegrityError:
+                pass  # another worker stored it first
+
+
+def _put(key: str, current: str, found: dict[Key, int], row: StatisticsResult | None) -> None:
+    payload = json.dumps([[list(block), r, c, n] for (block, r, c), n in sorted(
+        found.items(), key=repr)], separators=(",", ":"))
+    if row is None:
+        db.session.add(StatisticsResult(key=key, version=current, counts=payload,
+                                        computed_at=clock.now()))
+    else:
+        row.version, row.counts, row.computed_at = current, payload, clock.now()
 
 
 def _decode(payload: str) -> dict[Key, int]:

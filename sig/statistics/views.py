@@ -45,14 +45,13 @@ def _period_label(period: Period) -> str:
 @requires(Permission.VIEW_STATISTICS)
 def index():
     period, error = _period()
-    views = dashboard.build(period)
+    views, earlier = dashboard.build(period), dashboard.year_on_year(period)
     record(AuditEvent.STATISTICS_VIEWED, details={"period": period.query_args()})
     db.session.commit()
     return render_template(
         "statistics/index.html", views=views, period=period, error=error,
         period_label=_period_label(period), args=request.args.to_dict(),
-        threshold=dashboard.threshold(), charts=charts,
-        earlier=dashboard.year_on_year(period))
+        threshold=dashboard.threshold(), charts=charts, earlier=earlier)
 
 
 @bp.route("/report")
@@ -68,14 +67,13 @@ def report():
                                   today), None
     except PeriodError as exc:
         period, error = Period.year(today.year - 1), PERIOD_ERRORS[exc.code]()
-    views = dashboard.build(period)
+    views, earlier = dashboard.build(period), dashboard.year_on_year(period)
     record(AuditEvent.STATISTICS_VIEWED, details={"period": period.query_args()})
     db.session.commit()
     return render_template(
         "statistics/report.html", views=views, year=period.first.year, error=error,
         typed=typed or str(period.first.year), period_label=_period_label(period),
-        threshold=dashboard.threshold(), charts=charts, printed_on=today,
-        earlier=dashboard.year_on_year(period))
+        threshold=dashboard.threshold(), charts=charts, printed_on=today, earlier=earlier)
 
 
 def csv_rows(table: TableView, period_label: str) -> list[list[Any]]:

@@ -40,7 +40,17 @@ def _zone() -> ZoneInfo:
 
 def local_day(moment: dt.datetime) -> dt.date:
     """The Swedish calendar day of a stored (UTC) moment."""
-    return clock.as_utc(moment).astimezone(_zone()).date()
+    return local_moment(moment).date()
+
+
+def local_moment(moment: dt.datetime) -> dt.datetime:
+    """A stored (UTC) moment in Swedish time, time zone kept."""
+    return clock.as_utc(moment).astimezone(_zone())
+
+
+def local_midnight(day: dt.date, hour: int = 0) -> dt.datetime:
+    """The UTC instant at which ``day`` begins in Sweden (or its ``hour`` o'clock)."""
+    return dt.datetime.combine(day, dt.time(hour), _zone()).astimezone(dt.UTC)
 
 
 def local_today() -> dt.date:
