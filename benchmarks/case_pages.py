@@ -26,7 +26,6 @@ read from /proc after all runs.  No timed assertion anywhere: it prints the figu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import secrets
@@ -37,7 +36,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import bindparam, event, func, select, update
@@ -383,7 +381,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with town.instance_dir(args, "sig-pages-") as instance, database(args, instance) as url:
+    with town.instance_dir(args, "sig-pages-") as instance, \
+            town.database(args, instance, "sig_pages") as url:
         app = town.make_app(instance, url)
         town.migrate(app)
         if town.row_count(app, "youths") and args.reuse:
@@ -405,22 +404,6 @@ def main(argv: list[str] | None = None) -> int:
         app.extensions["sig.db"].engine.dispose()
         drive(instance, found, args, counts, url)
     return 0
-
-
-@contextlib.contextmanager
-def database(args: argparse.Namespace, instance: str) -> Iterator[str]:
-    """The database URL: the instance's SQLite file, or a throwaway PostgreSQL server."""
-    if not args.postgres:
-        yield "sqlite:///" + os.path.join(instance, "sig.sqlite3")
-        return
-    from tests.pg_server import PostgresServer
-
-    server = PostgresServer()
-    server.start()
-    try:
-        yield server.create_database("sig_pages")
-    finally:
-        server.stop()
 
 
 def save_found(instance: str, found: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import g
@@ -99,6 +99,9 @@ PERSON_BANDS = Axis(("one", "two", "three_plus"), {
 
 
 # ---------------------------------------------------------------------------- helpers
+
+MEMO = "sig_statistics_rows"  # the request's shared reads (see ``_read_once``)
+
 
 def _age_band(age: Any) -> Any:
     return case((age < 15, "under_15"), (age < 18, "15_17"), (age < 21, "18_20"),
@@ -197,55 +200,74 @@ def _profile() -> tuple[Any, Any]:
     return _age_band(year_of(Case.referral_date) - Youth.birth_year), _gender(Youth.gender)
 
 
-def _profiled(y: Any, m: Any, statement: Select[Any]) -> Any:
-    """One row per case and classification: its age band, then its gender."""
-    return union_all(*(statement.add_columns(y.label("y"), m.label("m"),
-                                             literal("all").label("row"), col.label("col"))
-                       for col in _profile()))
+def _read_once(kind: str, first: dt.date, last: dt.date, today: dt.date,
+               read: Callable[[], Any]) -> Any:
+    """What several measures share, read once per request (kept in ``g`` under
+    ``MEMO``, which ``sig.statistics.store`` empties whenever the data change)."""
+    memo = g.setdefault(MEMO, {})
+    key = (kind, first, last, today)
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def _cases(first: dt.date, last: dt.date, today: dt.date) -> list[Any]:
+    """Every case referred, closed or active in ``first`` … ``last`` (as of ``today``),
+    with its dates, source, close reason and classifications: read once per request
+    for the five case tables (a few thousand rows a year), which count them in Python."""
+    band, gender = _profile()
+    statement = (select(Case.referral_date, Case.plan_agreed_on, Case.closed_on,
+                        (Case.status == CaseStatus.CLOSED.value).label("is_closed"),
+                        Case.referral_source, Case.close_reason, band.label("band"),
+                        gender.label("gender"))
+                 .join(Youth, Youth.id == Case.youth_id)
+                 .where(or_(_in(Case.referral_date, first, last),
+                            _in(Case.closed_on, first, last),
+                            and_(Case.plan_agreed_on <= min(last, today),
+                                 or_(Case.closed_on.is_(None), Case.closed_on > first)))))
+    return _read_once("cases", first, last, today,
+                      lambda: db.session.execute(statement).all())
+
+
+def _tally(rows: Iterable[tuple[dt.date, str]], first: dt.date, last: dt.date) -> dict[Key, int]:
+    """Count ``(day, column)`` pairs per month of ``first`` … ``last``."""
+    out: dict[Key, int] = {}
+    for day, column in rows:
+        if first <= day <= last:
+            key = (("M", day.year, day.month), "all", column)
+            out[key] = out.get(key, 0) + 1
+    return out
 
 
 def cases_opened(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    return _count(_profiled(year_of(Case.referral_date), month_of(Case.referral_date),
-                            select().select_from(Case)
-                            .join(Youth, Youth.id == Case.youth_id)
-                            .where(_in(Case.referral_date, first, last))))
+    return _tally(((c.referral_date, code) for c in _cases(first, last, today)
+                   for code in (c.band, c.gender)), first, last)
 
 
 def cases_closed(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    return _count(_profiled(year_of(Case.closed_on), month_of(Case.closed_on),
-                            select().select_from(Case)
-                            .join(Youth, Youth.id == Case.youth_id)
-                            .where(Case.status == CaseStatus.CLOSED.value,
-                                   _in(Case.closed_on, first, last))))
+    return _tally(((c.closed_on, code) for c in _cases(first, last, today) if c.is_closed
+                   for code in (c.band, c.gender)), first, last)
 
 
 def cases_active(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    """Active on each month's last day, or today for this month and later ones.  The
-    cases active at some point of the span are read once with their classifications,
-    and each month is counted from their dates (a join of every case with every month
-    end is slow: no index serves a range on both ends)."""
+    """Active on each month's last day, or today for this month and later ones: from
+    the first month end on or after the plan was agreed up to the last one before the
+    case closed, a run of months added as its two ends."""
     ends = [(y, m, min(month_end(y, m), today))
             for y in range(first.year, last.year + 1) for m in range(1, 13)]
-    if not ends:
-        return {}
-    earliest, latest = ends[0][2], max(d for _y, _m, d in ends)
-    rows = db.session.execute(
-        select(Case.plan_agreed_on, Case.closed_on, *_profile())
-        .join(Youth, Youth.id == Case.youth_id)
-        .where(Case.plan_agreed_on.is_not(None), Case.plan_agreed_on <= latest,
-               or_(Case.closed_on.is_(None), Case.closed_on > earliest))).all()
     days = [day for _y, _m, day in ends]
-    # active on the month ends from the first one on or after the plan was agreed up
-    # to the last one before it closed: a run of months, added as its two ends
     steps: dict[str, list[int]] = {}
-    for agreed, closed, band, gender in rows:
+    for case_ in _cases(first, last, today):
+        agreed, closed = case_.plan_agreed_on, case_.closed_on
+        if agreed is None:
+            continue
         begins = bisect_left(days, agreed)
-        ends_at = len(days) if closed is None else bisect_left(days, closed)
-        if begins < ends_at:
-            for code in (band, gender):
+        stops = len(days) if closed is None else bisect_left(days, closed)
+        if begins < stops:
+            for code in (case_.band, case_.gender):
                 step = steps.setdefault(code, [0] * (len(days) + 1))
                 step[begins] += 1
-                step[ends_at] -= 1
+                step[stops] -= 1
     out: dict[Key, int] = {}
     for code, step in steps.items():
         active = 0
@@ -277,19 +299,13 @@ CLOSE_REASONS = TableSpec(
 
 
 def referral_sources(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    referred = Case.referral_date
-    return _count(select(year_of(referred).label("y"), month_of(referred).label("m"),
-                         literal("all").label("row"), Case.referral_source.label("col"))
-                  .where(_in(referred, first, last),
-                         Case.referral_source.in_(SOURCES.codes)))
+    return _tally(((c.referral_date, c.referral_source) for c in _cases(first, last, today)
+                   if c.referral_source in SOURCES.codes), first, last)
 
 
 def close_reasons(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    closed = Case.closed_on
-    return _count(select(year_of(closed).label("y"), month_of(closed).label("m"),
-                         literal("all").label("row"), Case.close_reason.label("col"))
-                  .where(Case.status == CaseStatus.CLOSED.value, _in(closed, first, last),
-                         Case.close_reason.in_(CLOSE_REASONS_AXIS.codes)))
+    return _tally(((c.closed_on, c.close_reason) for c in _cases(first, last, today)
+                   if c.is_closed and c.close_reason in CLOSE_REASONS_AXIS.codes), first, last)
 
 
 # ---------------------------------------------------------------------------- outcomes
@@ -346,18 +362,25 @@ def _first_start() -> Any:
 
 def outcomes_after_start(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
     started = Case.plan_agreed_on
-    per_case = (select(year_of(started).label("y"), month_of(started).label("m"),
-                       day_key(started).label("start"),
-                       day_key(_first_after(OutcomeKind.POLICE_REPORT, started, Case.youth_id))
-                       .label("police"),
-                       day_key(_first_after(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
-                       .label("concern"),
-                       day_key(_last_until(OutcomeKind.POLICE_REPORT, started, Case.youth_id))
-                       .label("police_before"),
-                       day_key(_last_until(OutcomeKind.CONCERN_REPORT, started, Case.youth_id))
-                       .label("concern_before"))
-                .where(started.is_not(None), _in(started, first, last),
-                       Case.id == _first_start())
+    # each event looked up once per youth (materialised, then turned into day keys: an
+    # expression that uses a lookup three times would make PostgreSQL do it three times)
+    events = (select(started.label("started"),
+                     _first_after(OutcomeKind.POLICE_REPORT, started, Case.youth_id)
+                     .label("police"),
+                     _first_after(OutcomeKind.CONCERN_REPORT, started, Case.youth_id)
+                     .label("concern"),
+                     _last_until(OutcomeKind.POLICE_REPORT, started, Case.youth_id)
+                     .label("police_before"),
+                     _last_until(OutcomeKind.CONCERN_REPORT, started, Case.youth_id)
+                     .label("concern_before"))
+              .where(started.is_not(None), _in(started, first, last),
+                     Case.id == _first_start())
+              .cte("events").prefix_with("MATERIALIZED"))
+    per_case = (select(year_of(events.c.started).label("y"),
+                       month_of(events.c.started).label("m"),
+                       day_key(events.c.started).label("start"),
+                       *(day_key(events.c[name]).label(name)
+                         for name in ("police", "concern", "police_before", "concern_before")))
                 .cte("per_case").prefix_with("MATERIALIZED"))  # five selects use it
     today_key = day_key_of(today)
     since = per_case.c.start - 1200
@@ -390,17 +413,22 @@ RELAPSES = TableSpec(
 
 
 def relapses(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-    closed = Case.closed_on
-    first_report = day_key(_first_after(OutcomeKind.POLICE_REPORT, closed, Case.youth_id))
+    # the first report after closing is looked up once per case (materialised: used in
+    # an expression more than once, PostgreSQL would look it up for every use)
+    per_case = (select(Case.closed_on.label("closed"),
+                       _first_after(OutcomeKind.POLICE_REPORT, Case.closed_on, Case.youth_id)
+                       .label("report"))
+                .where(Case.status == CaseStatus.CLOSED.value,
+                       Case.close_reason == CloseReason.COMPLETED.value,
+                       _in(Case.closed_on, first, last))
+                .cte("per_case").prefix_with("MATERIALIZED"))
+    closed, first_report = per_case.c.closed, day_key(per_case.c.report)
     limit = day_key(closed) + 1200
     category = case(
-        (and_(first_report.is_not(None), first_report <= limit), "relapse"),
+        (and_(per_case.c.report.is_not(None), first_report <= limit), "relapse"),
         (limit <= day_key_of(today), "no_relapse"), else_="not_yet")
     return _count(select(year_of(closed).label("y"), month_of(closed).label("m"),
-                         literal("all").label("row"), category.label("col"))
-                  .where(Case.status == CaseStatus.CLOSED.value,
-                         Case.close_reason == CloseReason.COMPLETED.value,
-                         _in(closed, first, last)))
+                         literal("all").label("row"), category.label("col")))
 
 
 CONCERN_CONVERSATIONS = TableSpec(
@@ -464,11 +492,14 @@ PERSONS = TableSpec(
 
 
 def _in_months(summary: Any, first: dt.date, last: dt.date) -> Any:
-    """A summary row's Swedish month lies in ``first`` … ``last`` (the year first, for
-    the index)."""
-    return and_(summary.year.between(first.year, last.year),
-                (summary.year * 12 + summary.month).between(first.year * 12 + first.month,
-                                                            last.year * 12 + last.month))
+    """A summary row's Swedish month lies in ``first`` … ``last``: the years for the
+    index, and the months only when the span does not start and end with a year (a
+    condition on an expression is one the planner cannot estimate)."""
+    years = summary.year.between(first.year, last.year)
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        return years
+    return and_(years, (summary.year * 12 + summary.month)
+                .between(first.year * 12 + first.month, last.year * 12 + last.month))
 
 
 def _participation(first: dt.date, last: dt.date, today: dt.date) -> dict[str, dict[Key, int]]:
@@ -561,11 +592,8 @@ PARTICIPATION = ("attendance", "meeting_presence", "group_averages", "group_spre
 
 def _from_participation(name: str) -> Any:
     def measure(first: dt.date, last: dt.date, today: dt.date) -> dict[Key, int]:
-        memo = g.setdefault("sig_participation", {})
-        key = (first, last, today)
-        if key not in memo:
-            memo[key] = _participation(first, last, today)
-        return memo[key][name]
+        return _read_once("participation", first, last, today,
+                          lambda: _participation(first, last, today))[name]
 
     measure.__name__ = name
     return measure

@@ -39,6 +39,7 @@ from sig.meetings.models import Meeting, Participant
 from sig.outcomes.models import OutcomeEvent
 from sig.plans.models import Action
 from sig.statistics import summary
+from sig.statistics.measures import MEMO
 from sig.statistics.models import StatisticsChange, StatisticsResult
 from sig.statistics.tables import Key
 from sig.youths.models import Youth
@@ -112,6 +113,7 @@ def _bump(session: Session, _context: Any) -> None:
 def _new_version(session: Session) -> None:
     if has_app_context():
         g.pop("sig_statistics_version", None)
+        g.pop(MEMO, None)  # what the measures read before the change
     connection = session.connection()
     new = connection.execute(insert(StatisticsChange).values(at=clock.now())).inserted_primary_key
     if new and new[0] and new[0] % KEEP_CHANGES == 0:
