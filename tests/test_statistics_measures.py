@@ -300,6 +300,7 @@ def test_two_schools_are_two_organisations_and_a_new_school_is_not_a_new_person(
     # The youth changes school between the meetings: each school is one person.
     world.meeting(case, D(2023, 3, 1), {"social": [1], "school": [1]}, {"school2": [1]})
     world.meeting(case, D(2023, 9, 1), {"social": [1], "school2": [1]}, {"school": [1]})
+    db.session.commit()  # the attendance summaries are derived as it commits
     y = ("Y", 2023)
     assert measures.persons_per_organisation(*Y2023) == {
         (y, "social_services", "one"): 1, (y, "school", "one"): 2}

@@ -5,6 +5,7 @@ transaction, and are what deriving them afresh gives; what the session cannot se
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -93,10 +94,53 @@ def test_a_rolled_back_change_leaves_the_summaries_as_they_were(app_ctx, orgs, s
     world.meeting(case, D(2025, 4, 7), present={"police": [1]})
     db.session.commit()
     before = _state()
-    world.meeting(case, D(2025, 5, 5), present={"school": [1]})
-    assert _state() != before  # flushed: the summaries moved with it
+    world.meeting(case, D(2025, 5, 5), present={"school": [1]})  # flushed, not committed
     db.session.rollback()
     assert _state() == before
+    # and the rolled-back meeting's case is not summarised with the next commit
+    world.case(born=2012, gender="girl", referred=D(2025, 6, 2))
+    db.session.commit()
+    assert _as_derived_afresh() == before
+
+
+def test_two_writers_of_one_case_wait_for_each_other(app, orgs, sara):
+    """Two people record attendance at one meeting at once: the second derives the case
+    only once the first has committed, and sees its rows (deriving both at the same
+    time, each would miss the other's: on PostgreSQL a duplicate key)."""
+    with app.app_context():
+        world = World(orgs, sara)
+        case = world.case(born=2010, gender="girl", referred=D(2025, 1, 5),
+                          started=D(2025, 2, 1))
+        meeting = world.meeting(case, D(2025, 3, 3), present={"police": [1], "school": [1]})
+        db.session.commit()
+        people = {p.represented_org_id: p.id for p in db.session.scalars(
+            select(Participant).where(Participant.meeting_id == meeting.id,
+                                      Participant.represented_org_id.is_not(None)))}
+        case_id, meeting_id = case.id, meeting.id
+    errors: list[BaseException] = []
+
+    def school_writes() -> None:
+        with app.app_context():
+            try:
+                db.session.get(Participant, people[orgs["school"].id]).attendance = "absent"
+                db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                errors.append(exc)
+
+    second = threading.Thread(target=school_writes)
+    with app.app_context():
+        db.session.get(Participant, people[orgs["police"].id]).attendance = "absent"
+        db.session.flush()
+        summary.refresh(db.session.connection(), [case_id])  # derived, not committed
+        second.start()
+        second.join(timeout=1.5)
+        assert second.is_alive()  # waiting for this transaction
+        db.session.commit()
+    second.join(timeout=20)
+    assert not second.is_alive() and errors == []
+    with app.app_context():
+        _by_org, by_meeting, persons = _as_derived_afresh()
+        assert by_meeting == {(meeting_id, case_id, 2025, 3, 0, 0)} and persons == set()
 
 
 def test_a_statement_that_bypasses_the_session_may_not_change_what_is_summarised(

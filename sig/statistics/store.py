@@ -64,6 +64,8 @@ def listen() -> None:
         event.listen(Session, "before_flush", _watch)
         event.listen(Session, "after_flush", _bump)
         event.listen(Session, "do_orm_execute", _watch_statement)
+        event.listen(Session, "before_commit", _summarise)
+        event.listen(Session, "after_rollback", _forget)
         _LISTENING = True
 
 
@@ -102,12 +104,22 @@ def _columns_set(state: ORMExecuteState) -> set[str]:
 
 
 def _bump(session: Session, _context: Any) -> None:
-    if not session.info.pop("sig_statistics_changed", False):
-        return
+    if session.info.pop("sig_statistics_changed", False):
+        _new_version(session)
+
+
+def _summarise(session: Session) -> None:
+    """Derive the summaries of the cases whose meetings the transaction changed, last
+    thing before it commits: after every access-log entry, so PostgreSQL writers reach
+    this point one at a time (and ``summary.refresh`` locks each case besides)."""
+    session.flush()  # what is still pending names its cases too
     cases = session.info.pop("sig_statistics_cases", None)
     if cases:
         summary.refresh(session.connection(), cases)
-    _new_version(session)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("sig_statistics_cases", None)
 
 
 def _new_version(session: Session) -> None:

@@ -10,10 +10,10 @@ Swedish calendar year, organisation and professional who represented it, each wi
 Swedish year (and month) it counts in.  A year's measures read some 50,000 summary
 rows in index order instead of grouping 125,000 participants.
 
-The summaries are derived, never edited: every flush that writes a meeting or a
-participant refreshes the rows of the cases it touched (``refresh``, called from the
-statistics' flush hook in ``sig.statistics.store``), in the same transaction, so they
-are exactly as current as the data and roll back with it.  ``rebuild`` derives them for
+The summaries are derived, never edited: a transaction that writes a meeting or a
+participant refreshes the rows of the cases it touched just before it commits
+(``refresh``, called from the statistics' session hooks in ``sig.statistics.store``),
+so they are exactly as current as the data and roll back with it.  ``rebuild`` derives them for
 every case (bulk loads that bypass the session, such as the benchmarks' generator).
 """
 from __future__ import annotations
@@ -30,11 +30,18 @@ from sig.web.dates import local_day
 
 _CHUNK = 500  # case ids per statement
 _BATCH = 5000  # summary rows per insert
+_LOCKS = 16  # the advisory locks' class: a case's summaries (the key is its id's hash)
 
 
 def refresh(connection: Connection, case_ids: Collection[str]) -> None:
-    """Derive the summary rows of ``case_ids`` again from their meetings."""
+    """Derive the summary rows of ``case_ids`` again from their meetings.  On PostgreSQL
+    each case is locked for the rest of the transaction first (in one order, so two
+    writers cannot wait for each other): two transactions deriving one case at once
+    would each miss the other's rows."""
     ids = sorted(set(case_ids))
+    if connection.dialect.name == "postgresql":
+        for case_id in ids:
+            connection.execute(select(func.pg_advisory_xact_lock(_LOCKS, func.hashtext(case_id))))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         for table in (MeetingOrganisation, MeetingPresence, GroupPerson):
