@@ -75,7 +75,7 @@ def is_owner(user: Any, case_id: str) -> bool:
         return False
     if row.owner_id == user.id:
         return True
-    deputies, day = Base.metadata.tables["case_deputies"], clock.now().date()
+    deputies, day = Base.metadata.tables["case_deputies"], clock.local_today()
     return row.origin_org_id == user.organisation_id and db.session.scalar(
         select(deputies.c.id).where(
             deputies.c.case_id == case_id, deputies.c.user_id == user.id,
@@ -144,7 +144,7 @@ def record_consent(user: Any, case_id: str, *, youth: bool, guardian_ids: Iterab
     if not youth and not guardian_ids:
         raise ConsentError("no_party", "guardians")
     flows = _flows(grants, org_ids)
-    today = clock.now().date()
+    today = clock.local_today()
     if given_on > today:
         raise ConsentError("given_in_future", "given_on")
     if valid_to is not None and valid_to < valid_from:

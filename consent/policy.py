@@ -137,7 +137,7 @@ class Grants:
 
 
 def _rules_today(kind: str) -> list[StatutoryRule]:
-    day = clock.now().date()
+    day = clock.local_today()
     return list(db.session.scalars(select(StatutoryRule).where(
         StatutoryRule.recipient_kind == kind, StatutoryRule.valid_from <= day,
         or_(StatutoryRule.valid_to.is_(None), StatutoryRule.valid_to >= day))
@@ -157,7 +157,7 @@ def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str
     if not rows:
         return {}
     subjects = validity.subjects_of({c.case_id for c, _s, _k in rows})
-    day = clock.now().date()
+    day = clock.local_today()
     own_from = current_app.config.get("CONSENT_OWN_FROM_AGE", 15)
     holds: dict[str, bool] = {}
     flows: dict[tuple[str, str, str], str] = {}

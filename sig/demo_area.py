@@ -9,10 +9,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from auth.models import User
+from kernel import clock
 from kernel.db import db
 from sig.area import operations
 from sig.area.models import AreaGroup
-from sig.web.dates import local_today
 
 
 def load(people: dict[str, User]) -> list[str]:
@@ -24,7 +24,7 @@ def load(people: dict[str, User]) -> list[str]:
     for person in (per, sara):
         operations.add_member(cora, est, person, False)
     operations.add_member(cora, council, maria, False)
-    today = local_today()
+    today = clock.local_today()
     start = today - dt.timedelta(days=today.weekday() + 14)  # two weeks ago, a Monday
     earlier = operations.open_report(cora, est, start)
     police = operations.membership(per, est)

@@ -26,12 +26,12 @@ from auth.admin.operations import create_user, set_active
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
 from consent.categories import Category
+from kernel import clock
 from kernel.db import db, new_uuid
 from sig.cases.models import Case, CaseStatus, CloseReason, Membership
 from sig.meetings.models import Attendance, Meeting, MeetingStatus, Participant
 from sig.outcomes.models import CATEGORY_OF_KIND, OutcomeEvent, OutcomeKind
 from sig.plans.models import Action, ActionStatus, Goal
-from sig.web.dates import local_today
 from sig.youths.models import Youth
 
 OWNER = "tidigare"
@@ -109,7 +109,7 @@ def load(people: dict[str, User], orgs: dict[str, Organisation], password: str) 
         return []
     by_key = _organisations(orgs)
     staff = _accounts(by_key, {u.id for u in people.values()}, password)
-    today = local_today()
+    today = clock.local_today()
     builder = _Builder(today, by_key, staff)
     # A referral every few days, the last started (plan agreed) a month ago at the
     # latest.  Each case has its own seeded generator, so a case is the same whenever

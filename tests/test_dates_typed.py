@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from kernel import clock
 from kernel.db import db
 from sig.meetings.models import Meeting
 from sig.plans.models import Action
@@ -153,15 +154,46 @@ def test_today_is_the_swedish_day_just_after_midnight(app, sara, fake_clock):
     # closed on, an action done on, a date checked against, is the 6th.
     from sig.cases.models import Case
     from sig.cases.operations import close_case
-    from sig.web.dates import local_today
 
     fake_clock.current = dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC)
     client = app.test_client()
     login(client, sara, fake_clock=fake_clock)
     case_id = open_case(client, register_youth(client))
     with app.test_request_context():
-        assert local_today() == dt.date(2026, 12, 6)
+        assert clock.local_today() == dt.date(2026, 12, 6)
         case = db.session.get(Case, case_id)
         close_case(case, "completed", dt.date(2026, 12, 6))  # not "in the future"
         assert case.closed_on == dt.date(2026, 12, 6)
         db.session.rollback()
+
+
+def test_a_consent_ends_with_its_last_swedish_day(app, personas, orgs, fake_clock):
+    """A consent valid to 6 December opens nothing at 00:10 on the 7th in Stockholm —
+    23:10 on the 6th in UTC, when the policy still read the 6th."""
+    from consent.policy import grants_for
+    from tests.test_policy_table import ConsentSpec, add_case, add_consent, born
+
+    fake_clock.current = dt.datetime(2026, 12, 6, 11, 0, tzinfo=dt.UTC)
+    with app.app_context():
+        case, guardians = add_case(personas, orgs, born(16, dt.date(2026, 12, 6)), 1)
+        add_consent(personas, orgs, case, guardians, ConsentSpec("ends_today", valid_to_days=0))
+        db.session.commit()
+        case_id = case.id
+
+    def flows(person: str, at: dt.datetime) -> dict:
+        fake_clock.current = at
+        with app.app_context():
+            return grants_for(personas[person], [case_id]).consent_flows
+
+    late_evening = dt.datetime(2026, 12, 6, 22, 50, tzinfo=dt.UTC)  # 23:50 in Stockholm
+    after_midnight = dt.datetime(2026, 12, 6, 23, 10, tzinfo=dt.UTC)  # 00:10 on the 7th
+    assert flows("per", late_evening)
+    assert flows("per", after_midnight) == {}
+    # the police's flows are the organisation's; Fred, police outside the group, is
+    # still answered as if the case did not exist
+    fake_clock.current = late_evening
+    fred = app.test_client()
+    login(fred, personas["fred"], fake_clock=fake_clock)
+    for at in (late_evening, after_midnight):
+        fake_clock.current = at
+        assert fred.get(f"/cases/{case_id}").status_code == 404

@@ -393,7 +393,7 @@ class Agenda:
 def agenda_of(meeting: AreaMeeting) -> Agenda:
     group = meeting.group
     raised = escalations_to(group, open_only=True) if group.kind == GroupKind.COUNCIL else []
-    return Agenda(raised, promises_in_force(meeting.starts_at.date()),
+    return Agenda(raised, promises_in_force(clock.local_day(meeting.starts_at)),
                   [d for d in decisions_of(group) if d.done_at is None
                    and d.meeting_id != meeting.id], meeting.agenda)
 

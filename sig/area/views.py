@@ -64,7 +64,6 @@ from sig.area.models import (
 from sig.labels import label_filter
 from sig.statistics import dashboard
 from sig.statistics.periods import Period
-from sig.web.dates import local_today, to_utc
 from sig.web.spreadsheet import csv_response
 from sig.youths import mentions
 
@@ -204,7 +203,7 @@ def _group_page(group: AreaGroup, member_form: MemberForm | None = None,
         AreaMembership.group_id == group.id, AreaMembership.removed_at.is_(None))))
     member_form = member_form or MemberForm(formdata=None)
     member_form.user_id.choices = _member_choices()
-    report_form = report_form or OpenReportForm(formdata=None, period_start=local_today())
+    report_form = report_form or OpenReportForm(formdata=None, period_start=clock.local_today())
     escalations = operations.escalations_to(group) if group.kind == GroupKind.COUNCIL else []
     trend = operations.trend(group)
     meeting_form = AreaMeetingForm(formdata=None)
@@ -425,7 +424,7 @@ def schedule_meeting(group_id: str):
     if form.validate_on_submit():
         try:
             meeting = operations.schedule_meeting(current_user, group,
-                                                  to_utc(form.starts_at.data),
+                                                  clock.to_utc(form.starts_at.data),
                                                   form.place.data or "", form.agenda.data or "")
         except operations.PersonalData as exc:
             _refuse_personal_data(form, exc)
@@ -603,7 +602,7 @@ def analysis_result(analysis_id: str):
 @requires(Permission.RUN_AREA_WORK)
 def compilation():
     """The month's compilation: a printable Swedish document, or ``?format=csv|json``."""
-    month = request.args.get("month", "")[:7] or (local_today().replace(day=1)
+    month = request.args.get("month", "")[:7] or (clock.local_today().replace(day=1)
                                                   - dt.timedelta(days=1)).strftime("%Y-%m")
     try:
         rows = monthly.for_month(month)
@@ -719,5 +718,5 @@ def public_promises():
     """The citizen promises in force and their follow-up, as the municipality publishes
     them: no login, no personal data (the guard checked every text)."""
     return render_template("area/public_promises.html",
-                           promises=operations.promises_in_force(local_today()),
-                           today=local_today())
+                           promises=operations.promises_in_force(clock.local_today()),
+                           today=clock.local_today())

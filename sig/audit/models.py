@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel import clock
 from kernel.crypto.fields import encrypted_column, encrypted_text
 from kernel.db import Base, created_at, uuid_pk
 
@@ -32,4 +33,4 @@ class LogReview(Base):
 
     @property
     def signed_on(self) -> dt.date:
-        return self.signed_at.date()
+        return clock.local_day(self.signed_at)

@@ -32,13 +32,13 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.audit.models import AuditEntry
 from kernel.crypto.keys import current_keyring
 from kernel.db import db
 from sig.audit.models import LogReview
 from sig.cases.models import Case, Membership
-from sig.web.dates import local_midnight, local_moment
 
 # Reads of case data: what a log review looks at.
 READS = frozenset({
@@ -122,14 +122,14 @@ class Review:
 
 
 def _rows(month: Month) -> list[Row]:
-    start, end = local_midnight(month.first), local_midnight(month.next.first)
+    start, end = clock.local_midnight(month.first), clock.local_midnight(month.next.first)
     found = db.session.execute(
         select(AuditEntry.seq, AuditEntry.at, AuditEntry.event, AuditEntry.actor_user_id,
                AuditEntry.target_type, AuditEntry.target_ref, AuditEntry.outcome)
         .where(AuditEntry.at >= start, AuditEntry.at < end,
                AuditEntry.event.in_(sorted({*READS, AuditEvent.ACCESS_DENIED})))
         .order_by(AuditEntry.seq.desc()))
-    return [Row(seq, local_moment(at), event, actor, kind, ref, outcome)
+    return [Row(seq, clock.local_moment(at), event, actor, kind, ref, outcome)
             for seq, at, event, actor, kind, ref, outcome in found]
 
 
@@ -169,7 +169,7 @@ def _after_membership(reads: list[Row]) -> list[int]:
     def member_then(row: Row) -> bool:
         day = row.at.date()
         return any(m.from_date <= day and (m.to_date is None or day <= m.to_date)
-                   and (m.removed_at is None or local_moment(m.removed_at) > row.at)
+                   and (m.removed_at is None or clock.local_moment(m.removed_at) > row.at)
                    for m in spans[row.target, row.actor])
 
     return [r.seq for r in case_reads
@@ -186,7 +186,7 @@ def _first_access(reads: list[Row], month: Month) -> list[int]:
         return []
     earlier = set(db.session.execute(
         select(AuditEntry.actor_user_id, AuditEntry.target_ref).distinct()
-        .where(AuditEntry.at < local_midnight(month.first), AuditEntry.target_type == "case",
+        .where(AuditEntry.at < clock.local_midnight(month.first), AuditEntry.target_type == "case",
                AuditEntry.event.in_(sorted(READS)), AuditEntry.outcome == "ok",
                AuditEntry.target_ref.in_(sorted({case for _u, case in first})))).all())
     return sorted((row.seq for key, row in first.items() if key not in earlier),

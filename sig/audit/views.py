@@ -16,6 +16,7 @@ from auth import directory
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
+from kernel import clock
 from kernel.audit.events import AuditEvent, event_label, outcome_label
 from kernel.audit.log import record
 from kernel.audit.models import AuditEntry
@@ -23,7 +24,6 @@ from kernel.db import db
 from sig.audit import review
 from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
-from sig.web.dates import local_midnight, local_moment, local_today
 from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
 
@@ -72,10 +72,10 @@ def _filtered(form: AuditFilterForm) -> Select:
             and_(AuditEntry.target_type == "case", AuditEntry.target_ref.like(prefix + "%")),
             AuditEntry.details.like(f'%"case":"{prefix}%')))
     if _given(form.date_from):
-        stmt = stmt.where(AuditEntry.at >= local_midnight(_given(form.date_from)))
+        stmt = stmt.where(AuditEntry.at >= clock.local_midnight(_given(form.date_from)))
     if _given(form.date_to):
         end = _given(form.date_to) + dt.timedelta(days=1)
-        stmt = stmt.where(AuditEntry.at < local_midnight(end))
+        stmt = stmt.where(AuditEntry.at < clock.local_midnight(end))
     return stmt
 
 
@@ -113,7 +113,7 @@ def index():
     record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form),
                                              "page": page.number})
     db.session.commit()
-    rows = [(e, local_moment(e.at), describe(e, names)) for e in page.rows]
+    rows = [(e, clock.local_moment(e.at), describe(e, names)) for e in page.rows]
     return render_template("audit/index.html", form=form, rows=rows, page=page)
 
 
@@ -127,7 +127,7 @@ def export():
     rows: list[list[object]] = [[str(c) for c in EXPORT_COLUMNS]]
     for e in entries:  # newest first, as on the page
         rows.append([
-            e.seq, local_moment(e.at).isoformat(timespec="seconds"), event_label(e.event),
+            e.seq, clock.local_moment(e.at).isoformat(timespec="seconds"), event_label(e.event),
             outcome_label(e.outcome), names.person(e.actor_user_id) if e.actor_user_id else "",
             usernames.get(e.actor_user_id, ""), names.org(e.actor_org_id)
             if e.actor_org_id else "", _role_label(e.actor_role), target_text(e, names),
@@ -136,7 +136,7 @@ def export():
     count = len(rows) - 1
     record(AuditEvent.AUDIT_EXPORTED, details={"filters": _filters_used(form), "rows": count})
     db.session.commit()
-    return csv_response(rows, f"sig-access-log-{dt.date.today().isoformat()}.csv")
+    return csv_response(rows, f"sig-access-log-{clock.local_today().isoformat()}.csv")
 
 
 # --- the monthly log review ------------------------------------------------------------------
@@ -144,7 +144,7 @@ def export():
 
 def _review_month() -> tuple[review.Month, str | None]:
     """The month asked for (default: the last complete one) and what is wrong with it."""
-    today = local_today()
+    today = clock.local_today()
     default = review.Month.last_complete(today)
     asked = request.values.get("month")
     if not asked:
@@ -171,7 +171,7 @@ def _render_review(form: LogReviewForm, status: int = 200):
     signers = {r.signed_by_id for r in found.signed} - set(names.people)
     names.people.update({u.id: u.display_name or u.username for u in db.session.scalars(
         select(User).where(User.id.in_(sorted(signers))))})
-    sentences = {e.seq: (local_moment(e.at), describe(e, names)) for e in entries}
+    sentences = {e.seq: (clock.local_moment(e.at), describe(e, names)) for e in entries}
     record(AuditEvent.LOG_REVIEW_VIEWED, details={"month": month.key, **{
         f"found_{k}": v for k, v in found.counts().items()}})
     db.session.commit()
@@ -179,7 +179,7 @@ def _render_review(form: LogReviewForm, status: int = 200):
     return render_template("audit/review.html", review=found, month=month, error=error,
                            asked=request.values.get("month", ""), sentences=sentences,
                            names=names, form=form, shown=review.SHOWN, sample_size=size,
-                           today=local_today()), status
+                           today=clock.local_today()), status
 
 
 @bp.route("/review")

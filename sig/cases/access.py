@@ -11,16 +11,16 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from consent.policy import Relation, sees_case_items
+from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.audit.log import acting_as
 from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases.models import Case, Deputy, Membership
-from sig.web.dates import local_today
 
 
 def today() -> dt.date:
-    return local_today()
+    return clock.local_today()
 
 
 def current_membership(user_id: str | None, day: dt.date,

@@ -17,7 +17,6 @@ from kernel.audit import AuditEvent, record
 from kernel.db import db
 from kernel.versioned import reloaded
 from sig.cases.models import Case, CaseStatus, CloseReason, Membership, ReferralSource
-from sig.web.dates import local_today
 from sig.youths.models import Youth
 
 
@@ -36,7 +35,7 @@ def open_case(user: Any, youth: Youth, source: str, referral_date: dt.date,
     if db.session.scalar(select(Case.id).where(Case.youth_id == youth.id,
                                                Case.status != CaseStatus.CLOSED.value)):
         raise CaseError("open_case_exists")
-    if referral_date > local_today():
+    if referral_date > clock.local_today():
         raise CaseError("future_date")
     case = Case(youth_id=youth.id, owner_id=user.id, status=CaseStatus.REFERRED.value,
                 referral_source=str(ReferralSource(source)), referral_date=referral_date,
@@ -90,7 +89,7 @@ def agree_plan(case: Case) -> None:
     if case.status != CaseStatus.REFERRED.value:
         raise _status_error(case)
     case.status = CaseStatus.ACTIVE.value
-    case.plan_agreed_on = local_today()
+    case.plan_agreed_on = clock.local_today()
     case.updated_at = clock.now()
     _save_status(case, AuditEvent.CASE_UPDATED, {"status": case.status})
 
@@ -113,7 +112,7 @@ def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
         raise CaseError("already_closed")
     if closed_on < case.referral_date:
         raise CaseError("end_before_start")
-    if closed_on > local_today():
+    if closed_on > clock.local_today():
         raise CaseError("future_date")
     case.status = CaseStatus.CLOSED.value
     case.close_reason = str(CloseReason(reason))
@@ -201,7 +200,8 @@ def leave_groups_on_move(user: User, old_org_id: str, new_org_id: str) -> None:
     for membership in db.session.scalars(select(Membership).where(
             Membership.user_id == user.id, Membership.removed_at.is_(None))):
         membership.removed_at = now
-        membership.to_date = min(membership.to_date or now.date(), now.date())
+        membership.to_date = min(membership.to_date or clock.local_day(now),
+                                 clock.local_day(now))
         record(AuditEvent.MEMBER_REMOVED, target_type="case", target_ref=membership.case_id,
                details={"membership": membership.id, "member": user.id,
                         "reason": "moved_organisation", "from": old_org_id, "to": new_org_id})
@@ -210,7 +210,7 @@ def leave_groups_on_move(user: User, old_org_id: str, new_org_id: str) -> None:
 def remove_member(case: Case, membership: Membership) -> None:
     """The member loses access on their very next request."""
     membership.removed_at = clock.now()
-    membership.to_date = min(membership.to_date or local_today(), local_today())
+    membership.to_date = min(membership.to_date or clock.local_today(), clock.local_today())
     record(AuditEvent.MEMBER_REMOVED, target_type="case", target_ref=case.id,
            details={"membership": membership.id, "member": membership.user_id})
     db.session.commit()

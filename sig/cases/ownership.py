@@ -33,7 +33,6 @@ from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Deputy, Handover, HandoverState, Membership
 from sig.cases.operations import CaseError
-from sig.web.dates import local_today
 
 
 def may_own(user: User | None, case: Case) -> bool:
@@ -161,7 +160,7 @@ def accept(user: Any, handover: Handover) -> Case:
         Membership.removed_at.is_(None)))
     if membership is not None:
         membership.removed_at = now
-        membership.to_date = now.date()
+        membership.to_date = clock.local_day(now)
     try:
         db.session.flush()
     except StaleDataError:  # the case changed meanwhile (closed, or another handover)
@@ -224,7 +223,7 @@ def deputies(case: Case) -> list[Deputy]:
     """The case's deputies not ended, current and coming, in date order."""
     return list(db.session.scalars(
         select(Deputy).where(Deputy.case_id == case.id, Deputy.ended_at.is_(None),
-                             Deputy.to_date >= local_today())
+                             Deputy.to_date >= clock.local_today())
         .options(joinedload(Deputy.user)).order_by(Deputy.from_date)))
 
 
@@ -240,7 +239,7 @@ def name_deputy(actor: Any, case: Case, user: User | None, from_date: dt.date,
         raise CaseError("not_a_case_owner_here")
     if to_date < from_date:
         raise CaseError("end_before_start")
-    if to_date < local_today():
+    if to_date < clock.local_today():
         raise CaseError("period_over")
     overlapping = db.session.scalar(select(Deputy.id).where(
         Deputy.case_id == case.id, Deputy.user_id == user.id, Deputy.ended_at.is_(None),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer, joinedload
 from auth import directory
 from consent.categories import Category
 from consent.policy import Decision, Reading, Relation, Withheld
+from kernel import clock
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.ownership import case_notice as ownership_notice
@@ -28,7 +29,6 @@ from sig.plans.models import Action, Goal
 from sig.plans.operations import is_overdue
 from sig.referrals.models import Referral
 from sig.retention.due import case_notice
-from sig.web.dates import local_today
 from sig.youths.models import Guardian, Youth
 
 
@@ -82,7 +82,7 @@ class CaseView:
 
 def overdue_actions(_user: Any, view: CaseView) -> set[str]:
     """The ids of the shown actions that are overdue today (marked on the plan)."""
-    day = local_today()
+    day = clock.local_today()
     return {a.id for a in view.actions if is_overdue(a, day)}
 
 

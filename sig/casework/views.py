@@ -36,7 +36,6 @@ from sig.cases.routes import At, Item, case_route
 from sig.casework import read_model
 from sig.casework.register import load_youth
 from sig.meetings.queries import next_meetings
-from sig.web.dates import local_today
 from sig.web.paging import page_of, page_of_list
 from sig.youths import name_index
 
@@ -116,7 +115,7 @@ def open_case(youth_id: str):
     youth = load_youth(youth_id)
     form = OpenCaseForm()
     if not form.is_submitted():
-        form.referral_date.data = local_today()
+        form.referral_date.data = clock.local_today()
     if form.validate_on_submit():
         try:
             case = operations.open_case(current_user, youth, form.referral_source.data,
@@ -147,7 +146,7 @@ def _show(at: At, close_form: CloseCaseForm, status: int = 200):
 
 @case_route(bp, "/cases/<id:case_id>", needs=CasePermission.READ)
 def show(at: At):
-    return _show(at, CloseCaseForm(closed_on=local_today()))
+    return _show(at, CloseCaseForm(closed_on=clock.local_today()))
 
 
 @case_route(bp, "/cases/<id:case_id>/agree-plan", needs=CasePermission.MANAGE_CASE,
@@ -227,7 +226,7 @@ def members(at: At):
     form = MemberForm()
     form.user_id.choices = _member_choices(case)
     if not form.is_submitted():
-        form.from_date.data = local_today()
+        form.from_date.data = clock.local_today()
     if form.validate_on_submit():
         member = db.session.get(User, form.user_id.data)
         if member is None or not member.active:
@@ -275,4 +274,4 @@ def print_plan(at: At):
     db.session.commit()
     return render_template("cases/print.html", view=view, case=case,
                            next_meeting=min(upcoming, key=lambda m: m.starts_at, default=None),
-                           printed_on=now.date())
+                           printed_on=clock.local_day(now))

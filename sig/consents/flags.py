@@ -17,7 +17,6 @@ from consent.operations import own_from_age
 from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.db import db
-from sig.web.dates import local_today
 from sig.youths import operations as youths
 from sig.youths.models import Guardian
 
@@ -82,7 +81,7 @@ def consent_summary(_user: Any, view: Any) -> Summary | None:
     if view.relation is not Relation.OWNER or view.read_only:
         return None
     case = view.case
-    day = local_today()
+    day = clock.local_today()
     consents = validity.live_consents([case.id], day)
     subject = validity.subjects_of([case.id]).get(case.id)
     own_from = own_from_age()
@@ -126,7 +125,7 @@ def custody_notice(user: Any, view: Any) -> CustodyNotice | None:
         return None
     # (a removed guardian is no longer part of the case: she is named as removed)
     guardians = {g.id: g for g in db.session.scalars(filtered(user, Guardian, case))}
-    day = local_today()
+    day = clock.local_today()
     subject = validity.subjects_of([case.id]).get(case.id)
     consents = []
     for consent in validity.live_consents([case.id], day):

@@ -165,7 +165,7 @@ def _messages(consent: Consent, status: validity.Status,
     out = []
     if consent.withdrawn_at is not None:
         out.append(_("Withdrawn on %(date)s by %(name)s.",
-                     date=clock.as_utc(consent.withdrawn_at).date().isoformat(),
+                     date=clock.local_day(consent.withdrawn_at).isoformat(),
                      name=users.get(consent.withdrawn_by_id or "", "—")))
     if "not_yet_valid" in status.reasons:
         out.append(_("Not valid yet: valid from %(date)s.",

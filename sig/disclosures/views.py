@@ -88,7 +88,7 @@ def describe(item_type: str, item: Any) -> str:
         return _("Action: %(text)s", text=_short(item.what))
     if item_type == "minutes_entries":
         return _("Minutes entry %(date)s (%(category)s): %(text)s",
-                 date=clock.as_utc(item.created_at).date().isoformat(),
+                 date=clock.local_day(item.created_at).isoformat(),
                  category=_category_label(item.category), text=_short(item.text))
     return item_type
 

@@ -65,7 +65,7 @@ def _label(code: str) -> str:
 
 
 def _day(value: dt.datetime | None) -> dt.date | None:
-    return clock.as_utc(value).date() if value is not None else None
+    return clock.local_day(value) if value is not None else None
 
 
 def _consent_flows(case: Case, codes: set[str], names: dict[str, str]) -> list[Flow]:

@@ -11,6 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from auth.roles import Role
 from consent.policy import filtered_in_cases
+from kernel import clock
 from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases import ownership
@@ -54,7 +55,7 @@ class Reminders:
 
 
 def for_user(user: Any, now: dt.datetime) -> Reminders:
-    today = now.date()
+    today = clock.local_day(now)
     horizon = today + dt.timedelta(days=HORIZON_DAYS)
     cases = list(db.session.scalars(
         select(Case).where(accessible(user), Case.status != CaseStatus.CLOSED.value)

@@ -43,7 +43,6 @@ from sig.meetings.forms import (
 from sig.meetings.models import Meeting, MeetingStatus, MinutesEntry
 from sig.plans import operations as plan_operations
 from sig.plans.models import Action
-from sig.web.dates import to_local, to_utc
 from sig.web.ids import ID_PATTERN
 from sig.youths.models import Guardian, Youth
 
@@ -176,7 +175,7 @@ def schedule(at: At):
         return redirect(url_for("cases.show", case_id=case.id))
     if form.validate_on_submit():
         meeting = operations.schedule_meeting(
-            current_user, case, to_utc(form.starts_at.data), form.place.data,
+            current_user, case, clock.to_utc(form.starts_at.data), form.place.data,
             form.agenda.data, invite_group=form.invite_group.data)
         flash(_("The meeting is scheduled."), "success")
         return _to_meeting(case, meeting)
@@ -199,18 +198,18 @@ def edit(at: At, meeting: Meeting):
     form = EditMeetingForm()
     conflict = None
     if not form.is_submitted():
-        form.starts_at.data = to_local(meeting.starts_at)
+        form.starts_at.data = clock.to_local(meeting.starts_at)
         form.place.data = meeting.place
         form.agenda.data = meeting.agenda
         form.version.set(meeting.version)
     elif form.validate_on_submit():
         try:
             operations.update_meeting(current_user, case, meeting, version=form.version.data,
-                                      starts_at=to_utc(form.starts_at.data),
+                                      starts_at=clock.to_utc(form.starts_at.data),
                                       place=form.place.data, agenda=form.agenda.data)
         except operations.Conflict as exc:
             saved = exc.item
-            conflict = {"starts_at": to_local(saved.starts_at), "place": saved.place,
+            conflict = {"starts_at": clock.to_local(saved.starts_at), "place": saved.place,
                         "agenda": saved.agenda, "status": saved.status}
             form.version.set(saved.version)
         else:

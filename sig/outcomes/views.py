@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from auth.models import Organisation
+from kernel import clock
 from kernel.db import db
 from sig.cases.access import refuse
 from sig.cases.models import Case, Membership
@@ -19,7 +20,6 @@ from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route
 from sig.outcomes import operations
 from sig.outcomes.forms import KIND_LABELS, OutcomeForm
-from sig.web.dates import local_today
 
 bp = Blueprint("outcomes", __name__)
 
@@ -61,7 +61,7 @@ def new(at: At):
     if asked in KIND_LABELS and asked not in kinds:
         refuse(case, "outcome_kind_not_allowed", kind=asked)
     if not form.is_submitted():
-        form.occurred_on.data = local_today()
+        form.occurred_on.data = clock.local_today()
         form.source_org_id.data = current_user.organisation_id
     elif form.validate_on_submit():
         try:

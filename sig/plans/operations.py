@@ -44,7 +44,6 @@ from sig.cases.access import relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import CasePermission, Scope, allows, scope
 from sig.plans.models import Action, ActionStatus, Change, Goal, LifeArea
-from sig.web.dates import local_today
 
 GOAL_FIELDS = ("life_area", "description")
 ACTION_FIELDS = ("what", "responsible_user_id", "start_date", "due_date", "status",
@@ -323,7 +322,7 @@ def _update(user: Any, case: Case, item: Goal | Action, version: int | None,
         for name, (_before, after) in changed.items():
             setattr(item, name, after)
         if "status" in changed:  # the statistics count a done action by the day it was done
-            item.done_on = local_today() if item.status == ActionStatus.DONE else None
+            item.done_on = clock.local_today() if item.status == ActionStatus.DONE else None
         item.updated_at = clock.now()
         flush_or_conflict(item)
     except Conflict:

@@ -17,7 +17,6 @@ from kernel.db import db
 from sig.cases import operations as cases
 from sig.cases.models import Case, CaseStatus, ReferralSource
 from sig.referrals.models import DeclineReason, Referral, ReferralReason, ReferralState
-from sig.web.dates import local_day
 from sig.youths import pnr
 from sig.youths.models import Youth
 
@@ -123,7 +122,7 @@ def accept(user: Any, referral: Referral, youth: Youth, *, into: Case | None = N
     if into is None:
         kind = referral.origin.kind
         into = cases.open_case(user, youth, str(SOURCE.get(kind, ReferralSource.OTHER)),
-                               local_day(referral.created_at), "")
+                               clock.local_day(referral.created_at), "")
     db.session.execute(update(Referral).where(Referral.id == referral.id)
                        .values(case_id=into.id)
                        .execution_options(synchronize_session=False))

@@ -15,12 +15,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.models import Case
 from sig.retention import archive, due, purge
 from sig.retention.models import RetentionHold
-from sig.web.dates import local_today
 
 retention_cli = click.Group("retention", help="Retention (gallring) of closed cases.")
 
@@ -28,7 +28,7 @@ retention_cli = click.Group("retention", help="Retention (gallring) of closed ca
 def _dry_run(found: list[due.Candidate]) -> None:
     todo = [c for c in found if c.kept_because is None]
     by_year = Counter(c.last_entry.year for c in todo)
-    click.echo(f"Due on {local_today().isoformat()}: {len(todo)} closed cases "
+    click.echo(f"Due on {clock.local_today().isoformat()}: {len(todo)} closed cases "
                f"({len({c.youth_id for c in todo})} youths).")
     for year, count in sorted(by_year.items()):
         click.echo(f"  last entry in {year}: {count}")
@@ -45,7 +45,7 @@ def _dry_run(found: list[due.Candidate]) -> None:
 @with_appcontext
 def run(dry_run: bool, yes: bool, archive_dir: str | None) -> None:
     """Delete the personal data of closed cases whose retention time has passed."""
-    found = due.candidates(local_today())
+    found = due.candidates(clock.local_today())
     _dry_run(found)
     todo = [c for c in found if c.kept_because is None]
     if dry_run or not todo:

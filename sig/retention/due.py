@@ -38,7 +38,7 @@ from sig.youths.models import Youth
 
 def _day(value: dt.date | dt.datetime | None) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        return clock.as_utc(value).date()
+        return clock.local_day(value)
     return value
 
 

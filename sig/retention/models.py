@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel import clock
 from kernel.crypto.fields import encrypted_column, encrypted_text
 from kernel.db import Base, created_at, uuid_pk
 
@@ -26,4 +27,4 @@ class RetentionHold(Base):
 
     @property
     def set_on(self) -> dt.date:
-        return self.set_at.date()
+        return clock.local_day(self.set_at)

@@ -9,12 +9,12 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from kernel import clock
 from sig.statistics import store, tables
 from sig.statistics.measures import BY_TODAY
 from sig.statistics.measures import MEASURES as _SQL_MEASURES
 from sig.statistics.periods import Block, Period
 from sig.statistics.tables import TableView
-from sig.web.dates import local_today
 
 
 def threshold() -> int:
@@ -22,7 +22,7 @@ def threshold() -> int:
 
 
 def today() -> dt.date:
-    return local_today()
+    return clock.local_today()
 
 
 def block_label(block: Block) -> str:

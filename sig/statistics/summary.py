@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import and_, case, delete, distinct, func, insert, select, true
 from sqlalchemy.engine import Connection
 
+from kernel import clock
 from sig.meetings.models import ATTENDED, Meeting, MeetingStatus, Participant
 from sig.statistics.models import GroupPerson, MeetingOrganisation, MeetingPresence
-from sig.web.dates import local_day
 
 _CHUNK = 500  # case ids per statement
 _BATCH = 5000  # summary rows per insert
@@ -71,7 +71,7 @@ def _derive(connection: Connection, meetings: Any, summarised: Any) -> None:
     while batch := grouped.fetchmany(_BATCH):
         rows = []
         for meeting_id, org_id, case_id, starts_at, present, people in batch:
-            day = local_day(starts_at)
+            day = clock.local_day(starts_at)
             rows.append({"meeting_id": meeting_id, "org_id": org_id, "case_id": case_id,
                          "year": day.year, "month": day.month, "present": present,
                          "people": people})

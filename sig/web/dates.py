@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
@@ -32,41 +30,6 @@ _ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 _TIME = re.compile(r"(?:kl\.?\s*)?(\d{1,2})(?:[:.](\d{2})|(\d{2}))?", re.IGNORECASE)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    """The Swedish calendar day of a stored (UTC) moment."""
-    return local_moment(moment).date()
-
-
-def local_moment(moment: dt.datetime) -> dt.datetime:
-    """A stored (UTC) moment in Swedish time, time zone kept."""
-    return clock.as_utc(moment).astimezone(_zone())
-
-
-def local_midnight(day: dt.date, hour: int = 0) -> dt.datetime:
-    """The UTC instant at which ``day`` begins in Sweden (or its ``hour`` o'clock)."""
-    return dt.datetime.combine(day, dt.time(hour), _zone()).astimezone(dt.UTC)
-
-
-def local_today() -> dt.date:
-    """Today in Sweden: between midnight and one or two o'clock the UTC date is still
-    yesterday's, and a day typed, counted or compared is the Swedish one."""
-    return local_day(clock.now())
-
-
-def to_utc(local: dt.datetime) -> dt.datetime:
-    """A moment typed in Swedish local time (a form's), as stored: UTC."""
-    return local.replace(tzinfo=_zone()).astimezone(dt.UTC)
-
-
-def to_local(moment: dt.datetime) -> dt.datetime:
-    """A stored moment as a form shows it: Swedish local time, no time zone."""
-    return clock.as_utc(moment).astimezone(_zone()).replace(tzinfo=None)
 
 
 class Unreadable(ValueError):
@@ -187,7 +150,7 @@ class Plausible:
         self.future, self.earliest, self.years_ahead = future, earliest, years_ahead
 
     def latest(self) -> dt.date:
-        today = local_today()
+        today = clock.local_today()
         if not self.future:
             return today
         try:

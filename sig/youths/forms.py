@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form
-from sig.web.dates import local_today
+from kernel import clock
 from sig.youths import pnr
 
 # The oldest person the register takes: SIG works with young people (OSL 10:18 a up to
@@ -77,7 +77,7 @@ class YouthForm(Form):
         typing error (or a '+', which means 100 years or more)."""
         if field.parsed is None:
             return
-        born, today = field.parsed.birth_date, local_today()
+        born, today = field.parsed.birth_date, clock.local_today()
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if age > OLDEST_YOUTH:
             raise ValidationError(str(_l(

@@ -8,10 +8,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consent.items import ItemKind, ItemMixin
+from kernel import clock
 from kernel.crypto.fields import encrypted_column, encrypted_text
 from kernel.db import Base, created_at, uuid_pk
 from kernel.versioned import Versioned
-from sig.web.dates import local_today
 
 PNR_INDEX_PURPOSE = "youth.pnr"
 # What retention (sig.retention) leaves in place of a purged youth's blind index.
@@ -52,7 +52,7 @@ class Youth(ItemMixin, Versioned, Base):
         born = self.birth_date_text
         if not born:
             return None
-        birth, today = dt.date.fromisoformat(born), local_today()
+        birth, today = dt.date.fromisoformat(born), clock.local_today()
         return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
     @property

@@ -71,7 +71,7 @@ def parse(text: str, today: dt.date | None = None) -> PersonalNumber:
     century, yy, mm, dd, sep, serial, check = match.groups()
     if century is not None and sep == "+":
         raise InvalidPersonalNumber(Problem.FORMAT)  # '+' belongs to the 10-digit form only
-    today = today or clock.now().date()
+    today = today or clock.local_today()
     day = int(dd)
     coordination = day > COORDINATION_OFFSET
     if coordination:
