@@ -53,13 +53,14 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
+    inspect,
     literal,
     or_,
     select,
     true,
 )
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import load_only
 
 from auth import directory
 from auth.roles import OrganisationKind, Role
@@ -146,28 +147,27 @@ def _rules_today(kind: str) -> list[StatutoryRule]:
 
 def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str], str]:
     """The flows to ``org_id`` that a consent of one of ``case_ids`` opens today (the
-    earliest given consent is the basis named).  Only grants to ``org_id`` are read."""
-    rows = db.session.execute(
-        select(Consent, ConsentGrant.source_org_id, ConsentGrant.category)
-        .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
-        .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
-               ConsentGrant.recipient_org_id == org_id, ConsentGrant.withdrawn_at.is_(None))
-        .options(selectinload(Consent.parties))  # validity reads them: one statement
-        .order_by(Consent.given_on, Consent.id)).all()
-    if not rows:
-        return {}
-    subjects = validity.subjects_of({c.case_id for c, _s, _k in rows})
+    earliest given consent is the basis named).  The cases' live consents are read once
+    per request with their parties and grants (``validity.live_consents``: the owner's
+    consent box reads the same), and only grants to ``org_id`` count."""
     day = clock.local_today()
+    granting = [(consent, grant) for consent in validity.live_consents(case_ids, day)
+                for grant in consent.grants
+                if grant.recipient_org_id == org_id and grant.withdrawn_at is None]
+    if not granting:
+        return {}
+    subjects = validity.subjects_of({c.case_id for c, _g in granting})
     own_from = current_app.config.get("CONSENT_OWN_FROM_AGE", 15)
     holds: dict[str, bool] = {}
     flows: dict[tuple[str, str, str], str] = {}
-    for consent, source, category in rows:
+    for consent, grant in sorted(granting, key=lambda cg: (cg[0].given_on, cg[0].id)):
         if consent.id not in holds:
             subject = subjects.get(consent.case_id)
             holds[consent.id] = subject is not None and validity.status(
                 consent, subject, day, own_from).valid
         if holds[consent.id]:
-            flows.setdefault((consent.case_id, source, category), consent.id)
+            flows.setdefault((consent.case_id, grant.source_org_id, grant.category),
+                             consent.id)
     return flows
 
 
@@ -508,6 +508,7 @@ class Reading:
         self._announce = ({_registered(m).table for m in announce} if announce is not None
                           else {k.table for k in kinds(announced=True)})
         self._counted: set[str] = set()
+        self._whole: set[str] = set()  # the kinds read without criteria: every row
         self._decisions: dict[tuple[str, str], Decision] = {}
         self._hidden_by_kind: dict[str, int] = {}
         # every row read, held for the reading's life: the session's identity map holds
@@ -532,7 +533,32 @@ class Reading:
         rows = db.session.scalars(self._query(kind, model, criteria)
                                   .order_by(*order_by).options(*options))
         self._counted.add(kind.table)
+        if not criteria:
+            self._whole.add(kind.table)
         rows = list(rows)
+        self._rows += rows
+        return [item for item in rows if self.decide(item, kind).shown]
+
+    def items_of(self, model: Any, parent: Any, attribute: str) -> list[Any]:
+        """:meth:`items` without a statement of its own: the rows of ``model`` that the
+        reading already loaded as ``attribute`` of the rows of ``parent`` (a meeting's
+        participants, which the policy loads to see whom a meeting is addressed to).
+        Every row of ``model`` in the case belongs to one of them, so all are decided and
+        the withheld counted; when ``parent`` was not read whole, or the attribute was not
+        loaded with it, or ``model`` has a scope only SQL can apply, :meth:`items` reads
+        them instead."""
+        kind, parent_kind = _registered(model), _registered(parent)
+        if not self.sees:
+            return []
+        parents = [row for row in self._rows if isinstance(row, parent)]
+        if (parent_kind.table not in self._whole or kind.case_column is None
+                or kind.scope is not None
+                or any(attribute in inspect(row).unloaded for row in parents)):
+            return self.items(model)
+        rows = [child for row in parents for child in getattr(row, attribute)
+                if getattr(child, kind.case_column) == self.case.id]
+        self._counted.add(kind.table)
+        self._whole.add(kind.table)
         self._rows += rows
         return [item for item in rows if self.decide(item, kind).shown]
 

@@ -123,7 +123,7 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     memberships = reading.items(Membership, options=[joinedload(Membership.user)],
                                 order_by=[Membership.from_date])
     meetings = reading.items(Meeting, order_by=[Meeting.starts_at.desc()])
-    participants = reading.items(Participant)
+    participants = reading.items_of(Participant, Meeting, "participants")
     outcomes = reading.items(
         OutcomeEvent, order_by=[OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc()])
     referrals = reading.items(Referral, options=[joinedload(Referral.proposer)],
