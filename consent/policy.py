@@ -480,6 +480,14 @@ def _notice_rule(decision: Decision) -> Rule:
     return Rule.NO_CONSENT
 
 
+def _is_the_youth(kind: ItemKind, model: Any) -> bool:
+    """A kind whose one row in a case is the case's youth, found by its key."""
+    if kind.youth_column is None or kind.scope is not None:
+        return False
+    column = getattr(model, kind.youth_column)
+    return bool(getattr(column, "primary_key", False))
+
+
 class Reading:
     """One user's reading of one case: every row of a kind in the case is read with one
     statement and decided item by item by :func:`decide` — the same rules, in the same
@@ -530,8 +538,12 @@ class Reading:
         kind = _registered(model)
         if not self.sees:
             return []
-        rows = db.session.scalars(self._query(kind, model, criteria)
-                                  .order_by(*order_by).options(*options))
+        if _is_the_youth(kind, model) and not (criteria or options or order_by):
+            # one row by its key: from the session when this request read it already
+            rows = [row for row in (db.session.get(model, self.case.youth_id),) if row]
+        else:
+            rows = db.session.scalars(self._query(kind, model, criteria)
+                                      .order_by(*order_by).options(*options))
         self._counted.add(kind.table)
         if not criteria:
             self._whole.add(kind.table)

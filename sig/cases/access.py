@@ -68,35 +68,54 @@ def accessible(user: Any) -> ColumnElement[bool]:
     return and_(Case.id.in_(union(owned, deputy, member_of)), Case.purged_at.is_(None))
 
 
+def _deputy_today(user: Any, case_id: Any) -> Any:
+    return deputy_of(user.id, today()).where(Deputy.case_id == case_id).exists()
+
+
+def _member_today(user: Any, case_id: Any) -> Any:
+    return exists().where(Membership.case_id == case_id,
+                          current_membership(user.id, today(), user.organisation_id))
+
+
 def is_deputy(user: Any, case: Case) -> bool:
     """Whether the user is the case's deputy owner today (in the case's organisation)."""
-    return (case.origin_org_id == user.organisation_id and db.session.scalar(select(
-        deputy_of(user.id, today()).where(Deputy.case_id == case.id).exists())))
+    return (case.origin_org_id == user.organisation_id
+            and bool(db.session.scalar(select(_deputy_today(user, case.id)))))
 
 
-def relation_to(user: Any, case: Case) -> Relation | None:
+def relation_to(user: Any, case: Case, *, deputy: bool | None = None,
+                member: bool | None = None) -> Relation | None:
+    """The user's relation to the case today.  ``deputy`` and ``member``: whether the user
+    is named its deputy and is a current member, when the caller read them with the case
+    (``load_case``); read here otherwise."""
     if not sees_case_items(user) or case.purged_at is not None:
         return None
     if case.owner_id == user.id and case.origin_org_id == user.organisation_id:
         return Relation.OWNER
-    if is_deputy(user, case):
+    if case.origin_org_id == user.organisation_id and (
+            deputy if deputy is not None else is_deputy(user, case)):
         acting_as(case.id, "deputy")  # the deputy's reads and writes are logged as hers
         return Relation.OWNER
-    is_member = db.session.scalar(select(exists().where(
-        Membership.case_id == case.id,
-        current_membership(user.id, today(), user.organisation_id))))
-    return Relation.MEMBER if is_member else None
+    if member is None:
+        member = bool(db.session.scalar(select(_member_today(user, case.id))))
+    return Relation.MEMBER if member else None
 
 
 def load_case(case_id: str) -> tuple[Case, Relation]:
     """The case and the user's relation to it, or 404 — and the attempt is logged.
+    One statement: the case, its owner (named on every case page) and whether the user
+    is its deputy or a member today.
 
     A wrong id and a case the user is not in answer the same, so nobody learns
     which cases exist.
     """
-    # the owner is named on every case page
-    case = db.session.get(Case, case_id, options=[joinedload(Case.owner)])
-    relation = relation_to(current_user, case) if case is not None else None
+    user = current_user
+    found = db.session.execute(
+        select(Case, _deputy_today(user, Case.id), _member_today(user, Case.id))
+        .where(Case.id == case_id).options(joinedload(Case.owner))).first()
+    case = found[0] if found is not None else None
+    relation = (relation_to(user, case, deputy=bool(found[1]), member=bool(found[2]))
+                if case is not None else None)
     if case is None or relation is None:
         record(AuditEvent.ACCESS_DENIED, target_type="case",
                target_ref=case.id if case is not None else None, outcome="denied",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from flask import g, has_app_context
 from sqlalchemy import and_, select
 
 from consent import validity
@@ -29,6 +30,8 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
         youths[case_id] = youth
         if guardian_id is not None:
             custody.setdefault(case_id, []).append(guardian_id)
+    if has_app_context():  # held for the request: a page that shows the youth reads it
+        g.setdefault("_sig_subject_youths", []).extend(youths.values())  # from the session
     # (a youth whose entry retention purged has no date of birth: no consent holds)
     return {case_id: validity.Subject(dt.date.fromisoformat(born),
                                       tuple(custody.get(case_id, ())))

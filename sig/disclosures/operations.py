@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from auth.models import Organisation
 from auth.roles import OrganisationKind
@@ -207,12 +207,12 @@ def refused(user: Any, case: Case, code: str) -> None:
 
 
 def disclosures_of(case: Case) -> list[Disclosure]:
-    """The case's decisions with their items and rule: three statements, whatever their
-    number."""
+    """The case's decisions with their items and rule: one statement, whatever their
+    number (a case has a handful of decisions of a few items each)."""
     return list(db.session.scalars(
         select(Disclosure).where(Disclosure.case_id == case.id)
-        .options(selectinload(Disclosure.items), joinedload(Disclosure.rule))
-        .order_by(Disclosure.decided_at.desc(), Disclosure.id)))
+        .options(joinedload(Disclosure.items), joinedload(Disclosure.rule))
+        .order_by(Disclosure.decided_at.desc(), Disclosure.id)).unique())
 
 
 def item_counts(disclosure: Disclosure) -> dict[str, int]:
