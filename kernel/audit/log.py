@@ -76,11 +76,10 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
         "target_ref": entry.target_ref, "outcome": entry.outcome,
         "details": entry.details, "prev_hash": entry.prev_hash,
     })
+    # Inserted with the next flush (the next entry's first statement, or the commit); a
+    # trigger on the insert moves the head's hash to it (migration 0027), so the next
+    # entry reads it as its predecessor's.
     session.add(entry)
-    # (no session synchronisation: nothing holds the head as an object, and evaluating
-    # the criteria against every object of a large page's session costs milliseconds)
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash)
-                    .execution_options(synchronize_session=False))
     if has_request_context() and target_ref is not None:
         g.setdefault("audited_targets", set()).add(target_ref)
     return entry

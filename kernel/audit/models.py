@@ -31,7 +31,8 @@ class AuditEntry(Base):
 class AuditHead(Base):
     """The chain's tip.  Appenders update this row first, which takes the write lock
     on SQLite and the row lock on PostgreSQL, so concurrent appends queue up instead
-    of forking the chain."""
+    of forking the chain.  Its ``hash`` follows each inserted entry by a database
+    trigger (``audit_entries_head``, migration 0027)."""
 
     __tablename__ = "audit_head"
 
