@@ -565,7 +565,8 @@ class Reading:
         kind, parent_kind = _registered(model), _registered(parent)
         if not self.sees:
             return []
-        parents = [row for row in self._rows if isinstance(row, parent)]
+        # each parent once, however often it was read (a kind read with criteria first)
+        parents = list(dict.fromkeys(row for row in self._rows if isinstance(row, parent)))
         if (parent_kind.table not in self._whole or kind.case_column is None
                 or kind.scope is not None
                 or any(attribute in inspect(row).unloaded for row in parents)):

@@ -215,6 +215,15 @@ def _check_agreement(users, case_ids: list[str]) -> None:
                     i.id for i in db.session.scalars(filtered(user, kind.model, case))}
             notices = reading.withheld()
             assert sum(w.count for w in notices) == hidden, (name, notices, by_kind)
+            # the participants taken from the meetings read (one narrowed read first):
+            # the same rows as the SQL, each once
+            second = Reading(user, relation, case)
+            second.items(Meeting, Meeting.status == "held")
+            second.items(Meeting)
+            via = [p.id for p in second.items_of(Participant, Meeting, "participants")]
+            assert len(via) == len(set(via))
+            assert set(via) == {p.id for p in db.session.scalars(
+                filtered(user, Participant, case))}
         for kind in kinds():
             across = {(item.id, case_id) for item, case_id in db.session.execute(
                 filtered_in_cases(user, kind.model, mine))}
