@@ -106,9 +106,13 @@ def submit(page: Page, field_id: str) -> None:
 def collect_problems(page: Page, expected_404: set[str] | None = None) -> list[str]:
     """Console errors, uncaught page errors and failed requests, as they happen.
 
-    Chromium's request for /favicon.ico is left out, so is a cancelled fetch of the
-    page's icon, and so is the console's "Failed to load resource" for a URL in
-    ``expected_404`` (a page the test opens to see the 404).
+    Chromium's request for /favicon.ico is left out, and so is the console's "Failed to
+    load resource" for a URL in ``expected_404`` (a page the test opens to see the 404).
+    A static file (stylesheet, icon) the browser cancelled (net::ERR_ABORTED) is left
+    out too: Chromium cancels a page's pending subresources when the test clicks or
+    opens the next page before they arrive (a 304 in the server's log, an abort in the
+    browser's). A static file that is missing or fails on the server is still caught,
+    by the console's "Failed to load resource".
     """
     problems: list[str] = []
     expected = expected_404 if expected_404 is not None else set()
@@ -121,15 +125,14 @@ def collect_problems(page: Page, expected_404: set[str] | None = None) -> list[s
             return
         problems.append(f"console {msg.type}: {msg.text} ({url})")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     def on_request_failed(req) -> None:
-        # The icon is fetched off the critical path; moving on to the next page before
-        # it arrives cancels it (net::ERR_ABORTED), which is the browser's doing.
-        if req.url.endswith("/static/favicon.svg") and "ERR_ABORTED" in (req.failure or ""):
+        static = req.method == "GET" and "/static/" in req.url
+        if static and "ERR_ABORTED" in (req.failure or ""):
             return
         problems.append(f"request failed: {req.method} {req.url} ({req.failure})")
 
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("requestfailed", on_request_failed)
     return problems
 

@@ -11,11 +11,12 @@ import re
 
 import pyotp
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from auth.models import User
 from kernel import clock
 from kernel.db import db
+from tests.browser.test_case_path import collect_problems, labelled
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -30,37 +31,6 @@ def current_code(app, user) -> str:
     with app.app_context():
         secret = db.session.get(User, user.id).totp_secret
     return pyotp.TOTP(secret).at(clock.now())
-
-
-def labelled(page: Page, field_id: str) -> Locator:
-    """The input named by its visible <label>, checked to be the one with ``field_id``."""
-    label = page.locator(f'label[for="{field_id}"]')
-    expect(label).to_have_count(1)
-    text = label.inner_text().strip()
-    assert text, f"the label of #{field_id} is empty"
-    field = page.get_by_label(text, exact=True)
-    expect(field).to_have_id(field_id)
-    return field
-
-
-def collect_problems(page: Page) -> list[str]:
-    """Console errors, uncaught page errors and failed requests, as they happen.
-
-    Chromium's own request for /favicon.ico (the app has none, so it is a 404) is not
-    the page's doing and is left out.
-    """
-    problems: list[str] = []
-
-    def on_console(msg) -> None:
-        url = (msg.location or {}).get("url", "")
-        if msg.type == "error" and not url.endswith("/favicon.ico"):
-            problems.append(f"console {msg.type}: {msg.text} ({url})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(
-        f"request failed: {req.method} {req.url} ({req.failure})"))
-    return problems
 
 
 def focused_outline(page: Page) -> dict:

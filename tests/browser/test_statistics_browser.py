@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sig.web.spreadsheet import read_csv
-from tests.browser.test_case_path import log_in
-from tests.browser.test_login_browser import collect_problems, labelled
+from tests.browser.test_case_path import collect_problems, labelled, log_in
 from tests.test_statistics_views import cohort  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
