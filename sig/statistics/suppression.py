@@ -37,8 +37,9 @@ Method
    away, so another member is hidden, repeated to a fixpoint.  The member to hide is
    always chosen the same way: parts before totals; then the cell that leaves the
    fewest other relations with a single non-shown member (each of those would need
-   one more cell hidden); then the smallest value, then by ``repr`` (the smallest
-   values lose the least information).
+   one more cell hidden), and among those the one whose partners there would leave
+   the fewest in turn (one step of look-ahead: fewer cells hidden in all); then the
+   smallest value, then by ``repr`` (the smallest values lose the least information).
 3. Bound propagation: each relation bounds each of its hidden cells by the bounds of
    the others, with integer rounding, repeated while anything tightens.  This is a
    sound part of what the attacker can do, so a cell whose bounds meet is pinned;
@@ -635,14 +636,37 @@ class _Suppressor:
     def best(self, candidates: Iterable[Hashable],
              parts: frozenset[Hashable]) -> Hashable | None:
         """The shown candidate to hide: parts before totals; then the one that forces
-        the fewest further hides (``forced``); then plain parts before subtotals (a
-        part that is itself a sum elsewhere), smallest value, by repr."""
+        the fewest further hides (``forced``, then ``knock_on``); then plain parts
+        before subtotals (a part that is itself a sum elsewhere), smallest value, by
+        repr."""
         shown = [c for c in candidates
                  if self.marks[c] == Mark.SHOWN and c not in self.known_zeros]
         totals = self.structure.totals
         return min(shown, default=None,
-                   key=lambda c: (c not in parts, self.forced(c), c in totals,
+                   key=lambda c: (c not in parts, self.forced(c), self.knock_on(c), c in totals,
                                   self.structure.values[c], repr(c)))
+
+    def knock_on(self, cell: Hashable) -> int:
+        """Looking one step further than ``forced``: for each relation that hiding
+        ``cell`` would leave with it alone, the fewest relations its best partner there
+        would leave alone in turn.  Between two cells that force as many hides, the one
+        whose hides can be shared wins: in a past year whose "overdue" column is all
+        "<5", each row's partner "done" is protected by the done column itself (two
+        cells a row), while "not done when the case closed" needs its sum with
+        "cancelled" hidden as well (three)."""
+        structure, marks = self.structure, self.marks
+        marks[cell] = Mark.HIDDEN  # as if hidden, for ``forced``; restored below
+        try:
+            total = 0
+            for r in structure.relations_of[cell]:
+                terms = structure.terms[r]
+                if any(marks[c] != Mark.SHOWN for c in terms if c != cell):
+                    continue
+                total += min((self.forced(c) for c in terms
+                              if c != cell and c not in self.known_zeros), default=0)
+            return total
+        finally:
+            marks[cell] = Mark.SHOWN
 
     def forced(self, cell: Hashable) -> int:
         """How many relations hiding ``cell`` would leave with it as their only
