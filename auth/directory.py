@@ -1,27 +1,26 @@
-"""The organisations, read once per request: names for pages, kinds for the policy.
+"""The organisations: names for pages, kinds for the policy.
 
 Every page needs some of them (the case page three times over: the reader's kind, the
-policy's organisations by kind, the names of the organisations it shows); one statement
-serves them all.  Read afresh on the next request, so a renamed or new organisation shows
-at once.
+policy's organisations by kind, the names of the organisations it shows).  Each worker
+keeps them between requests (``kernel.reference``): a renamed or new organisation shows
+on the next request, in every worker.
 """
 from __future__ import annotations
 
-from flask import g, has_app_context
 from sqlalchemy import select
 
 from auth.models import Organisation
+from kernel import reference
 from kernel.db import db
 
 
+def _read() -> dict[str, tuple[str, str]]:
+    return {org_id: (name, kind) for org_id, name, kind in db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.kind))}
+
+
 def _all() -> dict[str, tuple[str, str]]:
-    cached = g.get("_sig_organisations") if has_app_context() else None
-    if cached is None:
-        cached = {org_id: (name, kind) for org_id, name, kind in db.session.execute(
-            select(Organisation.id, Organisation.name, Organisation.kind))}
-        if has_app_context():
-            g._sig_organisations = cached
-    return cached
+    return reference.cached("organisations", _read)
 
 
 def names() -> dict[str, str]:
@@ -36,5 +35,4 @@ def kinds() -> dict[str, str]:
 
 def forget() -> None:
     """After a change of organisations in this request (the admin pages)."""
-    if has_app_context():
-        g.pop("_sig_organisations", None)
+    reference.forget()

@@ -6,9 +6,11 @@ from typing import Any
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from auth.models import User
+from kernel import reference
 from kernel.db import db
 
 login_manager = LoginManager()
@@ -23,11 +25,16 @@ PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    # with the organisation: its kind decides much of what the user may do (one statement)
-    user = db.session.get(User, user_id, options=[joinedload(User.organisation)])
-    if user is None or not user.active:
+    # with the organisation (its kind decides much of what the user may do) and the
+    # reference data's stamp (the organisations and rules this worker keeps): one statement
+    row = db.session.execute(
+        select(User, reference.stamp_column()).where(User.id == user_id)
+        .options(joinedload(User.organisation))).first()
+    if row is None:
         return None
-    return user
+    user, stamp = row
+    reference.note(stamp)
+    return user if user.active else None
 
 
 def force_password_change() -> Any:

@@ -40,6 +40,7 @@ organisation sees but the reader may not is announced as :attr:`Rule.NOT_FOR_REA
 """
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ from consent import validity
 from consent.categories import KNOWN, Category
 from consent.items import ItemKind, kind_of, kinds
 from consent.models import Consent, ConsentGrant, Disclosure, DisclosureItem, StatutoryRule
-from kernel import clock
+from kernel import clock, reference
 from kernel.db import Base, db
 from kernel.planner import unindexed
 
@@ -127,22 +128,47 @@ class Grants:
     valid_consent_ids: frozenset[str]
     # (case id, source org, category) → a valid consent granting that flow
     consent_flows: dict[tuple[str, str, str], str]
-    blanket_rules: list[StatutoryRule]
-    decision_rules: list[StatutoryRule]
+    blanket_rules: list[RuleTerms]
+    decision_rules: list[RuleTerms]
     orgs_by_kind: dict[str, list[str]]
     # (case id, item table, item id) → [(rule id, disclosure id)] to this organisation
     disclosed: dict[tuple[str, str, str], list[tuple[str, str]]]
 
-    def sources(self, rule: StatutoryRule) -> list[str]:
+    def sources(self, rule: RuleTerms) -> list[str]:
         return self.orgs_by_kind.get(rule.source_kind, [])
 
 
-def _rules_today(kind: str) -> list[StatutoryRule]:
+@dataclass(frozen=True)
+class RuleTerms:
+    """What the policy reads of a statutory rule: a plain copy each worker keeps between
+    requests (``kernel.reference``: read again whenever a rule changes)."""
+
+    id: str
+    code: str
+    source_kind: str
+    recipient_kind: str
+    categories: str  # "*" or comma-separated
+    needs_decision: bool
+    legal_reference: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def covers(self, category: str) -> bool:
+        return self.categories == "*" or category in self.categories.split(",")
+
+
+def _all_rules() -> tuple[RuleTerms, ...]:
+    return tuple(RuleTerms(r.id, r.code, r.source_kind, r.recipient_kind, r.categories,
+                           r.needs_decision, r.legal_reference, r.valid_from, r.valid_to)
+                 for r in db.session.scalars(select(StatutoryRule).order_by(StatutoryRule.code)))
+
+
+def _rules_today(kind: str) -> list[RuleTerms]:
+    """The rules that open a flow to organisations of ``kind`` today, by code."""
     day = clock.local_today()
-    return list(db.session.scalars(select(StatutoryRule).where(
-        StatutoryRule.recipient_kind == kind, StatutoryRule.valid_from <= day,
-        or_(StatutoryRule.valid_to.is_(None), StatutoryRule.valid_to >= day))
-        .order_by(StatutoryRule.code)))
+    return [rule for rule in reference.cached("statutory_rules", _all_rules)
+            if rule.recipient_kind == kind and rule.valid_from <= day
+            and (rule.valid_to is None or rule.valid_to >= day)]
 
 
 def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str], str]:
@@ -320,7 +346,7 @@ class _DisclosureDecision:
         return None
 
 
-def _category_in(model: Any, rule: StatutoryRule) -> ColumnElement[bool]:
+def _category_in(model: Any, rule: RuleTerms) -> ColumnElement[bool]:
     if rule.categories == "*":
         return true()
     return model.category.in_(rule.categories.split(","))

@@ -30,6 +30,7 @@ def import_models() -> None:
     import consent.models  # noqa: F401
     import kernel.audit.models  # noqa: F401
     import kernel.mail.models  # noqa: F401
+    import kernel.reference  # noqa: F401
     import sig.area.models  # noqa: F401
     import sig.audit.models  # noqa: F401
     import sig.cases.models  # noqa: F401

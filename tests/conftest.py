@@ -31,7 +31,7 @@ from tests.smtp_server import SmtpServer
 
 PASSWORD = "korrekt-häst-batteri-häfta"
 # Reference data the migrations seed (the statutory provisions) stays between tests.
-KEEP_BETWEEN_TESTS = {"statutory_rules"}
+KEEP_BETWEEN_TESTS = {"statutory_rules", "reference_stamp"}
 BACKENDS = [b for b in ("sqlite", "postgresql")
             if os.environ.get("SIG_TEST_DB", b) == b]
 

@@ -56,8 +56,13 @@ def grow(app, case_id: str, owner, members, orgs, size: int) -> None:
 
 
 def statements_for(app, client, url: str) -> int:
+    """The statements of a GET of ``url`` by a worker that has served a request before:
+    the first request of a worker reads the organisations and the statutory rules, which
+    the worker keeps until they change (``kernel.reference``), so the page is fetched
+    once before it is counted."""
     engine = app.extensions["sig.db"].engine
     count = {"n": 0}
+    assert client.get(url).status_code == 200
 
     def on_execute(_conn, _cursor, statement, *_args):
         # The session store writes only when the session changed (a flash shown, a
@@ -265,7 +270,7 @@ def test_case_pages_get_a_good_plan_without_analyze(app, personas, orgs, make_us
 # What the case page costs today, session store excluded: the owner, who also sees the
 # consents, the disclosures and the ownership notices, and a member organisation.  The
 # goal of issue 10 is 15; a change may lower these, never raise them.
-CASE_PAGE_BUDGET = {"sara": 26, "per": 20, "kim": 20}
+CASE_PAGE_BUDGET = {"sara": 24, "per": 18, "kim": 18}
 
 
 def test_the_case_page_stays_within_its_statement_budget(app, personas, orgs, fake_clock):
