@@ -33,9 +33,10 @@ class AddressedTo:
     sql: Callable[[Any, str], ColumnElement[bool]]
     check: Callable[[Any, str], bool]
     column_name: str | None = None  # set when one column of the item names the organisation
-    # A loader option that ``check`` needs for many items at once (say, the meeting's
-    # participants), so walking a whole case costs one statement more, not one per item.
-    load: Callable[[Any], Any] | None = None
+    # The relationship ``check`` reads (say, the meeting's participants), given the model
+    # or an alias of it: the policy loads it with the items, so deciding a whole case
+    # costs no statement per item.
+    reads: Callable[[Any], Any] | None = None
 
     @classmethod
     def column(cls, name: str) -> AddressedTo:

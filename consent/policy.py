@@ -61,7 +61,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from auth import directory
 from auth.roles import OrganisationKind, Role
@@ -181,8 +181,8 @@ def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str
         .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
         .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
                ConsentGrant.recipient_org_id == org_id, ConsentGrant.withdrawn_at.is_(None))
-        .options(selectinload(Consent.parties))  # validity reads them: one statement
-        .order_by(Consent.given_on, Consent.id)).all()
+        .options(joinedload(Consent.parties))  # validity reads them: the same statement
+        .order_by(Consent.given_on, Consent.id)).unique().all()
     if not rows:
         return {}
     subjects = validity.subjects_of({c.case_id for c, _s, _k in rows})
@@ -452,8 +452,8 @@ def annotated(user: Any, model: Any, case: CaseRef) -> Select:
     kind = _registered(model)
     shown = _shown(user, kind, model, [case.id], _case_param(case))
     query = select(model, _true(shown)).where(_in_case(kind, model, case))
-    if kind.addressed is not None and kind.addressed.load is not None:
-        query = query.options(kind.addressed.load(model))  # decide() reads it per item
+    if kind.addressed is not None and kind.addressed.reads is not None:
+        query = query.options(selectinload(kind.addressed.reads(model)))  # decide() reads it
     return query
 
 
@@ -555,8 +555,9 @@ class Reading:
 
     def _query(self, kind: ItemKind, model: Any, criteria: Sequence[Any]) -> Select:
         query = select(model).where(_in_case(kind, model, self.case), *criteria)
-        if kind.addressed is not None and kind.addressed.load is not None:
-            query = query.options(kind.addressed.load(model))  # decide() reads it per item
+        if kind.addressed is not None and kind.addressed.reads is not None:
+            # decide() reads it per item; loaded in the same statement (``items`` uniques)
+            query = query.options(joinedload(kind.addressed.reads(model)))
         return query
 
     def items(self, model: Any, *criteria: Any, order_by: Sequence[Any] = (),
@@ -572,7 +573,7 @@ class Reading:
             rows = [row for row in (db.session.get(model, self.case.youth_id),) if row]
         else:
             rows = db.session.scalars(self._query(kind, model, criteria)
-                                      .order_by(*order_by).options(*options))
+                                      .order_by(*order_by).options(*options)).unique()
         self._counted.add(kind.table)
         if not criteria:
             self._whole.add(kind.table)
@@ -644,7 +645,7 @@ class Reading:
         if kind.addressed is not None and kind.addressed.column_name:
             columns.append(getattr(model, kind.addressed.column_name))
         for item in db.session.scalars(self._query(kind, model, criteria)
-                                       .options(load_only(*columns))):
+                                       .options(load_only(*columns))).unique():
             self.decide(item, kind)
 
     def withheld(self) -> list[Withheld]:

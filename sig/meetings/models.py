@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import ForeignKey, Index, String, exists
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
 from consent.items import AddressedTo, ItemKind, ItemMixin
@@ -45,7 +45,7 @@ class Meeting(ItemMixin, Versioned, Base):
         lambda model, org: exists().where(Participant.meeting_id == model.id,
                                           Participant.represented_org_id == org),
         lambda item, org: any(p.represented_org_id == org for p in item.participants),
-        load=lambda model: selectinload(model.participants)))
+        reads=lambda model: model.participants))
     # The statistics read held meetings by period; a case's page reads its held meetings
     # (without the second index a fresh SQLite database — no ANALYZE — scans every held
     # meeting of the municipality for one case's attendance).
