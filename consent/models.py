@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +16,9 @@ from consent.items import NOT_A_CASE_ITEM, ItemMixin
 from kernel.crypto.fields import encrypted_bytes, encrypted_column, encrypted_text
 from kernel.db import Base, created_at, uuid_pk
 from kernel.versioned import Versioned
+
+if TYPE_CHECKING:
+    from auth.models import User
 
 
 class ConsentMethod(enum.StrEnum):
@@ -131,6 +135,9 @@ class Disclosure(ItemMixin, Base):
 
     items: Mapped[list[DisclosureItem]] = relationship(back_populates="disclosure")
     rule: Mapped[StatutoryRule] = relationship()
+    # who decided (the case owner who wrote the assessment)
+    decided_by: Mapped[User] = relationship(foreign_keys="Disclosure.created_by_id",
+                                            viewonly=True)
 
 
 class DisclosureItem(Base):

@@ -207,11 +207,12 @@ def refused(user: Any, case: Case, code: str) -> None:
 
 
 def disclosures_of(case: Case) -> list[Disclosure]:
-    """The case's decisions with their items and rule: one statement, whatever their
-    number (a case has a handful of decisions of a few items each)."""
+    """The case's decisions with their items, rule and who decided: one statement,
+    whatever their number (a case has a handful of decisions of a few items each)."""
     return list(db.session.scalars(
         select(Disclosure).where(Disclosure.case_id == case.id)
-        .options(joinedload(Disclosure.items), joinedload(Disclosure.rule))
+        .options(joinedload(Disclosure.items), joinedload(Disclosure.rule),
+                 joinedload(Disclosure.decided_by))
         .order_by(Disclosure.decided_at.desc(), Disclosure.id)).unique())
 
 

@@ -5,13 +5,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from auth import directory
-from auth.models import User
 from consent.models import Disclosure
 from consent.policy import Relation
-from kernel.db import db
 from sig.disclosures import operations
 
 ITEM_TYPE_LABELS = {"youths": _l("the youth's identity"), "goals": _l("goals"),
@@ -30,21 +27,13 @@ class Summary:
         return ", ".join(f"{ITEM_TYPE_LABELS.get(t, t)}: {n}" for t, n in self.counts.items())
 
 
-def _names(model: Any, ids: set[str], attribute: str) -> dict[str, str]:
-    if not ids:
-        return {}
-    return {row.id: getattr(row, attribute) for row in db.session.scalars(
-        select(model).where(model.id.in_(sorted(ids))))}
-
-
 def case_disclosures(_user: Any, view: Any) -> list[Summary]:
     """The case's decisions, for its owner only (anyone else gets an empty list)."""
     if view.relation is not Relation.OWNER or view.read_only:
         return []
-    rows = operations.disclosures_of(view.case)
-    people = _names(User, {d.created_by_id for d in rows}, "display_name")
     orgs = directory.names()
-    return [Summary(d, people.get(d.created_by_id, "—"), orgs.get(d.recipient_org_id, "—"),
-                    operations.item_counts(d)) for d in rows]
+    return [Summary(d, d.decided_by.display_name if d.decided_by else "—",
+                    orgs.get(d.recipient_org_id, "—"), operations.item_counts(d))
+            for d in operations.disclosures_of(view.case)]
 
 
