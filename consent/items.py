@@ -47,6 +47,22 @@ class AddressedTo:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which rows of a kind are part of a case at all: ``sql(model)`` for queries and
+    ``check(item)`` for a loaded row say the same thing (the registry test checks that
+    they agree)."""
+
+    sql: Callable[[Any], ColumnElement[bool]]
+    check: Callable[[Any], bool]
+
+    @classmethod
+    def not_removed(cls) -> Scope:
+        """A removed row (a membership, a guardian) is kept but no longer in the case."""
+        return cls(lambda model: model.removed_at.is_(None),
+                   lambda item: item.removed_at is None)
+
+
+@dataclass(frozen=True)
 class ItemKind:
     """How the policy finds one kind of item.
 
@@ -61,7 +77,7 @@ class ItemKind:
     case_column: str | None = None
     youth_column: str | None = None
     addressed: AddressedTo | None = None
-    scope: Callable[[Any], ColumnElement[bool]] | None = None
+    scope: Scope | None = None
     announced: bool = True
     model: Any = field(default=None, compare=False)
 

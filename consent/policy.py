@@ -406,7 +406,7 @@ def _in_case(kind: ItemKind, model: Any, case: CaseRef) -> ColumnElement[bool]:
         condition = getattr(model, kind.case_column) == case.id
     else:
         condition = getattr(model, kind.youth_column) == case.youth_id
-    return and_(condition, kind.scope(model)) if kind.scope is not None else condition
+    return and_(condition, kind.scope.sql(model)) if kind.scope is not None else condition
 
 
 def _case_param(case: CaseRef) -> Any:
@@ -443,7 +443,7 @@ def filtered_in_cases(user: Any, model: Any, cases: Sequence[CaseRef]) -> Select
                  .join(cases_table, cases_table.c.youth_id == getattr(model, kind.youth_column))
                  .where(case_column.in_(ids)))
     if kind.scope is not None:
-        query = query.where(kind.scope(model))
+        query = query.where(kind.scope.sql(model))
     return query.where(_shown(user, kind, model, ids, case_column))
 
 
@@ -581,25 +581,29 @@ class Reading:
         self._rows += rows
         return [item for item in rows if self.decide(item, kind).shown]
 
-    def items_of(self, model: Any, parent: Any, attribute: str) -> list[Any]:
+    def items_of(self, model: Any, parent: Any, attribute: str,
+                 order_by: Sequence[Any] = ()) -> list[Any]:
         """:meth:`items` without a statement of its own: the rows of ``model`` that the
         reading already loaded as ``attribute`` of the rows of ``parent`` (a meeting's
-        participants, which the policy loads to see whom a meeting is addressed to).
-        Every row of ``model`` in the case belongs to one of them, so all are decided and
-        the withheld counted; when ``parent`` was not read whole, or the attribute was not
-        loaded with it, or ``model`` has a scope only SQL can apply, :meth:`items` reads
-        them instead."""
+        participants, which the policy loads to see whom a meeting is addressed to; the
+        youth's guardians, which the consent rules load with the youth).  Every row of
+        ``model`` in the case belongs to one of them, so all within the kind's scope are
+        decided and the withheld counted; when ``parent`` was not read whole, or the
+        attribute was not loaded with it, :meth:`items` reads them instead, in
+        ``order_by`` order (the order of the relationship ``attribute``)."""
         kind, parent_kind = _registered(model), _registered(parent)
         if not self.sees:
             return []
         # each parent once, however often it was read (a kind read with criteria first)
         parents = list(dict.fromkeys(row for row in self._rows if isinstance(row, parent)))
-        if (parent_kind.table not in self._whole or kind.case_column is None
-                or kind.scope is not None
+        if (parent_kind.table not in self._whole
                 or any(attribute in inspect(row).unloaded for row in parents)):
-            return self.items(model)
+            return self.items(model, order_by=order_by)
+        column, owner = ((kind.case_column, self.case.id) if kind.case_column is not None
+                         else (kind.youth_column, self.case.youth_id))
         rows = [child for row in parents for child in getattr(row, attribute)
-                if getattr(child, kind.case_column) == self.case.id]
+                if getattr(child, column) == owner
+                and (kind.scope is None or kind.scope.check(child))]
         self._counted.add(kind.table)
         self._whole.add(kind.table)
         self._rows += rows

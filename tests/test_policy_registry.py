@@ -300,3 +300,87 @@ def test_no_identity_item_is_shown_in_a_case_whose_consent_does_not_cover_it(app
         assert shown == {first_id}
         notices = withheld(per, second, relation_to(per, second))
         assert {w.category for w in notices} >= {Category.IDENTITY.value}
+
+
+def test_a_kinds_scope_says_the_same_in_sql_and_for_a_loaded_row(app, users, orgs):
+    from sig.cases.models import Membership
+    from sig.youths.models import Guardian
+
+    with app.app_context():
+        today = clock.now().date()
+        case, guardians = add_case(users, orgs, born(16, today), 2)
+        guardians[0].removed_at = clock.now()
+        db.session.flush()
+        membership = db.session.scalars(select(Membership).where(
+            Membership.case_id == case.id)).first()
+        membership.removed_at = clock.now()
+        db.session.commit()
+        scoped = [k for k in kinds() if k.scope is not None]
+        assert {k.model for k in scoped} >= {Membership, Guardian}
+        for kind in scoped:
+            rows = db.session.scalars(select(kind.model)).all()
+            inside = set(db.session.scalars(select(kind.model.id).where(
+                kind.scope.sql(kind.model))))
+            assert {r.id for r in rows if kind.scope.check(r)} == inside, kind.table
+            assert inside and len(inside) < len(rows), kind.table  # both sides tried
+
+
+def test_the_guardians_loaded_with_the_youth_are_those_the_sql_reads(app, users, orgs):
+    """The consent rules load the youth with all its guardians; the case page takes the
+    current ones from there (no statement) and decides them as a read would; without a
+    consent nothing loads them, and the reading reads them itself."""
+    from sqlalchemy import event, inspect
+
+    from sig.youths.models import Guardian, Youth
+
+    with app.app_context():
+        today = clock.now().date()
+        case, guardians = add_case(users, orgs, born(16, today), 2)
+        add_consent(users, orgs, case, guardians, SPECS["full"])
+        guardians[1].removed_at = clock.now()
+        db.session.commit()
+        case_id = case.id
+    for name in ("sara", "per", "kim", "lo"):
+        with app.test_request_context():
+            user = db.session.get(type(users[name]), users[name].id)
+            case = db.session.get(Case, case_id)
+            relation = relation_to(user, case)
+            direct = Reading(user, relation, case)
+            direct.items(Youth)
+            expected = [g.id for g in direct.items(
+                Guardian, order_by=[Guardian.created_at, Guardian.id])]
+            expected_withheld = direct.withheld()
+        with app.test_request_context():  # a request of its own: nothing read yet
+            user = db.session.get(type(users[name]), users[name].id)
+            case = db.session.get(Case, case_id)
+            reading = Reading(user, relation, case)  # the consent rules load the youth
+            reading.items(Youth)
+            statements: list[str] = []
+            engine = db.session.get_bind()
+
+            def listen(*args, seen=statements) -> None:
+                seen.append(args[2])
+
+            event.listen(engine, "before_cursor_execute", listen)
+            try:
+                via = [g.id for g in reading.items_of(Guardian, Youth, "guardians")]
+            finally:
+                event.remove(engine, "before_cursor_execute", listen)
+            assert via == expected, name
+            assert guardians[1].id not in via
+            assert statements == [], name
+            assert reading.withheld() == expected_withheld, name
+    with app.app_context():
+        bare, _g = add_case(users, orgs, born(16, today), 2)
+        db.session.commit()
+        bare_id = bare.id
+    with app.test_request_context():
+        sara = db.session.get(type(users["sara"]), users["sara"].id)
+        bare = db.session.get(Case, bare_id)
+        reading = Reading(sara, relation_to(sara, bare), bare)
+        reading.items(Youth)
+        assert "guardians" in inspect(bare.youth).unloaded
+        via = [g.id for g in reading.items_of(Guardian, Youth, "guardians",
+                                              order_by=[Guardian.created_at, Guardian.id])]
+        assert via == [g.id for g in db.session.scalars(select(Guardian).where(
+            Guardian.youth_id == bare.youth_id).order_by(Guardian.created_at, Guardian.id))]

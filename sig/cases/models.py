@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import Organisation, User
-from consent.items import NOT_A_CASE_ITEM, AddressedTo, ItemKind, ItemMixin
+from consent.items import NOT_A_CASE_ITEM, AddressedTo, ItemKind, ItemMixin, Scope
 from kernel.crypto.fields import encrypted_column, encrypted_text
 from kernel.db import Base, created_at, uuid_pk
 from kernel.versioned import Versioned
@@ -86,7 +86,7 @@ class Membership(ItemMixin, Base):
 
     __tablename__ = "memberships"
     __item__ = ItemKind(case_column="case_id", addressed=AddressedTo.column("member_org_id"),
-                        scope=lambda model: model.removed_at.is_(None))
+                        scope=Scope.not_removed())
     __table_args__ = (
         # A person is in a group once: a double click on "add" cannot make two rows (one
         # removed, one still opening the case).

@@ -5,7 +5,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from flask import g, has_app_context
-from sqlalchemy import and_, select
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from consent import validity
 from kernel.db import db
@@ -14,22 +15,23 @@ from sig.youths.models import Guardian, Youth
 
 
 def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
-    """One statement: each case's youth with its guardians with custody, in the order
-    they were registered."""
+    """One statement: each case's youth with all its guardians (the youth's
+    ``guardians``, removed ones included, which a page that shows the current ones reads
+    from the youth); those with custody today, in the order they were registered."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}
     youths: dict[str, Youth] = {}
-    custody: dict[str, list[str]] = {}
-    for case_id, youth, guardian_id in db.session.execute(
-            select(Case.id, Youth, Guardian.id).join(Youth, Youth.id == Case.youth_id)
-            .outerjoin(Guardian, and_(Guardian.youth_id == Youth.id,
-                                      Guardian.has_custody.is_(True),
-                                      Guardian.removed_at.is_(None)))
-            .where(Case.id.in_(ids)).order_by(Case.id, Guardian.created_at, Guardian.id)):
+    for case_id, youth in db.session.execute(
+            select(Case.id, Youth).join(Youth, Youth.id == Case.youth_id)
+            .outerjoin(Guardian, Guardian.youth_id == Youth.id)
+            .options(contains_eager(Youth.guardians))
+            .where(Case.id.in_(ids))
+            .order_by(Case.id, Guardian.created_at, Guardian.id)).unique():
         youths[case_id] = youth
-        if guardian_id is not None:
-            custody.setdefault(case_id, []).append(guardian_id)
+    custody = {case_id: [g.id for g in youth.guardians
+                         if g.has_custody and g.removed_at is None]
+               for case_id, youth in youths.items()}
     if has_app_context():  # held for the request: a page that shows the youth reads it
         g.setdefault("_sig_subject_youths", []).extend(youths.values())  # from the session
     # (a youth whose entry retention purged has no date of birth: no consent holds)

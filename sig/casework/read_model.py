@@ -115,7 +115,9 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     guardians: list[Guardian] = []
     if youth_decision.shown:
         shown.add(Category.IDENTITY)
-        guardians = reading.items(Guardian, order_by=[Guardian.created_at])
+        # loaded with the youth when the consent rules read it, else read now
+        guardians = reading.items_of(Guardian, Youth, "guardians",
+                                     order_by=[Guardian.created_at, Guardian.id])
     goals = reading.items(Goal, order_by=[Goal.created_at, Goal.id])  # as entered
     actions = reading.items(
         Action, options=[joinedload(Action.responsible_user)],

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consent.items import ItemKind, ItemMixin
+from consent.items import ItemKind, ItemMixin, Scope
 from kernel import clock
 from kernel.crypto.fields import encrypted_column, encrypted_text
 from kernel.db import Base, created_at, uuid_pk
@@ -43,8 +43,10 @@ class Youth(ItemMixin, Versioned, Base):
     # to the case owner only, and printed for no one.
     protected: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # in the order they were registered (the consent rules load them so too)
     guardians: Mapped[list[Guardian]] = relationship(
-        back_populates="youth", order_by="Guardian.created_at", cascade="all, delete-orphan")
+        back_populates="youth", order_by="(Guardian.created_at, Guardian.id)",
+        cascade="all, delete-orphan")
 
     @property
     def age(self) -> int | None:
@@ -71,7 +73,7 @@ class Guardian(ItemMixin, Base):
 
     __tablename__ = "guardians"
     # a removed guardian is kept (consents name her) but is no longer part of any case
-    __item__ = ItemKind(youth_column="youth_id", scope=lambda model: model.removed_at.is_(None))
+    __item__ = ItemKind(youth_column="youth_id", scope=Scope.not_removed())
 
     id: Mapped[uuid_pk]
     youth_id: Mapped[str] = mapped_column(ForeignKey("youths.id", ondelete="CASCADE"),
