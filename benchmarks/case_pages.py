@@ -211,6 +211,9 @@ def login(client, username: str) -> None:
 
 
 def statements(app, found: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """Statements per page, the session store excluded, as a worker that has served the
+    page before runs them (its first request reads the organisations and the statutory
+    rules, which it keeps until they change: ``kernel.reference``)."""
     engine = app.extensions["sig.db"].engine
     clients = {}
     for role, username in found["users"].items():
@@ -225,6 +228,7 @@ def statements(app, found: dict[str, Any]) -> dict[tuple[str, str], int]:
             if "web_sessions" not in statement:
                 count["n"] += 1
 
+        clients[viewer].get(url)
         event.listen(engine, "before_cursor_execute", on_execute)
         try:
             status = clients[viewer].get(url).status_code

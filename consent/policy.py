@@ -175,18 +175,28 @@ def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str
     """The flows to ``org_id`` that a consent of one of ``case_ids`` opens today (the
     earliest given consent is the basis named).  Only grants to ``org_id`` are read: a
     full consent grants some eighty flows, and a list of forty cases would otherwise read
-    thousands of rows (``validity.live_consents``, all grants, is the owner's box)."""
-    rows = db.session.execute(
-        select(Consent, ConsentGrant.source_org_id, ConsentGrant.category)
-        .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
-        .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
-               ConsentGrant.recipient_org_id == org_id, ConsentGrant.withdrawn_at.is_(None))
-        .options(joinedload(Consent.parties))  # validity reads them: the same statement
-        .order_by(Consent.given_on, Consent.id)).unique().all()
+    thousands of rows.  When the request has read the live consents of exactly these
+    cases with all their grants already (``validity.live_consents``: the owner's consent
+    box), the flows are taken from them — a consent that is not live holds no flow."""
+    day = clock.local_today()
+    held = validity.held_live_consents(case_ids, day)
+    if held is not None:
+        rows = [(consent, grant.source_org_id, grant.category)
+                for consent in sorted(held, key=lambda c: (c.given_on, c.id))
+                for grant in consent.grants
+                if grant.recipient_org_id == org_id and grant.withdrawn_at is None]
+    else:
+        rows = db.session.execute(
+            select(Consent, ConsentGrant.source_org_id, ConsentGrant.category)
+            .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
+            .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
+                   ConsentGrant.recipient_org_id == org_id,
+                   ConsentGrant.withdrawn_at.is_(None))
+            .options(joinedload(Consent.parties))  # validity reads them: the same statement
+            .order_by(Consent.given_on, Consent.id)).unique().all()
     if not rows:
         return {}
     subjects = validity.subjects_of({c.case_id for c, _s, _k in rows})
-    day = clock.local_today()
     own_from = current_app.config.get("CONSENT_OWN_FROM_AGE", 15)
     holds: dict[str, bool] = {}
     flows: dict[tuple[str, str, str], str] = {}

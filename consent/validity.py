@@ -102,6 +102,14 @@ def status(consent: Consent, subject: Subject, day: dt.date, own_from_age: int =
     return result
 
 
+def held_live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent] | None:
+    """What :func:`live_consents` read this request for exactly ``case_ids`` and ``day``;
+    None when it has not (nothing is read here)."""
+    if not has_app_context():
+        return None
+    return g.get("_sig_live_consents", {}).get((frozenset(case_ids), day))
+
+
 def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
     """The live consents (not withdrawn, not ended before ``day``) of ``case_ids``, with
     their parties and grants: one statement, read once per request and set of cases

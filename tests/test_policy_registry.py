@@ -384,3 +384,33 @@ def test_the_guardians_loaded_with_the_youth_are_those_the_sql_reads(app, users,
                                               order_by=[Guardian.created_at, Guardian.id])]
         assert via == [g.id for g in db.session.scalars(select(Guardian).where(
             Guardian.youth_id == bare.youth_id).order_by(Guardian.created_at, Guardian.id))]
+
+
+@pytest.mark.parametrize("specs", [
+    ("full",), ("partial_grants", "grant_withdrawn"), ("expired", "youth_withdrew"),
+    ("guardian_withdrew", "not_yet_valid", "expires_today"), ("withdrawn",), ()])
+def test_the_flows_from_the_owners_live_consents_are_those_the_policy_reads(
+        app, users, orgs, specs):
+    """The owner's consent box reads the case's live consents first; the policy then
+    takes its flows from them.  For every organisation and every kind of consent the
+    flows are those it reads itself."""
+    from consent.policy import _consent_flows
+    from consent.validity import live_consents
+
+    with app.app_context():
+        case, guardians = add_case(users, orgs, born(16, clock.now().date()), 2)
+        for name in specs:
+            add_consent(users, orgs, case, guardians, SPECS[name])
+        db.session.commit()
+        ids = frozenset({case.id})
+    opened = 0
+    for org in orgs.values():
+        with app.test_request_context():
+            read = _consent_flows(org.id, ids)
+        with app.test_request_context():
+            live_consents(ids, clock.local_today())
+            taken = _consent_flows(org.id, ids)
+        assert taken == read, (org.name, specs)
+        opened += len(read)
+    holding = {"full", "partial_grants", "grant_withdrawn", "expires_today"}
+    assert (opened > 0) is bool(holding.intersection(specs)), specs

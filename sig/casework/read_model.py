@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import defer, joinedload
 
 from auth import directory
+from consent import validity
 from consent.categories import Category
 from consent.policy import Decision, Reading, Relation, Withheld
 from kernel import clock
@@ -106,6 +107,10 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     """The case page's read model: everything the user sees of the case, and what is
     withheld, through one policy reading (one statement per kind, whatever the size of
     the municipality)."""
+    if relation is Relation.OWNER and not read_only:
+        # the owner's consent box reads the case's live consents with all their grants:
+        # read first, the policy takes the owner's flows from them (one statement less)
+        validity.live_consents([case.id], clock.local_today())
     reading = Reading(user, relation, case)
     user = reading.user  # the user itself, not a request-local proxy (asked per item)
     shown_youth = reading.items(Youth)
