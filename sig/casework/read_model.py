@@ -107,6 +107,9 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     """The case page's read model: everything the user sees of the case, and what is
     withheld, through one policy reading (one statement per kind, whatever the size of
     the municipality)."""
+    # The page shows the youth: with its guardians in one statement, as the consent rules
+    # read them (once per request; the reading takes the youth and the guardians from it)
+    validity.subjects_of([case.id])
     if relation is Relation.OWNER and not read_only:
         # the owner's consent box reads the case's live consents with all their grants:
         # read first, the policy takes the owner's flows from them (one statement less)
@@ -117,12 +120,14 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
     youth = shown_youth[0] if shown_youth else db.session.get(Youth, case.youth_id)
     youth_decision = reading.decision(youth)
     shown: set[str] = set()
-    guardians: list[Guardian] = []
+    # loaded with the youth when the consent rules read it, else read now; decided (and
+    # the withheld counted) either way, shown only with the youth
+    guardians = reading.items_of(Guardian, Youth, "guardians",
+                                 order_by=[Guardian.created_at, Guardian.id])
     if youth_decision.shown:
         shown.add(Category.IDENTITY)
-        # loaded with the youth when the consent rules read it, else read now
-        guardians = reading.items_of(Guardian, Youth, "guardians",
-                                     order_by=[Guardian.created_at, Guardian.id])
+    else:
+        guardians = []
     goals = reading.items(Goal, order_by=[Goal.created_at, Goal.id])  # as entered
     actions = reading.items(
         Action, options=[joinedload(Action.responsible_user)],
