@@ -34,6 +34,9 @@ from kernel.db import db
 ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
 ANONYMOUS_PREFIX = "a."
 MAX_COOKIE = 4000
+# A session that a request did not change has its row touched (last seen) at most this
+# often: most requests then write nothing to the session store at all.
+TOUCH_EVERY = dt.timedelta(seconds=30)
 
 
 def _digest(token: str) -> str:
@@ -72,6 +75,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.rotate_requested = False
         self.expired_reason: str | None = None
         self.expired_user_id: str | None = None
+        self.last_seen: dt.datetime | None = None  # as the row said when it was opened
 
 
 def rotate(session: Any, *, login: bool) -> None:
@@ -137,8 +141,10 @@ class ServerSessionInterface(SessionInterface):
             elif row.authenticated_at and now - clock.as_utc(row.authenticated_at) > absolute:
                 reason = "absolute_timeout"
             if reason is None:
-                return ServerSession(json.loads(row.data), token=token,
-                                     authenticated_at=clock.as_utc(row.authenticated_at))
+                opened = ServerSession(json.loads(row.data), token=token,
+                                       authenticated_at=clock.as_utc(row.authenticated_at))
+                opened.last_seen = clock.as_utc(row.last_seen_at)
+                return opened
             row.ended_at = now
             row.end_reason = reason
             if row.user_id:
@@ -174,6 +180,14 @@ class ServerSessionInterface(SessionInterface):
         request_session = g.get("_sig_session")
         if request_session is not None and request_session.in_transaction():
             request_session.rollback()
+        if (session and session.token and session.last_seen is not None
+                and not session.modified and not session.rotate_requested
+                and clock.now() - session.last_seen < TOUCH_EVERY):
+            # Nothing changed and the row was touched moments ago: no write (the idle
+            # timeout counts from the last request to within TOUCH_EVERY, never later).
+            response.set_cookie(name, session.token, **cookie_kwargs)
+            response.vary.add("Cookie")
+            return
         with self._store(app) as store:
             self._save(app, session, response, store, name, cookie_kwargs)
 

@@ -1,9 +1,12 @@
 """Server-side sessions: timeouts with a controllable clock, and ending a session for real."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import event, select
 
 from auth.models import WebSession
+from kernel import clock
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from tests.conftest import PASSWORD
@@ -43,6 +46,57 @@ def test_idle_timeout_ends_the_session(app, client, sara, fake_clock):
     assert "session_expired_idle" in logged_events(app)
     fake_clock.advance(minutes=1)
     assert client.get("/start").status_code == 302  # stays ended
+
+
+def last_seen(app, client):
+    from auth.sessions import _digest
+
+    with app.app_context():
+        row = db.session.get(WebSession, _digest(client.get_cookie("sig_session").value))
+        return clock.as_utc(row.last_seen_at)
+
+
+def test_an_unchanged_session_is_touched_at_most_every_thirty_seconds(app, client, sara,
+                                                                      fake_clock):
+    # a click a few seconds after the last write writes nothing; the idle timeout then
+    # counts from that write, so it can end the session at most 30 s early, never late
+    login(client, sara)
+    assert client.get("/start").status_code == 200
+    written = last_seen(app, client)
+    engine = app.extensions["sig.db"].engine
+    writes = []
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        if "web_sessions" in statement:
+            writes.append(statement.split()[0])
+
+    fake_clock.advance(seconds=20)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get("/start").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert "UPDATE" not in writes and last_seen(app, client) == written
+    fake_clock.advance(seconds=15)  # 35 s after the write: touched again
+    assert client.get("/start").status_code == 200
+    assert last_seen(app, client) == written + dt.timedelta(seconds=35)
+    fake_clock.advance(minutes=30, seconds=1)  # idle for longer than 30 min since then
+    assert client.get("/start").status_code == 302
+
+
+def test_a_changed_session_is_written_at_once(app, client, sara, fake_clock):
+    login(client, sara)
+    token = client.get_cookie("sig_session").value
+    written = last_seen(app, client)
+    fake_clock.advance(seconds=5)
+    unchanged = _open(app, token)
+    _save(app, unchanged)
+    assert last_seen(app, client) == written  # nothing to write
+    changed = _open(app, token)
+    changed["_flashes"] = [("success", "Sparat")]  # a message for the next page
+    _save(app, changed)
+    assert last_seen(app, client) == written + dt.timedelta(seconds=5)
+    assert _open(app, token)["_flashes"] == [["success", "Sparat"]]
 
 
 def test_idle_timeout_is_configurable(app, client, sara, fake_clock):
