@@ -31,8 +31,3 @@ def names() -> dict[str, str]:
 def kinds() -> dict[str, str]:
     """Organisation id → kind (``auth.roles.OrganisationKind``)."""
     return {org_id: kind for org_id, (_name, kind) in _all().items()}
-
-
-def forget() -> None:
-    """After a change of organisations in this request (the admin pages)."""
-    reference.forget()

@@ -65,6 +65,13 @@ def _flushed(session: Session, _context: Any) -> None:
         forget()
 
 
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(_session: Session) -> None:
+    """A write rolled back takes its stamp with it: read the stamp again (a form shown
+    again after a failed save must not list what was not saved)."""
+    forget()
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
     """The same for an UPDATE, DELETE or INSERT statement on a reference table."""

@@ -94,6 +94,7 @@ def test_a_request_that_writes_an_organisation_reads_it_back_and_a_rollback_is_f
         assert directory.names()[added.id] == "Fältgruppen"  # this request sees its write
         added_id = added.id
         db.session.rollback()
+        assert directory.names() == before  # nor after its rollback, in the same request
     with app.test_request_context():
         assert directory.names() == before
         assert added_id not in directory.kinds()
