@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -37,10 +38,14 @@ BACKENDS = [b for b in ("sqlite", "postgresql")
 
 
 class FakeClock:
-    """Time that moves only when a test says so."""
+    """Time that moves only when a test says so.  It starts on today's date in Stockholm
+    at 11:00 UTC (noon or one o'clock there): the UTC date and the local date are the
+    same, so a test that takes "today" from either agrees with the app (which keeps
+    Stockholm dates), whatever the hour the suite runs at."""
 
     def __init__(self) -> None:
-        self.current = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        local = dt.datetime.now(ZoneInfo(clock.DEFAULT_ZONE)).date()
+        self.current = dt.datetime.combine(local, dt.time(11), tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.current
