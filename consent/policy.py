@@ -242,10 +242,14 @@ def grants_for(user: Any, case_ids: Iterable[str]) -> Grants:
         kind = kinds_by_org.get(user.organisation_id)
         rules = _rules_today(kind) if kind else []
         flows = _consent_flows(user.organisation_id, ids) if ids else {}
+        decision_rules = [r for r in rules if r.needs_decision]
+        # a one-off disclosure opens an item only under a rule that needs one: an
+        # organisation no such rule reaches (social services, usually school) reads none
         cache[key] = Grants(user.organisation_id, kind or "", ids, frozenset(flows.values()),
                             flows, [r for r in rules if not r.needs_decision],
-                            [r for r in rules if r.needs_decision], by_kind,
-                            _disclosed(user.organisation_id, ids) if ids else {})
+                            decision_rules, by_kind,
+                            _disclosed(user.organisation_id, ids)
+                            if ids and decision_rules else {})
     return cache[key]
 
 

@@ -16,6 +16,7 @@ from kernel.audit import AuditEvent, record
 from kernel.audit.log import acting_as
 from kernel.db import db
 from kernel.planner import unindexed
+from sig.cases import subjects
 from sig.cases.models import Case, Deputy, Membership
 
 
@@ -103,19 +104,23 @@ def relation_to(user: Any, case: Case, *, deputy: bool | None = None,
 
 def load_case(case_id: str) -> tuple[Case, Relation]:
     """The case and the user's relation to it, or 404 — and the attempt is logged.
-    One statement: the case, its owner (named on every case page) and whether the user
-    is its deputy or a member today.
+    One statement: the case, its owner (named on every case page), whether the user
+    is its deputy or a member today, and the youth with its guardians (held for the
+    consent rules and the page: ``sig.cases.subjects``).
 
     A wrong id and a case the user is not in answer the same, so nobody learns
     which cases exist.
     """
     user = current_user
-    found = db.session.execute(
+    rows = db.session.execute(subjects.with_youth(
         select(Case, _deputy_today(user, Case.id), _member_today(user, Case.id))
-        .where(Case.id == case_id).options(joinedload(Case.owner))).first()
+        .where(Case.id == case_id).options(joinedload(Case.owner)))).unique().all()
+    found = rows[0] if rows else None
     case = found[0] if found is not None else None
     relation = (relation_to(user, case, deputy=bool(found[1]), member=bool(found[2]))
                 if case is not None else None)
+    if relation is not None:
+        subjects.hold(case.id, found[3])
     if case is None or relation is None:
         record(AuditEvent.ACCESS_DENIED, target_type="case",
                target_ref=case.id if case is not None else None, outcome="denied",

@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -219,12 +219,23 @@ def deputy_choices(case: Case) -> list[User]:
     return successors(case)
 
 
-def deputies(case: Case) -> list[Deputy]:
-    """The case's deputies not ended, current and coming, in date order."""
-    return list(db.session.scalars(
-        select(Deputy).where(Deputy.case_id == case.id, Deputy.ended_at.is_(None),
-                             Deputy.to_date >= clock.local_today())
-        .options(joinedload(Deputy.user)).order_by(Deputy.from_date)))
+def standing(case: Case) -> tuple[list[Deputy], Handover | None]:
+    """The case's deputies not ended (current and coming, in date order, each with her
+    user) and its open offer (with whom it is offered to) — one statement: the offer,
+    at most one, is joined beside each deputy row."""
+    day = clock.local_today()
+    rows = db.session.execute(
+        select(Deputy, Handover).select_from(Case)
+        .outerjoin(Deputy, and_(Deputy.case_id == Case.id, Deputy.ended_at.is_(None),
+                                Deputy.to_date >= day))
+        .outerjoin(Handover, and_(Handover.case_id == Case.id,
+                                  Handover.state == HandoverState.PENDING.value))
+        .where(Case.id == case.id)
+        .options(joinedload(Deputy.user), joinedload(Handover.to_owner))
+        .order_by(Deputy.from_date, Deputy.id)).all()
+    named = [deputy for deputy, _offer in rows if deputy is not None]
+    offer = next((offer for _deputy, offer in rows if offer is not None), None)
+    return named, offer
 
 
 def name_deputy(actor: Any, case: Case, user: User | None, from_date: dt.date,
@@ -279,11 +290,8 @@ class Notice:
 def case_notice(user: Any, view: Any) -> Notice | None:
     if view.relation is not Relation.OWNER or view.read_only:
         return None
-    case = view.case
-    offer = db.session.scalar(select(Handover).where(
-        Handover.case_id == case.id, Handover.state == HandoverState.PENDING.value)
-        .options(joinedload(Handover.to_owner)))
-    return Notice(deputies(case), offer, case.owner_id != user.id)
+    named, offer = standing(view.case)
+    return Notice(named, offer, view.case.owner_id != user.id)
 
 
 # --- the unit manager's list -------------------------------------------------------------

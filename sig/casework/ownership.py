@@ -60,13 +60,13 @@ def _page(at: At, handover_form: HandoverForm, deputy_form: DeputyForm, status: 
     choices = _people(ownership.successors(case))
     handover_form.to_user.choices = choices
     deputy_form.user_id.choices = choices
+    deputies, offer = ownership.standing(case)
+    history = ownership.history(case)
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
            details={"view": "ownership", "relation": str(at.relation)})
     db.session.commit()
-    return render_template("cases/ownership.html", case=case,
-                           history=ownership.history(case),
-                           offer=ownership.pending_offer(case),
-                           deputies=ownership.deputies(case),
+    return render_template("cases/ownership.html", case=case, history=history,
+                           offer=offer, deputies=deputies,
                            handover_form=handover_form, deputy_form=deputy_form), status
 
 

@@ -110,6 +110,7 @@ def _forget_cached_subjects() -> None:
     custody reads it afresh (``consent.validity`` caches subjects per request)."""
     if has_app_context():
         g.pop("_sig_subjects", None)
+        g.pop("_sig_case_youths", None)  # the youth the case loader held (sig.cases.subjects)
         g.pop("_sig_live_consents", None)
 
 
