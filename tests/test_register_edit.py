@@ -3,12 +3,14 @@ consent validity at once (and the case page says what changed), removed guardian
 protected personal data — and Fred, and a colleague outside the case, edit nothing."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import select
 
 from auth.roles import Role
+from kernel import clock
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case
@@ -124,6 +126,50 @@ def test_custody_changes_move_consent_validity_at_once_and_the_case_page_says_so
     assert client.get(f"/youths/{youth_id}/guardians/{newcomer}/edit").status_code == 404
     history = text_of(client.get(f"/youths/{youth_id}/history"))
     assert "borttagen ur registeruppgifterna" in history and "tillagd som vårdnadshavare" in history
+    with app.app_context():  # each guardian whose custody changed knows when
+        changed = {g.id: g.custody_changed_at for g in db.session.scalars(
+            select(Guardian).where(Guardian.youth_id == youth_id))}
+    assert changed[first] is None and changed[second] and changed[newcomer]
+
+    # the notice shows the changes of the last 30 days: a month on, nothing is said
+    fake_clock.advance(days=29)
+    owner = logged_in(app, sara, fake_clock)  # (her session ended long ago)
+    assert "har inte längre vårdnad" in text_of(owner.get(f"/cases/{case_id}"))
+    fake_clock.advance(days=2)
+    page = text_of(logged_in(app, sara, fake_clock).get(f"/cases/{case_id}"))
+    assert "har inte längre vårdnad" not in page and "lades till som vårdnadshavare" not in page
+
+
+def test_the_migration_dates_each_guardians_last_change_of_custody(app, personas, orgs):
+    """Revision 0029 takes each guardian's last recorded change of custody (added,
+    removed, custody switched) from the register's history; other changes do not count."""
+    from alembic import command
+
+    from sig.migrate import alembic_config
+    from sig.youths.models import YouthChange
+    from tests.worlds import case_with_every_record
+
+    with app.app_context():
+        ids = case_with_every_record(personas, orgs)
+        youth_id = db.session.get(Case, ids["case_id"]).youth_id
+        first = db.session.scalars(select(Guardian).where(Guardian.youth_id == youth_id)
+                                   .order_by(Guardian.created_at)).first()
+        author = db.session.get(Case, ids["case_id"]).owner_id
+        moments = [dt.datetime(2026, 3, d, 12, tzinfo=dt.UTC) for d in (1, 2, 3)]
+        for field, at in zip(("has_custody", "added", "contact"), moments, strict=True):
+            db.session.add(YouthChange(youth_id=youth_id, guardian_id=first.id, field=field,
+                                       changed_by_id=author, changed_at=at))
+        db.session.commit()
+        config = alembic_config()
+        with app.extensions["sig.db"].engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0028")
+            command.upgrade(config, "head")
+        db.session.expire_all()
+        found = {g.id: g.custody_changed_at for g in db.session.scalars(
+            select(Guardian).where(Guardian.youth_id == youth_id))}
+    assert clock.as_utc(found.pop(first.id)) == moments[1]  # "contact" is not custody
+    assert set(found.values()) <= {None}
 
 
 def test_protected_personal_data_shows_contacts_to_the_owner_only_and_never_prints_them(

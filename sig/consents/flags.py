@@ -18,7 +18,7 @@ from consent.policy import Relation, filtered
 from kernel import clock
 from kernel.db import db
 from sig.youths import operations as youths
-from sig.youths.models import Guardian
+from sig.youths.models import Guardian, Youth
 
 EXPIRY_HORIZON_DAYS = 30
 
@@ -120,7 +120,8 @@ def custody_notice(user: Any, view: Any) -> CustodyNotice | None:
         return None
     case = view.case
     since = clock.now() - dt.timedelta(days=CUSTODY_NOTICE_DAYS)
-    changes = youths.custody_changes_since(case.youth_id, since)
+    youth = view.youth or db.session.get(Youth, case.youth_id)  # (read with the case)
+    changes = youths.custody_changes_since(youth, since) if youth is not None else []
     if not changes:
         return None
     # (a removed guardian is no longer part of the case: she is named as removed)

@@ -86,6 +86,10 @@ class Guardian(ItemMixin, Base):
     # Removed from the register entry (a mistake, or no longer a parent of record): kept
     # because consents and history name her; never with custody.
     removed_at: Mapped[dt.datetime | None]
+    # When custody last changed for her (added, removed, custody switched; the change
+    # itself is a YouthChange): loaded with the youth, it tells the owner's case page
+    # whether there is a recent change to read at all.
+    custody_changed_at: Mapped[dt.datetime | None]
 
     youth: Mapped[Youth] = relationship(back_populates="guardians")
 

@@ -95,6 +95,10 @@ def add_guardian(user: Any, youth: Youth, name: str, contact: str, custody: bool
 # --- correcting the register -----------------------------------------------------------------
 
 
+# The changes of who has custody (the consent rules read custody on every request).
+CUSTODY_FIELDS = ("has_custody", "added", "removed")
+
+
 def _changed(user: Any, youth: Youth, field: str, old: Any, new: Any,
              guardian: Guardian | None = None) -> YouthChange:
     change = YouthChange(youth_id=youth.id, guardian_id=guardian.id if guardian else None,
@@ -102,6 +106,8 @@ def _changed(user: Any, youth: Youth, field: str, old: Any, new: Any,
     change.old = None if old is None else str(old)
     change.new = None if new is None else str(new)
     db.session.add(change)
+    if guardian is not None and field in CUSTODY_FIELDS:
+        guardian.custody_changed_at = clock.now()
     return change
 
 
@@ -183,10 +189,14 @@ def history(youth: Youth) -> list[YouthChange]:
                                    .order_by(YouthChange.changed_at.desc())))
 
 
-def custody_changes_since(youth_id: str, since: Any) -> list[YouthChange]:
+def custody_changes_since(youth: Youth, since: Any) -> list[YouthChange]:
     """Changes of who has custody (custody switched, a guardian added or removed) since
-    ``since``, oldest first."""
+    ``since``, oldest first.  No statement when none of the youth's guardians (loaded
+    with it, removed ones included) had custody change since then."""
+    if not any(g.custody_changed_at is not None and clock.as_utc(g.custody_changed_at) >= since
+               for g in youth.guardians):
+        return []
     return list(db.session.scalars(select(YouthChange).where(
-        YouthChange.youth_id == youth_id, YouthChange.changed_at >= since,
-        YouthChange.field.in_(("has_custody", "added", "removed")))
+        YouthChange.youth_id == youth.id, YouthChange.changed_at >= since,
+        YouthChange.field.in_(CUSTODY_FIELDS))
         .order_by(YouthChange.changed_at)))
