@@ -208,8 +208,7 @@ def load(people: dict[str, User]) -> list[str]:
 
 def _build(spec: DemoYouth, number: pnr.PersonalNumber, people: dict[str, User]) -> None:
     sara = people["sara"]
-    now = clock.now()
-    today = now.date()
+    today = clock.local_today()
     start = today - dt.timedelta(days=spec.referred_days_ago)
     youth = youths.register(sara, number, spec.name, spec.gender, "", spec.school,
                             spec.guardians)
@@ -226,8 +225,7 @@ def _build(spec: DemoYouth, number: pnr.PersonalNumber, people: dict[str, User])
                 start_date=start, due_date=today + dt.timedelta(days=a.due_in_days),
                 status=a.status)
     for m in spec.meetings:
-        starts = (now + dt.timedelta(days=m.days_from_now)).replace(
-            hour=13, minute=0, second=0, microsecond=0)
+        starts = clock.local_midnight(today + dt.timedelta(days=m.days_from_now), 13)
         meeting = meetings.schedule_meeting(sara, case, starts, m.place, m.agenda)
         if m.attendance:
             rows = db.session.query(Participant).filter_by(meeting_id=meeting.id).all()
