@@ -19,11 +19,13 @@ def upgrade() -> None:
     # that point at guardians)
     op.add_column("guardians", sa.Column("custody_changed_at", sa.DateTime(timezone=True),
                                          nullable=True))
-    # the last change of custody already recorded for each guardian
+    # the last change of custody already recorded for each guardian (one grouped pass
+    # over the history: youth_changes has no index on guardian_id)
     op.execute(
-        "UPDATE guardians SET custody_changed_at = (SELECT max(youth_changes.changed_at) "
-        "FROM youth_changes WHERE youth_changes.guardian_id = guardians.id "
-        "AND youth_changes.field IN ('has_custody', 'added', 'removed'))")
+        "UPDATE guardians SET custody_changed_at = latest.at FROM ("
+        "SELECT guardian_id, max(changed_at) AS at FROM youth_changes "
+        "WHERE guardian_id IS NOT NULL AND field IN ('has_custody', 'added', 'removed') "
+        "GROUP BY guardian_id) AS latest WHERE guardians.id = latest.guardian_id")
 
 
 def downgrade() -> None:
