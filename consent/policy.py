@@ -26,7 +26,8 @@ the reason), so a list, a count and a page cannot disagree.  The entry points:
 
 * :func:`filtered` — a ``Select`` of the rows of one model in one case the user may see
   (callers add ordering, paging and their own narrowing);
-* :func:`filtered_in_cases` — the same over several cases, as ``(item, case_id)`` rows;
+* :func:`shown_in_cases` — ``(item, case_id)`` over several cases, each row decided
+  as :func:`decide` decides it (lists their criteria keep small);
 * :class:`Reading` — one user's reading of one case, one statement per kind, each row
   decided by :func:`decide`; what it leaves out is counted per origin, category and
   reason for the withheld notices (:func:`withheld` is a whole reading's notices);
@@ -55,7 +56,6 @@ from sqlalchemy import (
     exists,
     false,
     inspect,
-    literal,
     or_,
     select,
     true,
@@ -439,26 +439,38 @@ def filtered(user: Any, model: Any, case: CaseRef) -> Select:
                                _shown(user, kind, model, [case.id], _case_param(case)))
 
 
-def filtered_in_cases(user: Any, model: Any, cases: Sequence[CaseRef]) -> Select:
-    """``(item, case_id)`` rows of ``model`` the user may see in any of ``cases`` (cases
-    the user is in: the caller took them from need to know).  An identity item appears
-    once per case of the youth, decided by that case's consents."""
+def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: Any,
+                   order_by: Sequence[Any] = ()) -> list[tuple[Any, str]]:
+    """``(item, case_id)`` for the rows of ``model`` the user may see in any of ``cases``
+    (cases the user is in: the caller took them from need to know) that meet
+    ``criteria``, in ``order_by`` order — for lists their criteria keep small (a start
+    page's reminders, a page of cases' names and next meetings).  One statement reads the
+    rows; each is decided as :func:`decide` decides it, so no condition is built per
+    request.  An identity item is a row per case of the youth, decided by that case's
+    consents."""
     kind = _registered(model)
     ids = sorted({c.id for c in cases})
-    if not ids:
-        return select(model, literal(None)).where(false())
+    if not ids or not sees_case_items(user):
+        return []
     if kind.case_column:
         case_column = getattr(model, kind.case_column)
         query = select(model, case_column).where(case_column.in_(ids))
     else:
         cases_table = Base.metadata.tables["cases"]
-        case_column = cases_table.c.id
-        query = (select(model, case_column)
+        query = (select(model, cases_table.c.id)
                  .join(cases_table, cases_table.c.youth_id == getattr(model, kind.youth_column))
-                 .where(case_column.in_(ids)))
+                 .where(cases_table.c.id.in_(ids)))
     if kind.scope is not None:
         query = query.where(kind.scope.sql(model))
-    return query.where(_shown(user, kind, model, ids, case_column))
+    query = query.where(*criteria).order_by(*order_by)
+    if kind.addressed is not None and kind.addressed.reads is not None:
+        query = query.options(joinedload(kind.addressed.reads(model)))  # the rule reads it
+    grants = grants_for(user, ids)
+    reader = _reader(user)
+    reader_grants = grants_for(reader, ids) if reader is not None else None
+    explains = _explains_pre_investigation(user)
+    return [(item, case_id) for item, case_id in db.session.execute(query).unique()
+            if _decide_with(grants, reader_grants, kind, item, case_id, explains).shown]
 
 
 def annotated(user: Any, model: Any, case: CaseRef) -> Select:

@@ -1,5 +1,5 @@
 """The policy's registry: every item model is registered, and for every registered kind
-``decide()``, ``filtered()``, ``filtered_in_cases()``, ``annotated()`` and ``withheld()``
+``decide()``, ``filtered()``, ``shown_in_cases()``, ``annotated()`` and ``withheld()``
 agree — on random worlds of several cases and youths, with consents and disclosures in
 other cases (the uncorrelated identity condition failed this), Fred included.  "View as"
 never shows the owner what her own page withholds."""
@@ -23,7 +23,7 @@ from consent.policy import (
     annotated,
     decide,
     filtered,
-    filtered_in_cases,
+    shown_in_cases,
     withheld,
 )
 from kernel import clock
@@ -225,8 +225,8 @@ def _check_agreement(users, case_ids: list[str]) -> None:
             assert set(via) == {p.id for p in db.session.scalars(
                 filtered(user, Participant, case))}
         for kind in kinds():
-            across = {(item.id, case_id) for item, case_id in db.session.execute(
-                filtered_in_cases(user, kind.model, mine))}
+            across = {(item.id, case_id)
+                      for item, case_id in shown_in_cases(user, kind.model, mine)}
             assert across == pairs.get(kind.table, set()), (name, kind.table)
     # Fred is in the last case only: the others are not his to decide on at all
     fred = users["fred"]
@@ -295,8 +295,7 @@ def test_no_identity_item_is_shown_in_a_case_whose_consent_does_not_cover_it(app
         for model in (Youth, Guardian):
             assert db.session.scalars(filtered(per, model, first)).all()
             assert not db.session.scalars(filtered(per, model, second)).all()
-        shown = {case_id for _y, case_id in db.session.execute(
-            filtered_in_cases(per, Youth, [first, second]))}
+        shown = {case_id for _y, case_id in shown_in_cases(per, Youth, [first, second])}
         assert shown == {first_id}
         notices = withheld(per, second, relation_to(per, second))
         assert {w.category for w in notices} >= {Category.IDENTITY.value}

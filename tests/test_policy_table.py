@@ -39,7 +39,7 @@ from consent.models import (
     PartyKind,
     StatutoryRule,
 )
-from consent.policy import PolicyError, Relation, Rule, decide, filtered_in_cases
+from consent.policy import PolicyError, Relation, Rule, decide, filtered
 from kernel import clock
 from kernel.db import db
 from sig.cases.access import accessible, relation_to
@@ -422,14 +422,15 @@ def sql_visible_ids(user, case_ids: list[str] | None = None) -> set[str]:
     cases = list(db.session.scalars(select(Case).where(accessible(user))))
     if case_ids is not None:
         cases = [c for c in cases if c.id in case_ids]
-    return {e.id for e in db.session.scalars(filtered_in_cases(user, MinutesEntry, cases))}
+    return {e.id for case in cases
+            for e in db.session.scalars(filtered(user, MinutesEntry, case))}
 
 
 def sql_shows(user, item_id: str) -> bool:
     """The list, for one item, exactly as a list filters it."""
     entry = db.session.get(MinutesEntry, item_id)
     case = db.session.get(Case, entry.case_id)
-    return db.session.scalar(filtered_in_cases(user, MinutesEntry, [case]).where(
+    return db.session.scalar(filtered(user, MinutesEntry, case).where(
         MinutesEntry.id == item_id)) is not None
 
 

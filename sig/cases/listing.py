@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy import case as sql_case
 
-from consent.policy import filtered_in_cases
-from kernel.db import db
+from consent.policy import shown_in_cases
 from sig.cases.models import Case, CaseStatus
 from sig.youths.models import Youth
 
@@ -22,5 +21,5 @@ def youth_names(user: Any, cases: Sequence[Case]) -> dict[str, str]:
     statement; only these names are decrypted)."""
     if not cases:
         return {}
-    return {case_id: youth.name for youth, case_id in db.session.execute(
-        filtered_in_cases(user, Youth, cases)) if youth.name}
+    return {case_id: youth.name for youth, case_id in shown_in_cases(user, Youth, cases)
+            if youth.name}

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from auth.roles import Role
-from consent.policy import filtered_in_cases
+from consent.policy import shown_in_cases
 from kernel import clock
 from kernel.db import db
 from kernel.planner import unindexed
@@ -72,18 +72,15 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
     mine = or_(responsible == user.id,
                and_(responsible.is_(None),
                     unindexed(Action.responsible_org_id) == user.organisation_id))
-    actions = list(db.session.scalars(
-        filtered_in_cases(user, Action, cases).where(mine,
-                             unindexed(Action.status).in_(OPEN_ACTION),
-                             unindexed(Action.due_date).is_not(None),
-                             unindexed(Action.due_date) <= horizon)
-        .order_by(Action.due_date)))
-    meetings = list(db.session.scalars(
-        filtered_in_cases(user, Meeting, cases).where(
-                              unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
-                              unindexed(Meeting.starts_at) >= now,
-                              unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS))
-        .order_by(Meeting.starts_at)))
+    actions = [action for action, _case_id in shown_in_cases(
+        user, Action, cases, mine, unindexed(Action.status).in_(OPEN_ACTION),
+        unindexed(Action.due_date).is_not(None), unindexed(Action.due_date) <= horizon,
+        order_by=[Action.due_date, Action.id])]
+    meetings = [meeting for meeting, _case_id in shown_in_cases(
+        user, Meeting, cases, unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
+        unindexed(Meeting.starts_at) >= now,
+        unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS),
+        order_by=[Meeting.starts_at, Meeting.id])]
     deputy = set(db.session.scalars(deputy_of(user.id, today).where(
         Deputy.case_id.in_(case_ids)))) if owner else set()
     flags = flags_for([c.id for c in cases if c.owner_id == user.id or c.id in deputy], today)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from auth import directory
 from auth.models import User
 from consent.categories import Category
-from consent.policy import Reading, Relation, Withheld, filtered_in_cases
+from consent.policy import Reading, Relation, Withheld, shown_in_cases
 from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases.access import today
@@ -88,11 +88,9 @@ def next_meetings(user: Any, cases: Sequence[Case], now: dt.datetime) -> dict[st
     if not cases:
         return {}
     found: dict[str, Meeting] = {}
-    for meeting, case_id in db.session.execute(
-            filtered_in_cases(user, Meeting, cases).where(
-                unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
-                unindexed(Meeting.starts_at) >= now)
-            .order_by(Meeting.starts_at)):
+    for meeting, case_id in shown_in_cases(
+            user, Meeting, cases, unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
+            unindexed(Meeting.starts_at) >= now, order_by=[Meeting.starts_at, Meeting.id]):
         found.setdefault(case_id, meeting)
     return found
 
