@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload
 
-from consent.models import Consent, PartyKind
+from consent.models import Consent, ConsentGrant, PartyKind
 from kernel.db import db
 
 ADULT_AGE = 18
@@ -129,3 +129,20 @@ def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
             .unique())
     return cache[key]
 
+
+def opening_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
+    """The live consents of ``case_ids`` (as :func:`live_consents`) that still open
+    something — a grant not withdrawn — with their parties only: one statement, for a
+    page that flags many cases' consents and shows none of their grants (a full consent
+    has some eighty grants; read with the parties, every party would repeat them all)."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return []
+    opens = exists().where(ConsentGrant.consent_id == Consent.id,
+                           ConsentGrant.withdrawn_at.is_(None))
+    return list(db.session.scalars(
+        select(Consent).where(Consent.case_id.in_(ids), Consent.withdrawn_at.is_(None),
+                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day), opens)
+        .options(joinedload(Consent.parties))
+        .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))
+        .unique())

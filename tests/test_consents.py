@@ -292,6 +292,16 @@ def test_an_expired_consent_is_not_valid_and_one_ending_soon_is_flagged(
     start = text_of(client.get("/start"))
     assert f"#consent-{ending}" in start and ends in start
 
+    # its only flow withdrawn, it opens nothing: flagged neither on the start page nor in
+    # the case page's consent box
+    with app.app_context():
+        grant_id = db.session.scalar(select(ConsentGrant.id).where(
+            ConsentGrant.consent_id == ending))
+    post(client, f"/cases/{case_id}/consents/{ending}/grants/{grant_id}/withdraw",
+         page=f"/cases/{case_id}/consents")
+    assert ends not in text_of(client.get("/start"))
+    assert ends not in text_of(client.get(f"/cases/{case_id}"))
+
 
 def test_recording_is_checked(app, client, sara, per, kim, lo, orgs, fake_clock):
     case_id = make_case(app, client, sara, per, kim, fake_clock, age=16)

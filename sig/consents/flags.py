@@ -42,9 +42,12 @@ class ConsentFlag:
 
 def flags_for(case_ids: Iterable[str], day: dt.date,
               consents: list[Consent] | None = None) -> list[ConsentFlag]:
-    """Flags of the live consents of ``case_ids`` (or of ``consents``, read already)."""
+    """Flags of the live consents of ``case_ids`` that still open something (or of
+    ``consents``, read already with their grants)."""
     if consents is None:
-        consents = validity.live_consents(case_ids, day)
+        consents = validity.opening_consents(case_ids, day)
+    else:  # (one whose every grant is withdrawn opens nothing any more)
+        consents = [c for c in consents if any(g.withdrawn_at is None for g in c.grants)]
     if not consents:
         return []
     subjects = validity.subjects_of({c.case_id for c in consents})
@@ -52,8 +55,6 @@ def flags_for(case_ids: Iterable[str], day: dt.date,
     own_from = own_from_age()
     flags = []
     for consent in consents:
-        if all(g.withdrawn_at is not None for g in consent.grants):
-            continue  # it opens nothing any more
         subject = subjects.get(consent.case_id)
         if subject is None:
             continue
