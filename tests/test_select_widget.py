@@ -1,0 +1,35 @@
+"""The project's select writes each plain option itself: the same markup as WTForms'."""
+from __future__ import annotations
+
+from wtforms import SelectChoice, SelectField, widgets
+
+from auth.form_base import SELECT, Form, Select
+
+
+def _choice(value, label, selected=False, **render_kw):
+    choice = SelectChoice(value, label, render_kw=render_kw)
+    choice.selected = selected
+    return choice
+
+
+def test_every_option_is_written_as_wtforms_writes_it():
+    cases = [_choice("7b0c3a4e", "Anna Andersson (Polisen)"),
+             _choice("7b0c3a4e", "Anna Andersson (Polisen)", selected=True),
+             _choice("", "— välj —"),
+             _choice(True, "Ja"), _choice(False, "Nej", selected=True),
+             _choice('"><script>alert(1)</script>', "<b>Å & Ö</b> \"citat\" 'apostrof'"),
+             _choice("x", None),
+             _choice("x", "med attribut", disabled=True)]
+    for choice in cases:
+        assert str(Select.render_option(choice)) == str(widgets.Select.render_option(choice))
+    assert "<script>" not in str(Select.render_option(cases[5]))
+
+
+def test_every_single_select_of_a_form_uses_it(app):
+    class Pick(Form):
+        one = SelectField("One", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")])
+
+    with app.test_request_context():
+        form = Pick(meta={"csrf": False}, data={"one": "b"})
+        assert form.one.widget is SELECT
+        assert str(form.one()) == str(widgets.Select()(form.one))
