@@ -9,12 +9,16 @@ person is told which field to fix and keeps what they typed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SelectChoice, StringField, widgets
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, ValidationError
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls.
@@ -47,8 +51,30 @@ SELECTED = Markup('<option selected value="%s">%s</option>')
 SELECT = Select()
 
 
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _Messages:
+    """WTForms' own messages ("Not a valid choice") in the request's language, each
+    catalogue read once per worker: Flask-WTF read it from disk on every request."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalogue(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+MESSAGES = _Messages()
+
+
 class Form(FlaskForm):
     class Meta:
+        def get_translations(self, form: Any) -> _Messages:
+            return MESSAGES
+
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             field = unbound_field.bind(form=form, **options)
             if isinstance(field, StringField):

@@ -33,3 +33,18 @@ def test_every_single_select_of_a_form_uses_it(app):
         form = Pick(meta={"csrf": False}, data={"one": "b"})
         assert form.one.widget is SELECT
         assert str(form.one()) == str(widgets.Select()(form.one))
+
+
+def test_wtforms_own_messages_follow_the_request_language(app):
+    from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
+
+    class Pick(Form):
+        one = SelectField("One", choices=[SelectChoice("a", "A")])
+
+    with app.test_request_context():
+        form = Pick(MultiDict({"one": "z"}), meta={"csrf": False})
+        assert not form.validate() and form.one.errors == ["Inte ett giltigt val"]
+        with force_locale("en"):
+            form = Pick(MultiDict({"one": "z"}), meta={"csrf": False})
+            assert not form.validate() and form.one.errors == ["Not a valid choice."]
