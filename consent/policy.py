@@ -266,6 +266,9 @@ class _Ctx:
     model: Any
     grants: Grants
     case_expr: Any
+    # what the item's statement answered already: whether it is addressed to each
+    # organisation named (the rule's SQL as a column, instead of loading what it reads)
+    addressed: dict[str, bool] | None = None
 
 
 class _OwnOrganisation:
@@ -287,8 +290,10 @@ class _AddressedToOrganisation:
         return ctx.kind.addressed.sql(ctx.model, ctx.grants.org_id)
 
     def check(self, ctx: _Ctx, item: Any, case_id: str) -> Decision | None:
-        return Decision(True, self.rule) if ctx.kind.is_addressed(item, ctx.grants.org_id) \
-            else None
+        org = ctx.grants.org_id
+        answered = ctx.addressed.get(org) if ctx.addressed is not None else None
+        addressed = answered if answered is not None else ctx.kind.is_addressed(item, org)
+        return Decision(True, self.rule) if addressed else None
 
 
 class _ConsentOfTheCase:
@@ -462,15 +467,26 @@ def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: A
                  .where(cases_table.c.id.in_(ids)))
     if kind.scope is not None:
         query = query.where(kind.scope.sql(model))
-    query = query.where(*criteria).order_by(*order_by)
-    if kind.addressed is not None and kind.addressed.reads is not None:
-        query = query.options(joinedload(kind.addressed.reads(model)))  # the rule reads it
     grants = grants_for(user, ids)
     reader = _reader(user)
     reader_grants = grants_for(reader, ids) if reader is not None else None
     explains = _explains_pre_investigation(user)
-    return [(item, case_id) for item, case_id in db.session.execute(query).unique()
-            if _decide_with(grants, reader_grants, kind, item, case_id, explains).shown]
+    # A rule that reads related rows (a meeting's participants) is answered by its SQL,
+    # a column of the same statement, for each organisation asked: loading them all
+    # cost more than the list itself.
+    orgs: list[str] = []
+    if kind.addressed is not None and kind.addressed.reads is not None:
+        orgs = list(dict.fromkeys(g.org_id for g in (grants, reader_grants) if g is not None))
+        query = query.add_columns(*(kind.addressed.sql(model, org) for org in orgs))
+    shown = []
+    for item, case_id, *answers in db.session.execute(
+            query.where(*criteria).order_by(*order_by)):
+        addressed = {org: bool(a) for org, a in zip(orgs, answers, strict=True)} \
+            if orgs else None
+        if _decide_with(grants, reader_grants, kind, item, case_id, explains,
+                        addressed).shown:
+            shown.append((item, case_id))
+    return shown
 
 
 def annotated(user: Any, model: Any, case: CaseRef) -> Select:
@@ -696,12 +712,12 @@ def withheld(user: Any, case: CaseRef, relation: Relation) -> list[Withheld]:
 
 
 def _decide_for_org(grants: Grants, kind: ItemKind, item: Any, case_id: str,
-                    explains: bool) -> Decision:
+                    explains: bool, addressed: dict[str, bool] | None = None) -> Decision:
     """One organisation's answer for one item (``explains``: the reader is told about
-    preliminary-investigation material)."""
+    preliminary-investigation material; ``addressed``: see :class:`_Ctx`)."""
     if item.category not in KNOWN or not item.origin_org_id:
         return Decision(False, Rule.UNKNOWN_ITEM)
-    ctx = _Ctx(kind, type(item), grants, None)
+    ctx = _Ctx(kind, type(item), grants, None, addressed)
     for rule in OWN_RULES:
         if (decision := rule.check(ctx, item, case_id)) is not None:
             return decision
@@ -715,10 +731,11 @@ def _decide_for_org(grants: Grants, kind: ItemKind, item: Any, case_id: str,
 
 
 def _decide_with(grants: Grants, reader_grants: Grants | None, kind: ItemKind, item: Any,
-                 case_id: str, explains: bool) -> Decision:
-    decision = _decide_for_org(grants, kind, item, case_id, explains)
+                 case_id: str, explains: bool,
+                 addressed: dict[str, bool] | None = None) -> Decision:
+    decision = _decide_for_org(grants, kind, item, case_id, explains, addressed)
     if decision.shown and reader_grants is not None:
-        if not _decide_for_org(reader_grants, kind, item, case_id, explains).shown:
+        if not _decide_for_org(reader_grants, kind, item, case_id, explains, addressed).shown:
             return Decision(False, Rule.NOT_FOR_READER)
     return decision
 
