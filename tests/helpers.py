@@ -77,3 +77,17 @@ def demo_client(app, username: str):
                                            "csrf_token": csrf(client)})
     assert response.status_code == 302, username
     return client
+
+
+def migrate_down_and_up(app, revision: str) -> None:
+    """Take the test database down to ``revision`` and up to head again (a migration's
+    backfill runs over the rows the test made)."""
+    from alembic import command
+
+    from sig.migrate import alembic_config
+
+    config = alembic_config()
+    with app.extensions["sig.db"].engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        command.upgrade(config, "head")

@@ -16,7 +16,7 @@ from kernel.db import db
 from sig.cases.models import Case
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import text_of
-from tests.helpers import post
+from tests.helpers import migrate_down_and_up, post
 from tests.test_consents import (
     GUARDIAN_1,
     GUARDIAN_2,
@@ -143,9 +143,6 @@ def test_custody_changes_move_consent_validity_at_once_and_the_case_page_says_so
 def test_the_migration_dates_each_guardians_last_change_of_custody(app, personas, orgs):
     """Revision 0029 takes each guardian's last recorded change of custody (added,
     removed, custody switched) from the register's history; other changes do not count."""
-    from alembic import command
-
-    from sig.migrate import alembic_config
     from sig.youths.models import YouthChange
     from tests.worlds import case_with_every_record
 
@@ -160,11 +157,7 @@ def test_the_migration_dates_each_guardians_last_change_of_custody(app, personas
             db.session.add(YouthChange(youth_id=youth_id, guardian_id=first.id, field=field,
                                        changed_by_id=author, changed_at=at))
         db.session.commit()
-        config = alembic_config()
-        with app.extensions["sig.db"].engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0028")
-            command.upgrade(config, "head")
+        migrate_down_and_up(app, "0028")
         db.session.expire_all()
         found = {g.id: g.custody_changed_at for g in db.session.scalars(
             select(Guardian).where(Guardian.youth_id == youth_id))}

@@ -9,7 +9,6 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from alembic import command
 from sqlalchemy import select, update
 
 from auth.models import User
@@ -17,9 +16,9 @@ from kernel import clock
 from kernel.db import db
 from sig.meetings import operations
 from sig.meetings.models import Meeting, Participant
-from sig.migrate import alembic_config
 from sig.statistics import store, summary
 from sig.statistics.models import GroupPerson, MeetingOrganisation, MeetingPresence
+from tests.helpers import migrate_down_and_up
 from tests.stats_world import World
 
 D = dt.date
@@ -189,9 +188,5 @@ def test_the_migration_derives_what_the_app_keeps(app_ctx, orgs, sara):
     db.session.commit()
     kept = _as_derived_afresh()
     db.session.commit()
-    config = alembic_config()
-    with app_ctx.extensions["sig.db"].engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0025")
-        command.upgrade(config, "head")
+    migrate_down_and_up(app_ctx, "0025")
     assert _state() == kept
