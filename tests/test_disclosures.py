@@ -19,6 +19,7 @@ from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 
 from consent.models import Disclosure, DisclosureItem, StatutoryRule
+from kernel import clock
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.meetings.models import MinutesEntry
@@ -452,3 +453,20 @@ def test_post_without_csrf_token_is_rejected(app, client, sara, per, kim, orgs, 
                              "csrf_token": token + "x"}).status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Disclosure.id)) is None
+
+
+def test_the_sharing_overview_dates_a_decision_by_the_swedish_calendar(
+        app, client, sara, per, kim, orgs, fake_clock):
+    """A decision made at half past midnight in Stockholm (23:30 UTC the evening before)
+    is dated that Swedish day on the sharing overview."""
+    case_id = case_with_group(client, sara, per, kim, fake_clock)
+    add_goal(client, case_id, SOCIAL_GOAL)
+    fake_clock.current = fake_clock.current.replace(hour=23, minute=30)
+    swedish, utc = clock.local_day(fake_clock.current), fake_clock.current.date()
+    client = logged_in(app, sara, fake_clock)
+    page = client.get(f"/cases/{case_id}/disclosures/new").get_data(as_text=True)
+    goal = next(v for v in checkbox_values(page) if v.startswith("goals:"))
+    assert decide(client, case_id, [goal], orgs["police"].id).status_code == 302
+    overview = text_of(client.get(f"/cases/{case_id}/sharing"))
+    assert f"{swedish.isoformat()} (OSL" in overview, overview
+    assert f"{utc.isoformat()} (OSL" not in overview

@@ -185,3 +185,20 @@ def test_the_extract_holds_every_item_of_elias_and_nothing_of_another_youth(app,
     missing = [t for t in texts if t not in page]
     assert missing == []
     assert not [name for name in others if name in page]
+
+
+def test_a_read_is_dated_by_the_swedish_calendar(app, fake_clock, elias):
+    """Per reads the case at half past midnight in Stockholm (23:30 UTC the evening
+    before): the ledger dates his read by the Swedish day."""
+    from kernel import clock
+
+    fake_clock.current = fake_clock.current.replace(hour=23, minute=30)
+    swedish, utc = clock.local_day(fake_clock.current), fake_clock.current.date()
+    assert swedish != utc
+    per = demo_client(app, "per")
+    assert per.get(f"/cases/{elias['case']}").status_code == 200
+    page = demo_client(app, "sara").get(f"/cases/{elias['case']}/extract").get_data(
+        as_text=True)
+    read = [r[4] for r in _ledger_rows(page) if "Polisen" in r[0] and "gång" in r[4]]
+    assert read and all(swedish.isoformat() in cell and utc.isoformat() not in cell
+                        for cell in read), read

@@ -135,7 +135,6 @@ def _reads(case: Case, flows: list[Flow]) -> None:
     """Fill in when each flow's recipient read the case with its categories shown."""
     if not flows:
         return
-    zone_now = clock.now()
     for entry in db.session.scalars(select(AuditEntry).where(
             AuditEntry.target_type == "case", AuditEntry.target_ref == case.id,
             AuditEntry.outcome == "ok", AuditEntry.event.in_(sorted(READS)))
@@ -144,8 +143,9 @@ def _reads(case: Case, flows: list[Flow]) -> None:
             shown = set(json.loads(entry.details or "{}").get("shown") or ())
         except (ValueError, AttributeError):
             continue
-        day = _day(entry.at) or zone_now.date()
-        when = clock.as_utc(entry.at).isoformat(timespec="minutes")
+        day = _day(entry.at) or clock.local_today()
+        # Swedish time: the document prints the date of the first and the last read
+        when = clock.local_moment(entry.at).isoformat(timespec="minutes")
         for flow in flows:
             if flow._recipient_id != entry.actor_org_id or not (flow._codes & shown):
                 continue
