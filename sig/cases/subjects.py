@@ -44,12 +44,9 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
     missing = [case_id for case_id in ids if case_id not in held]
     if missing:
         for case_id, youth in db.session.execute(
-                select(Case.id, Youth).join(Youth, Youth.id == Case.youth_id)
-                .outerjoin(Guardian, Guardian.youth_id == Youth.id)
-                .options(contains_eager(Youth.guardians))
-                .where(Case.id.in_(missing))
-                .order_by(Case.id, Guardian.created_at, Guardian.id)).unique():
-            youths[case_id] = youth
+                with_youth(select(Case.id).where(Case.id.in_(missing)))).unique():
+            if youth is not None:
+                youths[case_id] = youth
     custody = {case_id: [g.id for g in youth.guardians
                          if g.has_custody and g.removed_at is None]
                for case_id, youth in youths.items()}
