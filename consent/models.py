@@ -49,10 +49,16 @@ class Consent(ItemMixin, Versioned, Base):
     note_enc: Mapped[bytes | None] = encrypted_column()
     note = encrypted_text("note")
     # The signed consent form, if uploaded: the file encrypted, its name and type.
-    form_enc: Mapped[bytes | None] = encrypted_column()
+    form_enc: Mapped[bytes | None] = encrypted_column(large=True)
     form = encrypted_bytes("form")
     form_filename: Mapped[str | None] = mapped_column(String(200))
     form_mime: Mapped[str | None] = mapped_column(String(100))
+
+    @property
+    def has_form(self) -> bool:
+        """A signed form is stored (its name is set with it; the file itself is read only
+        when it is opened)."""
+        return self.form_filename is not None
 
     parties: Mapped[list[ConsentParty]] = relationship(back_populates="consent",
                                                        order_by="ConsentParty.kind")

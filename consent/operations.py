@@ -229,7 +229,7 @@ def attach_form(user: Any, consent: Consent, data: bytes) -> None:
         already stored (it is kept, never replaced).
     """
     _require_owner(user, consent.case_id)
-    if consent.form_enc is not None:
+    if consent.has_form:
         raise ConsentError("form_exists", "file")
     try:
         found = files.recognise(data, form_max_bytes())
@@ -252,7 +252,7 @@ def read_form(user: Any, consent: Consent) -> tuple[bytes, str, str]:
     :raises ConsentError("no_form"): nothing uploaded.
     """
     _require_owner(user, consent.case_id)
-    if consent.form_enc is None:
+    if not consent.has_form:
         raise ConsentError("no_form")
     data = consent.form
     record(AuditEvent.CONSENT_FORM_DOWNLOADED, target_type="consent", target_ref=consent.id,

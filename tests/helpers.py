@@ -1,9 +1,11 @@
-"""Test helpers: CSRF tokens from real pages, and logging in the way a person does."""
+"""Test helpers: CSRF tokens from real pages, logging in the way a person does, and the
+statements a block runs."""
 from __future__ import annotations
 
 import re
 
 import pyotp
+from sqlalchemy import event
 
 from kernel import clock
 
@@ -91,3 +93,22 @@ def migrate_down_and_up(app, revision: str) -> None:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
         command.upgrade(config, "head")
+
+
+class Statements:
+    """The SQL statements a block runs that contain ``needle`` (``"FROM organisations"``,
+    a column's name)."""
+
+    def __init__(self, app, needle: str) -> None:
+        self.engine, self.needle, self.seen = app.extensions["sig.db"].engine, needle, []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self.on)
+        return self.seen
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self.on)
+
+    def on(self, _conn, _cursor, statement, *_args) -> None:
+        if self.needle in statement:
+            self.seen.append(statement)

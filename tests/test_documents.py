@@ -14,7 +14,7 @@ from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.documents.models import Document
 from tests.case_helpers import text_of
-from tests.helpers import csrf
+from tests.helpers import Statements, csrf
 from tests.test_meetings import case_with_group, logged_in
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
@@ -138,3 +138,41 @@ def test_a_file_field_sent_as_text_is_no_file(app, client, sara, per, kim, fake_
         "title": TITLE, "category": "minutes", "file": "inte en fil",
         "csrf_token": csrf(client, f"/cases/{case_id}/documents/new")})
     assert response.status_code == 400 and "Välj filen" in text_of(response)
+
+
+def test_pages_that_list_files_do_not_read_them(app, client, sara, per, kim, fred, orgs,
+                                                fake_clock):
+    """A document's content and a signed consent form are read only when one is opened:
+    the case page, the consent box, the overview, view-as, the print and the lists load
+    their rows without the files (a few scanned forms made every page read megabytes)."""
+    from tests.test_consents import grant, guardians, record, recorded, sv, upload
+
+    case_id = case_with_group(app, client, sara, per, kim, fake_clock)
+    assert _upload(client, case_id, PDF, category="coordination").status_code == 302
+    consent_id = recorded(record(client, case_id, guardian_ids=guardians(app, case_id),
+                                 grants=[grant(orgs, "social", "police", "coordination")],
+                                 today=fake_clock.current.date()))
+    assert upload(client, case_id, consent_id, PDF).status_code == 302
+    with app.app_context():
+        document_id = db.session.scalar(select(Document.id))
+    police = orgs["police"].id
+    owner_pages = ["/start", "/cases", f"/cases/{case_id}", f"/cases/{case_id}/consents",
+                   f"/cases/{case_id}/consents/{consent_id}/print", f"/cases/{case_id}/sharing",
+                   f"/cases/{case_id}/view-as/{police}", f"/cases/{case_id}/print",
+                   f"/cases/{case_id}/extract", f"/cases/{case_id}/members"]
+    per_client = logged_in(app, per, fake_clock)
+    fred_client = logged_in(app, fred, fake_clock)
+    with Statements(app, "content_enc") as contents, Statements(app, "form_enc") as forms:
+        for url in owner_pages:
+            assert client.get(url).status_code == 200, url
+        for url in ("/start", "/cases", f"/cases/{case_id}"):
+            assert per_client.get(url).status_code == 200, url
+        page = text_of(client.get(f"/cases/{case_id}/consents"))
+        assert fred_client.get(f"/cases/{case_id}/documents/{document_id}").status_code == 404
+    assert contents == [] and forms == []
+    assert sv(app, "Download the signed form") in page  # told there is one, without reading it
+    # opening each reads it, once
+    with Statements(app, "content_enc") as contents, Statements(app, "form_enc") as forms:
+        assert per_client.get(f"/cases/{case_id}/documents/{document_id}").data == PDF
+        assert client.get(f"/cases/{case_id}/consents/{consent_id}/form").data == PDF
+    assert len(contents) == 1 and len(forms) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from auth import directory
 from auth.models import Organisation, User
@@ -15,6 +15,7 @@ from consent import policy
 from consent.models import StatutoryRule
 from kernel import clock, reference
 from kernel.db import db
+from tests.helpers import Statements
 
 U21 = "social_services_to_police_u21"
 
@@ -29,24 +30,6 @@ def another_worker(app, statement) -> None:
     """A write committed on a connection of its own, as another worker or psql would."""
     with app.extensions["sig.db"].engine.begin() as connection:
         connection.execute(statement)
-
-
-class Statements:
-    """The statements a block runs that read ``table``."""
-
-    def __init__(self, app, table: str) -> None:
-        self.engine, self.table, self.seen = app.extensions["sig.db"].engine, table, []
-
-    def __enter__(self) -> list[str]:
-        event.listen(self.engine, "before_cursor_execute", self.on)
-        return self.seen
-
-    def __exit__(self, *exc) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.on)
-
-    def on(self, _conn, _cursor, statement, *_args) -> None:
-        if f"FROM {self.table}" in statement:
-            self.seen.append(statement)
 
 
 def test_every_write_to_reference_data_gives_a_new_stamp(app, orgs):
@@ -73,13 +56,13 @@ def test_a_worker_reads_the_organisations_once_until_another_worker_renames_one(
     school = orgs["school"].id
     with app.test_request_context():
         assert directory.names()[school] == "Testskolan"
-    with app.test_request_context(), Statements(app, "organisations") as read:
+    with app.test_request_context(), Statements(app, "FROM organisations") as read:
         assert directory.names()[school] == "Testskolan"
         assert directory.kinds()[school] == str(OrganisationKind.SCHOOL)
     assert read == []  # kept by the worker
     another_worker(app, update(Organisation).where(Organisation.id == school)
                    .values(name="Nya Testskolan"))
-    with app.test_request_context(), Statements(app, "organisations") as read:
+    with app.test_request_context(), Statements(app, "FROM organisations") as read:
         assert directory.names()[school] == "Nya Testskolan"
     assert len(read) == 1
 
@@ -127,12 +110,12 @@ def test_a_rule_ended_by_another_worker_opens_nothing_on_the_next_request(app, p
 def test_without_a_stamp_reference_data_is_kept_for_the_request_only(app, orgs):
     with app.test_request_context():
         reference.note(None)  # a database without the stamp's row
-        with Statements(app, "organisations") as read:
+        with Statements(app, "FROM organisations") as read:
             directory.names()
             directory.kinds()
         assert len(read) == 1
     with app.test_request_context():
         reference.note(None)
-        with Statements(app, "organisations") as read:
+        with Statements(app, "FROM organisations") as read:
             directory.names()
         assert len(read) == 1

@@ -55,9 +55,11 @@ class EncryptedAttribute:
                 cipher.encrypt(current_keyring(), self.place(type(obj)), obj.id, raw))
 
 
-def encrypted_column(nullable: bool = True) -> Any:
-    """The storage column that goes with an encrypted attribute."""
-    return mapped_column(LargeBinary, nullable=nullable)
+def encrypted_column(nullable: bool = True, *, large: bool = False) -> Any:
+    """The storage column that goes with an encrypted attribute.  A ``large`` one (a file,
+    a stored extract) is deferred: loading the row for a list, a decision or a count
+    does not read it, only the page that opens the file does."""
+    return mapped_column(LargeBinary, nullable=nullable, deferred=large)
 
 
 def encrypted_text(name: str) -> EncryptedAttribute:

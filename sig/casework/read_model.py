@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload
 
 from auth import directory
 from consent import validity
@@ -140,8 +140,7 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
         OutcomeEvent, order_by=[OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc()])
     referrals = reading.items(Referral, options=[joinedload(Referral.proposer)],
                               order_by=[Referral.created_at])
-    documents = reading.items(Document, options=[defer(Document.content_enc)],
-                              order_by=[Document.created_at.desc()])
+    documents = reading.items(Document, order_by=[Document.created_at.desc()])
     for items in (guardians, goals, actions, memberships, meetings, outcomes, referrals,
                   documents):
         shown.update(item.category for item in items)

@@ -18,7 +18,7 @@ class Document(ItemMixin, Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     title_enc: Mapped[bytes | None] = encrypted_column()
     title = encrypted_text("title")
-    content_enc: Mapped[bytes | None] = encrypted_column()
+    content_enc: Mapped[bytes | None] = encrypted_column(large=True)
     content = encrypted_bytes("content")
     # recognised from the content (kernel.files), never from the uploaded name
     mime: Mapped[str] = mapped_column(String(64))

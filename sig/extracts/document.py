@@ -186,7 +186,7 @@ class _Case:
                 "reference": f"S-{c.id[:8].upper()}", "given_on": _date(c.given_on),
                 "valid_from": _date(c.valid_from), "valid_to": _date(c.valid_to),
                 "withdrawn": _local(c.withdrawn_at),
-                "signed_form": c.form_filename if c.form_enc is not None else None,
+                "signed_form": c.form_filename if c.has_form else None,
                 "parties": [{"party": "ungdomen" if p.kind == "youth" else "vårdnadshavare",
                              "withdrawn": _local(p.withdrawn_at)} for p in parties],
                 "flows": [{"from": self.orgs.get(g.source_org_id), "to":

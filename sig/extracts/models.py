@@ -18,7 +18,7 @@ class SubjectExtract(Base):
     subject_id: Mapped[str] = mapped_column(String(36))
     released_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[created_at]
-    content_enc: Mapped[bytes | None] = encrypted_column()
+    content_enc: Mapped[bytes | None] = encrypted_column(large=True)
     content = encrypted_text("content")  # the extract as JSON (document.py)
 
     @property
