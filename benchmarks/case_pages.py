@@ -179,7 +179,57 @@ def enrich(app, consents: int, seed: int) -> dict[str, Any]:
         found = {"case": case.id, "meeting": meeting, "action": action,
                  "users": {role: u.username for role, u in people.items()},
                  "consents": db.session.scalar(select(func.count()).select_from(Consent))}
+    attach_files(app, found, seed)
     return found
+
+
+FORM_BYTES = 150_000  # a scanned two-page consent form
+DOCUMENT_BYTES = 400_000
+
+
+def _scan(rng: Any, size: int) -> bytes:
+    """A file with a PDF's head and tail and ``size`` bytes in all (not compressible)."""
+    return b"%PDF-1.4\n" + rng.r.randbytes(size - 16) + b"\n%%EOF\n"
+
+
+def attach_files(app, found: dict[str, Any], seed: int) -> None:
+    """Signed forms on the signed-form consents of the timed people's cases and three
+    documents on the timed case: the files real cases have, which a page that lists them
+    must not read (done once; a reused database that has them is left as it is)."""
+    from auth.models import User
+    from consent.categories import Category
+    from consent.models import Consent
+    from kernel.db import db
+    from sig.cases.models import Case, Membership
+    from sig.documents.models import Document
+
+    rng = town.Rng(seed + 2)
+    with app.app_context():
+        if db.session.scalar(select(func.count()).select_from(Document)):
+            return
+        people = [db.session.scalar(select(User).where(User.username == name))
+                  for name in found["users"].values()]
+        ids = [p.id for p in people]
+        cases = select(Case.id).where(Case.owner_id.in_(ids)).union(
+            select(Membership.case_id).where(Membership.user_id.in_(ids)))
+        consents = db.session.scalars(select(Consent).where(
+            Consent.case_id.in_(cases), Consent.method == "signed_form")).all()
+        progress = town.Progress("signed forms", len(consents))
+        for consent in consents:
+            consent.form = _scan(rng, FORM_BYTES)
+            consent.form_mime, consent.form_filename = "application/pdf", "samtycke.pdf"
+            progress.advance(1)
+        progress.finish()
+        owner = people[0]
+        for n in range(3):
+            document = Document(case_id=found["case"], origin_org_id=owner.organisation_id,
+                                category=Category.SOCIAL_ASSESSMENT.value,
+                                created_by_id=owner.id, mime="application/pdf",
+                                extension="pdf", size=DOCUMENT_BYTES)
+            document.title = f"Utredning del {n + 1}"
+            document.content = _scan(rng, DOCUMENT_BYTES)
+            db.session.add(document)
+        db.session.commit()
 
 
 def pages(found: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -187,7 +237,7 @@ def pages(found: dict[str, Any]) -> list[tuple[str, str, str]]:
     case = f"/cases/{found['case']}"
     out = [("case page", "owner", case), ("case page", "police", case),
            ("case page", "school", case), ("start page", "owner", "/start"),
-           ("case list", "owner", "/cases")]
+           ("start page", "police", "/start"), ("case list", "owner", "/cases")]
     if found["meeting"]:
         out += [("meeting page", "owner", f"{case}/meetings/{found['meeting']}"),
                 ("meeting page", "police", f"{case}/meetings/{found['meeting']}")]
@@ -392,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         if town.row_count(app, "youths") and args.reuse:
             print("Reusing the existing data.")
             found = enrich_found(app)
+            attach_files(app, found, args.seed)
         else:
             town.generate(app, args)
             found = enrich(app, args.consents, args.seed)
