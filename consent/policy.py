@@ -68,7 +68,14 @@ from auth.roles import OrganisationKind, Role
 from consent import validity
 from consent.categories import KNOWN, Category
 from consent.items import ItemKind, kind_of, kinds
-from consent.models import Consent, ConsentGrant, Disclosure, DisclosureItem, StatutoryRule
+from consent.models import (
+    Consent,
+    ConsentGrant,
+    ConsentParty,
+    Disclosure,
+    DisclosureItem,
+    StatutoryRule,
+)
 from kernel import clock, reference
 from kernel.db import Base, db
 from kernel.planner import unindexed
@@ -186,14 +193,7 @@ def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str
                 for grant in consent.grants
                 if grant.recipient_org_id == org_id and grant.withdrawn_at is None]
     else:
-        rows = db.session.execute(
-            select(Consent, ConsentGrant.source_org_id, ConsentGrant.category)
-            .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
-            .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
-                   ConsentGrant.recipient_org_id == org_id,
-                   ConsentGrant.withdrawn_at.is_(None))
-            .options(joinedload(Consent.parties))  # validity reads them: the same statement
-            .order_by(Consent.given_on, Consent.id)).unique().all()
+        rows = _live_grants_to(org_id, case_ids)
     if not rows:
         return {}
     subjects = validity.subjects_of({c.case_id for c, _s, _k in rows})
@@ -208,6 +208,37 @@ def _consent_flows(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str
         if holds[consent.id]:
             flows.setdefault((consent.case_id, source, category), consent.id)
     return flows
+
+
+def _live_grants_to(org_id: str, case_ids: frozenset[str]
+                    ) -> list[tuple[validity.Terms, str, str]]:
+    """``(consent terms, source, category)`` of the live grants to ``org_id`` in
+    ``case_ids``, earliest given consent first: one statement of plain columns, each grant
+    row with each of its consent's parties (what validity reads)."""
+    terms: dict[str, validity.Terms] = {}
+    seen_parties: set[str] = set()
+    grants: dict[tuple[str, str, str], None] = {}
+    for (consent_id, case_id, withdrawn_at, valid_from, valid_to, source, category,
+         party_id, kind, guardian_id, party_withdrawn_at) in db.session.execute(
+            select(Consent.id, Consent.case_id, Consent.withdrawn_at, Consent.valid_from,
+                   Consent.valid_to, ConsentGrant.source_org_id, ConsentGrant.category,
+                   ConsentParty.id, ConsentParty.kind, ConsentParty.guardian_id,
+                   ConsentParty.withdrawn_at)
+            .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
+            .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
+            .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
+                   ConsentGrant.recipient_org_id == org_id,
+                   ConsentGrant.withdrawn_at.is_(None))
+            .order_by(Consent.given_on, Consent.id)):
+        consent = terms.get(consent_id)
+        if consent is None:
+            consent = terms[consent_id] = validity.Terms(consent_id, case_id, withdrawn_at,
+                                                         valid_from, valid_to)
+        if party_id is not None and party_id not in seen_parties:
+            seen_parties.add(party_id)
+            consent.parties.append(validity.PartyTerms(kind, guardian_id, party_withdrawn_at))
+        grants[consent_id, source, category] = None
+    return [(terms[consent_id], source, category) for consent_id, source, category in grants]
 
 
 def _disclosed(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str],

@@ -31,6 +31,26 @@ class Subject:
     custody_guardian_ids: tuple[str, ...]  # in the order the guardians were registered
 
 
+@dataclass(frozen=True)
+class PartyTerms:
+    kind: str
+    guardian_id: str | None
+    withdrawn_at: dt.datetime | None
+
+
+@dataclass
+class Terms:
+    """What :func:`status` reads of a consent, as plain values: a page that decides the
+    consents of many cases reads these columns, not the consents as objects."""
+
+    id: str
+    case_id: str
+    withdrawn_at: dt.datetime | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    parties: list[PartyTerms] = field(default_factory=list)
+
+
 SubjectProvider = Callable[[Iterable[str]], dict[str, Subject]]
 _provider: list[SubjectProvider] = []
 
@@ -75,7 +95,8 @@ def required(subject: Subject, day: dt.date, own_from_age: int) -> tuple[bool, t
     return age >= own_from_age, subject.custody_guardian_ids
 
 
-def status(consent: Consent, subject: Subject, day: dt.date, own_from_age: int = 15) -> Status:
+def status(consent: Consent | Terms, subject: Subject, day: dt.date,
+           own_from_age: int = 15) -> Status:
     """Valid today, or why not."""
     result = Status(valid=True)
     if consent.withdrawn_at is not None:
