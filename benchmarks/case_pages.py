@@ -245,6 +245,9 @@ def pages(found: dict[str, Any]) -> list[tuple[str, str, str]]:
         out.append(("plan: action history", "owner",
                     f"{case}/plan/actions/{found['action']}/history"))
     out.append(("login page", "anonymous", "/login"))
+    # the floor: a logged-in page that reads no case data and writes no log entry (user,
+    # session, base template) — what any page of the app costs before its own work
+    out.append(("accessibility statement", "police", "/accessibility"))
     return out
 
 

@@ -47,7 +47,11 @@ class Reminders:
         return action.due_date is not None and action.due_date < self.today
 
     def case_of(self, item: Any) -> Case | None:
-        return next((c for c in self.cases if c.id == item.case_id), None)
+        return self._by_id.get(item.case_id)
+
+    def __post_init__(self) -> None:
+        # (each action, meeting and flag names its case: looked up, not searched for)
+        self._by_id = {c.id: c for c in self.cases}
 
     @property
     def empty(self) -> bool:
