@@ -10,6 +10,13 @@ from flask_login import current_user
 
 babel = Babel()
 
+_SWEDISH_ORDER = {ch: n for n, ch in enumerate("abcdefghijklmnopqrstuvwxyzåäö")}
+
+
+def swedish_order(name: str) -> list[int]:
+    """Sort key: Swedish alphabetical order (å, ä, ö after z), case-insensitive."""
+    return [_SWEDISH_ORDER.get(ch, 100 + ord(ch)) for ch in name.casefold()]
+
 
 def select_locale() -> str:
     if current_user and current_user.is_authenticated and \

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from auth.models import User
 from auth.roles import Role
 from kernel.db import db
 from sig.area.models import Escalation, ReportPart, SituationReport
@@ -342,3 +343,32 @@ def test_question_four_shows_the_municipalitys_figures_suppressed_as_on_the_dash
     page = text_of(_client(app, per, fake_clock).get(f"/area/reports/{report_id}"))
     assert "SIG i kommunen" in page and "Nya ärenden: &lt;5" in page  # one case: small
     assert YOUTH not in page
+
+
+def test_the_group_and_meeting_pages_do_not_grow_with_the_members(
+        app, registered, cora, per, sara, maria, kim, lo, eva, fake_clock):
+    """Each member is named with their organisation: read with the members, not one
+    statement more per member; members are listed by organisation, then by name."""
+    from tests.test_sql_flat import statements_for
+
+    cora_client = _client(app, cora, fake_clock)
+    council_id, est_id, _report = _setup_groups(app, cora_client, per, sara, maria)
+    when = (fake_clock.current + dt.timedelta(days=3)).strftime("%Y-%m-%d 18:00")
+    meeting_url = post(cora_client, f"/area/groups/{council_id}/meetings",
+                       {"starts_at": when, "place": "Stadshuset"},
+                       page=f"/area/groups/{council_id}").location
+    pages = [f"/area/groups/{est_id}", f"/area/groups/{council_id}", meeting_url]
+    before = [statements_for(app, cora_client, url) for url in pages]
+    for person in (kim, lo, eva):
+        for group in (est_id, council_id):
+            post(cora_client, f"/area/groups/{group}/members", {"user_id": person.id},
+                 page=f"/area/groups/{group}")
+    assert [statements_for(app, cora_client, url) for url in pages] == before
+    page = text_of(cora_client.get(f"/area/groups/{est_id}"))
+    with app.app_context():
+        expected = [f"{db.session.get(User, p.id).display_name} ({org})" for p, org in (
+            (lo, "Fritid Testkommun"), (per, "Polisen Testområde"),
+            (eva, "Socialtjänsten Testkommun"), (sara, "Socialtjänsten Testkommun"),
+            (kim, "Testskolan"))]
+    named = [page.index(entry) for entry in expected]
+    assert named == sorted(named)

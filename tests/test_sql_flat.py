@@ -6,7 +6,8 @@ import re
 
 from sqlalchemy import event
 
-from auth.roles import Role
+from auth.models import Organisation, User
+from auth.roles import OrganisationKind, Role
 from consent.categories import Category
 from kernel import clock
 from kernel.db import db
@@ -164,12 +165,18 @@ def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fak
         "sara": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
                  f"{case}/plan/actions/{ids['action_id']}/history",
                  f"{case}/plan/actions/{ids['action_id']}/edit",
-                 f"{case}/plan/goals/{ids['goal_id']}/history", f"{case}/print"],
+                 f"{case}/plan/goals/{ids['goal_id']}/history", f"{case}/print",
+                 f"{case}/consents", f"{case}/sharing", f"{case}/view-as/{orgs['police'].id}",
+                 f"{case}/members", f"{case}/ownership", f"{case}/extract",
+                 f"{case}/meetings/{ids['meeting_id']}/print"],
         "per": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
                 f"{case}/plan/actions/{ids['action_id']}/history",
                 f"{case}/plan/actions/{ids['action_id']}/edit", f"{case}/print"],
         "kim": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
                 f"{case}/print"],
+        # the administrator's and the auditor's lists: accounts of every organisation
+        "ali": ["/admin/users", "/admin/organisations"],
+        "eva": ["/audit/"],
     }
     clients = {}
     for name in pages:
@@ -189,6 +196,16 @@ def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fak
                                         members=("lo",) if n % 2 else ())
             add_consent(people, orgs, other, guardians, SPECS["full"])
             add_meeting(people, orgs, other)
+        for n in range(5):  # more organisations, each with an account
+            more = Organisation(name=f"Skola {n}", kind=OrganisationKind.SCHOOL.value)
+            db.session.add(more)
+            db.session.flush()
+            teacher = User(username=f"larare{n}", organisation_id=more.id,
+                           role=str(Role.MEMBER), password_hash="-", active=True,
+                           must_change_password=False, locale="sv", failed_logins=0,
+                           password_changed_at=clock.now())
+            teacher.display_name = f"Lärare {n}"
+            db.session.add(teacher)
         for _ in range(5):  # and more of the viewers' own
             own, guardians = add_case(people, orgs, born(14, today), 1, members=("per", "kim"))
             add_consent(people, orgs, own, guardians, SPECS["full"])

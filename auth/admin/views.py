@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from auth import directory
 from auth.admin import operations
 from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
 from auth.form_base import PLACEHOLDER
@@ -37,7 +38,9 @@ def _user_or_404(user_id: str) -> User:
 @requires(Permission.ADMINISTER_ACCOUNTS)
 def users():
     rows = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", users=rows)
+    # (each account's organisation by name from the worker's directory: a statement per
+    # organisation before)
+    return render_template("admin/users.html", users=rows, org_names=directory.names())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -22,8 +22,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from auth import directory
 from auth.form_base import PLACEHOLDER
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
@@ -61,6 +63,7 @@ from sig.area.models import (
     GroupKind,
     SituationReport,
 )
+from sig.i18n import swedish_order
 from sig.labels import label_filter
 from sig.statistics import dashboard
 from sig.statistics.periods import Period
@@ -197,10 +200,20 @@ def _member_choices() -> list[SelectChoice]:
     return [PLACEHOLDER] + [SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
 
 
+def _members(group: AreaGroup) -> list[AreaMembership]:
+    """The group's current members with their accounts and organisations (the pages name
+    each: read in the same statement, not one more per member), by organisation and name."""
+    members = db.session.scalars(
+        select(AreaMembership).where(AreaMembership.group_id == group.id,
+                                     AreaMembership.removed_at.is_(None))
+        .options(joinedload(AreaMembership.user), joinedload(AreaMembership.organisation)))
+    return sorted(members, key=lambda m: (swedish_order(m.organisation.name),
+                                          swedish_order(m.user.display_name or "")))
+
+
 def _group_page(group: AreaGroup, member_form: MemberForm | None = None,
                 report_form: OpenReportForm | None = None, status: int = 200):
-    members = list(db.session.scalars(select(AreaMembership).where(
-        AreaMembership.group_id == group.id, AreaMembership.removed_at.is_(None))))
+    members = _members(group)
     member_form = member_form or MemberForm(formdata=None)
     member_form.user_id.choices = _member_choices()
     report_form = report_form or OpenReportForm(formdata=None, period_start=clock.local_today())
@@ -453,11 +466,10 @@ def _org_choices(group: AreaGroup) -> list[SelectChoice]:
 def _meeting_page(meeting: AreaMeeting, decision_form: DecisionForm | None = None,
                   previews: dict | None = None, typed: dict | None = None, status: int = 200):
     group = meeting.group
-    members = list(db.session.scalars(select(AreaMembership).where(
-        AreaMembership.group_id == group.id, AreaMembership.removed_at.is_(None))))
+    members = _members(group)
     decision_form = decision_form or DecisionForm(formdata=None)
     decision_form.responsible_org_id.choices = _org_choices(group)
-    orgs = {o.id: o.name for o in db.session.scalars(select(Organisation))}
+    orgs = directory.names()
     _viewed("area_group", group.id, area_meeting=meeting.id)
     return render_template("area/meeting.html", meeting=meeting, group=group,
                            agenda=operations.agenda_of(meeting), members=members,

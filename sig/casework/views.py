@@ -35,6 +35,7 @@ from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
 from sig.casework import read_model
 from sig.casework.register import load_youth
+from sig.i18n import swedish_order
 from sig.meetings.queries import next_meetings
 from sig.web.paging import page_of, page_of_list
 from sig.youths import name_index
@@ -85,7 +86,7 @@ def index():
             cases.sort(key=lambda c: ({"referred": 0, "active": 1}.get(c.status, 2),
                                       -c.referral_date.toordinal(), c.id))
         elif sort == "name":  # named first, alphabetically as in Swedish; then the others
-            cases.sort(key=lambda c: (c.id not in names, _sv_key(names.get(c.id, ""))))
+            cases.sort(key=lambda c: (c.id not in names, swedish_order(names.get(c.id, ""))))
         else:
             far = dt.datetime.max.replace(tzinfo=dt.UTC)
             cases.sort(key=lambda c: clock.as_utc(meetings[c.id].starts_at)
@@ -101,14 +102,6 @@ def index():
 
 
 CASE_SORTS = ("status", "name", "next_meeting")
-_SWEDISH_ORDER = {ch: n for n, ch in enumerate("abcdefghijklmnopqrstuvwxyzåäö")}
-
-
-def _sv_key(name: str) -> list[int]:
-    """Swedish alphabetical order (å, ä, ö after z), case-insensitive."""
-    return [_SWEDISH_ORDER.get(ch, 100 + ord(ch)) for ch in name.casefold()]
-
-
 @bp.route("/youths/<id:youth_id>/cases/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CASES)
 def open_case(youth_id: str):
