@@ -19,7 +19,7 @@ from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus
 from sig.youths.models import Guardian, Youth, YouthNameToken
-from tests.helpers import demo_client
+from tests.helpers import Statements, demo_client
 
 SIX_YEARS = dt.timedelta(days=6 * 366)
 
@@ -215,3 +215,36 @@ def test_the_owner_of_a_closed_case_sees_when_it_is_purged_and_members_do_not(ap
         break
     else:
         pytest.fail("Sara owns no closed demo case")
+
+
+def test_the_last_entry_is_the_latest_date_of_any_table_as_a_swedish_day(
+        app, personas, orgs):
+    """Dates (a membership's last day) and times (a minutes entry's change) of every table are
+    compared in one statement; a time late on 31 December UTC is already the next year in
+    Sweden, which moves the purge a year."""
+    from sqlalchemy import update
+
+    from sig.cases.models import Membership
+    from sig.meetings.models import MinutesEntry
+    from sig.retention.due import due_from, last_entries
+    from tests.worlds import case_with_every_record
+
+    with app.app_context():
+        case_id = case_with_every_record(personas, orgs)["case_id"]
+        other = case_with_every_record(personas, orgs)["case_id"]
+        db.session.commit()
+        before = last_entries([case_id, other])
+        assert set(before) == {case_id, other}
+        far = dt.date(2030, 6, 1)
+        db.session.execute(update(Membership).where(Membership.case_id == case_id)
+                           .values(to_date=far))
+        assert last_entries([case_id])[case_id] == far
+        db.session.execute(update(MinutesEntry).where(MinutesEntry.case_id == case_id)
+                           .values(updated_at=dt.datetime(2030, 12, 31, 23, 30)))
+        with Statements(app, "SELECT") as read:
+            last = last_entries([case_id, other])
+        assert len(read) == 1  # every table in one statement
+        assert last[case_id] == dt.date(2031, 1, 1)  # 00:30 in Stockholm
+        assert due_from(last[case_id]) == dt.date(2037, 1, 1)
+        assert last[other] == before[other]  # each case its own
+        db.session.rollback()

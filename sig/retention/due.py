@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Date, DateTime, cast, func, null, select, union_all
 
 from consent.models import Consent, Disclosure
 from consent.policy import Relation
@@ -56,29 +56,34 @@ DATED = (
 )
 
 
+def _latest(chunk: list[str]) -> Any:
+    """One statement: each case's latest value of every dating column, a row per case and
+    table (``UNION ALL``); a date and a time come in columns of their own, so each keeps
+    its type on both databases."""
+    def row(case_id: Any, column: Any) -> Any:
+        latest = func.max(column)
+        if isinstance(column.type, DateTime):
+            return case_id, latest, cast(null(), Date)
+        return case_id, cast(null(), DateTime), latest
+
+    parts = [select(*row(Case.id, column)).where(Case.id.in_(chunk)).group_by(Case.id)
+             for column in (Case.referral_date, Case.plan_agreed_on, Case.closed_on,
+                            Case.created_at, Case.updated_at)]
+    parts += [select(*row(model.case_id, column)).where(model.case_id.in_(chunk))
+              .group_by(model.case_id)
+              for model, columns in DATED for column in columns]
+    return union_all(*parts)
+
+
 def last_entries(case_ids: Iterable[str]) -> dict[str, dt.date]:
-    """The date of each case's last entry (one statement per table)."""
+    """The date of each case's last entry (one statement per 500 cases)."""
     ids = sorted(set(case_ids))
     last: dict[str, dt.date] = {}
-
-    def keep(case_id: str, value: dt.date | dt.datetime | None) -> None:
-        day = _day(value)
-        if day is not None and (case_id not in last or day > last[case_id]):
-            last[case_id] = day
-
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for case_id, *dates in db.session.execute(
-                select(Case.id, Case.referral_date, Case.plan_agreed_on, Case.closed_on,
-                       Case.created_at, Case.updated_at).where(Case.id.in_(chunk))):
-            for value in dates:
-                keep(case_id, value)
-        for model, columns in DATED:
-            for case_id, *dates in db.session.execute(
-                    select(model.case_id, *(func.max(c) for c in columns))
-                    .where(model.case_id.in_(chunk)).group_by(model.case_id)):
-                for value in dates:
-                    keep(case_id, value)
+        for case_id, at, on in db.session.execute(_latest(ids[start:start + 500])):
+            day = _day(at if at is not None else on)
+            if day is not None and (case_id not in last or day > last[case_id]):
+                last[case_id] = day
     return last
 
 
