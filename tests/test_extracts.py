@@ -202,3 +202,42 @@ def test_a_read_is_dated_by_the_swedish_calendar(app, fake_clock, elias):
     read = [r[4] for r in _ledger_rows(page) if "Polisen" in r[0] and "gång" in r[4]]
     assert read and all(swedish.isoformat() in cell and utc.isoformat() not in cell
                         for cell in read), read
+
+
+def test_the_ledger_counts_each_read_within_the_flows_period_by_swedish_day(
+        app, fake_clock, per, sara, orgs):
+    """Reads are counted per flow while its basis held (by the Swedish day), only for the
+    recipient organisation and only when the flow's category was shown — however many
+    reads the log holds (it is read grouped, not entry by entry)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from kernel.audit import AuditEvent, record
+    from sig.extracts.ledger import Flow, _reads
+
+    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+    flow = Flow("Polisen", "Socialtjänsten", ["samordning"], "Samtycke", "consent",
+                dt.date(2026, 3, 1), dt.date(2026, 3, 2), _recipient_id=orgs["police"].id,
+                _codes=frozenset({"coordination"}))
+    case = SimpleNamespace(id="c" * 36)
+
+    def read(user, when, shown, event=AuditEvent.CASE_VIEWED):
+        fake_clock.current = when
+        record(event, actor=user, target_type="case", target_ref=case.id,
+               details={"shown": shown})
+
+    with app.app_context():
+        police, social = db.session.get(User, per.id), db.session.get(User, sara.id)
+        for minutes in (0, 5, 50):  # three reads in one hour
+            read(police, start + dt.timedelta(minutes=minutes), ["coordination", "identity"])
+        read(police, start + dt.timedelta(hours=3), ["identity"])  # the category not shown
+        read(social, start + dt.timedelta(hours=4), ["coordination"])  # not the recipient
+        # 23:30 UTC on 2 March is 00:30 on 3 March in Sweden: after the period
+        read(police, dt.datetime(2026, 3, 2, 21, 0, tzinfo=dt.UTC), ["coordination"])
+        read(police, dt.datetime(2026, 3, 2, 23, 30, tzinfo=dt.UTC), ["coordination"])
+        read(police, dt.datetime(2026, 2, 28, 22, 59, tzinfo=dt.UTC), ["coordination"])
+        db.session.commit()
+        _reads(case, [flow])
+    assert flow.reads == 4
+    assert flow.first_read == "2026-03-01T10:00+01:00"
+    assert flow.last_read == "2026-03-02T22:00+01:00"

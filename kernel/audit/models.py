@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.db import Base
@@ -13,6 +13,9 @@ class AuditEntry(Base):
     """One access-log entry.  Never updated, never deleted; ``seq`` has no gaps."""
 
     __tablename__ = "audit_entries"
+    # what was done to one thing (a case's reads for its register extract, the monthly
+    # review's earlier readers): the log grows by every read of every case
+    __table_args__ = (Index("ix_audit_entries_target", "target_ref", "target_type"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(index=True)
