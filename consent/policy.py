@@ -31,8 +31,8 @@ the reason), so a list, a count and a page cannot disagree.  The entry points:
 * :class:`Reading` — one user's reading of one case, one statement per kind, each row
   decided by :func:`decide`; what it leaves out is counted per origin, category and
   reason for the withheld notices (:func:`withheld` is a whole reading's notices);
-* :func:`annotated` — every row of a model in a case, with whether it is shown, and
-  :func:`every_item` over the whole registry;
+* :func:`annotated` — every row of a model in a case, with whether it is shown to each
+  of some users, and :func:`every_item` over the whole registry;
 * :func:`decide` — one item, shown or withheld, and why.
 
 A *stand-in* (``reader`` set) looks at a case as a member of another organisation on
@@ -520,22 +520,24 @@ def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: A
     return shown
 
 
-def annotated(user: Any, model: Any, case: CaseRef) -> Select:
-    """Every row of ``model`` in ``case`` with a second column: shown to the user."""
+def annotated(users: Sequence[Any], model: Any, case: CaseRef) -> Select:
+    """Every row of ``model`` in ``case`` with one more column per user: shown to that
+    user (one statement however many look: the sharing overview asks for every
+    organisation of the group)."""
     kind = _registered(model)
-    shown = _shown(user, kind, model, [case.id], _case_param(case))
-    query = select(model, _true(shown)).where(_in_case(kind, model, case))
+    shown = [_true(_shown(user, kind, model, [case.id], _case_param(case))) for user in users]
+    query = select(model, *shown).where(_in_case(kind, model, case))
     if kind.addressed is not None and kind.addressed.reads is not None:
         query = query.options(selectinload(kind.addressed.reads(model)))  # decide() reads it
     return query
 
 
-def every_item(user: Any, case: CaseRef) -> Iterator[tuple[Any, bool]]:
+def every_item(users: Sequence[Any], case: CaseRef) -> Iterator[tuple[Any, tuple[bool, ...]]]:
     """Every announced item of the case, kind by kind of the registry, with whether it
-    is shown to the user (the transparency pages walk the whole case)."""
+    is shown to each of ``users`` (the transparency pages walk the whole case)."""
     for kind in kinds(announced=True):
-        for item, shown in db.session.execute(annotated(user, kind.model, case)):
-            yield item, bool(shown)
+        for item, *shown in db.session.execute(annotated(users, kind.model, case)):
+            yield item, tuple(bool(s) for s in shown)
 
 
 @dataclass(frozen=True)

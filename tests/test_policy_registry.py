@@ -198,7 +198,7 @@ def _check_agreement(users, case_ids: list[str]) -> None:
             hidden = 0
             by_kind = {}
             for kind in kinds():
-                rows = db.session.execute(annotated(user, kind.model, case)).all()
+                rows = db.session.execute(annotated([user], kind.model, case)).all()
                 shown = {item.id for item, _s in rows
                          if decide(user, relation, item, case).shown}
                 assert {item.id for item, s in rows if s} == shown, (name, kind.table)

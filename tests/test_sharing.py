@@ -199,3 +199,30 @@ def test_sharing_overview(app, client, case, orgs, per, kim, fake_clock):
         assert f"{orgs['police'].id}:identity" in details["withheld"]
         for word in SECRET_WORDS:
             assert word not in entry.details
+
+
+def test_the_overview_reads_the_case_once_for_every_organisation(app, client, case, orgs, lo,
+                                                                 make_user, fake_clock):
+    """One walk of the case answers every organisation of the group: the overview runs as
+    many statements with three organisations as with five, and answers each as before."""
+    from auth.roles import Role
+    from tests.test_sql_flat import statements_for
+
+    url = f"/cases/{case}/sharing"
+    before = statements_for(app, client, url)
+    cells = {org: _cell(_main(client.get(url)), orgs[org].id, "coordination")
+             for org in ("social", "police")}
+    it = make_user("iris", "it", Role.MEMBER)
+    add_member(client, case, lo, function="fritidsledare")
+    add_member(client, case, it, function="it-stöd")
+    assert statements_for(app, client, url) == before
+    page = _main(client.get(url))
+    for org in ("leisure", "it"):
+        assert f"/cases/{case}/view-as/{orgs[org].id}" in page
+    social = orgs["social"].id
+    # what the police and the social services are shown has not changed; the two new
+    # memberships are social services' items the police are not shown
+    police = _flows(_cell(page, orgs["police"].id, "coordination"))
+    assert (social, "2", "shown", "addressed_to_organisation") in police
+    assert (social, "6", "withheld", "no_consent") in police
+    assert _flows(_cell(page, social, "coordination")) == _flows(cells["social"])

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from auth import directory
 from auth.models import Organisation
 from auth.roles import Role
+from consent import validity
 from consent.categories import Category
 from consent.models import Consent, Disclosure
 from consent.policy import PolicyError, Relation, Rule, decide, every_item
@@ -182,40 +183,48 @@ class Overview:
                 "shown": shown, "withheld": withheld}
 
 
-def _flows_for(viewer: StandIn, case: Case) -> dict[str, list[Flow]]:
-    """What the policy answers ``viewer`` for every item of the case another
-    organisation recorded, per category, over every announced kind of the registry.
+def _flows_for(viewers: list[StandIn], case: Case) -> dict[str, dict[str, list[Flow]]]:
+    """What the policy answers each of ``viewers`` for every item of the case another
+    organisation recorded, per category, over every announced kind of the registry
+    (one walk of the case for all of them).
 
     The verdict of each item comes from the same SQL as the case page
     (``policy.every_item``), the reason from ``decide``; should the two ever disagree,
     nothing is shown: :class:`PolicyError`.
     """
-    org = viewer.organisation_id
-    counts: dict[tuple[str, str | None, bool, Rule, str | None], int] = defaultdict(int)
-    for item, shown in every_item(viewer, case):
-        if item.origin_org_id == org:
-            continue  # an organisation's own items are always shown to it, and not listed
-        decision = decide(viewer, Relation.MEMBER, item, case)
-        if shown != decision.shown:
-            raise PolicyError("the sharing overview and the policy disagree")
-        counts[(item.category or "", item.origin_org_id, decision.shown, decision.rule,
-                decision.basis)] += 1
-
-    by_category: dict[str, list[Flow]] = defaultdict(list)
-    for (category, origin, shown, rule, basis), n in sorted(
-            counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", not kv[0][2],
-                                            kv[0][3], kv[0][4] or "")):
-        by_category[category].append(Flow(origin, shown, rule, basis, n))
-    return by_category
+    counts: dict[str, dict[tuple[str, str | None, bool, Rule, str | None], int]] = {
+        v.organisation_id: defaultdict(int) for v in viewers}
+    for item, verdicts in every_item(viewers, case):
+        for viewer, shown in zip(viewers, verdicts, strict=True):
+            org = viewer.organisation_id
+            if item.origin_org_id == org:
+                continue  # an organisation's own items are always shown to it, not listed
+            decision = decide(viewer, Relation.MEMBER, item, case)
+            if shown != decision.shown:
+                raise PolicyError("the sharing overview and the policy disagree")
+            counts[org][(item.category or "", item.origin_org_id, decision.shown,
+                         decision.rule, decision.basis)] += 1
+    cells = {}
+    for org, counted in counts.items():
+        by_category: dict[str, list[Flow]] = defaultdict(list)
+        for (category, origin, shown, rule, basis), n in sorted(
+                counted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", not kv[0][2],
+                                                 kv[0][3], kv[0][4] or "")):
+            by_category[category].append(Flow(origin, shown, rule, basis, n))
+        cells[org] = by_category
+    return cells
 
 
 def overview(case: Case) -> Overview:
-    """Per participating organisation: a constant number of statements per registered
-    kind of item."""
+    """Per participating organisation, from one walk of the case: a constant number of
+    statements per registered kind of item, however many organisations take part."""
     organisations = participating(case)
     reader = current_user._get_current_object()
-    cells = {org.id: _flows_for(StandIn.of(org, reader, intersect=False), case)
-             for org in organisations}
+    # the case's live consents with all their grants, read once: every organisation's
+    # consent flows are taken from them (not read again per organisation)
+    validity.live_consents([case.id], today())
+    cells = _flows_for([StandIn.of(org, reader, intersect=False) for org in organisations],
+                       case)
     flows = [f for cats in cells.values() for fs in cats.values() for f in fs]
     consent_ids = sorted({f.basis for f in flows if f.rule is Rule.CONSENT and f.basis})
     disclosure_ids = sorted({f.basis for f in flows if f.rule is Rule.DISCLOSURE and f.basis})
