@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from auth.models import User
 from auth.roles import Role
 from kernel.audit.models import AuditEntry
 from kernel.db import db
@@ -320,3 +322,54 @@ def db_user(app, username: str):
         user = db.session.scalar(select(User).where(User.username == username))
         db.session.expunge(user)
         return user
+
+
+def test_the_unit_manager_pages_through_the_open_cases_and_picks_an_owner(
+        app, sara, sam, maria, fred, orgs, fake_clock):
+    """A municipality has thousands of open cases: the page shows fifty at a time (the
+    cases of owners who are gone first), lists the owners with their counts to pick one,
+    and reads as many statements for 55 cases as for 5; a refused offer shows that case
+    with its message, whichever page it was on."""
+    from tests.test_policy_table import add_case, born
+    from tests.test_sql_flat import statements_for
+
+    people = {"sara": sara, "sam": sam}
+    today = fake_clock.current.date()
+    with app.app_context():
+        for n in range(5):
+            add_case(people, orgs, born(15, today), 1, members=(),
+                     owner="sam" if n < 2 else "sara")
+        db.session.commit()
+    manager = _client(app, maria, fake_clock)
+    few = statements_for(app, manager, "/reassign")
+    with app.app_context():
+        for _ in range(50):
+            add_case(people, orgs, born(15, today), 1, members=())
+        db.session.execute(update(User).where(User.id == sam.id).values(active=False))
+        db.session.commit()
+        sams = set(db.session.scalars(select(Case.id).where(Case.owner_id == sam.id)))
+    assert statements_for(app, manager, "/reassign") == few
+    page = manager.get("/reassign").get_data(as_text=True)
+    rows = re.findall(r"<td>(SIG-[0-9A-F]{8})</td>", page)
+    assert len(rows) == 50 and "Sida 1 av 2" in page
+    assert {r for r in rows[:2]} == {"SIG-" + c[:8].upper() for c in sams}  # gone first
+    assert "2 öppna ärenden har ägare som" in text_of(manager.get("/reassign"))
+    assert len(re.findall(r"<td>SIG-", manager.get("/reassign?page=2").get_data(
+        as_text=True))) == 5
+    assert "Sam Kollega (slutat): 2 öppna ärenden" in page
+    only_sam = manager.get(f"/reassign?owner={sam.id}").get_data(as_text=True)
+    assert len(re.findall(r"<td>SIG-", only_sam)) == 2
+    # an owner who is not one of the organisation's is no filter
+    assert len(re.findall(r"<td>SIG-", manager.get(f"/reassign?owner={fred.id}").get_data(
+        as_text=True))) == 50
+    # an offer refused on the second page: that case, with what to do
+    with app.app_context():
+        last = db.session.scalar(select(Case.id).where(Case.owner_id == sara.id)
+                                 .order_by(Case.referral_date.desc(), Case.id.desc()))
+    refused = post(manager, f"/reassign/{last}", {f"{last[:8]}-to_user": ""},
+                   page="/reassign?page=2")
+    assert refused.status_code == 400
+    body = text_of(refused)
+    assert "SIG-" + last[:8].upper() in body and "Tillbaka till alla öppna ärenden" in body
+    assert len(re.findall(r"<td>SIG-", refused.get_data(as_text=True))) == 1
+    assert _client(app, fred, fake_clock).get("/reassign").status_code == 403

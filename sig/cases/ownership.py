@@ -17,10 +17,12 @@ Every write is logged with ids only and committed in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,12 +56,17 @@ def is_unit_manager_of(user: Any, case: Case) -> bool:
     return is_unit_manager(user) and user.organisation_id == case.origin_org_id
 
 
+def successors_in(organisation_id: str) -> list[User]:
+    """The organisation's active case owners, by name: whom its cases can be offered to."""
+    found = db.session.scalars(select(User).where(
+        User.organisation_id == organisation_id, User.active.is_(True),
+        User.role == Role.CASE_OWNER.value))
+    return sorted(found, key=lambda u: (u.display_name or u.username).casefold())
+
+
 def successors(case: Case) -> list[User]:
     """Whom the case can be offered to: the organisation's other active case owners."""
-    found = db.session.scalars(select(User).where(
-        User.organisation_id == case.origin_org_id, User.active.is_(True),
-        User.role == Role.CASE_OWNER.value, User.id != case.owner_id))
-    return sorted(found, key=lambda u: (u.display_name or u.username).casefold())
+    return [u for u in successors_in(case.origin_org_id) if u.id != case.owner_id]
 
 
 def pending_offer(case: Case) -> Handover | None:
@@ -310,18 +317,59 @@ class OpenCase:
         return not self.owner.active or self.owner.organisation_id != self.case.origin_org_id
 
 
-def open_cases_of(manager: Any) -> list[OpenCase]:
-    """The organisation's open cases with their owners and open offers; the cases of
-    owners who are deactivated or have left the organisation first."""
+def _owner_gone() -> Any:
+    """SQL for :attr:`OpenCase.owner_gone` (the query joins the owner as ``User``)."""
+    return or_(User.active.is_(False), User.organisation_id != Case.origin_org_id)
+
+
+def _open_cases(manager: Any) -> Select:
+    return (select(Case, User).join(User, Case.owner_id == User.id)
+            .where(Case.origin_org_id == manager.organisation_id,
+                   Case.status != CaseStatus.CLOSED.value, Case.purged_at.is_(None)))
+
+
+def open_cases_of(manager: Any, *, owner_id: str | None = None,
+                  case_ids: Iterable[str] | None = None) -> Select:
+    """``(Case, User)`` rows: the organisation's open cases with their owners (of one
+    owner, or just ``case_ids``, when asked) — the cases of owners who are deactivated
+    or have left the organisation first, then owner by owner, oldest referral first.
+    A statement, for the page to read one page of (a municipality has thousands)."""
+    query = _open_cases(manager)
+    if owner_id is not None:
+        query = query.where(Case.owner_id == owner_id)
+    if case_ids is not None:
+        query = query.where(Case.id.in_(sorted(case_ids)))
+    return query.order_by(sql_case((_owner_gone(), 0), else_=1), User.username,
+                          Case.referral_date, Case.id)
+
+
+@dataclass(frozen=True)
+class OwnerLoad:
+    """A case owner of the manager's organisation and how many open cases she owns."""
+
+    owner: User
+    cases: int
+    gone: bool
+
+
+def owners_of_open_cases(manager: Any) -> list[OwnerLoad]:
+    """Everyone who owns an open case of the organisation, with the count; those who are
+    deactivated or have left first, then by name."""
     rows = db.session.execute(
-        select(Case, User).join(User, Case.owner_id == User.id)
-        .where(Case.origin_org_id == manager.organisation_id,
-               Case.status != CaseStatus.CLOSED.value, Case.purged_at.is_(None))
-        .order_by(Case.referral_date)).all()
-    offers = {h.case_id: h for h in db.session.scalars(
+        _open_cases(manager).with_only_columns(User, func.count(Case.id))
+        .group_by(User.id)).all()
+    loads = [OwnerLoad(user, count, not user.active
+                       or user.organisation_id != manager.organisation_id)
+             for user, count in rows]
+    return sorted(loads, key=lambda o: (not o.gone, (o.owner.display_name or "").casefold()))
+
+
+def pending_offers(case_ids: Iterable[str]) -> dict[str, Handover]:
+    """The open offer of each of ``case_ids`` that has one, with whom it is offered to."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    return {h.case_id: h for h in db.session.scalars(
         select(Handover).where(Handover.state == HandoverState.PENDING.value,
-                               Handover.case_id.in_([c.id for c, _ in rows]))
+                               Handover.case_id.in_(ids))
         .options(joinedload(Handover.to_owner)))}
-    found = [OpenCase(case, owner, offers.get(case.id)) for case, owner in rows]
-    return sorted(found, key=lambda o: (not o.owner_gone,
-                                        (o.owner.display_name or "").casefold()))

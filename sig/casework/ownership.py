@@ -8,7 +8,7 @@ pseudonyms and owners, never a youth or anything recorded in a case.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from sig.cases.models import Case, Deputy, Handover, HandoverState
 from sig.cases.operations import CaseError
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route, record_of_case
+from sig.web.paging import page_of
 
 bp = Blueprint("ownership", __name__)
 
@@ -216,23 +217,36 @@ def _managed_case(case_id: str) -> Case:
     return case
 
 
+REASSIGN_PAGE_SIZE = 50
+
+
 def _reassign_page(forms: dict[str, HandoverForm] | None = None, status: int = 200):
-    rows = ownership.open_cases_of(current_user) if ownership.is_unit_manager(
-        current_user) else []
-    successors = {}
-    for row in rows:
-        key = row.case.origin_org_id
-        if key not in successors:
-            successors[key] = ownership.successors(row.case)
+    """One page of the organisation's open cases (of one owner, when asked); after a
+    refused offer, that case with its message."""
+    manager = ownership.is_unit_manager(current_user)
+    owners = ownership.owners_of_open_cases(current_user) if manager else []
+    known = {load.owner.id for load in owners}
+    owner_id = request.args.get("owner") if not forms else None
+    owner_id = owner_id if owner_id in known else None
+    page = page_of(ownership.open_cases_of(current_user, owner_id=owner_id,
+                                           case_ids=forms.keys() if forms else None),
+                   REASSIGN_PAGE_SIZE, scalars=False) if manager else None
+    offers = ownership.pending_offers(c.id for c, _u in page.rows) if page else {}
+    rows = [ownership.OpenCase(case, owner, offers.get(case.id))
+            for case, owner in (page.rows if page else [])]
+    successors = _people(ownership.successors_in(current_user.organisation_id))
     forms = dict(forms or {})
     for row in rows:
         form = forms.setdefault(row.case.id, HandoverForm(prefix=row.case.id[:8]))
-        form.to_user.choices = _people([u for u in successors[row.case.origin_org_id]
-                                        if u.id != row.case.owner_id])
+        form.to_user.choices = [c for c in successors if c.value != row.case.owner_id]
+    gone = sum(load.cases for load in owners if load.gone)
     record(AuditEvent.CASES_TO_REASSIGN_VIEWED, details={
-        "cases": len(rows), "to_reassign": sum(1 for r in rows if r.owner_gone)})
+        "cases": sum(load.cases for load in owners), "to_reassign": gone,
+        "shown": len(rows), "page": page.number if page else 1})
     db.session.commit()
-    return render_template("cases/reassign.html", rows=rows, forms=forms), status
+    return render_template("cases/reassign.html", rows=rows, forms=forms, page=page,
+                           owners=owners, owner_id=owner_id, gone=gone,
+                           refused=bool(status >= 400)), status
 
 
 @bp.route("/reassign")
