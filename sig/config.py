@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
     "AUDIT_PAGE_SIZE": 50,
+    # The most entries one CSV export holds (a bigger selection is refused with a message
+    # to narrow it: the file is built in memory, within the request's time).
+    "AUDIT_EXPORT_MAX_ROWS": 20_000,
     # The monthly log review: office hours (local time, weekdays), how many different
     # cases in one day make a user worth a look, and how many reads the sample draws.
     "AUDIT_OFFICE_HOURS": (7, 18),

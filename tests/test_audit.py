@@ -30,6 +30,7 @@ from kernel.audit.verify import Verdict, verify_chain
 from kernel.crypto.keys import current_keyring
 from kernel.db import db
 from sig.web.spreadsheet import read_csv
+from tests.case_helpers import text_of
 from tests.conftest import PASSWORD
 from tests.helpers import csrf, csrf_from, login, post, user_secret
 
@@ -631,3 +632,31 @@ def test_a_rewound_tail_is_caught_with_a_recorded_head(app, client, sara, fake_c
     assert cli_verify(app).exit_code == 0  # the rewound chain is consistent in itself
     result = app.test_cli_runner().invoke(args=["audit", "verify", "--expect", recorded])
     assert result.exit_code == 1 and f"recorded head {seq}" in result.output
+
+
+def test_an_export_too_big_for_one_file_is_refused_with_the_filters_kept(
+        app, history, sara, eva):
+    """The whole log of a municipality is millions of entries: a selection over the
+    ceiling builds no file; the auditor is told how many entries it holds and what to
+    narrow, the filters stay, and the attempt is logged."""
+    client = history["client"]
+    every = len(entries(app))
+    app.config["AUDIT_EXPORT_MAX_ROWS"] = 1
+    try:
+        refused = client.get("/audit/export.csv")
+        assert refused.status_code == 302 and refused.location.startswith("/audit/")
+        page = text_of(client.get(refused.location))
+        assert f"Urvalet har {every} poster; en fil rymmer högst 1." in page
+        assert "kortare period" in page
+        kept = client.get("/audit/export.csv", query_string={"user": sara.id})
+        assert kept.status_code == 302 and f"user={sara.id}" in kept.location
+        # a narrower selection is exported as before
+        app.config["AUDIT_EXPORT_MAX_ROWS"] = every * 10
+        header, rows = export_rows(client, user=sara.id)
+        assert header == EXPORT_HEADER and rows
+    finally:
+        app.config["AUDIT_EXPORT_MAX_ROWS"] = 20_000
+    failed = [e for e in entries(app) if e["event"] == "audit_exported"
+              and e["outcome"] == "failed"]
+    assert len(failed) == 2 and json.loads(failed[0]["details"])["reason"] == "too_many_rows"
+    assert failed[0]["actor_user_id"] == eva.id

@@ -53,6 +53,7 @@ REASONS = {
     "not_addressed_to_organisation": _l("the proposal is not addressed to the user's "
                                         "organisation"),
     "not_unit_manager": _l("the user is not the unit manager of the case's organisation"),
+    "too_many_rows": _l("more entries than one export holds"),
 }
 RELATIONS = {"owner": _l("as case owner"), "member": _l("as group member")}
 # Which page a read was made from (``"view"``).

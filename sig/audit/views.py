@@ -5,10 +5,11 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
@@ -121,6 +122,19 @@ def index():
 @requires(Permission.READ_AUDIT_LOG)
 def export():
     form = _form()
+    limit = current_app.config["AUDIT_EXPORT_MAX_ROWS"]
+    total = db.session.scalar(select(func.count()).select_from(
+        _filtered(form).with_only_columns(AuditEntry.seq).subquery())) or 0
+    if total > limit:
+        # (a whole year's log is millions of entries: no file is built, the filters stay)
+        record(AuditEvent.AUDIT_EXPORTED, outcome="failed", details={
+            "filters": _filters_used(form), "rows": total, "reason": "too_many_rows"})
+        db.session.commit()
+        flash(_("The selection holds %(total)s entries; one file holds at most %(limit)s. "
+                "Choose a shorter period, a person or an organisation, and export again.",
+                total=format_number(total), limit=format_number(limit)), "error")
+        return redirect(url_for("audit.index", **{k: v for k, v in request.args.items()
+                                                  if k != "page"}))
     entries = list(db.session.scalars(_filtered(form).order_by(AuditEntry.seq.desc())))
     names = _names(entries)
     usernames = dict(db.session.execute(select(User.id, User.username)).all())
