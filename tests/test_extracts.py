@@ -23,7 +23,7 @@ from sig.cases.models import Case
 from sig.extracts.models import SubjectExtract
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import text_of
-from tests.helpers import demo_client, post
+from tests.helpers import Statements, demo_client, post
 
 ELIAS, NORA = "Elias Lindqvist", "Nora Haddad"
 SECRET_TEXT = "Förundersökning pågår om rån i centrum"
@@ -236,8 +236,15 @@ def test_the_ledger_counts_each_read_within_the_flows_period_by_swedish_day(
         read(police, dt.datetime(2026, 3, 2, 21, 0, tzinfo=dt.UTC), ["coordination"])
         read(police, dt.datetime(2026, 3, 2, 23, 30, tzinfo=dt.UTC), ["coordination"])
         read(police, dt.datetime(2026, 2, 28, 22, 59, tzinfo=dt.UTC), ["coordination"])
+        # reads wholly after the period (another selection shown) count nothing
+        for day in (5, 6):
+            read(police, dt.datetime(2026, 3, day, 9, 0, tzinfo=dt.UTC),
+                 ["coordination", "minutes"])
         db.session.commit()
-        _reads(case, [flow])
+        with Statements(app, "FROM audit_entries") as statements:
+            _reads(case, [flow])
+    # one grouped read, and the entries of the one selection that straddles the period
+    assert len(statements) == 2
     assert flow.reads == 4
     assert flow.first_read == "2026-03-01T10:00+01:00"
     assert flow.last_read == "2026-03-02T22:00+01:00"

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, cast, extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from auth import directory
@@ -136,42 +136,57 @@ def _decision_flows(case: Case, codes: set[str], names: dict[str, str],
 def _reads(case: Case, flows: list[Flow]) -> None:
     """Fill in when each flow's recipient read the case with its categories shown.
 
-    The log is read grouped by organisation, what was shown and the hour (UTC): a case
-    read every day for years has tens of thousands of entries, and an hour lies within
-    one Swedish day, so the period of each flow is still checked day by day."""
+    The log is read grouped by organisation and what was shown (a case read every day
+    for years has tens of thousands of entries): a group whose first and last read lie
+    within a flow's period counts whole; only a group that straddles the start or the
+    end of a period is read entry by entry, to date each read by its Swedish day."""
     if not flows:
         return
-    at = AuditEntry.at
-    hour = [cast(extract(part, at), Integer) for part in ("year", "month", "day", "hour")]
-    shown_in: dict[str, set[str] | None] = {}
+    reads = (select(AuditEntry.at)
+             .where(AuditEntry.target_type == "case", AuditEntry.target_ref == case.id,
+                    AuditEntry.outcome == "ok", AuditEntry.event.in_(sorted(READS))))
     for org_id, details, count, first, last in db.session.execute(
-            select(AuditEntry.actor_org_id, AuditEntry.details, func.count(), func.min(at),
-                   func.max(at))
-            .where(AuditEntry.target_type == "case", AuditEntry.target_ref == case.id,
-                   AuditEntry.outcome == "ok", AuditEntry.event.in_(sorted(READS)))
-            .group_by(AuditEntry.actor_org_id, AuditEntry.details, *hour)):
-        if details not in shown_in:
-            try:
-                shown_in[details] = set(json.loads(details or "{}").get("shown") or ())
-            except (ValueError, AttributeError):
-                shown_in[details] = None
-        shown = shown_in[details]
-        if not shown:
+            reads.with_only_columns(AuditEntry.actor_org_id, AuditEntry.details,
+                                    func.count(), func.min(AuditEntry.at),
+                                    func.max(AuditEntry.at))
+            .group_by(AuditEntry.actor_org_id, AuditEntry.details)):
+        try:
+            shown = set(json.loads(details or "{}").get("shown") or ())
+        except (ValueError, AttributeError):
             continue
-        day = _day(first) or clock.local_today()
-        for flow in flows:
-            if flow._recipient_id != org_id or not (flow._codes & shown):
-                continue
-            if (flow.since and day < flow.since) or (flow.until and day > flow.until):
-                continue
-            flow.reads += count
-            flow._first = min(first, flow._first) if flow._first else first
-            flow._last = max(last, flow._last) if flow._last else last
+        matching = [f for f in flows if f._recipient_id == org_id and f._codes & shown]
+        if not matching:
+            continue
+        days = (_day(first) or clock.local_today(), _day(last) or clock.local_today())
+        # (a group wholly before or after a flow's period counts nothing for it)
+        matching = [f for f in matching if not ((f.since and days[1] < f.since)
+                                                or (f.until and days[0] > f.until))]
+        straddling = [f for f in matching if not all(_within(f, day) for day in days)]
+        for flow in matching:
+            if not any(flow is other for other in straddling):
+                _count(flow, count, first, last)
+        if straddling:
+            for (at,) in db.session.execute(reads.where(
+                    AuditEntry.actor_org_id == org_id, AuditEntry.details == details)):
+                day = _day(at) or clock.local_today()
+                for flow in straddling:
+                    if _within(flow, day):
+                        _count(flow, 1, at, at)
     for flow in flows:
         # Swedish time: the document prints the date of the first and the last read
         if flow._first is not None:
             flow.first_read = clock.local_moment(flow._first).isoformat(timespec="minutes")
             flow.last_read = clock.local_moment(flow._last).isoformat(timespec="minutes")
+
+
+def _within(flow: Flow, day: dt.date) -> bool:
+    return not ((flow.since and day < flow.since) or (flow.until and day > flow.until))
+
+
+def _count(flow: Flow, reads: int, first: dt.datetime, last: dt.datetime) -> None:
+    flow.reads += reads
+    flow._first = min(first, flow._first) if flow._first else first
+    flow._last = max(last, flow._last) if flow._last else last
 
 
 def ledger(case: Case, codes: Iterable[str],
