@@ -237,3 +237,17 @@ def test_the_year_before_is_its_own_periods_total_as_shown(client, maria, cohort
     assert mine and "Samma period ett år tidigare (Kv. 1 2025)" in html
     total = _row(earlier, "cases_opened", "all")["_total"]
     assert (mine.group(1), mine.group(2)) == total
+
+
+def test_the_dashboard_reads_its_stored_counts_in_one_statement(app, client, maria, cohort):
+    """Counted once, the figures are stored per measure and year: the next page reads
+    every one it needs (this year's and the year before's) in one statement, and shows
+    the same figures."""
+    from tests.helpers import Statements
+
+    login(client, maria)
+    url = "/statistics/?period=year&year=2025"
+    first = _cells(client.get(url).get_data(as_text=True))
+    with Statements(app, "FROM statistics_results") as reads:
+        again = _cells(client.get(url).get_data(as_text=True))
+    assert len(reads) == 1 and again == first

@@ -55,6 +55,15 @@ def _measure(name: str, period: Period) -> TableView:
     return tables.view(spec, period, base, threshold(), block_label, day)
 
 
+def _prefetch(*periods: Period | None) -> None:
+    """Every measure's stored counts for the years of ``periods``, in one statement."""
+    day = today()
+    store.prefetch(store.key_of(name, dt.date(year, 1, 1), dt.date(year, 12, 31),
+                                day if name in BY_TODAY else None)
+                   for period in periods if period is not None
+                   for year in period.years() for name in _SQL_MEASURES)
+
+
 def total(name: str, period: Period) -> tables.Cell | None:
     """The grand total of one measure for ``period``, as the dashboard shows it (a small
     or protected count stays hidden), for pages outside the dashboard."""
@@ -96,6 +105,8 @@ MEASURES: dict[str, Callable[[Period], TableView]] = {name: _bind(name) for name
 
 
 def build(period: Period) -> list[TableView]:
+    """Every measure for ``period`` (and what the year-on-year figures will ask for)."""
+    _prefetch(period, period.year_earlier())
     views = [_measure(name, period) for name in MEASURES]
     store.save()
     return views

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -144,18 +144,33 @@ def version() -> str:
 
 # ---------------------------------------------------------------------------- the results
 
+def key_of(name: str, first: dt.date, last: dt.date, today: dt.date | None) -> str:
+    return f"{name}|{first.isoformat()}|{last.isoformat()}|{today.isoformat() if today else '-'}"
+
+
+def prefetch(keys: Iterable[str]) -> None:
+    """Read the stored results of ``keys`` in one statement, for :func:`counts` to take
+    them from (a dashboard asks for some thirty, one by one)."""
+    wanted = sorted(set(keys))
+    held = g.setdefault("sig_statistics_rows", {})
+    found = {row.key: row for row in db.session.scalars(
+        select(StatisticsResult).where(StatisticsResult.key.in_(wanted)))} if wanted else {}
+    held.update({key: found.get(key) for key in wanted})
+
+
 def counts(name: str, first: dt.date, last: dt.date, today: dt.date | None,
            compute: Callable[[], dict[Key, int]]) -> dict[Key, int]:
     """``name``'s counts for ``first`` … ``last`` as of ``today`` (None for a measure
     that does not depend on the day): the stored ones while the data version is
     theirs, else ``compute()``, kept for ``save``.  One read by key; no copy is kept in
     the process, so every worker and every database sees its own."""
-    key = f"{name}|{first.isoformat()}|{last.isoformat()}|{today.isoformat() if today else '-'}"
+    key = key_of(name, first, last, today)
     current = version()
     unsaved = g.setdefault("sig_statistics_unsaved", {})
     if key in unsaved and unsaved[key][0] == current:
         return unsaved[key][1]  # counted earlier in this request
-    row = db.session.get(StatisticsResult, key)
+    held = g.get("sig_statistics_rows", {})
+    row = held[key] if key in held else db.session.get(StatisticsResult, key)
     if row is not None and row.version == current:
         return _decode(row.counts)
     found = compute()
