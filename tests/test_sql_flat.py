@@ -314,3 +314,42 @@ def test_the_case_page_stays_within_its_statement_budget(app, personas, orgs, fa
     login(fred, personas["fred"], fake_clock=fake_clock)
     assert all(fred.get(f"/cases/{case_id}").status_code == 404 for case_id in cases)
     assert all(spent[name] <= most for name, most in CASE_PAGE_BUDGET.items()), spent
+
+
+def test_the_access_log_is_reached_through_a_person_or_a_case_without_analyze(
+        app, personas, orgs, fake_clock):
+    """The log grows by every read of every case: on a fresh SQLite database the
+    register's hourly lookup limit (one person's searches) and the register extract's
+    ledger (one case's reads) reach it through the index on the person and time or on
+    what the entry is about — never by event or time alone across the whole log."""
+    from tests.helpers import post
+    from tests.worlds import case_with_every_record
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return  # PostgreSQL plans with its own statistics, gathered by autovacuum
+        ids = case_with_every_record(personas, orgs)
+        db.session.commit()
+    client = app.test_client()
+    login(client, personas["sara"], fake_clock=fake_clock)
+    engine = app.extensions["sig.db"].engine
+    seen: list[tuple[str, tuple]] = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "audit_entries" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        post(client, "/youths/search", {"personal_number": "1003151238"},
+             page="/youths/search")
+        assert client.get(f"/cases/{ids['case_id']}/extract").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(seen) >= 2
+    with engine.connect() as connection:
+        plans = [" ".join(detail for *_ids, detail in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)) for statement, parameters in seen]
+    for plan in plans:
+        assert ("ix_audit_entries_actor_at (actor_user_id=? AND at>?)" in plan
+                or "ix_audit_entries_target (target_ref=? AND target_type=?)" in plan), plan
