@@ -635,7 +635,7 @@ def test_a_rewound_tail_is_caught_with_a_recorded_head(app, client, sara, fake_c
 
 
 def test_an_export_too_big_for_one_file_is_refused_with_the_filters_kept(
-        app, history, sara, eva):
+        app, history, sara, eva, fred, fake_clock):
     """The whole log of a municipality is millions of entries: a selection over the
     ceiling builds no file; the auditor is told how many entries it holds and what to
     narrow, the filters stay, and the attempt is logged."""
@@ -660,3 +660,7 @@ def test_an_export_too_big_for_one_file_is_refused_with_the_filters_kept(
               and e["outcome"] == "failed"]
     assert len(failed) == 2 and json.loads(failed[0]["details"])["reason"] == "too_many_rows"
     assert failed[0]["actor_user_id"] == eva.id
+    # Fred learns neither the size of a selection nor anything else
+    curious = app.test_client()
+    login(curious, fred, fake_clock=fake_clock)
+    assert curious.get("/audit/export.csv").status_code == 403
