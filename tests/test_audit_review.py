@@ -140,6 +140,75 @@ def test_every_detail_the_code_records_has_a_name_in_the_sentences():
     assert missing == {}, sorted(missing.items())
 
 
+def test_an_entry_that_names_a_case_in_its_details_targets_a_part_the_filter_knows():
+    """Statically: the case filter finds an entry through its target (an index), so an
+    entry that names a case in its details must target the case or one of the parts the
+    filter maps to their case (a consent, a proposal)."""
+    import ast
+    import pathlib
+
+    from sig.audit.views import CASE_PARTS
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    targets: dict[str, str] = {}
+    for folder in ("sig", "auth", "kernel", "consent"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                keywords = {k.arg: k.value for k in node.keywords}
+                details = keywords.get("details")
+                if not (isinstance(details, ast.Dict) and any(
+                        isinstance(k, ast.Constant) and k.value == "case"
+                        for k in details.keys)):
+                    continue
+                target = keywords.get("target_type")
+                targets[f"{path.name}:{node.lineno}"] = (
+                    target.value if isinstance(target, ast.Constant) else "?")
+    assert targets
+    assert {where: t for where, t in targets.items()
+            if t not in {"case", *CASE_PARTS}} == {}
+
+
+def test_the_case_filter_finds_its_consents_and_reads_the_log_through_an_index(
+        app, reads, sara, orgs, fake_clock):
+    """A consent's entries name the case in their details: the case filter lists them
+    with the case's reads, and on a fresh SQLite database it reaches the log through the
+    target, not by reading every entry's text."""
+    from sqlalchemy import event
+
+    from tests.test_consents import grant, recorded
+    from tests.test_consents import record as record_consent
+
+    sara_client = app.test_client()
+    login(sara_client, sara, fake_clock=fake_clock)
+    recorded(record_consent(sara_client, reads["case"], today=fake_clock.current.date(),
+                            grants=[grant(orgs, "social", "police", "coordination")]))
+    engine = app.extensions["sig.db"].engine
+    seen: list[tuple[str, tuple]] = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        if "FROM audit_entries" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        page = reads["eva"].get("/audit/", query_string={"case": reads["pseudonym"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    sentences = rows(page.get_data(as_text=True))
+    assert any("Samtycke registrerat" in s for s in sentences), sentences
+    assert any(s.startswith("Per ") for s in sentences)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+    with engine.connect() as connection:
+        for statement, parameters in seen:
+            plan = " ".join(d for *_i, d in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "SCAN audit_entries" not in plan, plan
+
+
 # --- the monthly log review ----------------------------------------------------------------
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

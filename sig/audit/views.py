@@ -9,7 +9,7 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
@@ -17,6 +17,7 @@ from auth import directory
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
+from consent.models import Consent
 from kernel import clock
 from kernel.audit.events import AuditEvent, event_label, outcome_label
 from kernel.audit.log import record
@@ -25,6 +26,8 @@ from kernel.db import db
 from sig.audit import review
 from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
+from sig.cases.models import Case
+from sig.referrals.models import Referral
 from sig.web.paging import page_of
 from sig.web.spreadsheet import csv_response
 
@@ -68,16 +71,30 @@ def _filtered(form: AuditFilterForm) -> Select:
     if _given(form.event):
         stmt = stmt.where(AuditEntry.event == form.event.data)
     if form.case_prefix:
-        prefix = form.case_prefix  # eight hex digits (the form checked): no wildcard
-        stmt = stmt.where(or_(
-            and_(AuditEntry.target_type == "case", AuditEntry.target_ref.like(prefix + "%")),
-            AuditEntry.details.like(f'%"case":"{prefix}%')))
+        stmt = stmt.where(_about_cases(form.case_prefix))
     if _given(form.date_from):
         stmt = stmt.where(AuditEntry.at >= clock.local_midnight(_given(form.date_from)))
     if _given(form.date_to):
         end = _given(form.date_to) + dt.timedelta(days=1)
         stmt = stmt.where(AuditEntry.at < clock.local_midnight(end))
     return stmt
+
+
+# Entries about a case name it as their target, or — about one of its consents or
+# proposals — name that as the target and the case in their details.
+CASE_PARTS = {"consent": Consent, "referral": Referral}
+
+
+def _about_cases(prefix: str) -> ColumnElement[bool]:
+    """The entries about the cases whose id begins with ``prefix`` (eight hex digits, the
+    form checked: no wildcard), reached through the index on the target: the case table
+    is searched for the prefix, never the log's text."""
+    ids = list(db.session.scalars(select(Case.id).where(Case.id.like(prefix + "%"))))
+    about = [and_(AuditEntry.target_type == "case", AuditEntry.target_ref.in_(ids))]
+    about += [and_(AuditEntry.target_type == kind, AuditEntry.target_ref.in_(
+                  select(model.id).where(model.case_id.in_(ids))))
+              for kind, model in CASE_PARTS.items()]
+    return or_(*about)
 
 
 def _names(entries: list[AuditEntry]) -> Names:
