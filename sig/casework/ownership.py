@@ -234,7 +234,8 @@ def _reassign_page(forms: dict[str, HandoverForm] | None = None, status: int = 2
     offers = ownership.pending_offers(c.id for c, _u in page.rows) if page else {}
     rows = [ownership.OpenCase(case, owner, offers.get(case.id))
             for case, owner in (page.rows if page else [])]
-    successors = _people(ownership.successors_in(current_user.organisation_id))
+    successors = _people(ownership.successors_in(current_user.organisation_id)) \
+        if rows else []
     forms = dict(forms or {})
     for row in rows:
         form = forms.setdefault(row.case.id, HandoverForm(prefix=row.case.id[:8]))
