@@ -648,6 +648,8 @@ def test_an_export_too_big_for_one_file_is_refused_with_the_filters_kept(
         page = text_of(client.get(refused.location))
         assert f"Urvalet har {every} poster; en fil rymmer högst 1." in page
         assert "kortare period" in page
+        # and the page no longer offers what it would refuse
+        assert "En CSV-fil rymmer högst 1 poster" in page and "Exportera som CSV" not in page
         kept = client.get("/audit/export.csv", query_string={"user": sara.id})
         assert kept.status_code == 302 and f"user={sara.id}" in kept.location
         # a narrower selection is exported as before

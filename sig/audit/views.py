@@ -132,7 +132,10 @@ def index():
                                              "page": page.number})
     db.session.commit()
     rows = [(e, clock.local_moment(e.at), describe(e, names)) for e in page.rows]
-    return render_template("audit/index.html", form=form, rows=rows, page=page)
+    limit = current_app.config["AUDIT_EXPORT_MAX_ROWS"]
+    # (a selection one file cannot hold is not offered for export: the page says why)
+    return render_template("audit/index.html", form=form, rows=rows, page=page,
+                           too_many=page.total > limit, export_limit=format_number(limit))
 
 
 @bp.route("/export.csv")

@@ -102,6 +102,8 @@ def index():
 
 
 CASE_SORTS = ("status", "name", "next_meeting")
+
+
 @bp.route("/youths/<id:youth_id>/cases/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_CASES)
 def open_case(youth_id: str):
