@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import html
 import json
 import re
 from urllib.parse import urlsplit
@@ -348,13 +349,69 @@ def test_auditor_sees_all_entries_newest_first(app, history, eva):
         "audit_viewed", eva.id, "ok")
 
 
-def test_auditor_page_is_paged(app, history):
+def _pager_links(page: str) -> dict[str, str]:
+    """The pager's links by their Swedish label, as the browser would follow them."""
+    nav = re.search(r'<nav aria-label="Sidor" class="pager">(.*?)</nav>', page, re.S)
+    found = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav.group(1)) if nav else []
+    return {label: html.unescape(href) for href, label in found}
+
+
+def test_auditor_pages_through_the_log_by_entry_number(app, history, sara):
+    """The log grows for years: its pages are reached by the number of the neighbouring
+    entry (no page number, no count of the whole log), newest first, and following the
+    links there and back shows every entry once, with the filters kept."""
     app.config["AUDIT_PAGE_SIZE"] = 3
     client = history["client"]
-    newest_first = sorted(seqs(app), reverse=True)
-    assert shown_seqs(client) == newest_first[:3]
-    newest_first = sorted(seqs(app), reverse=True)  # now with the audit_viewed entry
-    assert shown_seqs(client, page=2) == newest_first[3:6]
+    first = client.get("/audit/").get_data(as_text=True)
+    newest_first = sorted(seqs(app), reverse=True)[1:]  # before this view's own entry
+    links = _pager_links(first)
+    assert set(links) == {"Äldre"}  # the newest page has nothing newer
+    walked, url = [], None
+    page = first
+    while True:
+        walked += [int(s) for s in re.findall(r"<tr>\s*<td>(\d+)</td>", page)]
+        links = _pager_links(page)
+        if "Äldre" not in links:
+            break
+        url = links["Äldre"]
+        assert "before=" in url and "page=" not in url
+        page = client.get(url).get_data(as_text=True)
+    assert walked == newest_first and len(walked) > 6
+    assert "Nyare" in links and "Nyaste" in links
+    # back one page: the three entries just newer than the oldest page
+    back = client.get(links["Nyare"]).get_data(as_text=True)
+    last = len(walked) % 3 or 3  # the oldest page's entries
+    assert [int(s) for s in re.findall(r"<tr>\s*<td>(\d+)</td>", back)] == \
+        walked[-last - 3:-last]
+    # a filter is kept along the pages, and the view's entry says where the auditor was
+    app.config["AUDIT_PAGE_SIZE"] = 1
+    only_sara = [e["seq"] for e in entries(app) if e["actor_user_id"] == sara.id][::-1]
+    assert len(only_sara) == 2
+    page = client.get("/audit/", query_string={"user": sara.id}).get_data(as_text=True)
+    older = _pager_links(page)["Äldre"]
+    assert f"user={sara.id}" in older and f"before={only_sara[0]}" in older
+    assert shown_seqs(client, user=sara.id, before=only_sara[0]) == only_sara[1:2]
+    viewed = entries(app)[-1]
+    assert json.loads(viewed["details"]) == {"filters": {"user": sara.id},
+                                             "before": only_sara[0]}
+    app.config["AUDIT_PAGE_SIZE"] = 3
+    # a key that is not a number or is past either end gives the newest page, never an error
+    for odd in ({"before": "x"}, {"after": "-"}, {"before": 0}, {"after": 10**12},
+                {"page": "2"}, {"before": "1e9"}):
+        assert shown_seqs(client, **odd) == sorted(seqs(app), reverse=True)[1:4], odd
+
+
+def test_auditor_page_counts_the_selection_only_as_far_as_one_export_holds(app, history):
+    client = history["client"]
+    app.config["AUDIT_EXPORT_MAX_ROWS"] = 4
+    try:
+        page = text_of(client.get("/audit/"))
+        assert "Fler än 4 poster." in page and "Exportera som CSV" not in page
+        app.config["AUDIT_EXPORT_MAX_ROWS"] = 10**6
+        every = len(entries(app))
+        assert f"{every} poster." in text_of(client.get("/audit/"))
+    finally:
+        app.config["AUDIT_EXPORT_MAX_ROWS"] = 20_000
 
 
 def _expect(app: Flask, predicate) -> list[int]:
@@ -646,7 +703,7 @@ def test_an_export_too_big_for_one_file_is_refused_with_the_filters_kept(
         refused = client.get("/audit/export.csv")
         assert refused.status_code == 302 and refused.location.startswith("/audit/")
         page = text_of(client.get(refused.location))
-        assert f"Urvalet har {every} poster; en fil rymmer högst 1." in page
+        assert "Urvalet har fler än 1 poster, vilket är vad en fil rymmer." in page
         assert "kortare period" in page
         # and the page no longer offers what it would refuse
         assert "En CSV-fil rymmer högst 1 poster" in page and "Exportera som CSV" not in page
@@ -661,6 +718,7 @@ def test_an_export_too_big_for_one_file_is_refused_with_the_filters_kept(
     failed = [e for e in entries(app) if e["event"] == "audit_exported"
               and e["outcome"] == "failed"]
     assert len(failed) == 2 and json.loads(failed[0]["details"])["reason"] == "too_many_rows"
+    assert json.loads(failed[0]["details"])["more_than"] == 1
     assert failed[0]["actor_user_id"] == eva.id
     # Fred learns neither the size of a selection nor anything else
     curious = app.test_client()

@@ -226,6 +226,9 @@ CLAUSES: dict[str, Clause] = {
     "endpoint": lambda v, n: _("Page: %(page)s.", page=_page(v)),
     "page": lambda v, n: (_("Page %(number)s of the list.", number=v) if isinstance(v, int)
                           else _("From the page %(page)s.", page=_page(v))),
+    "before": lambda v, n: _("Entries older than no. %(seq)s.", seq=v),
+    "after": lambda v, n: _("Entries newer than no. %(seq)s.", seq=v),
+    "more_than": lambda v, n: _("More than %(count)s entries.", count=v),
     "fields": lambda v, n: _("Fields: %(fields)s.", fields=", ".join(
         _label(FIELDS, f) for f in v) if isinstance(v, list) else str(v)),
     "organisation": lambda v, n: _("Organisation: %(organisation)s.", organisation=n.org(v)),

@@ -9,7 +9,7 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
@@ -28,7 +28,7 @@ from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
 from sig.cases.models import Case
 from sig.referrals.models import Referral
-from sig.web.paging import page_of
+from sig.web.paging import count_up_to, page_by_key
 from sig.web.spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -125,17 +125,21 @@ def _filters_used(form: AuditFilterForm) -> dict[str, str]:
 @requires(Permission.READ_AUDIT_LOG)
 def index():
     form = _form()
-    page = page_of(_filtered(form).order_by(AuditEntry.seq.desc()),
-                   current_app.config["AUDIT_PAGE_SIZE"])
+    limit = current_app.config["AUDIT_EXPORT_MAX_ROWS"]
+    # The log grows for years: the page is reached by entry number and the selection
+    # counted only as far as one export file holds, so a view costs the same whatever
+    # the log's length.
+    page = page_by_key(_filtered(form), AuditEntry.seq, current_app.config["AUDIT_PAGE_SIZE"],
+                       ceiling=limit)
     names = _names(page.rows)
-    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form),
-                                             "page": page.number})
+    where = {k: request.args.get(k, type=int) for k in ("before", "after")}
+    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form)} | {
+        k: v for k, v in where.items() if v is not None})
     db.session.commit()
     rows = [(e, clock.local_moment(e.at), describe(e, names)) for e in page.rows]
-    limit = current_app.config["AUDIT_EXPORT_MAX_ROWS"]
     # (a selection one file cannot hold is not offered for export: the page says why)
     return render_template("audit/index.html", form=form, rows=rows, page=page,
-                           too_many=page.total > limit, export_limit=format_number(limit))
+                           too_many=page.more_than_counted, export_limit=format_number(limit))
 
 
 @bp.route("/export.csv")
@@ -143,18 +147,17 @@ def index():
 def export():
     form = _form()
     limit = current_app.config["AUDIT_EXPORT_MAX_ROWS"]
-    total = db.session.scalar(select(func.count()).select_from(
-        _filtered(form).with_only_columns(AuditEntry.seq).subquery())) or 0
-    if total > limit:
-        # (a whole year's log is millions of entries: no file is built, the filters stay)
+    if count_up_to(_filtered(form), limit, AuditEntry.seq) > limit:
+        # (a whole year's log is millions of entries: no file is built, the filters stay;
+        # the selection is counted only as far as the ceiling)
         record(AuditEvent.AUDIT_EXPORTED, outcome="failed", details={
-            "filters": _filters_used(form), "rows": total, "reason": "too_many_rows"})
+            "filters": _filters_used(form), "more_than": limit, "reason": "too_many_rows"})
         db.session.commit()
-        flash(_("The selection holds %(total)s entries; one file holds at most %(limit)s. "
-                "Choose a shorter period, a person or an organisation, and export again.",
-                total=format_number(total), limit=format_number(limit)), "error")
+        flash(_("The selection holds more than %(limit)s entries, which is what one file "
+                "holds. Choose a shorter period, a person or an organisation, and export "
+                "again.", limit=format_number(limit)), "error")
         return redirect(url_for("audit.index", **{k: v for k, v in request.args.items()
-                                                  if k != "page"}))
+                                                  if k not in {"page", "before", "after"}}))
     entries = list(db.session.scalars(_filtered(form).order_by(AuditEntry.seq.desc())))
     names = _names(entries)
     usernames = dict(db.session.execute(select(User.id, User.username)).all())

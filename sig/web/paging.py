@@ -1,12 +1,16 @@
 """Paging a list: which page the request asks for (clamped, never an error) and the rows
-of that page, with one count and one page query whatever the length of the list."""
+of that page, with one count and one page query whatever the length of the list.
+
+A list that grows without end (the access log) is not numbered: its pages are reached by
+the key of the neighbouring row and its length is counted up to a ceiling, so a page costs
+the same in the first week and after years (``page_by_key``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from kernel.db import db
 
@@ -46,3 +50,72 @@ def page_of(statement: Select, size: int, *, scalars: bool = True) -> Page:
     limited = statement.offset((number - 1) * size).limit(size)
     rows = list(db.session.scalars(limited) if scalars else db.session.execute(limited))
     return Page(rows, number, pages, total, _args())
+
+
+def count_up_to(statement: Select, ceiling: int, key: ColumnElement[Any]) -> int:
+    """The rows of ``statement``, counted no further than ``ceiling + 1``: enough to say
+    "more than ``ceiling``" without reading the rest."""
+    bounded = statement.with_only_columns(key).order_by(None).limit(ceiling + 1)
+    return db.session.scalar(select(func.count()).select_from(bounded.subquery())) or 0
+
+
+@dataclass(frozen=True)
+class KeyedPage:
+    """A page of a list ordered by ``key`` descending (newest first)."""
+
+    rows: list[Any]
+    total: int  # counted up to ``ceiling + 1``
+    ceiling: int
+    newer: int | None  # the key for the link to the newer rows; None on the newest page
+    older: int | None  # the key for the link to the older rows; None on the oldest page
+    args: dict[str, str]
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total > self.ceiling
+
+
+def page_by_key(statement: Select, key: Any, size: int, *, ceiling: int) -> KeyedPage:
+    """The rows of ``statement`` (not ordered) that ``?before=`` (rows with a smaller
+    key, newest first) or ``?after=`` (rows with a greater key) asks for; neither, the
+    newest.  A key that is not a number, or points past either end, gives the newest
+    page.  Each query reads at most ``size + 1`` rows, whatever the list's length."""
+    args = {k: v for k, v in request.args.items() if k not in {"page", "before", "after"}}
+    total = count_up_to(statement, ceiling, key)
+    before = request.args.get("before", type=int)
+    after = None if before is not None else request.args.get("after", type=int)
+
+    def read(condition: ColumnElement[bool] | None, ascending: bool) -> list[Any]:
+        stmt = statement if condition is None else statement.where(condition)
+        stmt = stmt.order_by(key.asc() if ascending else key.desc()).limit(size + 1)
+        return list(db.session.scalars(stmt))
+
+    def exists(condition: ColumnElement[bool]) -> bool:
+        return bool(db.session.scalar(select(statement.where(condition).exists())))
+
+    def key_of(row: Any) -> int:
+        return getattr(row, key.key)
+
+    rows: list[Any] = []
+    if after is not None:
+        rows = read(key > after, ascending=True)
+        newer_beyond = len(rows) > size
+        rows = rows[:size][::-1]
+        if rows:
+            return KeyedPage(rows, total, ceiling,
+                             key_of(rows[0]) if newer_beyond else None,
+                             key_of(rows[-1]) if exists(key < key_of(rows[-1])) else None,
+                             args)
+    elif before is not None:
+        rows = read(key < before, ascending=False)
+        if rows:
+            older_beyond = len(rows) > size
+            rows = rows[:size]
+            return KeyedPage(rows, total, ceiling,
+                             key_of(rows[0]) if exists(key > key_of(rows[0])) else None,
+                             key_of(rows[-1]) if older_beyond else None, args)
+    rows = read(None, ascending=False)
+    older_beyond = len(rows) > size
+    rows = rows[:size]
+    return KeyedPage(rows, total, ceiling, None,
+                     key_of(rows[-1]) if older_beyond else None, args)
