@@ -212,6 +212,13 @@ def test_the_owner_of_a_closed_case_sees_when_it_is_purged_and_members_do_not(ap
         member_view = per.get(f"/cases/{case_id}")
         if member_view.status_code == 200:
             assert "Gallring" not in member_view.get_data(as_text=True)
+        # under a legal hold the page says the case is kept, not when it goes
+        from sig.retention.models import RetentionHold
+        with app.app_context():
+            db.session.add(RetentionHold(case_id=case_id))
+            db.session.commit()
+        text = sara.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "rättsligt kvarhållande" in text and "raderas från" not in text
         break
     else:
         pytest.fail("Sara owns no closed demo case")
@@ -247,4 +254,15 @@ def test_the_last_entry_is_the_latest_date_of_any_table_as_a_swedish_day(
         assert last[case_id] == dt.date(2031, 1, 1)  # 00:30 in Stockholm
         assert due_from(last[case_id]) == dt.date(2037, 1, 1)
         assert last[other] == before[other]  # each case its own
+        # the case page's notice and the purge read a legal hold in the same statement
+        from sig.retention.due import standing_of
+        from sig.retention.models import RetentionHold
+        db.session.add(RetentionHold(case_id=other))
+        db.session.flush()
+        with Statements(app, "SELECT") as read:
+            found = standing_of([case_id, other])
+        assert len(read) == 1
+        assert (found[case_id].held, found[other].held) == (False, True)
+        assert (found[case_id].last_entry, found[other].last_entry) == (last[case_id],
+                                                                        last[other])
         db.session.rollback()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Date, DateTime, cast, func, null, select, union_all
+from sqlalchemy import Date, DateTime, cast, false, func, null, select, true, union_all
 
 from consent.models import Consent, Disclosure
 from consent.policy import Relation
@@ -58,13 +58,13 @@ DATED = (
 
 def _latest(chunk: list[str]) -> Any:
     """One statement: each case's latest value of every dating column, a row per case and
-    table (``UNION ALL``); a date and a time come in columns of their own, so each keeps
-    its type on both databases."""
+    table (``UNION ALL``), and a row per legal hold; a date and a time come in columns of
+    their own, so each keeps its type on both databases."""
     def row(case_id: Any, column: Any) -> Any:
         latest = func.max(column)
         if isinstance(column.type, DateTime):
-            return case_id, latest, cast(null(), Date)
-        return case_id, cast(null(), DateTime), latest
+            return case_id, latest, cast(null(), Date), false()
+        return case_id, cast(null(), DateTime), latest, false()
 
     parts = [select(*row(Case.id, column)).where(Case.id.in_(chunk)).group_by(Case.id)
              for column in (Case.referral_date, Case.plan_agreed_on, Case.closed_on,
@@ -72,19 +72,40 @@ def _latest(chunk: list[str]) -> Any:
     parts += [select(*row(model.case_id, column)).where(model.case_id.in_(chunk))
               .group_by(model.case_id)
               for model, columns in DATED for column in columns]
+    parts.append(select(RetentionHold.case_id, cast(null(), DateTime), cast(null(), Date),
+                        true()).where(RetentionHold.case_id.in_(chunk)))
     return union_all(*parts)
 
 
-def last_entries(case_ids: Iterable[str]) -> dict[str, dt.date]:
-    """The date of each case's last entry (one statement per 500 cases)."""
+@dataclass(frozen=True)
+class Standing:
+    """What retention knows of a case: its last entry (None before anything is dated)
+    and whether a legal hold keeps it."""
+
+    last_entry: dt.date | None = None
+    held: bool = False
+
+
+def standing_of(case_ids: Iterable[str]) -> dict[str, Standing]:
+    """Each case's last entry and legal hold (one statement per 500 cases)."""
     ids = sorted(set(case_ids))
     last: dict[str, dt.date] = {}
+    held: set[str] = set()
     for start in range(0, len(ids), 500):
-        for case_id, at, on in db.session.execute(_latest(ids[start:start + 500])):
+        for case_id, at, on, hold in db.session.execute(_latest(ids[start:start + 500])):
+            if hold:
+                held.add(case_id)
             day = _day(at if at is not None else on)
             if day is not None and (case_id not in last or day > last[case_id]):
                 last[case_id] = day
-    return last
+    return {case_id: Standing(last.get(case_id), case_id in held)
+            for case_id in last.keys() | held}
+
+
+def last_entries(case_ids: Iterable[str]) -> dict[str, dt.date]:
+    """The date of each case's last entry."""
+    return {case_id: found.last_entry for case_id, found in standing_of(case_ids).items()
+            if found.last_entry is not None}
 
 
 def due_from(last_entry: dt.date) -> dt.date:
@@ -120,8 +141,9 @@ def candidates(today: dt.date) -> list[Candidate]:
         Case.status == CaseStatus.CLOSED.value, Case.purged_at.is_(None))).all()
     if not closed:
         return []
-    last = last_entries(case_id for case_id, _y in closed)
-    held = set(db.session.scalars(select(RetentionHold.case_id)))
+    found = standing_of(case_id for case_id, _y in closed)
+    last = {case_id: s.last_entry for case_id, s in found.items() if s.last_entry}
+    held = {case_id for case_id, s in found.items() if s.held}
     due = [(case_id, youth_id) for case_id, youth_id in closed
            if case_id in last and due_from(last[case_id]) <= today]
     research = _research_youths({youth_id for _c, youth_id in due})
@@ -154,7 +176,7 @@ def case_notice(_user: Any, view: Any) -> Notice | None:
     case = view.case
     if view.relation is not Relation.OWNER or case.status != CaseStatus.CLOSED.value:
         return None
-    when = due_date_of(case)
-    held = db.session.scalar(select(RetentionHold.id).where(
-        RetentionHold.case_id == case.id)) is not None
-    return Notice(when, held, current_app.config["RETENTION_YEARS"]) if when else None
+    found = standing_of([case.id]).get(case.id, Standing())
+    if found.last_entry is None:
+        return None
+    return Notice(due_from(found.last_entry), found.held, current_app.config["RETENTION_YEARS"])
