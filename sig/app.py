@@ -117,9 +117,11 @@ def _register_blueprints(app: Flask) -> None:
 
     subjects.register()
     from sig.cases.operations import on_close
+    from sig.cases.ownership import renew_on_reopen, withdraw_on_close
     from sig.plans.operations import end_open_actions, restore_ended_actions
 
     on_close(end_open_actions, restore_ended_actions)
+    on_close(withdraw_on_close, renew_on_reopen)
     from sig.notify import changes
 
     changes.listen()

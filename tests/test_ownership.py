@@ -191,6 +191,35 @@ def test_accepting_ends_the_deputies_and_the_new_owners_membership(
             Membership.user_id == sam.id)) is not None
 
 
+def test_closing_withdraws_an_open_offer_and_undoing_the_closing_renews_it(
+        app, client, case_id, sara, sam, fred, fake_clock):
+    """A closed case cannot change hands: the offer leaves Sam's list when the case is
+    closed (it could only be refused), and comes back if Sara undoes the closing."""
+    post(client, f"/cases/{case_id}/ownership/offer", {"to_user": sam.id},
+         page=f"/cases/{case_id}/ownership")
+    sam_client = _client(app, sam, fake_clock)
+    reference = "SIG-" + case_id[:8].upper()
+    assert reference in text_of(sam_client.get("/handovers"))
+    _close(client, case_id, fake_clock.current.date().isoformat(), confirmed=True)
+    assert reference not in text_of(sam_client.get("/handovers"))
+    assert "Ärenden som erbjuds dig" not in text_of(sam_client.get("/start"))
+    with app.app_context():
+        offer = db.session.scalar(select(Handover))
+        assert offer.state == "withdrawn"
+        closed = db.session.get(Case, case_id)
+        assert offer.decided_at == closed.closed_at
+    assert "Sam Kollega" not in text_of(client.get(f"/cases/{case_id}"))
+    withdrawn = _entries(app, "case_handover_withdrawn")[-1]
+    assert withdrawn.actor_user_id == sara.id
+    assert json.loads(withdrawn.details)["reason"] == "case_closed"
+    post(client, f"/cases/{case_id}/reopen", page=f"/cases/{case_id}")
+    assert reference in text_of(sam_client.get("/handovers"))
+    with app.app_context():
+        assert db.session.scalar(select(Handover.state)) == "pending"
+    # Fred learns nothing along the way
+    assert _client(app, fred, fake_clock).get(f"/cases/{case_id}/ownership").status_code == 404
+
+
 def test_a_declined_or_withdrawn_offer_leaves_the_case_with_its_owner(
         app, client, case_id, sara, sam, fake_clock):
     post(client, f"/cases/{case_id}/ownership/offer", {"to_user": sam.id},

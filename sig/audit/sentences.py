@@ -54,6 +54,8 @@ REASONS = {
                                         "organisation"),
     "not_unit_manager": _l("the user is not the unit manager of the case's organisation"),
     "too_many_rows": _l("more entries than one export holds"),
+    "case_closed": _l("the case was closed"),
+    "case_reopened": _l("the closing of the case was undone"),
 }
 RELATIONS = {"owner": _l("as case owner"), "member": _l("as group member")}
 # Which page a read was made from (``"view"``).
@@ -344,6 +346,9 @@ COUNTS = {
     "actions_ended": _l("open actions ended as not done"),
     "raised": _l("red items raised with the council"),
     "to_reassign": _l("with an owner who is gone"),
+    "actions_restored": _l("actions given back their status"),
+    "offers_withdrawn": _l("open handover offers withdrawn"),
+    "offers_renewed": _l("handover offers renewed"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

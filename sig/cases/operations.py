@@ -95,8 +95,10 @@ def agree_plan(case: Case) -> None:
 
 
 # What other domains do when a case closes or its closing is undone (the plan ends and
-# restores its open actions): ``hook(user, case) -> count``, in the same transaction.
-CaseHook = Callable[[Any, Case], int]
+# restores its open actions; an open handover offer is withdrawn and renewed):
+# ``hook(user, case) -> counts`` for the closing's log entry, in the same transaction.
+# A reopening hook runs while the case still has its closing's time.
+CaseHook = Callable[[Any, Case], dict[str, int]]
 _close_hooks: list[CaseHook] = []
 _reopen_hooks: list[CaseHook] = []
 
@@ -118,10 +120,11 @@ def close_case(case: Case, reason: str, closed_on: dt.date) -> None:
     case.close_reason = str(CloseReason(reason))
     case.closed_on = closed_on
     case.closed_at = case.updated_at = clock.now()
+    details: dict[str, Any] = {"reason": case.close_reason}
     with db.session.no_autoflush:  # (a double click is caught at the status's flush)
-        ended = sum(hook(_actor() or case.owner, case) for hook in _close_hooks)
-    _save_status(case, AuditEvent.CASE_CLOSED, {"reason": case.close_reason,
-                                                "actions_ended": ended})
+        for hook in _close_hooks:
+            details |= hook(_actor() or case.owner, case)
+    _save_status(case, AuditEvent.CASE_CLOSED, details)
 
 
 def reopen_until(case: Case, days: int) -> dt.datetime | None:
@@ -148,15 +151,15 @@ def reopen(case: Case, days: int) -> None:
                                                Case.id != case.id,
                                                Case.status != CaseStatus.CLOSED.value)):
         raise CaseError("open_case_exists")
-    reason = case.close_reason
+    details: dict[str, Any] = {"reason": case.close_reason}
+    with db.session.no_autoflush:
+        for hook in _reopen_hooks:
+            details |= hook(_actor() or case.owner, case)
     case.status = (CaseStatus.ACTIVE if case.plan_agreed_on else CaseStatus.REFERRED).value
     case.closed_on = case.close_reason = case.closed_at = None
     case.updated_at = clock.now()
-    with db.session.no_autoflush:
-        for hook in _reopen_hooks:
-            hook(_actor() or case.owner, case)
     try:
-        _save_status(case, AuditEvent.CASE_REOPENED, {"reason": reason, "status": case.status},
+        _save_status(case, AuditEvent.CASE_REOPENED, details | {"status": case.status},
                      reopening=True)
     except IntegrityError:  # another case of the youth was opened at the same moment
         db.session.rollback()

@@ -119,6 +119,37 @@ def _close_offer(handover: Handover, state: HandoverState) -> bool:
     return bool(done)
 
 
+def withdraw_on_close(_user: Any, case: Case) -> dict[str, int]:
+    """Closing the case withdraws its open offer: a closed case does not change hands, and
+    the one it was offered to could only be refused.  In the closing's transaction (the
+    offer is withdrawn at the moment the case is closed, which is how undoing the closing
+    finds it)."""
+    handover = pending_offer(case)
+    if handover is None:
+        return {}
+    handover.state = HandoverState.WITHDRAWN.value
+    handover.decided_at = case.closed_at
+    record(AuditEvent.CASE_HANDOVER_WITHDRAWN, target_type="case", target_ref=case.id,
+           details={"handover": handover.id, "reason": "case_closed"})
+    return {"offers_withdrawn": 1}
+
+
+def renew_on_reopen(_user: Any, case: Case) -> dict[str, int]:
+    """Undoing the closing renews the offer the closing withdrew (if the one it was offered
+    to may still own the case)."""
+    handover = db.session.scalar(select(Handover).where(
+        Handover.case_id == case.id, Handover.state == HandoverState.WITHDRAWN.value,
+        Handover.decided_at == case.closed_at))
+    if handover is None or case.closed_at is None or not may_own(handover.to_owner, case):
+        return {}
+    handover.state = HandoverState.PENDING.value
+    handover.decided_at = None
+    record(AuditEvent.CASE_HANDOVER_OFFERED, target_type="case", target_ref=case.id,
+           details={"handover": handover.id, "to_owner": handover.to_owner_id,
+                    "from_owner": handover.from_owner_id, "reason": "case_reopened"})
+    return {"offers_renewed": 1}
+
+
 def withdraw(actor: Any, handover: Handover) -> None:
     """:raises CaseError("handover_decided"): it was accepted or declined meanwhile."""
     if not _close_offer(handover, HandoverState.WITHDRAWN):

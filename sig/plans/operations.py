@@ -402,7 +402,7 @@ __all__ = ["Conflict", "NotAllowed", "PlanError", "add_action", "add_goal", "cha
 OPEN_STATUSES = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
 
 
-def end_open_actions(user: Any, case: Case) -> int:
+def end_open_actions(user: Any, case: Case) -> dict[str, int]:
     """Closing the case ends its open actions as not done (they must not stay overdue
     forever); each change is in the action's history.  In the closing's transaction."""
     ended = 0
@@ -412,10 +412,10 @@ def end_open_actions(user: Any, case: Case) -> int:
                       {"status": (action.status, ActionStatus.NOT_DONE.value)})
         action.status = ActionStatus.NOT_DONE.value
         ended += 1
-    return ended
+    return {"actions_ended": ended}
 
 
-def restore_ended_actions(user: Any, case: Case) -> int:
+def restore_ended_actions(user: Any, case: Case) -> dict[str, int]:
     """Undoing the closing gives each action it ended its status from before."""
     restored = 0
     for action in db.session.scalars(select(Action).where(
@@ -431,4 +431,4 @@ def restore_ended_actions(user: Any, case: Case) -> int:
                       {"status": (action.status, before)})
         action.status = before
         restored += 1
-    return restored
+    return {"actions_restored": restored}
