@@ -253,7 +253,7 @@ def test_the_unit_manager_reassigns_a_gone_owners_case_without_seeing_it(
     assert reference in page and "1 öppna ärenden har ägare som" in page
     assert YOUTH not in page and "Orosanmälan" not in page
     assert manager.get(f"/cases/{case_id}").status_code == 404
-    response = post(manager, f"/reassign/{case_id}", {f"{case_id[:8]}-to_user": sam.id},
+    response = post(manager, f"/reassign/{case_id}", {"to_user": sam.id},
                     page="/reassign")
     assert response.status_code == 302
     offered = _entries(app, "case_handover_offered")[-1]
@@ -275,7 +275,7 @@ def test_a_manager_of_another_organisation_cannot_reassign(app, make_user, case_
     other = make_user("moa", "school", Role.MANAGER)
     client = _client(app, other, fake_clock)
     assert "SIG-" + case_id[:8].upper() not in text_of(client.get("/reassign"))
-    assert post(client, f"/reassign/{case_id}", {f"{case_id[:8]}-to_user": sam.id},
+    assert post(client, f"/reassign/{case_id}", {"to_user": sam.id},
                 page="/reassign").status_code == 404
 
 
@@ -354,7 +354,7 @@ def db_user(app, username: str):
 
 
 def test_the_unit_manager_pages_through_the_open_cases_and_picks_an_owner(
-        app, sara, sam, maria, fred, orgs, fake_clock):
+        app, sara, sam, maria, fred, orgs, make_user, fake_clock):
     """A municipality has thousands of open cases: the page shows fifty at a time (the
     cases of owners who are gone first), lists the owners with their counts to pick one,
     and reads as many statements for 55 cases as for 5; a refused offer shows that case
@@ -383,6 +383,9 @@ def test_the_unit_manager_pages_through_the_open_cases_and_picks_an_owner(
     assert len(rows) == 50 and "Sida 1 av 2" in page
     assert {r for r in rows[:2]} == {"SIG-" + c[:8].upper() for c in sams}  # gone first
     assert "2 öppna ärenden har ägare som" in text_of(manager.get("/reassign"))
+    # one picker of colleagues for the page, not one per case
+    assert page.count('name="to_user"') == 1
+    assert page.count('form="offer"') == 50
     assert len(re.findall(r"<td>SIG-", manager.get("/reassign?page=2").get_data(
         as_text=True))) == 5
     assert "Sam Kollega (slutat): 2 öppna ärenden" in page
@@ -395,10 +398,20 @@ def test_the_unit_manager_pages_through_the_open_cases_and_picks_an_owner(
     with app.app_context():
         last = db.session.scalar(select(Case.id).where(Case.owner_id == sara.id)
                                  .order_by(Case.referral_date.desc(), Case.id.desc()))
-    refused = post(manager, f"/reassign/{last}", {f"{last[:8]}-to_user": ""},
+    refused = post(manager, f"/reassign/{last}", {"to_user": ""},
                    page="/reassign?page=2")
     assert refused.status_code == 400
     body = text_of(refused)
     assert "SIG-" + last[:8].upper() in body and "Tillbaka till alla öppna ärenden" in body
     assert len(re.findall(r"<td>SIG-", refused.get_data(as_text=True))) == 1
+    # an offer made from the second page returns there, with the colleague still chosen
+    colleague = make_user("sol", "social", Role.CASE_OWNER, name="Sol Kollega")
+    made = post(manager, f"/reassign/{last}?page=2", {"to_user": colleague.id},
+                page="/reassign?page=2")
+    assert made.status_code == 302
+    assert "page=2" in made.location and f"to={colleague.id}" in made.location
+    back = manager.get(made.location).get_data(as_text=True)
+    assert "Sida 2 av 2" in back and "Erbjudet Sol Kollega" in back
+    assert re.search(rf'<option (selected )?value="{colleague.id}"( selected)?>', back)
+    assert "selected" in re.search(rf'<option[^>]*value="{colleague.id}"[^>]*>', back).group(0)
     assert _client(app, fred, fake_clock).get("/reassign").status_code == 403

@@ -220,34 +220,37 @@ def _managed_case(case_id: str) -> Case:
 REASSIGN_PAGE_SIZE = 50
 
 
-def _reassign_page(forms: dict[str, HandoverForm] | None = None, status: int = 200):
-    """One page of the organisation's open cases (of one owner, when asked); after a
-    refused offer, that case with its message."""
+def _reassign_page(form: HandoverForm | None = None, refused: Case | None = None,
+                   status: int = 200):
+    """One page of the organisation's open cases (of one owner, when asked) and one
+    picker of whom to offer a case to, which each case's button sends; after a refused
+    offer, that case with its message."""
     manager = ownership.is_unit_manager(current_user)
     owners = ownership.owners_of_open_cases(current_user) if manager else []
     known = {load.owner.id for load in owners}
-    owner_id = request.args.get("owner") if not forms else None
+    owner_id = request.args.get("owner") if refused is None else None
     owner_id = owner_id if owner_id in known else None
     page = page_of(ownership.open_cases_of(current_user, owner_id=owner_id,
-                                           case_ids=forms.keys() if forms else None),
+                                           case_ids=[refused.id] if refused else None),
                    REASSIGN_PAGE_SIZE, scalars=False) if manager else None
     offers = ownership.pending_offers(c.id for c, _u in page.rows) if page else {}
     rows = [ownership.OpenCase(case, owner, offers.get(case.id))
             for case, owner in (page.rows if page else [])]
-    successors = _people(ownership.successors_in(current_user.organisation_id)) \
-        if rows else []
-    forms = dict(forms or {})
-    for row in rows:
-        form = forms.setdefault(row.case.id, HandoverForm(prefix=row.case.id[:8]))
-        form.to_user.choices = [c for c in successors if c.value != row.case.owner_id]
+    if form is None:  # the one last offered to stays chosen for the next case
+        form = HandoverForm(formdata=None, to_user=request.args.get("to"))
+    form.to_user.choices = _people(ownership.successors_in(current_user.organisation_id)) \
+        if any(row.offer is None for row in rows) else []
+    if form.to_user.data not in {c.value for c in form.to_user.choices}:
+        form.to_user.data = ""
     gone = sum(load.cases for load in owners if load.gone)
     record(AuditEvent.CASES_TO_REASSIGN_VIEWED, details={
         "cases": sum(load.cases for load in owners), "to_reassign": gone,
         "shown": len(rows), "page": page.number if page else 1})
     db.session.commit()
-    return render_template("cases/reassign.html", rows=rows, forms=forms, page=page,
-                           owners=owners, owner_id=owner_id, gone=gone,
-                           refused=bool(status >= 400)), status
+    where = {k: v for k in ("owner", "page") if (v := request.args.get(k))}
+    return render_template("cases/reassign.html", rows=rows, form=form, page=page,
+                           owners=owners, owner_id=owner_id, gone=gone, where=where,
+                           refused=refused is not None), status
 
 
 @bp.route("/reassign")
@@ -262,7 +265,7 @@ def reassign():
 @requires(Permission.REASSIGN_CASES)
 def reassign_case(case_id: str):
     case = _managed_case(case_id)
-    form = HandoverForm(prefix=case.id[:8])
+    form = HandoverForm()
     form.to_user.choices = _people(ownership.successors(case))
     if form.validate_on_submit():
         try:
@@ -273,8 +276,10 @@ def reassign_case(case_id: str):
         else:
             flash(_("%(ref)s is offered to %(name)s.", ref=case.reference,
                     name=handover.to_owner.display_name), "success")
-            return redirect(url_for("ownership.reassign"))
-    return _reassign_page({case.id: form}, 400)
+            # back where she was, the same colleague chosen for the next case
+            back = {k: v for k in ("owner", "page") if (v := request.args.get(k))}
+            return redirect(url_for("ownership.reassign", **back, to=handover.to_owner_id))
+    return _reassign_page(form, case, 400)
 
 
 @bp.route("/reassign/<id:case_id>/withdraw", methods=["POST"])
