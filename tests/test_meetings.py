@@ -163,6 +163,33 @@ def test_schedule_invites_the_group_each_for_their_organisation(app, client, sar
     assert PLACE in shown and AGENDA in shown
 
 
+def test_a_stand_in_comes_from_an_organisation_in_the_group(
+        app, client, sara, per, kim, pia, fred, make_user, fake_clock):
+    """The picker offers the group and the case workers of the group's organisations —
+    not the whole municipality's staff; someone of an organisation outside the group is
+    refused with a message (the invitation would tell her organisation of the case)."""
+    case_id = case_with_group(app, client, sara, per, kim, fake_clock)
+    meeting_id = schedule(client, case_id, fake_clock.current + dt.timedelta(days=2))
+    leisure = make_user("lea", "leisure", Role.MEMBER, name="Lea Fritidsledare")
+    page = client.get(meeting_url(case_id, meeting_id)).get_data(as_text=True)
+    picker = re.search(r'<select[^>]*name="user_id".*?</select>', page, re.S).group(0)
+    assert pia.id in picker and fred.id in picker  # police is in the group
+    assert leisure.id not in picker
+    response = post(client, meeting_url(case_id, meeting_id, "/participants"),
+                    {"user_id": leisure.id}, page=meeting_url(case_id, meeting_id))
+    assert response.status_code == 400
+    assert "En ersättare kommer från en organisation som finns i gruppen" in text_of(response)
+    assert leisure.id not in participants(app, meeting_id)
+    # once someone of her organisation is in the group, she may stand in
+    add_member(client, case_id, make_user("leo", "leisure", Role.MEMBER), function="fritid")
+    add_person(client, case_id, meeting_id, leisure)
+    assert leisure.id in participants(app, meeting_id)
+    # Fred, outside the group, learns nothing of the meeting whatever he posts
+    curious = logged_in(app, fred, fake_clock)
+    assert post(curious, meeting_url(case_id, meeting_id, "/participants"),
+                {"user_id": fred.id}).status_code == 404
+
+
 def test_attendance_per_person_with_stand_in_and_external_participants(
         app, client, sara, per, kim, pia, orgs, fake_clock, database_url):
     case_id = case_with_group(app, client, sara, per, kim, fake_clock)

@@ -47,7 +47,11 @@ class CancelMeetingForm(Form):
 class UserParticipantForm(Form):
     """A group member or a stand-in; they represent their own organisation."""
 
-    user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()])
+    # (not checked against the list: a person the list no longer offers — her organisation
+    # left the group meanwhile — gets the reason from the meeting's rules, not "not a
+    # valid choice")
+    user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()],
+                          validate_choice=False)
 
 
 class ExternalParticipantForm(Form):

@@ -34,7 +34,7 @@ from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from kernel.versioned import Conflict, check_version, flush_or_conflict
-from sig.cases.access import current_membership, relation_to, today
+from sig.cases.access import current_membership, group_organisations, relation_to, today
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import CasePermission, allows
 from sig.meetings.models import (
@@ -220,16 +220,21 @@ def participant_category(external_role: str | None) -> str:
 
 
 def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) -> Participant:
-    """A group member, or a stand-in: any active user who works in cases.  They represent
-    their own organisation, so a stand-in counts for the organisation they come from.
+    """A group member, or a stand-in: an active user who works in cases, of an
+    organisation in the group (the invitation tells her organisation of the case, so
+    never one outside it).  They represent their own organisation, so a stand-in counts
+    for the organisation they come from.
 
-    :raises MeetingError("not_a_case_worker"|"already_participant"|"cancelled"):
+    :raises MeetingError("not_a_case_worker"|"not_a_group_organisation"|
+        "already_participant"|"cancelled"):
     """
     _require(user, case, CasePermission.MANAGE_MEETINGS)
     _of_case(meeting, case)
     _not_cancelled(meeting)
     if not person.active or person.role not in CASE_ROLES:
         raise MeetingError("not_a_case_worker")
+    if person.organisation_id not in group_organisations(case, today()):
+        raise MeetingError("not_a_group_organisation")
     if db.session.scalar(select(Participant.id).where(Participant.meeting_id == meeting.id,
                                                       Participant.user_id == person.id)):
         raise MeetingError("already_participant")

@@ -25,7 +25,7 @@ from consent.policy import filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases.access import refuse
+from sig.cases.access import group_organisations, refuse, today
 from sig.cases.models import Case, CaseStatus
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
@@ -54,6 +54,9 @@ ERRORS = {
     "already_held": lambda: _("The meeting has been held and cannot be cancelled."),
     "cancelled": lambda: _("The meeting is cancelled."),
     "not_a_case_worker": lambda: _("Only active staff who work in cases can take part."),
+    "not_a_group_organisation": lambda: _("A stand-in comes from an organisation in the "
+                                          "group. Add someone from that organisation to the "
+                                          "group first."),
     "already_participant": lambda: _("That person is already a participant."),
     "unknown_role": lambda: _("Choose how the person takes part."),
     "name_required": lambda: _("Enter the name."),
@@ -87,11 +90,15 @@ def _to_meeting(case: Case, meeting: Meeting, anchor: str | None = None):
 
 
 def _person_choices(case: Case) -> list[SelectChoice]:
-    """Group members first, then every other active case worker (stand-ins)."""
+    """Group members first, then the other active case workers of the group's
+    organisations (stand-ins): a list as long as those organisations' staff, not the
+    municipality's."""
     group = {case.owner_id} | {m.user_id for m in case.memberships if m.removed_at is None}
+    organisations = group_organisations(case, today())
     rows = db.session.execute(
         select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
-        .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES))
+        .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES),
+               User.organisation_id.in_(sorted(organisations)))
         .order_by(Organisation.name, User.username)).all()
     rows.sort(key=lambda row: row[0].id not in group)  # stable: keeps the order within each
     return [SelectChoice("", "—")] + [
@@ -253,9 +260,9 @@ def add_participant(at: At, meeting: Meeting):
     form.user_id.choices = _person_choices(case)
     if form.validate_on_submit():
         person = db.session.get(User, form.user_id.data)
-        if person is None:
-            abort(400)
         try:
+            if person is None:
+                raise operations.MeetingError("not_a_case_worker")
             operations.add_user_participant(current_user, case, meeting, person)
         except operations.MeetingError as exc:
             form.user_id.errors = [*form.user_id.errors, ERRORS[exc.code]()]
