@@ -43,9 +43,8 @@ def current_membership(user_id: str | None, day: dt.date,
 def group_organisations(case: Any, day: dt.date) -> set[str]:
     """The organisations in the case's group on ``day``: the owner's, and each current
     member's.  A stand-in at a meeting comes from one of them."""
-    return {case.origin_org_id} | set(db.session.scalars(
-        select(Membership.member_org_id).distinct()
-        .where(Membership.case_id == case.id, current_membership(None, day))))
+    return {case.origin_org_id} | {m.member_org_id for m in case.memberships
+                                   if m.current_on(day)}
 
 
 def deputy_of(user_id: str, day: dt.date) -> Select:
