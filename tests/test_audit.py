@@ -397,8 +397,9 @@ def test_auditor_pages_through_the_log_by_entry_number(app, history, sara):
     app.config["AUDIT_PAGE_SIZE"] = 3
     # a key that is not a number or is past either end gives the newest page, never an error
     for odd in ({"before": "x"}, {"after": "-"}, {"before": 0}, {"after": 10**12},
-                {"page": "2"}, {"before": "1e9"}):
+                {"page": "2"}, {"before": "1e9"}, {"after": 10**30}, {"before": -10**30}):
         assert shown_seqs(client, **odd) == sorted(seqs(app), reverse=True)[1:4], odd
+        assert json.loads(entries(app)[-1]["details"]) == {"filters": {}}  # the newest
 
 
 def test_auditor_page_counts_the_selection_only_as_far_as_one_export_holds(app, history):

@@ -132,9 +132,7 @@ def index():
     page = page_by_key(_filtered(form), AuditEntry.seq, current_app.config["AUDIT_PAGE_SIZE"],
                        ceiling=limit)
     names = _names(page.rows)
-    where = {k: request.args.get(k, type=int) for k in ("before", "after")}
-    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form)} | {
-        k: v for k, v in where.items() if v is not None})
+    record(AuditEvent.AUDIT_VIEWED, details={"filters": _filters_used(form)} | page.where)
     db.session.commit()
     rows = [(e, clock.local_moment(e.at), describe(e, names)) for e in page.rows]
     # (a selection one file cannot hold is not offered for export: the page says why)

@@ -69,10 +69,18 @@ class KeyedPage:
     newer: int | None  # the key for the link to the newer rows; None on the newest page
     older: int | None  # the key for the link to the older rows; None on the oldest page
     args: dict[str, str]
+    where: dict[str, int]  # the key the page was reached by ({} for the newest page)
 
     @property
     def more_than_counted(self) -> bool:
         return self.total > self.ceiling
+
+
+def _key(name: str) -> int | None:
+    """``?before=``/``?after=``: a row key, or None when it is not one a database holds
+    (not a number, or beyond a 64-bit integer)."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and abs(value) < 2 ** 63 else None
 
 
 def page_by_key(statement: Select, key: Any, size: int, *, ceiling: int) -> KeyedPage:
@@ -82,8 +90,8 @@ def page_by_key(statement: Select, key: Any, size: int, *, ceiling: int) -> Keye
     page.  Each query reads at most ``size + 1`` rows, whatever the list's length."""
     args = {k: v for k, v in request.args.items() if k not in {"page", "before", "after"}}
     total = count_up_to(statement, ceiling, key)
-    before = request.args.get("before", type=int)
-    after = None if before is not None else request.args.get("after", type=int)
+    before = _key("before")
+    after = None if before is not None else _key("after")
 
     def read(condition: ColumnElement[bool] | None, ascending: bool) -> list[Any]:
         stmt = statement if condition is None else statement.where(condition)
@@ -105,7 +113,7 @@ def page_by_key(statement: Select, key: Any, size: int, *, ceiling: int) -> Keye
             return KeyedPage(rows, total, ceiling,
                              key_of(rows[0]) if newer_beyond else None,
                              key_of(rows[-1]) if exists(key < key_of(rows[-1])) else None,
-                             args)
+                             args, {"after": after})
     elif before is not None:
         rows = read(key < before, ascending=False)
         if rows:
@@ -113,9 +121,10 @@ def page_by_key(statement: Select, key: Any, size: int, *, ceiling: int) -> Keye
             rows = rows[:size]
             return KeyedPage(rows, total, ceiling,
                              key_of(rows[0]) if exists(key > key_of(rows[0])) else None,
-                             key_of(rows[-1]) if older_beyond else None, args)
+                             key_of(rows[-1]) if older_beyond else None, args,
+                             {"before": before})
     rows = read(None, ascending=False)
     older_beyond = len(rows) > size
     rows = rows[:size]
     return KeyedPage(rows, total, ceiling, None,
-                     key_of(rows[-1]) if older_beyond else None, args)
+                     key_of(rows[-1]) if older_beyond else None, args, {})
