@@ -108,13 +108,14 @@ def offer(actor: Any, case: Case, to_user: User | None) -> Handover:
     return handover
 
 
-def _close_offer(handover: Handover, state: HandoverState) -> bool:
-    """Move a pending offer to ``state``; False when it was no longer pending (decided
-    meanwhile: a second click, or two people at once)."""
+def _close_offer(handover: Handover, state: HandoverState,
+                 at: dt.datetime | None = None) -> bool:
+    """Move a pending offer to ``state`` (decided ``at``, default now); False when it was
+    no longer pending (decided meanwhile: a second click, or two people at once)."""
     done = db.session.execute(
         update(Handover).where(Handover.id == handover.id,
                                Handover.state == HandoverState.PENDING.value)
-        .values(state=state.value, decided_at=clock.now())
+        .values(state=state.value, decided_at=at or clock.now())
         .execution_options(synchronize_session=False)).rowcount
     return bool(done)
 
@@ -125,10 +126,8 @@ def withdraw_on_close(_user: Any, case: Case) -> dict[str, int]:
     offer is withdrawn at the moment the case is closed, which is how undoing the closing
     finds it)."""
     handover = pending_offer(case)
-    if handover is None:
-        return {}
-    handover.state = HandoverState.WITHDRAWN.value
-    handover.decided_at = case.closed_at
+    if handover is None or not _close_offer(handover, HandoverState.WITHDRAWN, case.closed_at):
+        return {}  # (none, or answered at this very moment: the closing decides the rest)
     record(AuditEvent.CASE_HANDOVER_WITHDRAWN, target_type="case", target_ref=case.id,
            details={"handover": handover.id, "reason": "case_closed"})
     return {"offers_withdrawn": 1}
@@ -142,8 +141,13 @@ def renew_on_reopen(_user: Any, case: Case) -> dict[str, int]:
         Handover.decided_at == case.closed_at))
     if handover is None or case.closed_at is None or not may_own(handover.to_owner, case):
         return {}
-    handover.state = HandoverState.PENDING.value
-    handover.decided_at = None
+    renewed = db.session.execute(
+        update(Handover).where(Handover.id == handover.id,
+                               Handover.state == HandoverState.WITHDRAWN.value)
+        .values(state=HandoverState.PENDING.value, decided_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    if not renewed:
+        return {}
     record(AuditEvent.CASE_HANDOVER_OFFERED, target_type="case", target_ref=case.id,
            details={"handover": handover.id, "to_owner": handover.to_owner_id,
                     "from_owner": handover.from_owner_id, "reason": "case_reopened"})
