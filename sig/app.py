@@ -122,6 +122,9 @@ def _register_blueprints(app: Flask) -> None:
 
     on_close(end_open_actions, restore_ended_actions)
     on_close(withdraw_on_close, renew_on_reopen)
+    from sig.meetings.operations import cancel_coming_on_close, restore_on_reopen
+
+    on_close(cancel_coming_on_close, restore_on_reopen)
     from sig.notify import changes
 
     changes.listen()

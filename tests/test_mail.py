@@ -121,6 +121,54 @@ def test_a_change_and_a_cancellation_update_the_same_calendar_entry(
     _no_secrets(smtp)
 
 
+def test_closing_the_case_cancels_its_meetings_to_come_and_undoing_plans_them_again(
+        app, client, smtp, case_id, sara, fred, fake_clock):
+    """Nobody goes to a meeting of a closed case: the calendars drop the entries still to
+    come (a meeting already begun stays as it is, to be recorded), and undoing the
+    closing puts them back — the same calendar entry, a higher sequence."""
+    coming = schedule(client, case_id, fake_clock.current + dt.timedelta(days=3))
+    begun = schedule(client, case_id, fake_clock.current - dt.timedelta(hours=1))
+    _send(app)
+    first = next(c for c in _calendar(smtp.inbox.messages[0]).walk() if c.name == "VEVENT")
+    smtp.inbox.clear()
+    closed = post(client, f"/cases/{case_id}/close",
+                  {"reason": "completed", "confirmed": "yes",
+                   "closed_on": fake_clock.current.date().isoformat()},
+                  page=f"/cases/{case_id}")
+    assert closed.status_code == 302
+    with app.app_context():
+        assert db.session.get(Meeting, coming).status == "cancelled"
+        assert db.session.get(Meeting, begun).status == "planned"
+        closing = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.event == "case_closed")).one()
+        assert json.loads(closing.details)["meetings_cancelled"] == 1
+    assert "sent 3" in _send(app)
+    cancelled = smtp.inbox.messages
+    assert all(_calendar(m)["METHOD"] == "CANCEL" for m in cancelled)
+    assert all(m["Subject"].startswith("Inställt") for m in cancelled)
+    event = next(c for c in _calendar(cancelled[0]).walk() if c.name == "VEVENT")
+    assert event["UID"] == first["UID"] and event["SEQUENCE"] > first["SEQUENCE"]
+    smtp.inbox.clear()
+    post(client, f"/cases/{case_id}/reopen", page=f"/cases/{case_id}")
+    with app.app_context():
+        meeting = db.session.get(Meeting, coming)
+        assert meeting.status == "planned"
+        reopening = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.event == "case_reopened")).one()
+        assert json.loads(reopening.details)["meetings_restored"] == 1
+    assert "sent 3" in _send(app)
+    again = smtp.inbox.messages
+    assert all(_calendar(m)["METHOD"] == "REQUEST" for m in again)
+    renewed = next(c for c in _calendar(again[0]).walk() if c.name == "VEVENT")
+    assert renewed["UID"] == first["UID"] and renewed["SEQUENCE"] > event["SEQUENCE"]
+    _no_secrets(smtp)
+    # Fred, in no group of this case, got nothing and sees nothing
+    assert not any("fred" in r[0] for r in smtp.inbox.recipients)
+    fred_client = app.test_client()
+    login(fred_client, fred, fake_clock=fake_clock)
+    assert fred_client.get(f"/cases/{case_id}/meetings/{coming}").status_code == 404
+
+
 def test_an_smtp_outage_blocks_no_write_and_loses_no_mail(
         app, client, smtp, case_id, fake_clock):
     app.config["MAIL_PORT"] = 9  # nothing listens there: every attempt fails

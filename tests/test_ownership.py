@@ -294,6 +294,7 @@ def test_closing_asks_for_confirmation_and_can_be_undone_within_the_period(
     today = fake_clock.current.date().isoformat()
     asked = _close(client, case_id, today, confirmed=False)
     assert asked.status_code == 200 and "Ja, avsluta ärendet" in text_of(asked)
+    assert "kommande möten ställs in" in text_of(asked)  # she is told what closing does
     with app.app_context():
         assert db.session.get(Case, case_id).status == "referred"
     assert _close(client, case_id, today, confirmed=True).status_code == 302

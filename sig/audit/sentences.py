@@ -349,6 +349,8 @@ COUNTS = {
     "actions_restored": _l("actions given back their status"),
     "offers_withdrawn": _l("open handover offers withdrawn"),
     "offers_renewed": _l("handover offers renewed"),
+    "meetings_cancelled": _l("meetings to come cancelled"),
+    "meetings_restored": _l("meetings planned again"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

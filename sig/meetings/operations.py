@@ -189,6 +189,48 @@ def cancel_meeting(user: Any, case: Case, meeting: Meeting, *, version: int | No
     return meeting
 
 
+def cancel_coming_on_close(_user: Any, case: Case) -> dict[str, int]:
+    """Closing the case cancels its meetings still to come: the invited are told and
+    their calendars drop the entry (a closed case has no meetings to go to).  In the
+    closing's transaction; cancelled at the moment of the closing, which is how undoing
+    the closing finds them."""
+    coming = [m for m in db.session.scalars(select(Meeting).where(
+        Meeting.case_id == case.id, Meeting.status == MeetingStatus.PLANNED.value))
+        if not started(m)]
+    for meeting in coming:
+        meeting.status = MeetingStatus.CANCELLED.value
+        meeting.updated_at = case.closed_at
+        # written with the closing (whose flush catches a double click): the version the
+        # meeting gets then is the one the calendars see
+        version = meeting.version + 1
+        invitations.mail_meeting(meeting, case, _invited_users(meeting), invitations.CANCELLED,
+                                 sequence=version)
+        record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
+               details={"meeting": meeting.id, "status": meeting.status,
+                        "version": version, "reason": "case_closed"})
+    return {"meetings_cancelled": len(coming)} if coming else {}
+
+
+def restore_on_reopen(_user: Any, case: Case) -> dict[str, int]:
+    """Undoing the closing plans again the meetings the closing cancelled that are still
+    to come; the invited are invited again (their calendars update the entry)."""
+    if case.closed_at is None:
+        return {}
+    again = [m for m in db.session.scalars(select(Meeting).where(
+        Meeting.case_id == case.id, Meeting.status == MeetingStatus.CANCELLED.value,
+        Meeting.updated_at == case.closed_at)) if not started(m)]
+    for meeting in again:
+        meeting.status = MeetingStatus.PLANNED.value
+        meeting.updated_at = clock.now()
+        version = meeting.version + 1  # (as at the closing)
+        invitations.mail_meeting(meeting, case, _invited_users(meeting), invitations.NEW,
+                                 sequence=version)
+        record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
+               details={"meeting": meeting.id, "status": meeting.status,
+                        "version": version, "reason": "case_reopened"})
+    return {"meetings_restored": len(again)} if again else {}
+
+
 def _invited_users(meeting: Meeting) -> list[str]:
     return list(db.session.scalars(select(Participant.user_id).where(
         Participant.meeting_id == meeting.id, Participant.user_id.is_not(None))))

@@ -40,9 +40,11 @@ def _texts(change: str, reference: str, when: str, url: str) -> tuple[str, str]:
     return subject, body
 
 
-def mail_meeting(meeting: Any, case: Any, user_ids: list[str], change: str) -> int:
+def mail_meeting(meeting: Any, case: Any, user_ids: list[str], change: str, *,
+                 sequence: int | None = None) -> int:
     """Write the invitation (or its change or cancellation) to each of ``user_ids`` who
-    wants it; returns how many were written."""
+    wants it; returns how many were written.  ``sequence``: the calendar entry's version,
+    when the change is not yet written (default: the meeting's version)."""
     if not user_ids:
         return 0
     url = link(f"/cases/{case.id}/meetings/{meeting.id}")
@@ -57,7 +59,8 @@ def mail_meeting(meeting: Any, case: Any, user_ids: list[str], change: str) -> i
             subject, body = _texts(change, case.reference, when, url)
             summary = _("SIG meeting %(ref)s", ref=case.reference)
         calendar = event(uid=f"{meeting.id}@sig", method="CANCEL" if change == CANCELLED
-                         else "REQUEST", sequence=meeting.version or 0,
+                         else "REQUEST", sequence=sequence if sequence is not None
+                         else meeting.version or 0,
                          starts=meeting.starts_at, ends=ends, summary=summary, url=url,
                          organizer=organizer, attendee=user.email)
         written += send(user, MailKind.INVITATION, subject, body, case_id=case.id,
