@@ -320,6 +320,42 @@ def test_the_sample_is_the_same_on_every_load_and_only_of_reads(app, month_log, 
     assert "Fred" not in _section(first, "sample")  # a refusal is not a read
 
 
+def test_the_review_asks_the_database_and_reads_only_the_months_range(
+        app, month_log, eva, fake_clock):
+    """A month of a municipality's log is hundreds of thousands of entries: each report
+    is one statement over the month's range of the index on the time — never a scan of
+    the log, nor an index that walks every read the log ever held — and no statement
+    returns the month's entries."""
+    from sqlalchemy import event
+
+    engine = app.extensions["sig.db"].engine
+    seen: list[tuple[str, tuple]] = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args):
+        if "FROM audit_entries" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        _client, page = _review(app, eva, fake_clock, month_log["month"])
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert "Kim Testsson läste 10 olika ärenden" in page
+    statements = [st for st, _p in seen if "audit_head" not in st]
+    assert len(statements) <= 9, len(statements)  # six reports, the sample's draw, the rows
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+    with engine.connect() as connection:
+        for statement, parameters in seen:
+            if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+                continue
+            plan = " ".join(d for *_i, d in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "SCAN audit_entries" not in plan, plan
+            assert "ix_audit_entries_event" not in plan, plan
+
+
 def test_eva_signs_off_the_month_once_and_the_record_is_in_the_chain(app, month_log, eva,
                                                                      fake_clock):
     from kernel.audit.models import AuditEntry

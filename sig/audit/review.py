@@ -15,8 +15,9 @@ For one calendar month in Swedish time:
   fixed for the month (seeded by the log's secret key), so it does not change when the
   page is reloaded and nobody can tell in advance which reads it will hold.
 
-Every list is read from the log with a fixed number of statements; the reads of the
-month are read as plain rows, not objects.
+Every report is asked of the database with one statement (the month's entries are never
+read into Python), so the page costs the same few scans of one month whatever the log
+holds.
 """
 from __future__ import annotations
 
@@ -25,18 +26,19 @@ import hashlib
 import hmac
 import json
 import random
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.audit.models import AuditEntry
 from kernel.crypto.keys import current_keyring
 from kernel.db import db
+from kernel.planner import unindexed
 from sig.audit.models import LogReview
 from sig.cases.models import Case, Membership
 
@@ -86,28 +88,16 @@ class Month:
 
 
 @dataclass
-class Row:
-    """One read or refusal of the month, as plain values."""
-
-    seq: int
-    at: dt.datetime  # local
-    event: str
-    actor: str | None
-    target_type: str | None
-    target: str | None
-    outcome: str
-
-
-@dataclass
 class Report:
     name: str
-    seqs: list[int] = field(default_factory=list)  # the entries, newest first
+    seqs: list[int] = field(default_factory=list)  # the first SHOWN entries, newest first
+    total: int = 0  # how many entries the report holds
     # (user, local day, number of cases) for "many cases in a day"
     tallies: list[tuple[str, dt.date, int]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return len(self.tallies) if self.name == "many_cases" else len(self.seqs)
+        return len(self.tallies) if self.name == "many_cases" else self.total
 
 
 @dataclass
@@ -121,98 +111,131 @@ class Review:
         return {name: report.count for name, report in self.reports.items()}
 
 
-def _rows(month: Month) -> list[Row]:
+# Each report is asked of the database: the month's entries are never read into Python,
+# so the page costs a few scans of one month's index range, whatever the log holds.  The
+# Swedish day and office hours of an entry are compared with the month's midnights and
+# office hours in UTC, reckoned here (summer time included): no time-zone support is
+# needed in the database.
+
+
+def _of_month(month: Month, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     start, end = clock.local_midnight(month.first), clock.local_midnight(month.next.first)
-    found = db.session.execute(
-        select(AuditEntry.seq, AuditEntry.at, AuditEntry.event, AuditEntry.actor_user_id,
-               AuditEntry.target_type, AuditEntry.target_ref, AuditEntry.outcome)
-        .where(AuditEntry.at >= start, AuditEntry.at < end,
-               AuditEntry.event.in_(sorted({*READS, AuditEvent.ACCESS_DENIED})))
-        .order_by(AuditEntry.seq.desc()))
-    return [Row(seq, clock.local_moment(at), event, actor, kind, ref, outcome)
-            for seq, at, event, actor, kind, ref, outcome in found]
+    return and_(AuditEntry.at >= start, AuditEntry.at < end, *conditions)
 
 
-def _after_hours(row: Row) -> bool:
+def _reads() -> ColumnElement[bool]:
+    # (the month's range of the index on the time finds the rows; an index on the event
+    # would walk every read the log ever held)
+    return and_(unindexed(AuditEntry.event).in_(sorted(READS)), AuditEntry.outcome == "ok")
+
+
+def _case_reads() -> ColumnElement[bool]:
+    return and_(_reads(), AuditEntry.target_type == "case",
+                AuditEntry.actor_user_id.is_not(None), AuditEntry.target_ref.is_not(None))
+
+
+def _local_day(month: Month) -> ColumnElement[dt.date]:
+    """SQL: the Swedish day of an entry of the month."""
+    days = month.days()
+    return case(*((AuditEntry.at < clock.local_midnight(day + dt.timedelta(days=1)),
+                   literal(day, Date)) for day in days[:-1]),
+                else_=literal(days[-1], Date))
+
+
+def _outside_office_hours(month: Month) -> ColumnElement[bool]:
+    """SQL: the entry is from the month's hours between office hours (evenings, nights,
+    weekends) — ranges of the time, which its index finds."""
     start, end = current_app.config["AUDIT_OFFICE_HOURS"]
-    return row.at.weekday() >= 5 or not (start <= row.at.hour < end)
+    office = [(clock.local_midnight(day, start), clock.local_midnight(day, end))
+              for day in month.days() if day.weekday() < 5]
+    edges = [clock.local_midnight(month.first), *(t for span in office for t in span),
+             clock.local_midnight(month.next.first)]
+    return or_(*(and_(AuditEntry.at >= begin, AuditEntry.at < until)
+                 for begin, until in zip(edges[::2], edges[1::2], strict=True)
+                 if begin < until))
 
 
-def _many_cases(reads: list[Row]) -> tuple[list[tuple[str, dt.date, int]], list[int]]:
-    per_day: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
-    seqs: dict[tuple[str, dt.date], list[int]] = defaultdict(list)
-    for row in reads:
-        if row.target_type == "case" and row.actor and row.target:
-            per_day[row.actor, row.at.date()].add(row.target)
-            seqs[row.actor, row.at.date()].append(row.seq)
+def _listed(name: str, condition: ColumnElement[bool]) -> Report:
+    """The report of the entries meeting ``condition``: how many, and the newest SHOWN
+    (one statement: the count is a window over the same rows)."""
+    rows = db.session.execute(
+        select(AuditEntry.seq, func.count().over()).where(condition)
+        .order_by(AuditEntry.seq.desc()).limit(SHOWN)).all()
+    return Report(name, [seq for seq, _n in rows], rows[0][1] if rows else 0)
+
+
+def _many_cases(month: Month) -> Report:
+    day = _local_day(month).label("day")
+    cases = func.count(AuditEntry.target_ref.distinct())
     limit = current_app.config["AUDIT_MANY_CASES_PER_DAY"]
-    tallies = sorted(((user, day, len(cases)) for (user, day), cases in per_day.items()
-                      if len(cases) >= limit), key=lambda t: (-t[2], t[1], t[0]))
-    return tallies, [s for user, day, _n in tallies for s in seqs[user, day]]
+    found = db.session.execute(
+        select(AuditEntry.actor_user_id, day, cases)
+        .where(_of_month(month, _case_reads()))
+        .group_by(AuditEntry.actor_user_id, day).having(cases >= limit)).all()
+    tallies = sorted(((user, _date(on), n) for user, on, n in found),
+                     key=lambda t: (-t[2], t[1], t[0]))
+    return Report("many_cases", tallies=tallies)
 
 
-def _after_membership(reads: list[Row]) -> list[int]:
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _after_membership(month: Month) -> Report:
     """Reads of a case by someone who, by the group as recorded now, was neither its
     owner nor a member at that moment."""
-    case_reads = [r for r in reads if r.target_type == "case" and r.actor and r.target]
-    if not case_reads:
-        return []
-    case_ids = sorted({r.target for r in case_reads})
-    owners = dict(db.session.execute(select(Case.id, Case.owner_id)
-                                     .where(Case.id.in_(case_ids))).all())
-    spans: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for membership in db.session.scalars(select(Membership).where(
-            Membership.case_id.in_(case_ids),
-            Membership.user_id.in_(sorted({r.actor for r in case_reads})))):
-        spans[membership.case_id, membership.user_id].append(membership)
-
-    def member_then(row: Row) -> bool:
-        day = row.at.date()
-        return any(m.from_date <= day and (m.to_date is None or day <= m.to_date)
-                   and (m.removed_at is None or clock.local_moment(m.removed_at) > row.at)
-                   for m in spans[row.target, row.actor])
-
-    return [r.seq for r in case_reads
-            if owners.get(r.target) != r.actor and not member_then(r)]
+    day = _local_day(month)
+    member_then = select(Membership.id).where(
+        Membership.case_id == AuditEntry.target_ref,
+        Membership.user_id == AuditEntry.actor_user_id,
+        Membership.from_date <= day,
+        or_(Membership.to_date.is_(None), Membership.to_date >= day),
+        or_(Membership.removed_at.is_(None), Membership.removed_at > AuditEntry.at)).exists()
+    owner_now = select(Case.id).where(Case.id == AuditEntry.target_ref,
+                                      Case.owner_id == AuditEntry.actor_user_id).exists()
+    return _listed("after_membership", _of_month(month, _case_reads(), ~owner_now,
+                                                 ~member_then))
 
 
-def _first_access(reads: list[Row], month: Month) -> list[int]:
+def _first_access(month: Month) -> Report:
     """The first read of each (user, case) in the month that no earlier read precedes."""
-    first: dict[tuple[str, str], Row] = {}
-    for row in reads:  # newest first: the last one kept is the earliest
-        if row.target_type == "case" and row.actor and row.target:
-            first[row.actor, row.target] = row
-    if not first:
-        return []
-    earlier = set(db.session.execute(
-        select(AuditEntry.actor_user_id, AuditEntry.target_ref).distinct()
-        .where(AuditEntry.at < clock.local_midnight(month.first), AuditEntry.target_type == "case",
-               AuditEntry.event.in_(sorted(READS)), AuditEntry.outcome == "ok",
-               AuditEntry.target_ref.in_(sorted({case for _u, case in first})))).all())
-    return sorted((row.seq for key, row in first.items() if key not in earlier),
-                  reverse=True)
+    earlier = aliased(AuditEntry)
+    read_before = select(earlier.seq).where(
+        earlier.actor_user_id == AuditEntry.actor_user_id,
+        earlier.at < clock.local_midnight(month.first), earlier.target_type == "case",
+        earlier.target_ref == AuditEntry.target_ref,
+        earlier.event.in_(sorted(READS)), earlier.outcome == "ok").exists()
+    firsts = (select(func.min(AuditEntry.seq)).where(_of_month(month, _case_reads()))
+              .group_by(AuditEntry.actor_user_id, AuditEntry.target_ref)
+              .correlate(None))  # (the month's own firsts, not the outer entry's)
+    return _listed("first_access", and_(AuditEntry.seq.in_(firsts), ~read_before))
 
 
-def _sample(reads: list[Row], month: Month, n: int) -> list[int]:
+def _sample(month: Month, n: int) -> Report:
+    """``n`` of the month's reads, drawn by their place in the month (a draw seeded by the
+    log's key: the same on every load); the database finds the reads at those places."""
     seed = hmac.new(current_keyring().audit_key, f"log-review:{month.key}".encode(),
                     hashlib.sha256).digest()
-    pool = sorted(r.seq for r in reads)
-    chosen = random.Random(seed).sample(pool, min(n, len(pool)))  # noqa: S311 - a draw, not a secret
-    return sorted(chosen, reverse=True)
+    pool = db.session.scalar(select(func.count()).where(_of_month(month, _reads()))) or 0
+    places = random.Random(seed).sample(range(pool), min(n, pool))  # noqa: S311 - a draw, not a secret
+    if not places:
+        return Report("sample")
+    ranked = (select(AuditEntry.seq, func.row_number().over(order_by=AuditEntry.seq)
+                     .label("place")).where(_of_month(month, _reads())).subquery())
+    chosen = db.session.scalars(select(ranked.c.seq).where(
+        ranked.c.place.in_([p + 1 for p in places])).order_by(ranked.c.seq.desc())).all()
+    return Report("sample", list(chosen), len(chosen))
 
 
 def build(month: Month, sample_size: int) -> Review:
-    rows = _rows(month)
-    reads = [r for r in rows if r.event in READS and r.outcome == "ok"]
-    tallies, busy = _many_cases(reads)
     reports = {
-        "refusals": Report("refusals", [r.seq for r in rows
-                                        if r.event == AuditEvent.ACCESS_DENIED]),
-        "after_hours": Report("after_hours", [r.seq for r in reads if _after_hours(r)]),
-        "many_cases": Report("many_cases", busy, tallies),
-        "after_membership": Report("after_membership", _after_membership(reads)),
-        "first_access": Report("first_access", _first_access(reads, month)),
-        "sample": Report("sample", _sample(reads, month, sample_size)),
+        "refusals": _listed("refusals", _of_month(
+            month, unindexed(AuditEntry.event) == AuditEvent.ACCESS_DENIED)),
+        "after_hours": _listed("after_hours", and_(_outside_office_hours(month), _reads())),
+        "many_cases": _many_cases(month),
+        "after_membership": _after_membership(month),
+        "first_access": _first_access(month),
+        "sample": _sample(month, sample_size),
     }
     shown = sorted({s for r in reports.values() for s in r.seqs[:SHOWN]})
     entries = {e.seq: e for e in db.session.scalars(
