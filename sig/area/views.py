@@ -67,6 +67,7 @@ from sig.i18n import swedish_order
 from sig.labels import label_filter
 from sig.statistics import dashboard
 from sig.statistics.periods import Period
+from sig.web.ids import as_id
 from sig.web.spreadsheet import csv_response
 from sig.youths import mentions
 
@@ -177,7 +178,7 @@ def create_group():
     form = _group_form(GroupForm())
     previews = {}
     if form.validate_on_submit():
-        council = db.session.get(AreaGroup, form.escalates_to.data or "")
+        council = db.session.get(AreaGroup, as_id(form.escalates_to.data))
         try:
             group = operations.create_group(current_user, form.name.data, form.kind.data,
                                             form.period_days.data, council)

@@ -43,7 +43,7 @@ from sig.meetings.forms import (
 from sig.meetings.models import Meeting, MeetingStatus, MinutesEntry
 from sig.plans import operations as plan_operations
 from sig.plans.models import Action
-from sig.web.ids import ID_PATTERN
+from sig.web.ids import ID_PATTERN, as_id
 from sig.youths.models import Guardian, Youth
 
 bp = Blueprint("meetings", __name__)
@@ -259,7 +259,7 @@ def add_participant(at: At, meeting: Meeting):
     form = UserParticipantForm()
     form.user_id.choices = _person_choices(case)
     if form.validate_on_submit():
-        person = db.session.get(User, form.user_id.data)
+        person = db.session.get(User, as_id(form.user_id.data))
         try:
             if person is None:
                 raise operations.MeetingError("not_a_case_worker")
@@ -311,7 +311,7 @@ def _external_name(case: Case, form: ExternalParticipantForm) -> str | None:
         return youth.name
     if role == "guardian":
         guardian = db.session.scalar(filtered(current_user, Guardian, case).where(
-            Guardian.id == (form.guardian_id.data or "")))
+            Guardian.id == as_id(form.guardian_id.data)))
         if guardian is None:
             form.guardian_id.errors = [_("Choose the guardian.")]
             return None

@@ -77,10 +77,10 @@ class KeyedPage:
 
 
 def _key(name: str) -> int | None:
-    """``?before=``/``?after=``: a row key, or None when it is not one a database holds
-    (not a number, or beyond a 64-bit integer)."""
+    """``?before=``/``?after=``: a row key, or None when it is not one the key column
+    holds (not a number, or beyond an ``INTEGER`` — 32 bits on PostgreSQL)."""
     value = request.args.get(name, type=int)
-    return value if value is not None and abs(value) < 2 ** 63 else None
+    return value if value is not None and -(2 ** 31) <= value < 2 ** 31 else None
 
 
 def page_by_key(statement: Select, key: Any, size: int, *, ceiling: int) -> KeyedPage:
