@@ -10,7 +10,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kernel.db import db
 from sig.cases.models import Case
@@ -170,13 +170,40 @@ def test_an_entry_that_names_a_case_in_its_details_targets_a_part_the_filter_kno
             if t not in {"case", *CASE_PARTS}} == {}
 
 
+class LogReads:
+    """The statements a block runs on the access log, and (on SQLite, where the suite
+    checks plans; none elsewhere) the plan of each read."""
+
+    def __init__(self, app) -> None:
+        self.engine = app.extensions["sig.db"].engine
+        self.statements: list[tuple[str, tuple]] = []
+
+    def __enter__(self) -> LogReads:
+        event.listen(self.engine, "before_cursor_execute", self._capture)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._capture)
+
+    def _capture(self, _conn, _cursor, statement, parameters, *_args) -> None:
+        if "FROM audit_entries" in statement:
+            self.statements.append((statement, parameters))
+
+    def plans(self) -> list[str]:
+        if self.engine.dialect.name != "sqlite":
+            return []
+        with self.engine.connect() as connection:
+            return [" ".join(d for *_i, d in connection.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + statement, parameters))
+                    for statement, parameters in self.statements
+                    if statement.lstrip().upper().startswith("SELECT")]
+
+
 def test_the_case_filter_finds_its_consents_and_reads_the_log_through_an_index(
         app, reads, sara, orgs, fake_clock):
     """A consent's entries name the case in their details: the case filter lists them
     with the case's reads, and on a fresh SQLite database it reaches the log through the
     target, not by reading every entry's text."""
-    from sqlalchemy import event
-
     from tests.test_consents import grant, recorded
     from tests.test_consents import record as record_consent
 
@@ -184,29 +211,13 @@ def test_the_case_filter_finds_its_consents_and_reads_the_log_through_an_index(
     login(sara_client, sara, fake_clock=fake_clock)
     recorded(record_consent(sara_client, reads["case"], today=fake_clock.current.date(),
                             grants=[grant(orgs, "social", "police", "coordination")]))
-    engine = app.extensions["sig.db"].engine
-    seen: list[tuple[str, tuple]] = []
-
-    def capture(_conn, _cursor, statement, parameters, *_args):
-        if "FROM audit_entries" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
+    with LogReads(app) as seen:
         page = reads["eva"].get("/audit/", query_string={"case": reads["pseudonym"]})
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
     sentences = rows(page.get_data(as_text=True))
     assert any("Samtycke registrerat" in s for s in sentences), sentences
     assert any(s.startswith("Per ") for s in sentences)
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            return
-    with engine.connect() as connection:
-        for statement, parameters in seen:
-            plan = " ".join(d for *_i, d in connection.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement, parameters))
-            assert "SCAN audit_entries" not in plan, plan
+    for plan in seen.plans():
+        assert "SCAN audit_entries" not in plan, plan
 
 
 # --- the monthly log review ----------------------------------------------------------------
@@ -324,36 +335,15 @@ def test_the_review_asks_the_database_and_reads_only_the_months_range(
         app, month_log, eva, fake_clock):
     """A month of a municipality's log is hundreds of thousands of entries: each report
     is one statement over the month's range of the index on the time — never a scan of
-    the log, nor an index that walks every read the log ever held — and no statement
-    returns the month's entries."""
-    from sqlalchemy import event
-
-    engine = app.extensions["sig.db"].engine
-    seen: list[tuple[str, tuple]] = []
-
-    def capture(_conn, _cursor, statement, parameters, *_args):
-        if "FROM audit_entries" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
+    the log, nor an index that walks every read the log ever held."""
+    with LogReads(app) as seen:
         _client, page = _review(app, eva, fake_clock, month_log["month"])
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
     assert "Kim Testsson läste 10 olika ärenden" in page
-    statements = [st for st, _p in seen if "audit_head" not in st]
-    assert len(statements) <= 9, len(statements)  # six reports, the sample's draw, the rows
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            return
-    with engine.connect() as connection:
-        for statement, parameters in seen:
-            if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
-                continue
-            plan = " ".join(d for *_i, d in connection.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement, parameters))
-            assert "SCAN audit_entries" not in plan, plan
-            assert "ix_audit_entries_event" not in plan, plan
+    # six reports, the sample's draw, the rows listed
+    assert len([st for st, _p in seen.statements if "audit_head" not in st]) <= 9
+    for plan in seen.plans():
+        assert "SCAN audit_entries" not in plan, plan
+        assert "ix_audit_entries_event" not in plan, plan
 
 
 def test_eva_signs_off_the_month_once_and_the_record_is_in_the_chain(app, month_log, eva,

@@ -121,6 +121,18 @@ def test_a_change_and_a_cancellation_update_the_same_calendar_entry(
     _no_secrets(smtp)
 
 
+def _status(app, meeting_id: str) -> str:
+    with app.app_context():
+        return db.session.get(Meeting, meeting_id).status
+
+
+def _logged(app, event: str) -> dict:
+    """The details of the one access-log entry of ``event``."""
+    with app.app_context():
+        return json.loads(db.session.scalars(select(AuditEntry.details).where(
+            AuditEntry.event == event)).one())
+
+
 def test_closing_the_case_cancels_its_meetings_to_come_and_undoing_plans_them_again(
         app, client, smtp, case_id, sara, fred, fake_clock):
     """Nobody goes to a meeting of a closed case: the calendars drop the entries still to
@@ -136,12 +148,8 @@ def test_closing_the_case_cancels_its_meetings_to_come_and_undoing_plans_them_ag
                    "closed_on": fake_clock.current.date().isoformat()},
                   page=f"/cases/{case_id}")
     assert closed.status_code == 302
-    with app.app_context():
-        assert db.session.get(Meeting, coming).status == "cancelled"
-        assert db.session.get(Meeting, begun).status == "planned"
-        closing = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.event == "case_closed")).one()
-        assert json.loads(closing.details)["meetings_cancelled"] == 1
+    assert _status(app, coming) == "cancelled" and _status(app, begun) == "planned"
+    assert _logged(app, "case_closed")["meetings_cancelled"] == 1
     assert "sent 3" in _send(app)
     cancelled = smtp.inbox.messages
     assert all(_calendar(m)["METHOD"] == "CANCEL" for m in cancelled)
@@ -150,12 +158,8 @@ def test_closing_the_case_cancels_its_meetings_to_come_and_undoing_plans_them_ag
     assert event["UID"] == first["UID"] and event["SEQUENCE"] > first["SEQUENCE"]
     smtp.inbox.clear()
     post(client, f"/cases/{case_id}/reopen", page=f"/cases/{case_id}")
-    with app.app_context():
-        meeting = db.session.get(Meeting, coming)
-        assert meeting.status == "planned"
-        reopening = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.event == "case_reopened")).one()
-        assert json.loads(reopening.details)["meetings_restored"] == 1
+    assert _status(app, coming) == "planned"
+    assert _logged(app, "case_reopened")["meetings_restored"] == 1
     assert "sent 3" in _send(app)
     again = smtp.inbox.messages
     assert all(_calendar(m)["METHOD"] == "REQUEST" for m in again)

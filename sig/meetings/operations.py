@@ -197,17 +197,8 @@ def cancel_coming_on_close(_user: Any, case: Case) -> dict[str, int]:
     coming = [m for m in db.session.scalars(select(Meeting).where(
         Meeting.case_id == case.id, Meeting.status == MeetingStatus.PLANNED.value))
         if not started(m)]
-    for meeting in coming:
-        meeting.status = MeetingStatus.CANCELLED.value
-        meeting.updated_at = case.closed_at
-        # written with the closing (whose flush catches a double click): the version the
-        # meeting gets then is the one the calendars see
-        version = meeting.version + 1
-        invitations.mail_meeting(meeting, case, _invited_users(meeting), invitations.CANCELLED,
-                                 sequence=version)
-        record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
-               details={"meeting": meeting.id, "status": meeting.status,
-                        "version": version, "reason": "case_closed"})
+    _move_with_the_case(case, coming, MeetingStatus.CANCELLED, case.closed_at,
+                        invitations.CANCELLED, "case_closed")
     return {"meetings_cancelled": len(coming)} if coming else {}
 
 
@@ -219,16 +210,25 @@ def restore_on_reopen(_user: Any, case: Case) -> dict[str, int]:
     again = [m for m in db.session.scalars(select(Meeting).where(
         Meeting.case_id == case.id, Meeting.status == MeetingStatus.CANCELLED.value,
         Meeting.updated_at == case.closed_at)) if not started(m)]
-    for meeting in again:
-        meeting.status = MeetingStatus.PLANNED.value
-        meeting.updated_at = clock.now()
-        version = meeting.version + 1  # (as at the closing)
-        invitations.mail_meeting(meeting, case, _invited_users(meeting), invitations.NEW,
+    _move_with_the_case(case, again, MeetingStatus.PLANNED, clock.now(), invitations.NEW,
+                        "case_reopened")
+    return {"meetings_restored": len(again)} if again else {}
+
+
+def _move_with_the_case(case: Case, meetings: list[Meeting], status: MeetingStatus,
+                        at: dt.datetime, change: str, reason: str) -> None:
+    """Give ``meetings`` ``status`` in the transaction that closes or reopens the case,
+    tell the invited (``change``) and log it.  Written with the case, whose flush catches
+    a double click: the version each meeting gets then is the one the calendars see."""
+    for meeting in meetings:
+        meeting.status = status.value
+        meeting.updated_at = at
+        version = meeting.version + 1
+        invitations.mail_meeting(meeting, case, _invited_users(meeting), change,
                                  sequence=version)
         record(AuditEvent.MEETING_UPDATED, target_type="case", target_ref=case.id,
                details={"meeting": meeting.id, "status": meeting.status,
-                        "version": version, "reason": "case_reopened"})
-    return {"meetings_restored": len(again)} if again else {}
+                        "version": version, "reason": reason})
 
 
 def _invited_users(meeting: Meeting) -> list[str]:
