@@ -15,13 +15,13 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 
 from auth.models import User
 from auth.roles import Role
 from kernel.audit.models import AuditEntry
 from kernel.db import db
-from sig.cases.models import Case
+from sig.cases.models import Case, Membership
 from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Change
 from tests.case_helpers import add_member, open_case, register_youth, text_of
@@ -181,9 +181,19 @@ def test_a_stand_in_comes_from_an_organisation_in_the_group(
     assert "En ersättare kommer från en organisation som finns i gruppen" in text_of(response)
     assert leisure.id not in participants(app, meeting_id)
     # once someone of her organisation is in the group, she may stand in
-    add_member(client, case_id, make_user("leo", "leisure", Role.MEMBER), function="fritid")
+    leo = make_user("leo", "leisure", Role.MEMBER)
+    add_member(client, case_id, leo, function="fritid")
     add_person(client, case_id, meeting_id, leisure)
     assert leisure.id in participants(app, meeting_id)
+    # ... at the meetings on days her organisation is in the group: not after Leo's last day
+    with app.app_context():
+        db.session.execute(update(Membership).where(Membership.user_id == leo.id).values(
+            to_date=fake_clock.current.date() + dt.timedelta(days=5)))
+        db.session.commit()
+    later = schedule(client, case_id, fake_clock.current + dt.timedelta(days=10))
+    refused = post(client, meeting_url(case_id, later, "/participants"),
+                   {"user_id": leisure.id}, page=meeting_url(case_id, later))
+    assert refused.status_code == 400 and leisure.id not in participants(app, later)
     # Fred, outside the group, learns nothing of the meeting whatever he posts
     curious = logged_in(app, fred, fake_clock)
     assert post(curious, meeting_url(case_id, meeting_id, "/participants"),

@@ -263,9 +263,9 @@ def participant_category(external_role: str | None) -> str:
 
 def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) -> Participant:
     """A group member, or a stand-in: an active user who works in cases, of an
-    organisation in the group (the invitation tells her organisation of the case, so
-    never one outside it).  They represent their own organisation, so a stand-in counts
-    for the organisation they come from.
+    organisation in the group on the meeting's day (the invitation tells her
+    organisation of the case, so never one outside it).  They represent their own
+    organisation, so a stand-in counts for the organisation they come from.
 
     :raises MeetingError("not_a_case_worker"|"not_a_group_organisation"|
         "already_participant"|"cancelled"):
@@ -275,7 +275,8 @@ def add_user_participant(user: Any, case: Case, meeting: Meeting, person: User) 
     _not_cancelled(meeting)
     if not person.active or person.role not in CASE_ROLES:
         raise MeetingError("not_a_case_worker")
-    if person.organisation_id not in group_organisations(case, today()):
+    if person.organisation_id not in group_organisations(case,
+                                                         clock.local_day(meeting.starts_at)):
         raise MeetingError("not_a_group_organisation")
     if db.session.scalar(select(Participant.id).where(Participant.meeting_id == meeting.id,
                                                       Participant.user_id == person.id)):

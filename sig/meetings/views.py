@@ -25,7 +25,7 @@ from consent.policy import filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from sig.cases.access import group_organisations, refuse, today
+from sig.cases.access import group_organisations, refuse
 from sig.cases.models import Case, CaseStatus
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
@@ -89,12 +89,12 @@ def _to_meeting(case: Case, meeting: Meeting, anchor: str | None = None):
                             _anchor=anchor))
 
 
-def _person_choices(case: Case) -> list[SelectChoice]:
-    """Group members first, then the other active case workers of the group's
-    organisations (stand-ins): a list as long as those organisations' staff, not the
-    municipality's."""
+def _person_choices(case: Case, meeting: Meeting) -> list[SelectChoice]:
+    """Group members first, then the other active case workers of the organisations in
+    the group on the meeting's day (stand-ins): a list as long as those organisations'
+    staff, not the municipality's."""
     group = {case.owner_id} | {m.user_id for m in case.memberships if m.removed_at is None}
-    organisations = group_organisations(case, today())
+    organisations = group_organisations(case, clock.local_day(meeting.starts_at))
     rows = db.session.execute(
         select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
         .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES),
@@ -156,7 +156,7 @@ def _render(at: At, meeting: Meeting, status: int = 200, **forms: Any):
     }
     if at.may(CasePermission.MANAGE_MEETINGS):
         user_form = UserParticipantForm(formdata=None)
-        user_form.user_id.choices = _person_choices(case)
+        user_form.user_id.choices = _person_choices(case, meeting)
         external = forms.get("external_form") or ExternalParticipantForm(formdata=None)
         external.guardian_id.choices = _guardian_choices(case)
         forms["external_form"] = external
@@ -257,7 +257,7 @@ def cancel(at: At, meeting: Meeting):
 def add_participant(at: At, meeting: Meeting):
     case = at.case
     form = UserParticipantForm()
-    form.user_id.choices = _person_choices(case)
+    form.user_id.choices = _person_choices(case, meeting)
     if form.validate_on_submit():
         person = db.session.get(User, as_id(form.user_id.data))
         try:
