@@ -19,7 +19,7 @@ from sqlalchemy import select
 from auth.roles import Role
 from kernel.audit.models import AuditEntry
 from kernel.db import db
-from sig.cases.models import Case
+from sig.cases.models import Case, Handover
 from tests.browser.test_case_path import (
     arrive,
     assert_no_trace,
@@ -115,3 +115,48 @@ def test_a_deputy_records_a_meeting_and_the_case_is_handed_over(
             fred_page.goto(url)
             assert_no_trace(fred_page, (YOUTH, reference), f"Fred's {url}")
     assert problems == {"sara": [], "sam": [], "siv": []}
+
+
+AT_REASSIGN = re.compile(r"/reassign(\?.*)?$")
+
+
+def test_the_unit_manager_offers_a_gone_owners_case_with_the_pages_one_picker(
+        one_database, app, browser, live_server, page, client, make_user, sara, maria,
+        fred, fake_clock):
+    """The case owners page has one picker of colleagues and an Offer button per case,
+    outside the picker's form (``form``/``formaction``): a real browser sends the chosen
+    colleague with the case the button names, and Maria lands back on the page with the
+    colleague still chosen."""
+    from sqlalchemy import update
+
+    from auth.models import User
+
+    sam = make_user("sam", "social", Role.CASE_OWNER, name="Sam Ersättare")
+    login(client, sara, fake_clock=fake_clock)
+    open_case(client, register_youth(client, name=YOUTH, pnr=valid_pnr("20100606", "246")))
+    second = open_case(client, register_youth(client, name="Vide Ersättarsson",
+                                              pnr=valid_pnr("20100707", "246")))
+    with app.app_context():  # Sara has left: her cases are to reassign
+        db.session.execute(update(User).where(User.id == sara.id).values(active=False))
+        db.session.commit()
+    problems = collect_problems(page)
+    log_in(page, app, maria)
+    page.goto("/reassign")
+    arrive(page, AT_REASSIGN)
+    labelled(page, "to_user").select_option(sam.id)
+    row = page.locator("main tr").filter(has_text="SIG-" + second[:8].upper())
+    row.locator("button").filter(has_text="Erbjud").click()
+    arrive(page, AT_REASSIGN)
+    expect(page.locator(".messages")).to_contain_text("SIG-" + second[:8].upper())
+    expect(page.locator(".messages")).to_contain_text("Sam Ersättare")
+    expect(labelled(page, "to_user")).to_have_value(sam.id)
+    with app.app_context():
+        offered = {c for (c,) in db.session.execute(
+            select(Handover.case_id).where(Handover.state == "pending"))}
+    assert offered == {second}, "the button's case, not another"
+    assert_no_trace(page, (YOUTH, "Vide Ersättarsson"), "the case owners page")
+    with fresh_page(browser, live_server) as fred_page:
+        log_in(fred_page, app, fred)
+        response = fred_page.goto("/reassign")
+        assert response is not None and response.status == 403
+    assert problems == []
