@@ -405,6 +405,9 @@ def test_the_unit_manager_pages_through_the_open_cases_and_picks_an_owner(
     body = text_of(refused)
     assert "SIG-" + last[:8].upper() in body and "Tillbaka till alla öppna ärenden" in body
     assert len(re.findall(r"<td>SIG-", refused.get_data(as_text=True))) == 1
+    # the page's picker lists the case's own owner too: choosing her is told why not
+    mine = post(manager, f"/reassign/{last}", {"to_user": sara.id}, page="/reassign")
+    assert mine.status_code == 400 and "Den personen äger redan ärendet" in text_of(mine)
     # an offer made from the second page returns there, with the colleague still chosen
     colleague = make_user("sol", "social", Role.CASE_OWNER, name="Sol Kollega")
     made = post(manager, f"/reassign/{last}?page=2", {"to_user": colleague.id},

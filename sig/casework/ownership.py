@@ -220,6 +220,11 @@ def _managed_case(case_id: str) -> Case:
 REASSIGN_PAGE_SIZE = 50
 
 
+def _where() -> dict[str, str]:
+    """Where on the list the manager is (owner filter, page): kept through an offer."""
+    return {k: v for k in ("owner", "page") if (v := request.args.get(k))}
+
+
 def _reassign_page(form: HandoverForm | None = None, refused: Case | None = None,
                    status: int = 200):
     """One page of the organisation's open cases (of one owner, when asked) and one
@@ -247,9 +252,8 @@ def _reassign_page(form: HandoverForm | None = None, refused: Case | None = None
         "cases": sum(load.cases for load in owners), "to_reassign": gone,
         "shown": len(rows), "page": page.number if page else 1})
     db.session.commit()
-    where = {k: v for k in ("owner", "page") if (v := request.args.get(k))}
     return render_template("cases/reassign.html", rows=rows, form=form, page=page,
-                           owners=owners, owner_id=owner_id, gone=gone, where=where,
+                           owners=owners, owner_id=owner_id, gone=gone, where=_where(),
                            refused=refused is not None), status
 
 
@@ -266,7 +270,9 @@ def reassign():
 def reassign_case(case_id: str):
     case = _managed_case(case_id)
     form = HandoverForm()
-    form.to_user.choices = _people(ownership.successors(case))
+    # (the page's one picker lists every case owner of the organisation, the case's own
+    # included: choosing her is answered by the offer's rule, not "not a valid choice")
+    form.to_user.choices = _people(ownership.successors_in(case.origin_org_id))
     if form.validate_on_submit():
         try:
             handover = ownership.offer(current_user, case,
@@ -277,8 +283,8 @@ def reassign_case(case_id: str):
             flash(_("%(ref)s is offered to %(name)s.", ref=case.reference,
                     name=handover.to_owner.display_name), "success")
             # back where she was, the same colleague chosen for the next case
-            back = {k: v for k in ("owner", "page") if (v := request.args.get(k))}
-            return redirect(url_for("ownership.reassign", **back, to=handover.to_owner_id))
+            return redirect(url_for("ownership.reassign", **_where(),
+                                    to=handover.to_owner_id))
     return _reassign_page(form, case, 400)
 
 
