@@ -1,12 +1,13 @@
 """Flask-Login wiring and the request guards that go with it."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from auth.models import User
@@ -23,13 +24,18 @@ login_manager.session_protection = None  # server-side sessions and rotation do 
 PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
 
 
+@functools.cache
+def _user_statement() -> Select:
+    """Built once per process (bound: ``user_id``): the user with the organisation (its
+    kind decides much of what the user may do) and the reference data's stamp (the
+    organisations and rules this worker keeps)."""
+    return (select(User, reference.stamp_column()).where(User.id == bindparam("user_id"))
+            .options(joinedload(User.organisation)))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    # with the organisation (its kind decides much of what the user may do) and the
-    # reference data's stamp (the organisations and rules this worker keeps): one statement
-    row = db.session.execute(
-        select(User, reference.stamp_column()).where(User.id == user_id)
-        .options(joinedload(User.organisation))).first()
+    row = db.session.execute(_user_statement(), {"user_id": user_id}).first()
     if row is None:
         return None
     user, stamp = row

@@ -10,11 +10,12 @@ no case classes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from consent.models import Consent, ConsentGrant, PartyKind
@@ -131,6 +132,17 @@ def held_live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent] |
     return g.get("_sig_live_consents", {}).get((frozenset(case_ids), day))
 
 
+@functools.cache
+def _live_statement() -> Select:
+    """Built once per process; bound: ``case_ids`` and ``day``."""
+    day = bindparam("day")
+    return (select(Consent).where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+                                  Consent.withdrawn_at.is_(None),
+                                  or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
+            .options(joinedload(Consent.parties), joinedload(Consent.grants))
+            .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))
+
+
 def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
     """The live consents (not withdrawn, not ended before ``day``) of ``case_ids``, with
     their parties and grants: one statement, read once per request and set of cases
@@ -142,12 +154,7 @@ def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
     key = (ids, day)
     if key not in cache:
         cache[key] = list(db.session.scalars(
-            select(Consent).where(Consent.case_id.in_(sorted(ids)),
-                                  Consent.withdrawn_at.is_(None),
-                                  or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
-            .options(joinedload(Consent.parties), joinedload(Consent.grants))
-            .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))
-            .unique())
+            _live_statement(), {"case_ids": sorted(ids), "day": day}).unique())
     return cache[key]
 
 

@@ -1,12 +1,13 @@
 """Appending to the access log, inside the caller's transaction."""
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
 from kernel import clock
@@ -18,6 +19,15 @@ from kernel.db import db
 
 HEAD_ID = 1
 OUTCOMES = ("ok", "denied", "failed")
+
+
+@functools.cache
+def _advance_head() -> Update:
+    """Take the lock and read the tip in one statement (see AuditHead): the new sequence
+    number and the hash of the entry before it.  Built once per process."""
+    return (update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1)
+            .returning(AuditHead.seq, AuditHead.hash)
+            .execution_options(synchronize_session=False))
 
 
 def _actor_of_request() -> Any:
@@ -44,13 +54,10 @@ def record(event: AuditEvent, *, actor: Any = None, target_type: str | None = No
             details = {**(details or {}), "as": capacity}
     actor = actor if actor is not None else _actor_of_request()
     session = session if session is not None else db.session
-    # Take the lock and read the tip in one statement (see AuditHead): the new sequence
-    # number and the hash of the entry before it.
-    head = session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-        .execution_options(synchronize_session=False)
-    ).first()
+    # the entry before goes in first (a trigger moves the head's hash to it); the head is
+    # then advanced as a plain statement, whose cache key is computed once per process
+    session.flush()
+    head = session.connection().execute(_advance_head()).first()
     if head is None:
         session.add(AuditHead(id=HEAD_ID, seq=1, hash=GENESIS))
         session.flush()

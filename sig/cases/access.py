@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, NoReturn
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from consent.policy import Relation, sees_case_items
@@ -109,6 +110,19 @@ def relation_to(user: Any, case: Case, *, deputy: bool | None = None,
     return Relation.MEMBER if member else None
 
 
+@functools.cache
+def _case_statement() -> Select:
+    """:func:`load_case`'s statement, built once per process; bound: ``case_id``, and
+    ``user_id``, ``org_id`` and ``day`` for the user's relation."""
+    user_id, day = bindparam("user_id"), bindparam("day")
+    deputy = deputy_of(user_id, day).where(Deputy.case_id == Case.id).exists()
+    member = exists().where(Membership.case_id == Case.id,
+                            current_membership(user_id, day, bindparam("org_id")))
+    return subjects.with_youth(select(Case, deputy, member)
+                               .where(Case.id == bindparam("case_id"))
+                               .options(joinedload(Case.owner)))
+
+
 def load_case(case_id: str) -> tuple[Case, Relation]:
     """The case and the user's relation to it, or 404 — and the attempt is logged.
     One statement: the case, its owner (named on every case page), whether the user
@@ -119,9 +133,9 @@ def load_case(case_id: str) -> tuple[Case, Relation]:
     which cases exist.
     """
     user = current_user
-    rows = db.session.execute(subjects.with_youth(
-        select(Case, _deputy_today(user, Case.id), _member_today(user, Case.id))
-        .where(Case.id == case_id).options(joinedload(Case.owner)))).unique().all()
+    rows = db.session.execute(_case_statement(), {
+        "case_id": case_id, "user_id": user.id, "org_id": user.organisation_id,
+        "day": today()}).unique().all()
     found = rows[0] if rows else None
     case = found[0] if found is not None else None
     relation = (relation_to(user, case, deputy=bool(found[1]), member=bool(found[2]))

@@ -17,11 +17,12 @@ Every write is logged with ids only and committed in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -261,20 +262,25 @@ def deputy_choices(case: Case) -> list[User]:
     return successors(case)
 
 
+@functools.cache
+def _standing_statement() -> Select:
+    """Built once per process; bound: ``case_id`` and ``day``."""
+    return (select(Deputy, Handover).select_from(Case)
+            .outerjoin(Deputy, and_(Deputy.case_id == Case.id, Deputy.ended_at.is_(None),
+                                    Deputy.to_date >= bindparam("day")))
+            .outerjoin(Handover, and_(Handover.case_id == Case.id,
+                                      Handover.state == HandoverState.PENDING.value))
+            .where(Case.id == bindparam("case_id"))
+            .options(joinedload(Deputy.user), joinedload(Handover.to_owner))
+            .order_by(Deputy.from_date, Deputy.id))
+
+
 def standing(case: Case) -> tuple[list[Deputy], Handover | None]:
     """The case's deputies not ended (current and coming, in date order, each with her
     user) and its open offer (with whom it is offered to) — one statement: the offer,
     at most one, is joined beside each deputy row."""
-    day = clock.local_today()
-    rows = db.session.execute(
-        select(Deputy, Handover).select_from(Case)
-        .outerjoin(Deputy, and_(Deputy.case_id == Case.id, Deputy.ended_at.is_(None),
-                                Deputy.to_date >= day))
-        .outerjoin(Handover, and_(Handover.case_id == Case.id,
-                                  Handover.state == HandoverState.PENDING.value))
-        .where(Case.id == case.id)
-        .options(joinedload(Deputy.user), joinedload(Handover.to_owner))
-        .order_by(Deputy.from_date, Deputy.id)).all()
+    rows = db.session.execute(_standing_statement(),
+                              {"case_id": case.id, "day": clock.local_today()}).all()
     named = [deputy for deputy, _offer in rows if deputy is not None]
     offer = next((offer for _deputy, offer in rows if offer is not None), None)
     return named, offer

@@ -17,11 +17,12 @@ items' text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from auth.models import Organisation
@@ -206,14 +207,19 @@ def refused(user: Any, case: Case, code: str) -> None:
 # --- reading decisions -----------------------------------------------------------------------
 
 
+@functools.cache
+def _decisions_statement() -> Select:
+    """Built once per process; bound: ``case_id``."""
+    return (select(Disclosure).where(Disclosure.case_id == bindparam("case_id"))
+            .options(joinedload(Disclosure.items), joinedload(Disclosure.rule),
+                     joinedload(Disclosure.decided_by))
+            .order_by(Disclosure.decided_at.desc(), Disclosure.id))
+
+
 def disclosures_of(case: Case) -> list[Disclosure]:
     """The case's decisions with their items, rule and who decided: one statement,
     whatever their number (a case has a handful of decisions of a few items each)."""
-    return list(db.session.scalars(
-        select(Disclosure).where(Disclosure.case_id == case.id)
-        .options(joinedload(Disclosure.items), joinedload(Disclosure.rule),
-                 joinedload(Disclosure.decided_by))
-        .order_by(Disclosure.decided_at.desc(), Disclosure.id)).unique())
+    return list(db.session.scalars(_decisions_statement(), {"case_id": case.id}).unique())
 
 
 def item_counts(disclosure: Disclosure) -> dict[str, int]:
