@@ -1,4 +1,4 @@
-"""The organisations: names for pages, kinds for the policy.
+"""The organisations: names for pages, kinds for the policy; and people's names.
 
 Every page needs some of them (the case page three times over: the reader's kind, the
 policy's organisations by kind, the names of the organisations it shows).  Each worker
@@ -7,9 +7,12 @@ on the next request, in every worker.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+from collections.abc import Iterable
 
-from auth.models import Organisation
+from sqlalchemy import Select, bindparam, select
+
+from auth.models import Organisation, User
 from kernel import reference
 from kernel.db import db
 
@@ -31,3 +34,18 @@ def names() -> dict[str, str]:
 def kinds() -> dict[str, str]:
     """Organisation id → kind (``auth.roles.OrganisationKind``)."""
     return {org_id: kind for org_id, (_name, kind) in _all().items()}
+
+
+@functools.cache
+def _people() -> Select:
+    return select(User).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
+def display_names(user_ids: Iterable[str]) -> dict[str, str]:
+    """User id → name, for the people a page names (who wrote, who was responsible): one
+    statement built once per process, none without ids."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    return {user.id: user.display_name
+            for user in db.session.scalars(_people(), {"ids": ids})}

@@ -30,9 +30,11 @@ the reason), so a list, a count and a page cannot disagree.  The entry points:
   as :func:`decide` decides it (lists their criteria keep small);
 * :class:`Reading` — one user's reading of one case, one statement per kind, each row
   decided by :func:`decide`; what it leaves out is counted per origin, category and
-  reason for the withheld notices (:func:`withheld` is a whole reading's notices);
+  reason for the withheld notices (:func:`withheld` is a whole reading's notices); a
+  page declares its lists as :class:`CaseRows`, each statement built once per process;
 * :func:`annotated` — every row of a model in a case, with whether it is shown to each
   of some users, and :func:`every_item` over the whole registry;
+* :func:`shown_item` — one row by its id, if the user may see it (a case route's item);
 * :func:`decide` — one item, shown or withheld, and why.
 
 A *stand-in* (``reader`` set) looks at a case as a member of another organisation on
@@ -43,7 +45,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -220,16 +223,7 @@ def _live_grants_to(org_id: str, case_ids: frozenset[str]
     grants: dict[tuple[str, str, str], None] = {}
     for (consent_id, case_id, withdrawn_at, valid_from, valid_to, source, category,
          party_id, kind, guardian_id, party_withdrawn_at) in db.session.execute(
-            select(Consent.id, Consent.case_id, Consent.withdrawn_at, Consent.valid_from,
-                   Consent.valid_to, ConsentGrant.source_org_id, ConsentGrant.category,
-                   ConsentParty.id, ConsentParty.kind, ConsentParty.guardian_id,
-                   ConsentParty.withdrawn_at)
-            .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
-            .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
-            .where(Consent.case_id.in_(sorted(case_ids)), Consent.withdrawn_at.is_(None),
-                   ConsentGrant.recipient_org_id == org_id,
-                   ConsentGrant.withdrawn_at.is_(None))
-            .order_by(Consent.given_on, Consent.id)):
+            _live_grants_statement(), {"case_ids": sorted(case_ids), "org_id": org_id}):
         consent = terms.get(consent_id)
         if consent is None:
             consent = terms[consent_id] = validity.Terms(consent_id, case_id, withdrawn_at,
@@ -241,16 +235,38 @@ def _live_grants_to(org_id: str, case_ids: frozenset[str]
     return [(terms[consent_id], source, category) for consent_id, source, category in grants]
 
 
+@functools.cache
+def _live_grants_statement() -> Select:
+    """Built once per process; bound: ``case_ids`` and ``org_id``."""
+    return (select(Consent.id, Consent.case_id, Consent.withdrawn_at, Consent.valid_from,
+                   Consent.valid_to, ConsentGrant.source_org_id, ConsentGrant.category,
+                   ConsentParty.id, ConsentParty.kind, ConsentParty.guardian_id,
+                   ConsentParty.withdrawn_at)
+            .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
+            .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
+            .where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+                   Consent.withdrawn_at.is_(None),
+                   ConsentGrant.recipient_org_id == bindparam("org_id"),
+                   ConsentGrant.withdrawn_at.is_(None))
+            .order_by(Consent.given_on, Consent.id))
+
+
+@functools.cache
+def _disclosed_statement() -> Select:
+    """Built once per process; bound: ``case_ids`` and ``org_id``."""
+    return (select(Disclosure.case_id, DisclosureItem.item_type, DisclosureItem.item_id,
+                   Disclosure.rule_id, Disclosure.id)
+            .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
+            .where(Disclosure.case_id.in_(bindparam("case_ids", expanding=True)),
+                   Disclosure.recipient_org_id == bindparam("org_id"))
+            .order_by(Disclosure.decided_at, Disclosure.id))
+
+
 def _disclosed(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str],
                                                                  list[tuple[str, str]]]:
     found: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     for case_id, item_type, item_id, rule_id, disclosure_id in db.session.execute(
-            select(Disclosure.case_id, DisclosureItem.item_type, DisclosureItem.item_id,
-                   Disclosure.rule_id, Disclosure.id)
-            .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
-            .where(Disclosure.case_id.in_(sorted(case_ids)),
-                   Disclosure.recipient_org_id == org_id)
-            .order_by(Disclosure.decided_at, Disclosure.id)):
+            _disclosed_statement(), {"case_ids": sorted(case_ids), "org_id": org_id}):
         found.setdefault((case_id, item_type, item_id), []).append((rule_id, disclosure_id))
     return found
 
@@ -451,12 +467,21 @@ def _shown(user: Any, kind: ItemKind, model: Any, case_ids: Iterable[str],
     return condition
 
 
-def _in_case(kind: ItemKind, model: Any, case: CaseRef) -> ColumnElement[bool]:
+def _in_case(kind: ItemKind, model: Any, case: CaseRef | None) -> ColumnElement[bool]:
+    """SQL: the row is of ``case`` — without one, of the case bound when the statement
+    runs (:func:`_case_binds`)."""
     if kind.case_column:
-        condition = getattr(model, kind.case_column) == case.id
+        condition = getattr(model, kind.case_column) == (
+            case.id if case is not None else bindparam("case_id"))
     else:
-        condition = getattr(model, kind.youth_column) == case.youth_id
+        condition = getattr(model, kind.youth_column) == (
+            case.youth_id if case is not None else bindparam("youth_id"))
     return and_(condition, kind.scope.sql(model)) if kind.scope is not None else condition
+
+
+def _case_binds(kind: ItemKind, case: CaseRef) -> dict[str, str]:
+    """The parameters of ``_in_case(kind, model, None)`` for ``case``."""
+    return {"case_id": case.id} if kind.case_column else {"youth_id": case.youth_id}
 
 
 def _case_param(case: CaseRef) -> Any:
@@ -592,6 +617,52 @@ def _is_the_youth(kind: ItemKind, model: Any) -> bool:
     return bool(getattr(column, "primary_key", False))
 
 
+def _with_addressed(kind: ItemKind, model: Any, query: Select) -> Select:
+    """``query`` loading what :func:`decide` reads per item to see whom it is addressed
+    to, in the same statement (``Reading.items`` uniques the rows)."""
+    if kind.addressed is not None and kind.addressed.reads is not None:
+        return query.options(joinedload(kind.addressed.reads(model)))
+    return query
+
+
+class CaseRows:
+    """A list of one registered kind's rows in a case — narrowed by ``where``, in
+    ``order_by`` order, with ``options`` loaded beside them — as one statement built the
+    first time it is read and then kept: the case (and the parameters ``where`` binds,
+    ``bindparam`` by name) are bound when :meth:`Reading.items` runs it, so a page builds
+    no SQL per request.  Each argument is a function returning the clauses (the models'
+    attributes are ready when the statement is first built, not when a module declares
+    its lists)."""
+
+    def __init__(self, model: Any, *, where: Callable[[], Sequence[Any]] | None = None,
+                 order_by: Callable[[], Sequence[Any]] | None = None,
+                 options: Callable[[], Sequence[Any]] | None = None) -> None:
+        self.model = model
+        self.narrowed = where is not None
+        self._where, self._order_by, self._options = where, order_by, options
+
+    @functools.cached_property
+    def statement(self) -> Select:
+        kind = _registered(self.model)
+        query = select(self.model).where(_in_case(kind, self.model, None),
+                                         *(self._where() if self._where else ()))
+        query = query.order_by(*(self._order_by() if self._order_by else ()))
+        return _with_addressed(kind, self.model, query).options(
+            *(self._options() if self._options else ()))
+
+
+@functools.cache
+def _count_statement(model: Any) -> Select:
+    """Every row of ``model`` in the bound case, with only the columns the rules read."""
+    kind = _registered(model)
+    columns = [model.id, model.origin_org_id, model.category, model.pre_investigation,
+               getattr(model, kind.case_column or kind.youth_column)]
+    if kind.addressed is not None and kind.addressed.column_name:
+        columns.append(getattr(model, kind.addressed.column_name))
+    return _with_addressed(kind, model, select(model).where(_in_case(kind, model, None))
+                           .options(load_only(*columns)))
+
+
 class Reading:
     """One user's reading of one case: every row of a kind in the case is read with one
     statement and decided item by item by :func:`decide` — the same rules, in the same
@@ -628,29 +699,35 @@ class Reading:
         self._rows: list[Any] = []
         self._counts: dict[tuple[str, str, Rule], int] = {}
 
-    def _query(self, kind: ItemKind, model: Any, criteria: Sequence[Any]) -> Select:
-        query = select(model).where(_in_case(kind, model, self.case), *criteria)
-        if kind.addressed is not None and kind.addressed.reads is not None:
-            # decide() reads it per item; loaded in the same statement (``items`` uniques)
-            query = query.options(joinedload(kind.addressed.reads(model)))
-        return query
-
     def items(self, model: Any, *criteria: Any, order_by: Sequence[Any] = (),
-              options: Sequence[Any] = ()) -> list[Any]:
+              options: Sequence[Any] = (), **params: Any) -> list[Any]:
         """The rows of ``model`` in the case (narrowed by ``criteria``) that the user may
         see, in ``order_by`` order; the others are counted.  A kind read with ``criteria``
-        is announced within them (a meeting's page announces that meeting's minutes)."""
+        is announced within them (a meeting's page announces that meeting's minutes).
+        ``model`` may be a :class:`CaseRows` (no ``criteria``, ``order_by`` or
+        ``options``; ``params`` are what its ``where`` binds): the page's statement,
+        built once."""
+        listed = model if isinstance(model, CaseRows) else None
+        if listed is not None:
+            if criteria or order_by or options:
+                raise PolicyError("a prepared list is narrowed and ordered where declared")
+            model = listed.model
         kind = _registered(model)
         if not self.sees:
             return []
-        if _is_the_youth(kind, model) and not (criteria or options or order_by):
+        binds = _case_binds(kind, self.case)
+        if listed is not None:
+            rows = db.session.scalars(listed.statement, {**params, **binds}).unique()
+        elif _is_the_youth(kind, model) and not (criteria or options or order_by):
             # one row by its key: from the session when this request read it already
             rows = [row for row in (db.session.get(model, self.case.youth_id),) if row]
         else:
-            rows = db.session.scalars(self._query(kind, model, criteria)
-                                      .order_by(*order_by).options(*options)).unique()
+            query = _with_addressed(kind, model, select(model).where(
+                _in_case(kind, model, None), *criteria))
+            rows = db.session.scalars(query.order_by(*order_by).options(*options),
+                                      binds).unique()
         self._counted.add(kind.table)
-        if not criteria:
+        if not (criteria or (listed is not None and listed.narrowed)):
             self._whole.add(kind.table)
         rows = list(rows)
         self._rows += rows
@@ -719,12 +796,10 @@ class Reading:
         if not self.sees:
             return
         self._counted.add(kind.table)
-        columns = [model.id, model.origin_org_id, model.category, model.pre_investigation,
-                   getattr(model, kind.case_column or kind.youth_column)]
-        if kind.addressed is not None and kind.addressed.column_name:
-            columns.append(getattr(model, kind.addressed.column_name))
-        for item in db.session.scalars(self._query(kind, model, criteria)
-                                       .options(load_only(*columns))).unique():
+        query = _count_statement(model)
+        if criteria:  # a where() without any would copy it, and its cache key with it
+            query = query.where(*criteria)
+        for item in db.session.scalars(query, _case_binds(kind, self.case)).unique():
             self.decide(item, kind)
 
     def withheld(self) -> list[Withheld]:
@@ -736,6 +811,30 @@ class Reading:
                 self.count(kind.model)
         return [Withheld(origin or None, category, n, rule)
                 for (origin, category, rule), n in sorted(self._counts.items())]
+
+
+@functools.cache
+def _by_id(model: Any, within: str | None) -> CaseRows:
+    def where() -> list[Any]:
+        found = [model.id == bindparam("item_id")]
+        if within is not None:
+            found.append(getattr(model, within) == bindparam("within_id"))
+        return found
+    return CaseRows(model, where=where)
+
+
+def shown_item(user: Any, relation: Relation, case: CaseRef, model: Any, item_id: str,
+               within: tuple[str, str] | None = None) -> Any | None:
+    """The row of ``model`` with ``item_id`` in ``case`` — and, with ``within`` (column,
+    value), belonging to that parent — if the user may see it; else None (it does not
+    exist, or is withheld: the caller answers both alike).  One statement, built once per
+    process; decided as :func:`decide` decides it."""
+    params = {"item_id": item_id}
+    if within is not None:
+        params["within_id"] = within[1]
+    found = Reading(user, relation, case).items(
+        _by_id(model, within[0] if within is not None else None), **params)
+    return found[0] if found else None
 
 
 def withheld(user: Any, case: CaseRef, relation: Relation) -> list[Withheld]:

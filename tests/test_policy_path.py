@@ -7,9 +7,9 @@ import ast
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-ENTRY_POINTS = {"filtered", "shown_in_cases", "withheld", "Reading", "decide", "every_item",
-                "annotated", "Relation", "Rule", "Decision", "Withheld", "PolicyError",
-                "CaseRef", "sees_case_items", "addressed_org_of", "case_of_item"}
+ENTRY_POINTS = {"filtered", "shown_in_cases", "withheld", "Reading", "CaseRows", "shown_item",
+                "decide", "every_item", "annotated", "Relation", "Rule", "Decision", "Withheld",
+                "PolicyError", "CaseRef", "sees_case_items", "addressed_org_of", "case_of_item"}
 # What only consent itself may use: the registry and the grants behind the rules.
 BUILDING_BLOCKS = {"consent.items": None,
                    "consent.policy": ENTRY_POINTS}

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import pathlib
 import re
+import traceback
 
 from sqlalchemy import event
 
@@ -15,6 +17,8 @@ from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth
 from tests.helpers import login
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def grow(app, case_id: str, owner, members, orgs, size: int) -> None:
@@ -353,3 +357,59 @@ def test_the_access_log_is_reached_through_a_person_or_a_case_without_analyze(
     for plan in plans:
         assert ("ix_audit_entries_actor_at (actor_user_id=? AND at>?)" in plan
                 or "ix_audit_entries_target (target_ref=? AND target_type=?)" in plan), plan
+
+
+def _app_frame() -> str:
+    """Where in the app the statement being keyed was built or run."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = pathlib.Path(frame.filename)
+        if ROOT in path.parents and ".venv" not in path.parts:
+            return f"{path.relative_to(ROOT)}:{frame.lineno}"
+    return "?"
+
+
+def test_the_case_pages_build_their_statements_once(app, personas, orgs, fake_clock,
+                                                    monkeypatch):
+    """A worker builds a case page's statements once and binds the case, the user and
+    the day when it runs them (``consent.policy.CaseRows`` and the prebuilt statements of
+    the loaders): on a later request SQLAlchemy computes the cache key of no statement but
+    the session store's read, for the owner and each member organisation — building the
+    policy's SQL per request was a fifth of the case page."""
+    from sqlalchemy.sql import cache_key
+
+    from tests.worlds import case_with_every_record
+
+    with app.app_context():
+        ids = case_with_every_record(personas, orgs)
+    built: list[str] = []
+    generate = cache_key.HasCacheKey._generate_cache_key
+
+    def counted(statement):
+        built.append(_app_frame())
+        return generate(statement)
+
+    case = f"/cases/{ids['case_id']}"
+    pages = {"sara": [case, f"{case}/plan/actions/{ids['action_id']}/history",
+                      f"{case}/plan/goals/{ids['goal_id']}/history"],
+             "per": [case, f"{case}/meetings/{ids['meeting_id']}",
+                     f"{case}/plan/actions/{ids['action_id']}/history"],
+             "kim": [case]}
+    spent = {}
+    for name, urls in pages.items():
+        client = app.test_client()
+        login(client, personas[name], fake_clock=fake_clock)
+        for url in urls:
+            assert client.get(url).status_code == 200  # the worker's statements are built
+            built.clear()
+            monkeypatch.setattr(cache_key.HasCacheKey, "_generate_cache_key", counted)
+            try:
+                assert client.get(url).status_code == 200
+            finally:
+                monkeypatch.setattr(cache_key.HasCacheKey, "_generate_cache_key", generate)
+            spent[name, url.removeprefix(case)] = [
+                where for where in built if not where.startswith("auth/sessions.py")]
+    fred = app.test_client()
+    login(fred, personas["fred"], fake_clock=fake_clock)
+    assert fred.get(case).status_code == 404
+    assert fred.get(f"{case}/meetings/{ids['meeting_id']}").status_code == 404
+    assert all(not found for found in spent.values()), spent

@@ -12,7 +12,7 @@ Before the view runs:
 2. ``needs`` is looked up in the one permission table (``sig.cases.rights``): a relation
    that does not carry it is refused with 403 (the person knows the case), logged;
 3. every item the URL names is loaded **through the disclosure policy**
-   (``consent.policy.filtered``), within the case and within its parent item if it has
+   (``consent.policy.shown_item``), within the case and within its parent item if it has
    one; an item the user may not see answers 404 exactly like one that does not exist,
    logged.  Records that are not case items (consents, disclosure decisions) are loaded
    within the case — their routes are the owner's only;
@@ -42,7 +42,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from auth.permissions import Permission, requires
-from consent.policy import Relation, filtered
+from consent.policy import Relation, shown_item
 from kernel.audit import AuditEvent, record
 from kernel.audit.log import recorded_in_this_request
 from kernel.db import db
@@ -102,15 +102,19 @@ class At:
         return self.rights.may(permission, item)
 
 
-def _load_item(case: Case, loaded: dict[str, Any], arg: str, spec: Item, value: str) -> Any:
+def _load_item(case: Case, relation: Relation, loaded: dict[str, Any], spec: Item,
+               value: str) -> Any:
     model = spec.model
-    statement = (filtered(current_user, model, case) if spec.through_policy
-                 else select(model).where(model.case_id == case.id))
-    statement = statement.where(model.id == value)
+    within = None
     if spec.within is not None:
-        parent = loaded[spec.within.removesuffix("_id")]
-        statement = statement.where(getattr(model, spec.within) == parent.id)
-    item = db.session.scalar(statement)
+        within = (spec.within, loaded[spec.within.removesuffix("_id")].id)
+    if spec.through_policy:
+        item = shown_item(current_user, relation, case, model, value, within)
+    else:
+        statement = select(model).where(model.case_id == case.id, model.id == value)
+        if within is not None:
+            statement = statement.where(getattr(model, within[0]) == within[1])
+        item = db.session.scalar(statement)
     if item is None:
         refuse(case, "item_not_shown", 404, item_type=model.__tablename__)
     return item
@@ -139,7 +143,7 @@ def case_route(bp: Blueprint, rule: str, *, needs: CasePermission,
                        needs=str(needs))
             loaded: dict[str, Any] = {}
             for arg, spec in items.items():
-                loaded[arg.removesuffix("_id")] = _load_item(case, loaded, arg, spec,
+                loaded[arg.removesuffix("_id")] = _load_item(case, relation, loaded, spec,
                                                              arguments.pop(arg))
             if on is not None and not allows(current_user, relation, needs, loaded[on]):
                 refuse(case, "not_allowed", needs=str(needs), item_type=on)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from auth import directory
 from consent import validity
 from consent.categories import Category
-from consent.policy import Decision, Reading, Relation, Withheld
+from consent.policy import CaseRows, Decision, Reading, Relation, Withheld
 from kernel import clock
 from kernel.db import db
 from sig.cases.models import Case, CaseStatus, Membership
@@ -103,6 +103,21 @@ SECTIONS: dict[str, SectionProvider] = {
 }
 
 
+# The page's lists, each one statement built once per process (the case is bound when read).
+GOALS = CaseRows(Goal, order_by=lambda: [Goal.created_at, Goal.id])  # as entered
+ACTIONS = CaseRows(Action, options=lambda: [joinedload(Action.responsible_user)],
+                   order_by=lambda: [Action.due_date.is_(None), Action.due_date,
+                                     Action.created_at])
+MEMBERSHIPS = CaseRows(Membership, options=lambda: [joinedload(Membership.user)],
+                       order_by=lambda: [Membership.from_date])
+MEETINGS = CaseRows(Meeting, order_by=lambda: [Meeting.starts_at.desc()])
+OUTCOMES = CaseRows(OutcomeEvent, order_by=lambda: [OutcomeEvent.occurred_on.desc(),
+                                                    OutcomeEvent.created_at.desc()])
+REFERRALS = CaseRows(Referral, options=lambda: [joinedload(Referral.proposer)],
+                     order_by=lambda: [Referral.created_at])
+DOCUMENTS = CaseRows(Document, order_by=lambda: [Document.created_at.desc()])
+
+
 def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False) -> CaseView:
     """The case page's read model: everything the user sees of the case, and what is
     withheld, through one policy reading (one statement per kind, whatever the size of
@@ -128,19 +143,14 @@ def build(user: Any, case: Case, relation: Relation, *, read_only: bool = False)
         shown.add(Category.IDENTITY)
     else:
         guardians = []
-    goals = reading.items(Goal, order_by=[Goal.created_at, Goal.id])  # as entered
-    actions = reading.items(
-        Action, options=[joinedload(Action.responsible_user)],
-        order_by=[Action.due_date.is_(None), Action.due_date, Action.created_at])
-    memberships = reading.items(Membership, options=[joinedload(Membership.user)],
-                                order_by=[Membership.from_date])
-    meetings = reading.items(Meeting, order_by=[Meeting.starts_at.desc()])
+    goals = reading.items(GOALS)
+    actions = reading.items(ACTIONS)
+    memberships = reading.items(MEMBERSHIPS)
+    meetings = reading.items(MEETINGS)
     participants = reading.items_of(Participant, Meeting, "participants")
-    outcomes = reading.items(
-        OutcomeEvent, order_by=[OutcomeEvent.occurred_on.desc(), OutcomeEvent.created_at.desc()])
-    referrals = reading.items(Referral, options=[joinedload(Referral.proposer)],
-                              order_by=[Referral.created_at])
-    documents = reading.items(Document, order_by=[Document.created_at.desc()])
+    outcomes = reading.items(OUTCOMES)
+    referrals = reading.items(REFERRALS)
+    documents = reading.items(DOCUMENTS)
     for items in (guardians, goals, actions, memberships, meetings, outcomes, referrals,
                   documents):
         shown.update(item.category for item in items)

@@ -13,14 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.orm import joinedload
 
 from auth import directory
-from auth.models import User
 from consent.categories import Category
-from consent.policy import Reading, Relation, Withheld, shown_in_cases
-from kernel.db import db
+from consent.policy import CaseRows, Reading, Relation, Withheld, shown_in_cases
 from kernel.planner import unindexed
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
@@ -147,25 +145,38 @@ class MeetingView:
                 "withheld": sorted({w.category for w in self.withheld})}
 
 
+# The meeting page's lists, each one statement built once per process (bound: the case,
+# and ``meeting_id``, ``day`` or ``minutes_ids``).
+PARTICIPANTS = CaseRows(
+    Participant, where=lambda: [Participant.meeting_id == bindparam("meeting_id")],
+    options=lambda: [joinedload(Participant.user)],
+    order_by=lambda: [Participant.created_at, Participant.id])
+MEMBERS_ON_DAY = CaseRows(Membership, where=lambda: [
+    Membership.from_date <= bindparam("day"),
+    or_(Membership.to_date.is_(None), Membership.to_date >= bindparam("day"))])
+MINUTES = CaseRows(MinutesEntry, where=lambda: [MinutesEntry.meeting_id == bindparam("meeting_id")],
+                   order_by=lambda: [MinutesEntry.created_at])
+# Changes of the meeting's minutes entries and of the plan made at the meeting.
+CHANGES = CaseRows(
+    Change, where=lambda: [or_(Change.meeting_id == bindparam("meeting_id"),
+                               and_(Change.item_type == "minutes",
+                                    Change.item_id.in_(bindparam("minutes_ids",
+                                                                 expanding=True))))],
+    options=lambda: [joinedload(Change.changed_by)], order_by=lambda: [Change.changed_at])
+ACTIONS = CaseRows(Action, order_by=lambda: [Action.due_date.is_(None), Action.due_date,
+                                             Action.created_at])
+
+
 def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) -> MeetingView:
     """The meeting page: one policy reading of the case, announcing what is withheld of
     this meeting's participants and minutes."""
     reading = Reading(user, relation, case, announce=(Participant, MinutesEntry))
-    participants = reading.items(Participant, Participant.meeting_id == meeting.id,
-                                 options=[joinedload(Participant.user)],
-                                 order_by=[Participant.created_at, Participant.id])
-    day = today()
+    participants = reading.items(PARTICIPANTS, meeting_id=meeting.id)
     group_user_ids = {case.owner_id} | {m.user_id for m in reading.items(
-        Membership, Membership.from_date <= day,
-        or_(Membership.to_date.is_(None), Membership.to_date >= day))}
-    minutes = reading.items(MinutesEntry, MinutesEntry.meeting_id == meeting.id,
-                            order_by=[MinutesEntry.created_at])
-    # Changes of this meeting's minutes entries and of the plan made at this meeting.
-    changes = reading.items(
-        Change, or_(Change.meeting_id == meeting.id,
-                    and_(Change.item_type == "minutes",
-                         Change.item_id.in_([e.id for e in minutes]))),
-        options=[joinedload(Change.changed_by)], order_by=[Change.changed_at])
+        MEMBERS_ON_DAY, day=today())}
+    minutes = reading.items(MINUTES, meeting_id=meeting.id)
+    changes = reading.items(CHANGES, meeting_id=meeting.id,
+                            minutes_ids=[e.id for e in minutes])
     history: dict[str, list[Change]] = defaultdict(list)
     follow_ups = []
     for change in changes:
@@ -173,11 +184,8 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
             history[change.item_id].append(change)
         elif change.meeting_id == meeting.id:
             follow_ups.append(change)
-    actions = reading.items(
-        Action, order_by=[Action.due_date.is_(None), Action.due_date, Action.created_at])
-    writer_ids = {e.created_by_id for e in minutes}
-    writers = {u.id: u.display_name for u in db.session.scalars(
-        select(User).where(User.id.in_(writer_ids)))} if writer_ids else {}
+    actions = reading.items(ACTIONS)
+    writers = directory.display_names(e.created_by_id for e in minutes)
     org_names = directory.names()
     # The owner first, then organisation by organisation, then the youth, guardians, others.
     external_order = {"youth": 0, "guardian": 1, "other": 2}

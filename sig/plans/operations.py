@@ -30,12 +30,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind
 from consent.categories import Category
-from consent.policy import Relation, addressed_org_of, decide, filtered
+from consent.policy import CaseRows, Reading, Relation, addressed_org_of, decide, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
@@ -385,11 +385,16 @@ def history_text(value: Any) -> str | None:
     return str(value)
 
 
-def changes_of(user: Any, case: Case, item: Goal | Action) -> list[Change]:
+# One goal's or action's changes (bound: ``item_type``, ``item_id``), built once per process.
+ITEM_CHANGES = CaseRows(Change, where=lambda: [Change.item_type == bindparam("item_type"),
+                                               Change.item_id == bindparam("item_id")])
+
+
+def changes_of(user: Any, relation: Relation, case: Case, item: Goal | Action) -> list[Change]:
     """The item's history as the user may see it (through the policy), oldest first."""
     order = {name: i for i, name in enumerate(GOAL_FIELDS + ACTION_FIELDS)}
-    rows = db.session.scalars(filtered(user, Change, case).where(
-        Change.item_type == _kind(item), Change.item_id == item.id))
+    rows = Reading(user, relation, case).items(ITEM_CHANGES, item_type=_kind(item),
+                                               item_id=item.id)
     return sorted(rows, key=lambda c: (c.changed_at, order.get(c.field, 99)))
 
 

@@ -13,13 +13,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from auth import directory
 from auth.models import User
 from consent.categories import Category
-from consent.policy import Relation, filtered
+from consent.policy import Relation, shown_item
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
@@ -61,8 +60,8 @@ FIELD_LABELS = {
 }
 
 
-def _visible_goal(case: Case, goal_id: str) -> Goal | None:
-    return db.session.scalar(filtered(current_user, Goal, case).where(Goal.id == goal_id))
+def _visible_goal(case: Case, relation: Relation, goal_id: str) -> Goal | None:
+    return shown_item(current_user, relation, case, Goal, goal_id)
 
 
 def _closed_redirect(case: Case):
@@ -147,7 +146,7 @@ def edit_goal(at: At, goal: Goal):
                                    life_area=form.life_area.data,
                                    description=form.description.data)
         except Conflict as exc:
-            conflict, status = _conflict_context(case, exc, form), 409
+            conflict, status = _conflict_context(case, relation, exc, form), 409
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
@@ -229,7 +228,7 @@ def edit_action(at: At, action: Action):
                 start_date=form.start_date.data, due_date=form.due_date.data,
                 status=form.status.data, follow_up=form.follow_up.data)
         except Conflict as exc:
-            conflict, status = _conflict_context(case, exc, form), 409
+            conflict, status = _conflict_context(case, relation, exc, form), 409
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:
@@ -244,7 +243,7 @@ def _render_action(case: Case, relation: Relation, action: Action, form: ActionF
                    names: dict[str, str], conflict: dict | None, status: int):
     return _render("plans/action_form.html", case, relation,
                    {"view": "action_form", "action": action.id}, status, form=form,
-                   goal=_visible_goal(case, action.goal_id), action=action,
+                   goal=_visible_goal(case, relation, action.goal_id), action=action,
                    conflict=conflict, org_names=names)
 
 
@@ -271,7 +270,7 @@ def action_status(at: At, action: Action):
         edit.responsible_user_id.data = exc.item.responsible_user_id or ""
         edit.status.data = form.status.data
         return _render_action(case, relation, exc.item, edit, names,
-                              _conflict_context(case, exc, edit), 409)
+                              _conflict_context(case, relation, exc, edit), 409)
     except PlanError as exc:
         flash(ERRORS[exc.code](), "error")
     else:
@@ -282,7 +281,8 @@ def action_status(at: At, action: Action):
 # --- conflicts -------------------------------------------------------------------------------
 
 
-def _conflict_context(case: Case, exc: Conflict, form: Any) -> dict[str, Any]:
+def _conflict_context(case: Case, relation: Relation, exc: Conflict,
+                      form: Any) -> dict[str, Any]:
     """What the conflict page shows: who saved meanwhile, the saved values (by field,
     where they differ from what the user typed), and the version to save over."""
     item = exc.item
@@ -298,7 +298,7 @@ def _conflict_context(case: Case, exc: Conflict, form: Any) -> dict[str, Any]:
             saved.append((FIELD_LABELS[name](), value))
             hints[name] = _("Saved now: %(value)s", value=value)
     form.version.set(exc.version)
-    history = operations.changes_of(current_user, case, item)
+    history = operations.changes_of(current_user, relation, case, item)
     last = history[-1] if history else None
     return {"saved": saved, "hints": hints,
             "by": last.changed_by.display_name if last else None,
@@ -323,13 +323,12 @@ def _display(field: str, value: str | None, people: dict[str, str] | None = None
     return value
 
 
-def _history(case: Case, item: Goal | Action):
-    changes = operations.changes_of(current_user, case, item)
+def _history(at: At, item: Goal | Action):
+    case = at.case
+    changes = operations.changes_of(current_user, at.relation, case, item)
     person_ids = {v for c in changes if c.field == "responsible_user_id"
                   for v in (c.before, c.after) if v}
-    people: dict[str, str] = {}
-    for user in db.session.scalars(select(User).where(User.id.in_(person_ids))):
-        people[user.id] = user.display_name
+    people = directory.display_names(person_ids)
     rows = [{"at": clock.as_utc(c.changed_at), "by": c.changed_by.display_name,
              "by_org": c.changed_by.organisation_id,
              "field": FIELD_LABELS.get(c.field, lambda c=c: c.field)(),
@@ -340,7 +339,7 @@ def _history(case: Case, item: Goal | Action):
     record(AuditEvent.HISTORY_VIEWED, target_type="case", target_ref=case.id,
            details={"item_type": kind, kind: item.id, "changes": len(rows)})
     db.session.commit()
-    goal = item if isinstance(item, Goal) else _visible_goal(case, item.goal_id)
+    goal = item if isinstance(item, Goal) else _visible_goal(case, at.relation, item.goal_id)
     return render_template("plans/history.html", case=case, item=item, kind=kind,
                            goal=goal, rows=rows, org_names=directory.names())
 
@@ -348,11 +347,11 @@ def _history(case: Case, item: Goal | Action):
 @case_route(bp, "/cases/<id:case_id>/plan/goals/<id:goal_id>/history",
             needs=CasePermission.READ, items=GOAL)
 def goal_history(at: At, goal: Goal):
-    return _history(at.case, goal)
+    return _history(at, goal)
 
 
 @case_route(bp, "/cases/<id:case_id>/plan/actions/<id:action_id>/history",
             needs=CasePermission.READ, items=ACTION)
 def action_history(at: At, action: Action):
-    return _history(at.case, action)
+    return _history(at, action)
 
