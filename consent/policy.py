@@ -43,6 +43,7 @@ organisation sees but the reader may not is announced as :attr:`Rule.NOT_FOR_REA
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import functools
@@ -146,6 +147,16 @@ class Grants:
 
     def sources(self, rule: RuleTerms) -> list[str]:
         return self.orgs_by_kind.get(rule.source_kind, [])
+
+    def within(self, case_ids: frozenset[str]) -> Grants:
+        """The same grants for some of the cases (every flow and disclosure is of one
+        case: those of the others are left out)."""
+        flows = {key: consent_id for key, consent_id in self.consent_flows.items()
+                 if key[0] in case_ids}
+        return dataclasses.replace(
+            self, case_ids=case_ids, valid_consent_ids=frozenset(flows.values()),
+            consent_flows=flows, disclosed={key: found for key, found in self.disclosed.items()
+                                            if key[0] in case_ids})
 
 
 @dataclass(frozen=True)
@@ -281,6 +292,14 @@ def grants_for(user: Any, case_ids: Iterable[str]) -> Grants:
     ids = frozenset(case_ids)
     cache = g.setdefault("_sig_grants", {}) if has_app_context() else {}
     key = (user.id, user.organisation_id, ids)
+    if key not in cache:
+        # a page that read more of the user's cases already (a start page's reminders,
+        # then the names of the cases it lists) has read these with them
+        wider = next((found for (user_id, org_id, read), found in cache.items()
+                      if user_id == user.id and org_id == user.organisation_id
+                      and ids <= read), None)
+        if wider is not None:
+            cache[key] = wider.within(ids)
     if key not in cache:
         kinds_by_org = _organisations()
         by_kind: dict[str, list[str]] = {}
@@ -500,19 +519,14 @@ def filtered(user: Any, model: Any, case: CaseRef) -> Select:
                                _shown(user, kind, model, [case.id], _case_param(case)))
 
 
-def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: Any,
-                   order_by: Sequence[Any] = ()) -> list[tuple[Any, str]]:
-    """``(item, case_id)`` for the rows of ``model`` the user may see in any of ``cases``
-    (cases the user is in: the caller took them from need to know) that meet
-    ``criteria``, in ``order_by`` order — for lists their criteria keep small (a start
-    page's reminders, a page of cases' names and next meetings).  One statement reads the
-    rows; each is decided as :func:`decide` decides it, so no condition is built per
-    request.  An identity item is a row per case of the youth, decided by that case's
-    consents."""
+@functools.cache
+def _across(listed: Any, orgs: int) -> Select:
+    """The rows of ``listed`` (a :class:`CaseRows` or a model) in the cases bound as
+    ``case_ids``, each with its case's id and whether it is addressed to each of ``orgs``
+    organisations (bound as ``org_0``, ``org_1``): built once per process."""
+    model = listed.model if isinstance(listed, CaseRows) else listed
     kind = _registered(model)
-    ids = sorted({c.id for c in cases})
-    if not ids or not sees_case_items(user):
-        return []
+    ids = bindparam("case_ids", expanding=True)
     if kind.case_column:
         case_column = getattr(model, kind.case_column)
         query = select(model, case_column).where(case_column.in_(ids))
@@ -523,6 +537,34 @@ def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: A
                  .where(cases_table.c.id.in_(ids)))
     if kind.scope is not None:
         query = query.where(kind.scope.sql(model))
+    if orgs:
+        query = query.add_columns(*(kind.addressed.sql(model, bindparam(f"org_{n}"))
+                                    for n in range(orgs)))
+    if isinstance(listed, CaseRows):
+        where, order_by, options = listed.clauses()
+        query = query.where(*where).order_by(*order_by).options(*options)
+    return query
+
+
+def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: Any,
+                   order_by: Sequence[Any] = (), **params: Any) -> list[tuple[Any, str]]:
+    """``(item, case_id)`` for the rows of ``model`` the user may see in any of ``cases``
+    (cases the user is in: the caller took them from need to know) that meet
+    ``criteria``, in ``order_by`` order — for lists their criteria keep small (a start
+    page's reminders, a page of cases' names and next meetings).  One statement reads the
+    rows; each is decided as :func:`decide` decides it, so no condition is built per
+    request.  An identity item is a row per case of the youth, decided by that case's
+    consents.  ``model`` may be a :class:`CaseRows` (no ``criteria`` or ``order_by``;
+    ``params`` are what its ``where`` binds): the statement is then built once."""
+    listed = model if isinstance(model, CaseRows) else None
+    if listed is not None:
+        if criteria or order_by:
+            raise PolicyError("a prepared list is narrowed and ordered where declared")
+        model = listed.model
+    kind = _registered(model)
+    ids = sorted({c.id for c in cases})
+    if not ids or not sees_case_items(user):
+        return []
     grants = grants_for(user, ids)
     reader = _reader(user)
     reader_grants = grants_for(reader, ids) if reader is not None else None
@@ -533,10 +575,14 @@ def shown_in_cases(user: Any, model: Any, cases: Sequence[CaseRef], *criteria: A
     orgs: list[str] = []
     if kind.addressed is not None and kind.addressed.reads is not None:
         orgs = list(dict.fromkeys(g.org_id for g in (grants, reader_grants) if g is not None))
-        query = query.add_columns(*(kind.addressed.sql(model, org) for org in orgs))
+    query = _across(listed if listed is not None else model, len(orgs))
+    if criteria:  # (a where() without any would copy it, and its cache key with it)
+        query = query.where(*criteria)
+    if order_by:
+        query = query.order_by(*order_by)
+    binds = {**params, "case_ids": ids, **{f"org_{n}": org for n, org in enumerate(orgs)}}
     shown = []
-    for item, case_id, *answers in db.session.execute(
-            query.where(*criteria).order_by(*order_by)):
+    for item, case_id, *answers in db.session.execute(query, binds):
         addressed = {org: bool(a) for org, a in zip(orgs, answers, strict=True)} \
             if orgs else None
         if _decide_with(grants, reader_grants, kind, item, case_id, explains,
@@ -641,14 +687,17 @@ class CaseRows:
         self.narrowed = where is not None
         self._where, self._order_by, self._options = where, order_by, options
 
+    def clauses(self) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
+        """The list's own ``where``, ``order_by`` and ``options`` clauses."""
+        return tuple(part() if part is not None else ()
+                     for part in (self._where, self._order_by, self._options))
+
     @functools.cached_property
     def statement(self) -> Select:
         kind = _registered(self.model)
-        query = select(self.model).where(_in_case(kind, self.model, None),
-                                         *(self._where() if self._where else ()))
-        query = query.order_by(*(self._order_by() if self._order_by else ()))
-        return _with_addressed(kind, self.model, query).options(
-            *(self._options() if self._options else ()))
+        where, order_by, options = self.clauses()
+        query = select(self.model).where(_in_case(kind, self.model, None), *where)
+        return _with_addressed(kind, self.model, query.order_by(*order_by)).options(*options)
 
 
 @functools.cache

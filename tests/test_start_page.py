@@ -246,3 +246,54 @@ def test_the_case_list_finds_a_youth_by_name_only_where_the_name_may_be_seen(
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0 and "Indexed the names of" in result.output
     assert found(client, "adam") == {cases["Adam Ek"]}
+
+
+def test_the_start_page_lists_the_first_page_of_cases_and_links_to_the_rest(
+        app, personas, orgs, fake_clock, monkeypatch):
+    """More open cases than a page of the case list: the start page lists that first page
+    (the new case before the active ones, the latest referred first) with the youths'
+    names, names no other youth, links to all the cases, and its reminders still cover
+    every case (a meeting in the oldest one).  Fred sees none of it."""
+    import re
+
+    from sig.cases.models import Case
+    from tests.test_policy_table import add_case, born
+    from tests.test_sql_flat import statements_for
+
+    monkeypatch.setitem(app.config, "CASE_LIST_PAGE_SIZE", 3)
+    today = clock.now().date()
+    with app.app_context():
+        cases = []
+        for n in range(5):  # referred 10, 20, … 50 days ago; the oldest is still new
+            case, _guardians = add_case(personas, orgs, born(15, today), 1, members=("per",))
+            case.referral_date = today - dt.timedelta(days=10 * (n + 1))
+            case.status = "referred" if n == 4 else "active"
+            db.session.get(Case, case.id).youth.name = f"Ungdom {n}"
+            cases.append(case.id)
+        db.session.add(Meeting(case_id=cases[3], starts_at=clock.now() + dt.timedelta(days=2),
+                               status="planned", origin_org_id=orgs["social"].id,
+                               category=Category.COORDINATION.value,
+                               created_by_id=personas["sara"].id))
+        db.session.commit()
+    sara = app.test_client()
+    login(sara, personas["sara"], fake_clock=fake_clock)
+    response = sara.get("/start")
+    page = response.get_data(as_text=True)
+    my_cases = page.split('id="my-cases"')[1].split("</section>")[0]
+    listed = re.findall(r'href="/cases/([0-9a-f-]{36})"', my_cases)
+    assert listed == [cases[4], cases[0], cases[1]]
+    text = text_of(response)
+    assert "Ungdom 4" in text and "Ungdom 0" in text and "Ungdom 1" in text
+    assert "Ungdom 2" not in text and "Ungdom 3" not in text
+    assert 'href="/cases"' in my_cases and "Alla dina 5 öppna ärenden" in text
+    meetings = page.split('id="my-meetings"')[1].split("</section>")[0]
+    assert f'href="/cases/{cases[3]}"' in meetings
+    # the names of the listed cases cost no statement of their own: the consents that
+    # decide them were read with the reminders' (a wider set of the same cases)
+    listing_some = statements_for(app, sara, "/start")
+    monkeypatch.setitem(app.config, "CASE_LIST_PAGE_SIZE", 25)
+    assert statements_for(app, sara, "/start") == listing_some
+    fred = app.test_client()
+    login(fred, personas["fred"], fake_clock=fake_clock)
+    fred_page = fred.get("/start").get_data(as_text=True)
+    assert not any(case_id in fred_page for case_id in cases) and "Ungdom" not in fred_page

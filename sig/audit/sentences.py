@@ -351,6 +351,7 @@ COUNTS = {
     "offers_renewed": _l("handover offers renewed"),
     "meetings_cancelled": _l("meetings to come cancelled"),
     "meetings_restored": _l("meetings planned again"),
+    "listed": _l("listed"),
 }
 LOCKOUTS = {"account_locked", "login_throttled"}
 _FIRST = ("relation", "shown", "withheld", "reason")

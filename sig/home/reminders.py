@@ -7,16 +7,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from flask import current_app
+from sqlalchemy import and_, bindparam, or_, select
 
 from auth.roles import Role
-from consent.policy import shown_in_cases
+from consent.policy import CaseRows, shown_in_cases
 from kernel import clock
 from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases import ownership
 from sig.cases.access import accessible, deputy_of
-from sig.cases.listing import youth_names
+from sig.cases.listing import STATUS_ORDER, youth_names
 from sig.cases.models import Case, CaseStatus, Deputy, Handover
 from sig.consents.flags import ConsentFlag, flags_for
 from sig.meetings.models import Meeting, MeetingStatus
@@ -29,14 +30,17 @@ OPEN_ACTION = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
 
 @dataclass
 class Reminders:
+    # the user's open cases: new ones before active ones, the latest referred first
     cases: list[Case]
     actions: list[Action]
     meetings: list[Meeting]
     today: dt.date
     # Consents of the cases the user owns that end within 30 days or lack a party.
     consent_flags: list[ConsentFlag] = field(default_factory=list)
-    # The youth's name per case where the policy shows identity there.
+    # The youth's name per listed case where the policy shows identity there.
     names: dict[str, str] = field(default_factory=dict)
+    # How many of ``cases`` the start page lists (the case list pages the rest).
+    listed_count: int = 0
     # The cases the user is deputy owner of today, and the cases offered to her.
     deputy_of: set[str] = field(default_factory=set)
     offers: list[Handover] = field(default_factory=list)
@@ -54,8 +58,34 @@ class Reminders:
         self._by_id = {c.id: c for c in self.cases}
 
     @property
+    def listed(self) -> list[Case]:
+        return self.cases[:self.listed_count]
+
+    @property
     def empty(self) -> bool:
         return not (self.actions or self.meetings)
+
+
+def _mine() -> list[Any]:
+    """The user's actions (bound: ``user_id``, ``org_id``): hers, or her organisation's
+    where no one is named, open and due by ``horizon``.  (The organisation's and the
+    period's columns filter the user's cases' rows; they must not choose the index: see
+    kernel.planner.)"""
+    responsible = unindexed(Action.responsible_user_id)
+    return [or_(responsible == bindparam("user_id"),
+                and_(responsible.is_(None),
+                     unindexed(Action.responsible_org_id) == bindparam("org_id"))),
+            unindexed(Action.status).in_(OPEN_ACTION), unindexed(Action.due_date).is_not(None),
+            unindexed(Action.due_date) <= bindparam("horizon")]
+
+
+# Built once per process; bound when read.
+ACTIONS_DUE = CaseRows(Action, where=_mine, order_by=lambda: [Action.due_date, Action.id])
+MEETINGS_SOON = CaseRows(Meeting, where=lambda: [
+    unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
+    unindexed(Meeting.starts_at) >= bindparam("now"),
+    unindexed(Meeting.starts_at) < bindparam("until")],
+    order_by=lambda: [Meeting.starts_at, Meeting.id])
 
 
 def for_user(user: Any, now: dt.datetime) -> Reminders:
@@ -63,30 +93,22 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
     horizon = today + dt.timedelta(days=HORIZON_DAYS)
     cases = list(db.session.scalars(
         select(Case).where(accessible(user), Case.status != CaseStatus.CLOSED.value)
-        .order_by(Case.referral_date)))
+        .order_by(STATUS_ORDER, Case.referral_date.desc(), Case.id)))
     case_ids = [c.id for c in cases]
     owner = user.role == Role.CASE_OWNER.value
     offers = ownership.offers_to(user) if owner else []
     proposals = referrals.waiting(user) if owner else 0
     if not case_ids:
         return Reminders([], [], [], today, offers=offers, proposals=proposals)
-    # (the organisation's and the period's columns filter the user's cases' rows; they
-    # must not choose the index: see kernel.planner)
-    responsible = unindexed(Action.responsible_user_id)
-    mine = or_(responsible == user.id,
-               and_(responsible.is_(None),
-                    unindexed(Action.responsible_org_id) == user.organisation_id))
     actions = [action for action, _case_id in shown_in_cases(
-        user, Action, cases, mine, unindexed(Action.status).in_(OPEN_ACTION),
-        unindexed(Action.due_date).is_not(None), unindexed(Action.due_date) <= horizon,
-        order_by=[Action.due_date, Action.id])]
+        user, ACTIONS_DUE, cases, user_id=user.id, org_id=user.organisation_id,
+        horizon=horizon)]
     meetings = [meeting for meeting, _case_id in shown_in_cases(
-        user, Meeting, cases, unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
-        unindexed(Meeting.starts_at) >= now,
-        unindexed(Meeting.starts_at) < now + dt.timedelta(days=HORIZON_DAYS),
-        order_by=[Meeting.starts_at, Meeting.id])]
+        user, MEETINGS_SOON, cases, now=now, until=now + dt.timedelta(days=HORIZON_DAYS))]
     deputy = set(db.session.scalars(deputy_of(user.id, today).where(
         Deputy.case_id.in_(case_ids)))) if owner else set()
     flags = flags_for([c.id for c in cases if c.owner_id == user.id or c.id in deputy], today)
-    return Reminders(cases, actions, meetings, today, flags, youth_names(user, cases),
-                     deputy, offers, proposals)
+    # the first page of the case list: only its names are decided and decrypted
+    listed = cases[:current_app.config["CASE_LIST_PAGE_SIZE"]]
+    return Reminders(cases, actions, meetings, today, flags, youth_names(user, listed),
+                     len(listed), deputy, offers, proposals)

@@ -28,7 +28,8 @@ def index():
     if has_permission(current_user, Permission.WORK_IN_CASES):
         due = reminders.for_user(current_user, clock.now())
         record(AuditEvent.START_PAGE_VIEWED, details={
-            "cases": len(due.cases), "actions": len(due.actions),
+            "cases": len(due.cases), "listed": len(due.listed),
+            "identity_shown": len(due.names), "actions": len(due.actions),
             "meetings": len(due.meetings)})
         db.session.commit()
     return render_template("home/index.html", due=due)

@@ -80,15 +80,19 @@ def attendance_by_organisation(meetings: Iterable[Meeting], participants: Iterab
 # --- the next meeting of each case ------------------------------------------------------------
 
 
+PLANNED_FROM = CaseRows(Meeting, where=lambda: [
+    unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
+    unindexed(Meeting.starts_at) >= bindparam("now")],
+    order_by=lambda: [Meeting.starts_at, Meeting.id])
+
+
 def next_meetings(user: Any, cases: Sequence[Case], now: dt.datetime) -> dict[str, Meeting]:
     """Case id → the first planned meeting from ``now`` that the user may see (one
     statement, through the policy)."""
     if not cases:
         return {}
     found: dict[str, Meeting] = {}
-    for meeting, case_id in shown_in_cases(
-            user, Meeting, cases, unindexed(Meeting.status) == MeetingStatus.PLANNED.value,
-            unindexed(Meeting.starts_at) >= now, order_by=[Meeting.starts_at, Meeting.id]):
+    for meeting, case_id in shown_in_cases(user, PLANNED_FROM, cases, now=now):
         found.setdefault(case_id, meeting)
     return found
 
