@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from flask import abort
@@ -41,11 +42,13 @@ def current_membership(user_id: str | None, day: dt.date,
     )
 
 
-def group_organisations(case: Any, day: dt.date) -> set[str]:
+def group_organisations(case: Any, day: dt.date,
+                        memberships: Iterable[Membership] | None = None) -> set[str]:
     """The organisations in the case's group on ``day``: the owner's, and each current
-    member's.  A stand-in at a meeting comes from one of them."""
-    return {case.origin_org_id} | {m.member_org_id for m in case.memberships
-                                   if m.current_on(day)}
+    member's (of ``memberships`` when the caller read them, else the case's).  A stand-in
+    at a meeting comes from one of them."""
+    found = case.memberships if memberships is None else memberships
+    return {case.origin_org_id} | {m.member_org_id for m in found if m.current_on(day)}
 
 
 def deputy_of(user_id: str, day: dt.date) -> Select:
@@ -66,13 +69,26 @@ def accessible(user: Any) -> ColumnElement[bool]:
     all."""
     if not sees_case_items(user):
         return Case.id.is_(None)  # matches nothing
-    day = today()
-    owned = select(Case.id).where(Case.owner_id == user.id,
-                                  unindexed(Case.origin_org_id) == user.organisation_id)
-    deputy = select(Case.id).where(Case.id.in_(deputy_of(user.id, day)),
-                                   unindexed(Case.origin_org_id) == user.organisation_id)
-    member_of = select(Membership.case_id).where(
-        current_membership(user.id, day, user.organisation_id))
+    return _accessible(user.id, user.organisation_id, today())
+
+
+def accessible_bound() -> ColumnElement[bool]:
+    """:func:`accessible` for a statement built once per process: the user and the day
+    are bound when it runs (:func:`access_binds`).  The caller has asked
+    ``sees_case_items`` first."""
+    return _accessible(bindparam("user_id"), bindparam("org_id"), bindparam("day"))
+
+
+def access_binds(user: Any) -> dict[str, Any]:
+    return {"user_id": user.id, "org_id": user.organisation_id, "day": today()}
+
+
+def _accessible(user_id: Any, org_id: Any, day: Any) -> ColumnElement[bool]:
+    owned = select(Case.id).where(Case.owner_id == user_id,
+                                  unindexed(Case.origin_org_id) == org_id)
+    deputy = select(Case.id).where(Case.id.in_(deputy_of(user_id, day)),
+                                   unindexed(Case.origin_org_id) == org_id)
+    member_of = select(Membership.case_id).where(current_membership(user_id, day, org_id))
     # a purged case (sig.retention) is shown to no one: its documentation is gone
     return and_(Case.id.in_(union(owned, deputy, member_of)), Case.purged_at.is_(None))
 

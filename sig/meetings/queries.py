@@ -117,6 +117,8 @@ class MeetingView:
     shown_categories: set[str] = field(default_factory=set)
     # For the owner: what became of each participant's invitation e-mail.
     deliveries: dict[str, DeliveryState] | None = None
+    # The group's memberships the reader may see, removed ones left out (any day's).
+    memberships: list[Membership] = field(default_factory=list)
 
     @property
     def protocol_orgs(self) -> list[tuple[str, str]]:
@@ -155,9 +157,7 @@ PARTICIPANTS = CaseRows(
     Participant, where=lambda: [Participant.meeting_id == bindparam("meeting_id")],
     options=lambda: [joinedload(Participant.user)],
     order_by=lambda: [Participant.created_at, Participant.id])
-MEMBERS_ON_DAY = CaseRows(Membership, where=lambda: [
-    Membership.from_date <= bindparam("day"),
-    or_(Membership.to_date.is_(None), Membership.to_date >= bindparam("day"))])
+MEMBERSHIPS = CaseRows(Membership, order_by=lambda: [Membership.from_date, Membership.id])
 MINUTES = CaseRows(MinutesEntry, where=lambda: [MinutesEntry.meeting_id == bindparam("meeting_id")],
                    order_by=lambda: [MinutesEntry.created_at])
 # Changes of the meeting's minutes entries and of the plan made at the meeting.
@@ -176,8 +176,9 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
     this meeting's participants and minutes."""
     reading = Reading(user, relation, case, announce=(Participant, MinutesEntry))
     participants = reading.items(PARTICIPANTS, meeting_id=meeting.id)
-    group_user_ids = {case.owner_id} | {m.user_id for m in reading.items(
-        MEMBERS_ON_DAY, day=today())}
+    memberships = reading.items(MEMBERSHIPS)
+    day = today()
+    group_user_ids = {case.owner_id} | {m.user_id for m in memberships if m.current_on(day)}
     minutes = reading.items(MINUTES, meeting_id=meeting.id)
     changes = reading.items(CHANGES, meeting_id=meeting.id,
                             minutes_ids=[e.id for e in minutes])
@@ -202,7 +203,7 @@ def meeting_view(user: Any, case: Case, relation: Relation, meeting: Meeting) ->
         e.category for e in minutes}
     view = MeetingView(case, relation, meeting, participants, group_user_ids, minutes,
                        writers, dict(history), actions, follow_ups, reading.withheld(),
-                       org_names, shown)
+                       org_names, shown, memberships=memberships)
     if relation is Relation.OWNER:
         view.deliveries = latest_by_recipient(meeting.id)
     return view

@@ -8,6 +8,7 @@ see answers 404 exactly like a wrong id, and is logged.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -15,18 +16,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from wtforms import SelectChoice
 from wtforms.fields import Label
 
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
-from consent.policy import filtered
+from consent.policy import Reading, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.access import group_organisations, refuse
-from sig.cases.models import Case, CaseStatus
+from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, Item, case_route
 from sig.meetings import operations, queries
@@ -89,17 +90,28 @@ def _to_meeting(case: Case, meeting: Meeting, anchor: str | None = None):
                             _anchor=anchor))
 
 
-def _person_choices(case: Case, meeting: Meeting) -> list[SelectChoice]:
+@functools.cache
+def _case_workers() -> Select:
+    """The active case workers of the organisations bound as ``orgs``, by organisation
+    and user name: built once per process."""
+    return (select(User, Organisation.name)
+            .join(Organisation, User.organisation_id == Organisation.id)
+            .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES),
+                   User.organisation_id.in_(bindparam("orgs", expanding=True)))
+            .order_by(Organisation.name, User.username))
+
+
+def _person_choices(case: Case, meeting: Meeting,
+                    memberships: list[Membership] | None = None) -> list[SelectChoice]:
     """Group members first, then the other active case workers of the organisations in
     the group on the meeting's day (stand-ins): a list as long as those organisations'
-    staff, not the municipality's."""
-    group = {case.owner_id} | {m.user_id for m in case.memberships if m.removed_at is None}
-    organisations = group_organisations(case, clock.local_day(meeting.starts_at))
-    rows = db.session.execute(
-        select(User, Organisation.name).join(Organisation, User.organisation_id == Organisation.id)
-        .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES),
-               User.organisation_id.in_(sorted(organisations)))
-        .order_by(Organisation.name, User.username)).all()
+    staff, not the municipality's.  ``memberships``: the group's, when the page read them
+    already (else the case's are read)."""
+    if memberships is None:
+        memberships = list(case.memberships)
+    group = {case.owner_id} | {m.user_id for m in memberships if m.removed_at is None}
+    organisations = group_organisations(case, clock.local_day(meeting.starts_at), memberships)
+    rows = db.session.execute(_case_workers(), {"orgs": sorted(organisations)}).all()
     rows.sort(key=lambda row: row[0].id not in group)  # stable: keeps the order within each
     return [SelectChoice("", "—")] + [
         SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
@@ -156,9 +168,9 @@ def _render(at: At, meeting: Meeting, status: int = 200, **forms: Any):
     }
     if at.may(CasePermission.MANAGE_MEETINGS):
         user_form = UserParticipantForm(formdata=None)
-        user_form.user_id.choices = _person_choices(case, meeting)
+        user_form.user_id.choices = _person_choices(case, meeting, view.memberships)
         external = forms.get("external_form") or ExternalParticipantForm(formdata=None)
-        external.guardian_id.choices = _guardian_choices(case)
+        external.guardian_id.choices = _guardian_choices(at)
         forms["external_form"] = external
         cancel_form = CancelMeetingForm(formdata=None)
         cancel_form.version.set(meeting.version)
@@ -279,7 +291,7 @@ def add_external(at: At, meeting: Meeting):
     sees her organisation's register entry), or someone else by name."""
     case = at.case
     form = ExternalParticipantForm()
-    form.guardian_id.choices = _guardian_choices(case)
+    form.guardian_id.choices = _guardian_choices(at)
     if form.validate_on_submit():
         name = _external_name(case, form)
         if name is None:
@@ -295,9 +307,14 @@ def add_external(at: At, meeting: Meeting):
     return _render(at, meeting, 400, external_form=form)
 
 
-def _guardian_choices(case: Case) -> list[SelectChoice]:
-    return [SelectChoice("", "—")] + [SelectChoice(g.id, g.name) for g in db.session.scalars(
-        filtered(current_user, Guardian, case).order_by(Guardian.created_at))]
+def _guardian_choices(at: At) -> list[SelectChoice]:
+    """The youth's guardians the owner may name as participants: from the youth the case
+    loader read with them (no statement of its own)."""
+    reading = Reading(current_user, at.relation, at.case)
+    reading.items(Youth)
+    guardians = reading.items_of(Guardian, Youth, "guardians",
+                                 order_by=[Guardian.created_at, Guardian.id])
+    return [SelectChoice("", "—")] + [SelectChoice(g.id, g.name) for g in guardians]
 
 
 def _external_name(case: Case, form: ExternalParticipantForm) -> str | None:
