@@ -166,11 +166,18 @@ def opening_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
     ids = sorted(set(case_ids))
     if not ids:
         return []
+    return list(db.session.scalars(_opening_statement(), {"case_ids": ids, "day": day})
+                .unique())
+
+
+@functools.cache
+def _opening_statement() -> Select:
+    """Built once per process; bound: ``case_ids`` and ``day``."""
     opens = exists().where(ConsentGrant.consent_id == Consent.id,
                            ConsentGrant.withdrawn_at.is_(None))
-    return list(db.session.scalars(
-        select(Consent).where(Consent.case_id.in_(ids), Consent.withdrawn_at.is_(None),
-                              or_(Consent.valid_to.is_(None), Consent.valid_to >= day), opens)
-        .options(joinedload(Consent.parties))
-        .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))
-        .unique())
+    return (select(Consent).where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+                                  Consent.withdrawn_at.is_(None),
+                                  or_(Consent.valid_to.is_(None),
+                                      Consent.valid_to >= bindparam("day")), opens)
+            .options(joinedload(Consent.parties))
+            .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))

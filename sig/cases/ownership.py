@@ -216,13 +216,18 @@ def accept(user: Any, handover: Handover) -> Case:
     return case
 
 
+@functools.cache
+def _offers_to() -> Select:
+    """Built once per process; bound: ``user_id``."""
+    return (select(Handover).where(Handover.to_owner_id == bindparam("user_id"),
+                                   Handover.state == HandoverState.PENDING.value)
+            .options(joinedload(Handover.case), joinedload(Handover.proposed_by))
+            .order_by(Handover.proposed_at))
+
+
 def offers_to(user: Any) -> list[Handover]:
     """Open offers to ``user``, oldest first (the start page lists them)."""
-    return list(db.session.scalars(
-        select(Handover).where(Handover.to_owner_id == user.id,
-                               Handover.state == HandoverState.PENDING.value)
-        .options(joinedload(Handover.case), joinedload(Handover.proposed_by))
-        .order_by(Handover.proposed_at)))
+    return list(db.session.scalars(_offers_to(), {"user_id": user.id}))
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from flask import g, has_app_context
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from consent import validity
@@ -31,6 +32,12 @@ def hold(case_id: str, youth: Youth | None) -> None:
         g.setdefault("_sig_case_youths", {})[case_id] = youth
 
 
+@functools.cache
+def _youths() -> Select:
+    """Built once per process; bound: ``case_ids``."""
+    return with_youth(select(Case.id).where(Case.id.in_(bindparam("case_ids", expanding=True))))
+
+
 def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
     """Each case's youth with all its guardians (the youth's ``guardians``, removed ones
     included, which a page that shows the current ones reads from the youth): those the
@@ -43,8 +50,7 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
     youths: dict[str, Youth] = {case_id: held[case_id] for case_id in ids if case_id in held}
     missing = [case_id for case_id in ids if case_id not in held]
     if missing:
-        for case_id, youth in db.session.execute(
-                with_youth(select(Case.id).where(Case.id.in_(missing)))).unique():
+        for case_id, youth in db.session.execute(_youths(), {"case_ids": missing}).unique():
             if youth is not None:
                 youths[case_id] = youth
     custody = {case_id: [g.id for g in youth.guardians

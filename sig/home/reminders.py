@@ -4,19 +4,20 @@ the start page and the ``sig reminders`` command both use it."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from auth.roles import Role
-from consent.policy import CaseRows, shown_in_cases
+from consent.policy import CaseRows, sees_case_items, shown_in_cases
 from kernel import clock
 from kernel.db import db
 from kernel.planner import unindexed
 from sig.cases import ownership
-from sig.cases.access import accessible, deputy_of
+from sig.cases.access import access_binds, accessible_bound, deputy_of
 from sig.cases.listing import STATUS_ORDER, youth_names
 from sig.cases.models import Case, CaseStatus, Deputy, Handover
 from sig.consents.flags import ConsentFlag, flags_for
@@ -88,12 +89,25 @@ MEETINGS_SOON = CaseRows(Meeting, where=lambda: [
     order_by=lambda: [Meeting.starts_at, Meeting.id])
 
 
+@functools.cache
+def _open_cases() -> Select:
+    """The user's open cases in the case list's order (bound: see ``access_binds``)."""
+    return (select(Case).where(accessible_bound(), Case.status != CaseStatus.CLOSED.value)
+            .order_by(STATUS_ORDER, Case.referral_date.desc(), Case.id))
+
+
+@functools.cache
+def _deputy_in() -> Select:
+    """Which of the cases bound as ``case_ids`` the user is deputy owner of on ``day``."""
+    return deputy_of(bindparam("user_id"), bindparam("day")).where(
+        Deputy.case_id.in_(bindparam("case_ids", expanding=True)))
+
+
 def for_user(user: Any, now: dt.datetime) -> Reminders:
     today = clock.local_day(now)
     horizon = today + dt.timedelta(days=HORIZON_DAYS)
-    cases = list(db.session.scalars(
-        select(Case).where(accessible(user), Case.status != CaseStatus.CLOSED.value)
-        .order_by(STATUS_ORDER, Case.referral_date.desc(), Case.id)))
+    cases = (list(db.session.scalars(_open_cases(), access_binds(user)))
+             if sees_case_items(user) else [])
     case_ids = [c.id for c in cases]
     owner = user.role == Role.CASE_OWNER.value
     offers = ownership.offers_to(user) if owner else []
@@ -105,8 +119,8 @@ def for_user(user: Any, now: dt.datetime) -> Reminders:
         horizon=horizon)]
     meetings = [meeting for meeting, _case_id in shown_in_cases(
         user, MEETINGS_SOON, cases, now=now, until=now + dt.timedelta(days=HORIZON_DAYS))]
-    deputy = set(db.session.scalars(deputy_of(user.id, today).where(
-        Deputy.case_id.in_(case_ids)))) if owner else set()
+    deputy = set(db.session.scalars(_deputy_in(), {
+        "user_id": user.id, "day": today, "case_ids": case_ids})) if owner else set()
     flags = flags_for([c.id for c in cases if c.owner_id == user.id or c.id in deputy], today)
     # the first page of the case list: only its names are decided and decrypted
     listed = cases[:current_app.config["CASE_LIST_PAGE_SIZE"]]

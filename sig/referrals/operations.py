@@ -3,9 +3,10 @@ case), decline — validate, change, audit; ids and codes in the log, never the 
 the number or the text."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from auth.models import Organisation
@@ -81,11 +82,17 @@ def intake(user: Any) -> list[Referral]:
         .options(joinedload(Referral.origin)).order_by(Referral.created_at)))
 
 
+@functools.cache
+def _waiting() -> Select:
+    """Built once per process; bound: ``org_id``."""
+    return select(func.count()).select_from(Referral).where(
+        Referral.to_org_id == bindparam("org_id"),
+        Referral.state == ReferralState.PENDING.value)
+
+
 def waiting(user: Any) -> int:
     """How many proposals wait on the intake list of the user's social services."""
-    return db.session.scalar(select(func.count()).select_from(Referral).where(
-        Referral.to_org_id == user.organisation_id,
-        Referral.state == ReferralState.PENDING.value)) or 0
+    return db.session.scalar(_waiting(), {"org_id": user.organisation_id}) or 0
 
 
 def number_of(referral: Referral) -> pnr.PersonalNumber:
