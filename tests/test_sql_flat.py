@@ -318,6 +318,16 @@ def test_the_case_page_stays_within_its_statement_budget(app, personas, orgs, fa
     login(fred, personas["fred"], fake_clock=fake_clock)
     assert all(fred.get(f"/cases/{case_id}").status_code == 404 for case_id in cases)
     assert all(spent[name] <= most for name, most in CASE_PAGE_BUDGET.items()), spent
+    # closed, the owner's page also says when the case will be purged (one statement)
+    from sig.cases.models import Case
+    from sig.cases.operations import close_case
+    with app.app_context():
+        close_case(database.session.get(Case, cases[0]), "completed", clock.local_today())
+        database.session.commit()
+    client = app.test_client()
+    login(client, personas["sara"], fake_clock=fake_clock)
+    assert statements_for(app, client, f"/cases/{cases[0]}") <= CASE_PAGE_BUDGET["sara"] + 1
+    assert fred.get(f"/cases/{cases[0]}").status_code == 404
 
 
 def test_the_access_log_is_reached_through_a_person_or_a_case_without_analyze(
