@@ -16,6 +16,7 @@ from consent.categories import KNOWN, Category
 from consent.items import NOT_A_CASE_ITEM, REGISTRY, kinds
 from consent.models import ConsentGrant
 from consent.policy import (
+    CaseRows,
     PolicyError,
     Reading,
     Relation,
@@ -24,6 +25,7 @@ from consent.policy import (
     decide,
     filtered,
     shown_in_cases,
+    shown_item,
     withheld,
 )
 from kernel import clock
@@ -185,6 +187,14 @@ def build_world(users, orgs, rng: random.Random, n_cases: int) -> list[str]:
     return case_ids
 
 
+# Every kind's rows as a list declared once (the pages' way: ``CaseRows``).
+WHOLE: dict[str, CaseRows] = {}
+
+
+def _whole(kind) -> CaseRows:
+    return WHOLE.setdefault(kind.table, CaseRows(kind.model))
+
+
 def _check_agreement(users, case_ids: list[str]) -> None:
     cases = [db.session.get(Case, c) for c in case_ids]
     for name in MEMBERS:
@@ -210,9 +220,20 @@ def _check_agreement(users, case_ids: list[str]) -> None:
                     by_kind[kind.table] = [(i.origin_org_id, i.category, i.pre_investigation)
                                            for i, _s in rows if i.id not in shown]
             reading = Reading(user, relation, case)
+            declared = Reading(user, relation, case)
+            other = next(c for c in cases if c.id != case.id)
             for kind in kinds():  # the reading lists what the SQL lists, in its own pass
-                assert {i.id for i in reading.items(kind.model)} == {
-                    i.id for i in db.session.scalars(filtered(user, kind.model, case))}
+                listed = {i.id for i in db.session.scalars(filtered(user, kind.model, case))}
+                assert {i.id for i in reading.items(kind.model)} == listed
+                # a declared list binds the reading's case: another case named by the
+                # caller changes nothing
+                assert {i.id for i in declared.items(
+                    _whole(kind), case_id=other.id, youth_id=other.youth_id)} == listed
+                # one item by its id: itself where shown, nothing where withheld
+                for item in db.session.scalars(annotated([user], kind.model, case)).all()[:4]:
+                    found = shown_item(user, relation, case, kind.model, item.id)
+                    assert (found is item) == (item.id in listed), (name, kind.table)
+                    assert found is None or item.id in listed
             notices = reading.withheld()
             assert sum(w.count for w in notices) == hidden, (name, notices, by_kind)
             # the participants taken from the meetings read (one narrowed read first):
@@ -228,6 +249,9 @@ def _check_agreement(users, case_ids: list[str]) -> None:
             across = {(item.id, case_id)
                       for item, case_id in shown_in_cases(user, kind.model, mine)}
             assert across == pairs.get(kind.table, set()), (name, kind.table)
+            declared_across = {(item.id, case_id) for item, case_id in shown_in_cases(
+                user, _whole(kind), mine, case_ids=[c.id for c in cases])}
+            assert declared_across == across, (name, kind.table)
     # Fred is in the last case only: the others are not his to decide on at all
     fred = users["fred"]
     for case in cases[:-1]:
