@@ -384,8 +384,8 @@ def test_the_case_pages_build_their_statements_once(app, personas, orgs, fake_cl
     the day when it runs them (``consent.policy.CaseRows`` and the prebuilt statements of
     the loaders): on a later request SQLAlchemy computes the cache key of no statement but
     the session store's read, for the owner and each member organisation, on the case,
-    meeting, history and start pages — building the policy's SQL per request was a fifth
-    of the case page."""
+    meeting, history, start, case list and printed plan pages — building the policy's SQL
+    per request was a fifth of the case page."""
     from sqlalchemy.sql import cache_key
 
     from tests.worlds import case_with_every_record
@@ -402,7 +402,8 @@ def test_the_case_pages_build_their_statements_once(app, personas, orgs, fake_cl
     case = f"/cases/{ids['case_id']}"
     pages = {"sara": [case, f"{case}/plan/actions/{ids['action_id']}/history",
                       f"{case}/plan/goals/{ids['goal_id']}/history",
-                      f"{case}/meetings/{ids['meeting_id']}", "/start"],
+                      f"{case}/meetings/{ids['meeting_id']}", "/start", "/cases",
+                      f"{case}/print"],
              "per": [case, f"{case}/meetings/{ids['meeting_id']}",
                      f"{case}/plan/actions/{ids['action_id']}/history", "/start"],
              "kim": [case]}

@@ -6,11 +6,12 @@ the key of the neighbouring row and its length is counted up to a ceiling, so a 
 the same in the first week and after years (``page_by_key``)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from kernel.db import db
 
@@ -41,14 +42,34 @@ def page_of_list(rows: list[Any], size: int) -> Page:
     return Page(rows[(number - 1) * size:number * size], number, pages, len(rows), _args())
 
 
-def page_of(statement: Select, size: int, *, scalars: bool = True) -> Page:
+@functools.cache
+def _paged(statement: Select) -> tuple[Select, Select]:
+    """The count and the page of a statement built once per process (bound: its own
+    parameters, ``page_offset`` and ``page_size``)."""
+    return (select(func.count()).select_from(statement.subquery()),
+            statement.offset(bindparam("page_offset")).limit(bindparam("page_size")))
+
+
+def page_of(statement: Select, size: int, *, scalars: bool = True,
+            params: dict[str, Any] | None = None) -> Page:
     """The page of ``statement`` (already ordered) that ``?page=`` asks for.  A page
-    number that is not a number, below 1 or past the end gives the nearest page."""
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    number that is not a number, below 1 or past the end gives the nearest page.  With
+    ``params``, ``statement`` is one built once per process (its count and page are kept
+    beside it) and ``params`` are its bound values; never pass it a statement built for
+    the request with ``params``."""
+    if params is None:
+        count = select(func.count()).select_from(statement.subquery())
+        total = db.session.scalar(count) or 0
+    else:
+        count, limited = _paged(statement)
+        total = db.session.scalar(count, params) or 0
     pages = max((total + size - 1) // size, 1)
     number = _number(pages)
-    limited = statement.offset((number - 1) * size).limit(size)
-    rows = list(db.session.scalars(limited) if scalars else db.session.execute(limited))
+    if params is None:
+        limited = statement.offset((number - 1) * size).limit(size)
+    binds = {**(params or {}), "page_offset": (number - 1) * size, "page_size": size}
+    rows = list(db.session.scalars(limited, binds) if scalars
+                else db.session.execute(limited, binds))
     return Page(rows, number, pages, total, _args())
 
 
