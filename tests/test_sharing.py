@@ -19,8 +19,9 @@ LEISURE_GOAL = "Kalle har en meningsfull fritid"
 POLICE_ACTION = "Kontaktpolis träffar Kalle varannan vecka"
 SCHOOL_ACTION = "Mentorssamtal varje måndag"
 POLICE_GOAL = "Kalle håller sig borta från brott"
+# (the phone numbers whole: "070-" alone is also part of one id in some 200 random ones)
 SECRET_WORDS = ("Kalle", "skolan", "fritid", "Kontaktpolis", "Mentorssamtal", "brott",
-                "Anna", "070-", "Testsson")
+                "Anna", "070-000 00 00", "070-111 11 11", "Testsson")
 
 
 def _goal_ids(app, case_id: str) -> dict[str, str]:
