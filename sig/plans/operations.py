@@ -31,6 +31,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind
@@ -386,8 +387,10 @@ def history_text(value: Any) -> str | None:
 
 
 # One goal's or action's changes (bound: ``item_type``, ``item_id``), built once per process.
+# (with who changed it: the history names each one)
 ITEM_CHANGES = CaseRows(Change, where=lambda: [Change.item_type == bindparam("item_type"),
-                                               Change.item_id == bindparam("item_id")])
+                                               Change.item_id == bindparam("item_id")],
+                        options=lambda: [joinedload(Change.changed_by)])
 
 
 def changes_of(user: Any, relation: Relation, case: Case, item: Goal | Action) -> list[Change]:

@@ -66,8 +66,9 @@ def page_of(statement: Select, size: int, *, scalars: bool = True,
     pages = max((total + size - 1) // size, 1)
     number = _number(pages)
     if params is None:
-        limited = statement.offset((number - 1) * size).limit(size)
-    binds = {**(params or {}), "page_offset": (number - 1) * size, "page_size": size}
+        limited, binds = statement.offset((number - 1) * size).limit(size), {}
+    else:
+        binds = {**params, "page_offset": (number - 1) * size, "page_size": size}
     rows = list(db.session.scalars(limited, binds) if scalars
                 else db.session.execute(limited, binds))
     return Page(rows, number, pages, total, _args())
