@@ -12,10 +12,12 @@ once there is something else to keep (the password step passed, a login).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Request, Response, g
@@ -28,7 +30,7 @@ from werkzeug.datastructures import CallbackDict
 from auth.models import User, WebSession
 from kernel import clock
 from kernel.audit import AuditEvent, record
-from kernel.db import db
+from kernel.db import db, end_transaction
 
 # What a visitor who has not logged in may carry, in a signed cookie instead of a row.
 ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
@@ -114,8 +116,14 @@ class ServerSessionInterface(SessionInterface):
     """Reads and writes sessions through a database session of its own, so the
     request's unit of work is never committed as a side effect of saving a cookie."""
 
-    def _store(self, app: Flask) -> Session:
-        return app.extensions["sig.db"].factory()
+    @contextlib.contextmanager
+    def _store(self, app: Flask) -> Iterator[Session]:
+        """A database session of the store's own; what it read and did not commit is
+        ended as a read (``end_transaction``), what it wrote and did not commit is
+        rolled back."""
+        with app.extensions["sig.db"].factory() as store:
+            yield store
+            end_transaction(store)
 
     def _limits(self, app: Flask) -> tuple[dt.timedelta, dt.timedelta]:
         return (dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
@@ -175,11 +183,11 @@ class ServerSessionInterface(SessionInterface):
             secure=self.get_cookie_secure(app), httponly=self.get_cookie_httponly(app),
             samesite=self.get_cookie_samesite(app),
         )
-        # Whatever the request left uncommitted is discarded anyway at teardown; roll it
-        # back now so it cannot hold SQLite's write lock while the session row is saved.
+        # Whatever the request left uncommitted is discarded anyway at teardown; end it
+        # now so it cannot hold SQLite's write lock while the session row is saved.
         request_session = g.get("_sig_session")
-        if request_session is not None and request_session.in_transaction():
-            request_session.rollback()
+        if request_session is not None:
+            end_transaction(request_session)
         if (session and session.token and session.last_seen is not None
                 and not session.modified and not session.rotate_requested
                 and clock.now() - session.last_seen < TOUCH_EVERY):

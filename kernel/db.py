@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 from kernel import clock
@@ -74,14 +76,61 @@ def _create_private_file(url: str) -> None:
 
 def make_engine(url: str, *, sqlite_mmap_bytes: int = SQLITE_MMAP_BYTES) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and reads
-    through a memory map of ``sqlite_mmap_bytes``."""
+    through a memory map of ``sqlite_mmap_bytes``.  Each connection knows whether its
+    transaction has written (:func:`end_transaction`)."""
     if url.startswith("sqlite"):
         _create_private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_mmap_bytes))
     else:
         engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "handle_error", _note_failure)
+    for ended in ("commit", "rollback"):
+        event.listen(engine, ended, _transaction_ended)
     return engine
+
+
+# --- ending a transaction ---------------------------------------------------------------------
+
+WROTE = "sig_transaction_wrote"
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    """Anything but a SELECT counts as a write (deny by default: a transaction with an
+    unknown statement is rolled back, as every transaction was before)."""
+    if not _READ.match(statement):
+        conn.info[WROTE] = True
+
+
+def _note_failure(context: Any) -> None:
+    """A transaction in which a statement failed is rolled back, whatever it was."""
+    if context.connection is not None:
+        context.connection.info[WROTE] = True
+
+
+def _transaction_ended(conn: Any) -> None:
+    conn.info.pop(WROTE, None)
+
+
+def end_transaction(session: Session) -> None:
+    """End what ``session`` began and did not commit: a transaction that only read is
+    committed — the same as rolling it back, but on PostgreSQL a rollback also makes
+    the driver drop every prepared statement of the connection, so each request's
+    statements would be planned afresh — and one that wrote, or has changes not yet
+    flushed, is rolled back."""
+    transaction = session.get_transaction()
+    if transaction is None:
+        return
+    if (not transaction.is_active or session.new or session.dirty or session.deleted
+            or session.connection().info.get(WROTE)):
+        session.rollback()
+        return
+    try:
+        session.commit()
+    except SQLAlchemyError:  # only a broken connection fails a read's commit: nothing
+        session.rollback()   # is lost, and the connection is not used again
 
 
 class Database:
@@ -98,9 +147,12 @@ class Database:
 def _teardown(_exc: BaseException | None) -> None:
     session = g.pop("_sig_session", None)
     if session is not None:
-        # close() rolls back what was not committed and detaches objects without
-        # expiring them, so values already read stay readable.
-        session.close()
+        # what was not committed is rolled back (a read is committed: end_transaction);
+        # close() detaches objects without expiring them, so values read stay readable
+        try:
+            end_transaction(session)
+        finally:
+            session.close()
 
 
 class _CurrentDatabase:
