@@ -1,10 +1,15 @@
-"""Steering SQLite's query planner without statistics.
+"""Steering the query planners away from an organisation's or a status's whole set of rows.
 
-SQLite plans without statistics until ``ANALYZE`` has run, and then it may find the rows
-of a user's few cases through an index on an organisation column — every row of the
-organisation.  :func:`unindexed` marks a term as a filter only: on SQLite it is written
-with the unary ``+`` that SQLite's documentation recommends for this ("a term that is
-not used by an index"), elsewhere as the plain column.  The value is unchanged.
+A page reads the rows of the user's few cases.  SQLite plans without statistics until
+``ANALYZE`` has run, and then it may find those rows through an index on an organisation
+column — every row of the organisation.  PostgreSQL has statistics, and with them it
+combines such indexes in bitmaps (every action of the organisation AND every action
+with no responsible person; every planned meeting of the coming weeks in the
+municipality) — work that grows with the municipality, not with the user's cases.
+:func:`unindexed` marks a term as a filter only: on SQLite it is written with the unary
+``+`` that SQLite's documentation recommends for this ("a term that is not used by an
+index"), on PostgreSQL as ``COALESCE(column, column)``, an expression no index is on.
+The value is unchanged.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 
 class unindexed(FunctionElement):  # noqa: N801 - reads as a SQL function in a condition
-    """``column``'s value, which SQLite must not use to choose an index."""
+    """``column``'s value, which the planner must not use to choose an index."""
 
     name = "unindexed"
     inherit_cache = True
@@ -33,3 +38,9 @@ def _plain(element: unindexed, compiler: Any, **kw: Any) -> str:
 @compiles(unindexed, "sqlite")
 def _unary_plus(element: unindexed, compiler: Any, **kw: Any) -> str:
     return "+" + compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "postgresql")
+def _coalesce(element: unindexed, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"COALESCE({column}, {column})"

@@ -1,0 +1,52 @@
+"""kernel.planner.unindexed: a term the planner filters with but never reaches rows by,
+on SQLite and on PostgreSQL (with statistics, where it would otherwise take the index)."""
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, insert, select, text
+
+from kernel.db import db
+from kernel.planner import unindexed
+
+META = MetaData()
+PROBE = Table("planner_probe", META,
+              Column("id", Integer, primary_key=True),
+              Column("case_id", String(8), nullable=False),
+              Column("org_id", String(8), nullable=False),
+              Index("ix_planner_probe_case_id", "case_id"),
+              Index("ix_planner_probe_org_id", "org_id"))
+
+
+def _plan(connection, statement) -> str:
+    compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
+    explain = ("EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite"
+               else "EXPLAIN ") + str(compiled)
+    return "\n".join(str(row[-1]) for row in connection.execute(text(explain)))
+
+
+def test_an_unindexed_term_is_a_filter_and_keeps_its_value(app):
+    with app.app_context():
+        engine = db.engine
+        META.create_all(engine)
+        try:
+            with engine.begin() as connection:
+                # 4,000 rows of 400 cases; one organisation has a single row, so its index
+                # would be the planner's first choice for it
+                connection.execute(insert(PROBE), [
+                    {"id": n, "case_id": f"c{n % 400}",
+                     "org_id": "rare" if n == 7 else f"o{n % 3}"} for n in range(4000)])
+                connection.execute(text("ANALYZE"))
+            cases = [f"c{n}" for n in range(300)]
+            with engine.connect() as connection:
+                plain = select(PROBE.c.id).where(PROBE.c.case_id.in_(cases),
+                                                 PROBE.c.org_id == "rare")
+                steered = select(PROBE.c.id).where(PROBE.c.case_id.in_(cases),
+                                                   unindexed(PROBE.c.org_id) == "rare")
+                assert "ix_planner_probe_org_id" in _plan(connection, plain)
+                assert "ix_planner_probe_org_id" not in _plan(connection, steered)
+                assert connection.execute(steered).scalars().all() == [7]
+                assert connection.execute(select(PROBE.c.id).where(
+                    unindexed(PROBE.c.org_id).in_(["rare", "o1"]),
+                    PROBE.c.case_id == "c7")).scalars().all() == [
+                        n for n in range(7, 4000, 400) if n == 7 or n % 3 == 1]
+        finally:
+            META.drop_all(engine)
