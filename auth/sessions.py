@@ -137,32 +137,43 @@ class ServerSessionInterface(SessionInterface):
             return self._open_anonymous(app, token)
         if len(token) > 128:
             return ServerSession()
+        # Read with the request's own database session: the page's statements follow in
+        # the same transaction, on the same connection (no second checkout, no second
+        # transaction to begin and end — each a round trip to PostgreSQL).
+        row = db.session.get(WebSession, _digest(token))
+        if row is None or row.ended_at is not None:
+            return ServerSession()
+        now = clock.now()
+        idle, absolute = self._limits(app)
+        if now - clock.as_utc(row.last_seen_at) > idle:
+            reason = "idle_timeout"
+        elif row.authenticated_at and now - clock.as_utc(row.authenticated_at) > absolute:
+            reason = "absolute_timeout"
+        else:
+            opened = ServerSession(json.loads(row.data), token=token,
+                                   authenticated_at=clock.as_utc(row.authenticated_at))
+            opened.last_seen = clock.as_utc(row.last_seen_at)
+            return opened
+        self._expire(app, row.id, row.user_id, reason, now)
+        fresh = ServerSession()
+        fresh.expired_reason = reason
+        return fresh
+
+    def _expire(self, app: Flask, row_id: str, user_id: str | None, reason: str,
+                now: dt.datetime) -> None:
+        """End a session that timed out, through the store (the request's unit of work
+        is not committed with it); a request at the same time that ended it first
+        leaves it to that one, so the log says it once."""
         with self._store(app) as store:
-            row = store.get(WebSession, _digest(token))
-            if row is None or row.ended_at is not None:
-                return ServerSession()
-            now = clock.now()
-            idle, absolute = self._limits(app)
-            reason = None
-            if now - clock.as_utc(row.last_seen_at) > idle:
-                reason = "idle_timeout"
-            elif row.authenticated_at and now - clock.as_utc(row.authenticated_at) > absolute:
-                reason = "absolute_timeout"
-            if reason is None:
-                opened = ServerSession(json.loads(row.data), token=token,
-                                       authenticated_at=clock.as_utc(row.authenticated_at))
-                opened.last_seen = clock.as_utc(row.last_seen_at)
-                return opened
-            row.ended_at = now
-            row.end_reason = reason
-            if row.user_id:
+            ended = store.execute(
+                update(WebSession)
+                .where(WebSession.id == row_id, WebSession.ended_at.is_(None))
+                .values(ended_at=now, end_reason=reason)).rowcount
+            if ended and user_id:
                 event = (AuditEvent.SESSION_EXPIRED_IDLE if reason == "idle_timeout"
                          else AuditEvent.SESSION_EXPIRED_ABSOLUTE)
-                record(event, actor=store.get(User, row.user_id), session=store)
+                record(event, actor=store.get(User, user_id), session=store)
             store.commit()
-            fresh = ServerSession()
-            fresh.expired_reason = reason
-            return fresh
 
     def _open_anonymous(self, app: Flask, token: str) -> ServerSession:
         idle, _absolute = self._limits(app)
