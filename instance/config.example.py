@@ -8,7 +8,6 @@ SECRET_KEY = "replace-me"
 # SQLite in this folder by default; PostgreSQL for a municipality deployment:
 # DATABASE_URL = "postgresql+psycopg://sig@/sig?host=/var/run/postgresql"
 
-# SQLITE_MMAP_BYTES = 268435456       # SQLite: bytes of the file read through a memory map; 0: none
 # KEYRING_PATH = "keys.json"          # relative to this folder; mode 0600
 # MFA_REQUIRED = True                 # two-factor login for every role
 # SESSION_IDLE_MINUTES = 30

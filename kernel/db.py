@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import re
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g
@@ -48,22 +47,12 @@ uuid_pk = Annotated[str, mapped_column(String(36), primary_key=True, default=new
 created_at = Annotated[dt.datetime, mapped_column(default=clock.now)]
 
 
-# SQLite reads the file through a memory map up to this size (PRAGMA mmap_size): every
-# request writes (its access-log entry), and a write by one connection makes the others
-# drop their page cache at their next read; through the map, pages come back from the
-# operating system's cache without a copy each.  0 reads through read() calls instead.
-SQLITE_MMAP_BYTES = 256 * 1024 * 1024
-
-
-def _sqlite_pragmas(mmap_bytes: int) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
-        cursor.close()
-    return on_connect
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def _create_private_file(url: str) -> None:
@@ -74,14 +63,13 @@ def _create_private_file(url: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def make_engine(url: str, *, sqlite_mmap_bytes: int = SQLITE_MMAP_BYTES) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and reads
-    through a memory map of ``sqlite_mmap_bytes``.  Each connection knows whether its
-    transaction has written (:func:`end_transaction`)."""
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.  Each
+    connection knows whether its transaction has written (:func:`end_transaction`)."""
     if url.startswith("sqlite"):
         _create_private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas(sqlite_mmap_bytes))
+        event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     event.listen(engine, "before_cursor_execute", _note_write)
@@ -137,8 +125,7 @@ class Database:
     """Engine and session factory of one Flask app (``app.extensions['sig.db']``)."""
 
     def __init__(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"],
-                                  sqlite_mmap_bytes=app.config["SQLITE_MMAP_BYTES"])
+        self.engine = make_engine(app.config["DATABASE_URL"])
         self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["sig.db"] = self
         app.teardown_appcontext(_teardown)

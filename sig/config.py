@@ -11,8 +11,6 @@ from typing import Any
 
 from flask import Flask
 
-from kernel import db
-
 # The checkout: templates, migrations and the default instance folder are found from it.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_SECRET_KEY_LENGTH = 32
@@ -27,8 +25,6 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     # Relative SQLite paths are resolved inside the instance folder.
     "DATABASE_URL": "sqlite:///sig.sqlite3",
-    # SQLite only: how much of the file is read through a memory map (kernel.db); 0: none.
-    "SQLITE_MMAP_BYTES": db.SQLITE_MMAP_BYTES,
     "KEYRING_PATH": "keys.json",
     "MFA_REQUIRED": True,
     "SESSION_IDLE_MINUTES": 30,

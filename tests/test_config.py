@@ -67,21 +67,3 @@ def test_sqlite_has_wal_and_foreign_keys(app):
             pytest.skip("SQLite pragmas")
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        # read through a memory map of the configured size (each request's log entry
-        # makes the other connections drop their page cache)
-        assert (db.session.execute(text("PRAGMA mmap_size")).scalar()
-                == app.config["SQLITE_MMAP_BYTES"] > 0)
-
-
-def test_sqlite_memory_map_can_be_turned_off(tmp_path):
-    from sqlalchemy import text
-
-    from kernel.db import make_engine
-
-    engine = make_engine(f"sqlite:///{tmp_path}/off.sqlite3", sqlite_mmap_bytes=0)
-    try:
-        with engine.connect() as connection:
-            assert connection.execute(text("PRAGMA mmap_size")).scalar() == 0
-            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    finally:
-        engine.dispose()
