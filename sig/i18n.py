@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
                           os.path.join(os.path.dirname(__file__), "translations"))
     babel.init_app(app, locale_selector=select_locale)
     # Templates translate a hundred strings a page: find the request's catalogue once.
-    translations = _request_translations
+    translations = request_catalogue
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
         newstyle=True)
 
 
-def _request_translations() -> Any:
+def request_catalogue() -> Any:
     """The request's catalogue, kept where Flask-Babel itself keeps it
     (``babel_translations``, which ``refresh()`` and ``force_locale()`` reset)."""
     if not has_app_context():

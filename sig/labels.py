@@ -1,12 +1,15 @@
 """Names of stored codes in the user's language, as Jinja filters."""
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 
 from consent.categories import CATEGORY_LABELS
 from sig.cases.forms import CLOSE_LABELS
+from sig.i18n import request_catalogue
 from sig.referrals.forms import REASON_LABELS as REFERRAL_REASONS
 from sig.youths.forms import GENDERS
 
@@ -66,9 +69,20 @@ def register_value(value: str | None, field: str) -> str:
 
 
 def label_filter(labels: dict):
-    """A template filter that names a stored code (the code itself when unknown)."""
+    """A template filter that names a stored code (the code itself when unknown).
+
+    The names are translated once per language and process, not once per use: a case
+    page names some fifty codes, and each lazy text looked its language up again."""
+    by_catalogue: dict[Any, dict[str, str]] = {}
+
     def label(code: str | None) -> str:
-        return str(labels.get(code or "", code or "—"))
+        if not has_app_context():
+            return str(labels.get(code or "", code or "—"))
+        catalogue = request_catalogue()
+        names = by_catalogue.get(catalogue)
+        if names is None:  # (str() translates with the same catalogue)
+            names = by_catalogue[catalogue] = {str(k): str(v) for k, v in labels.items()}
+        return names.get(code or "", code or "—")
 
     return label
 

@@ -183,3 +183,22 @@ def test_language_cannot_be_changed_without_csrf_token(app, client, sara, fake_c
     login(client, sara, fake_clock=fake_clock)
     client.post("/account/language", data={"locale": "en"})
     assert html_lang(client.get("/account").get_data(as_text=True)) == "sv"
+
+
+def test_a_code_is_named_in_each_language_from_names_kept_per_language(app):
+    """The label filters keep each language's names once translated: a page in
+    Swedish after one in English (and the reverse) still names codes in its own."""
+    from flask_babel import force_locale
+
+    from sig.labels import CASE_STATUS, MEETING_STATUS, label_filter
+
+    status, meeting = label_filter(CASE_STATUS), label_filter(MEETING_STATUS)
+    with app.test_request_context():
+        for _round in range(2):
+            with force_locale("sv"):
+                assert (status("active"), meeting("cancelled")) == ("Aktivt", "Inställt")
+            with force_locale("en"):
+                assert (status("active"), meeting("cancelled")) == ("Active", "Cancelled")
+        assert status("no_such_code") == "no_such_code"
+        assert status(None) == "—"
+    assert status("active") == "Active"  # outside a request: the source text
