@@ -93,11 +93,15 @@ class Membership(ItemMixin, Base):
         Index("uq_memberships_one_active", "case_id", "user_id", unique=True,
               sqlite_where=text("removed_at IS NULL"),
               postgresql_where=text("removed_at IS NULL")),
+        # A person's current groups (the case list, the start page, access) from the
+        # index alone: a police officer's memberships over the years are hundreds of rows.
+        Index("ix_memberships_user_current", "user_id", "member_org_id", "removed_at",
+              "from_date", "to_date", "case_id"),
     )
 
     id: Mapped[uuid_pk]
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     # The member's organisation when added: a membership concerns that organisation too.
     member_org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     function: Mapped[str] = mapped_column(String(200))
