@@ -11,7 +11,7 @@ Rules (DESIGN §4):
   in the case (the caller passes them: the owner's and current members').
 * **Nothing is deleted.**  A withdrawal sets ``withdrawn_at``/``withdrawn_by_id`` on the
   consent, one party or one flow; the policy reads them on the next request
-  (``consent.policy.grants_for`` is cached per request only).  A signed form, once
+  (``consent.grants.grants_for`` is cached per request only).  A signed form, once
   uploaded, is kept; it is not replaced.
 * The access log gets ids, organisation ids, categories and counts — never names,
   the note or the file.

@@ -170,7 +170,7 @@ def test_today_is_the_swedish_day_just_after_midnight(app, sara, fake_clock):
 def test_a_consent_ends_with_its_last_swedish_day(app, personas, orgs, fake_clock):
     """A consent valid to 6 December opens nothing at 00:10 on the 7th in Stockholm —
     23:10 on the 6th in UTC, when the policy still read the 6th."""
-    from consent.policy import grants_for
+    from consent.grants import grants_for
     from tests.test_policy_table import ConsentSpec, add_case, add_consent, born
 
     fake_clock.current = dt.datetime(2026, 12, 6, 11, 0, tzinfo=dt.UTC)

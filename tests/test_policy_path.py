@@ -11,7 +11,7 @@ ENTRY_POINTS = {"filtered", "shown_in_cases", "withheld", "Reading", "CaseRows",
                 "decide", "every_item", "annotated", "Relation", "Rule", "Decision", "Withheld",
                 "PolicyError", "CaseRef", "sees_case_items", "addressed_org_of", "case_of_item"}
 # What only consent itself may use: the registry and the grants behind the rules.
-BUILDING_BLOCKS = {"consent.items": None,
+BUILDING_BLOCKS = {"consent.items": None, "consent.grants": None,
                    "consent.policy": ENTRY_POINTS}
 # Item models, whose columns in a comparison make a visibility condition in SQL.
 ITEM_MODELS = {"Youth", "Guardian", "Membership", "Goal", "Action", "Change", "Meeting",

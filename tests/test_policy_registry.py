@@ -417,7 +417,7 @@ def test_the_flows_from_the_owners_live_consents_are_those_the_policy_reads(
     """The owner's consent box reads the case's live consents first; the policy then
     takes its flows from them.  For every organisation and every kind of consent the
     flows are those it reads itself."""
-    from consent.policy import _consent_flows
+    from consent.grants import _consent_flows
     from consent.validity import live_consents
 
     with app.app_context():

@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 from auth import directory
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind
-from consent import policy
+from consent.grants import grants_for
 from consent.models import StatutoryRule
 from kernel import clock, reference
 from kernel.db import db
@@ -92,7 +92,7 @@ def test_a_rule_ended_by_another_worker_opens_nothing_on_the_next_request(app, p
     def decision_rules() -> list[str]:
         with app.test_request_context():
             per = db.session.get(User, personas["per"].id)
-            return [r.code for r in policy.grants_for(per, [case_id]).decision_rules]
+            return [r.code for r in grants_for(per, [case_id]).decision_rules]
 
     assert decision_rules() == [U21]
     assert decision_rules() == [U21]  # kept by the worker

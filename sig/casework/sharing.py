@@ -4,7 +4,7 @@ the sharing overview (organisation × category → shown or withheld, and why).
 Both pages ask the policy on behalf of a :class:`StandIn`: a read-only viewer that
 stands for "a member of organisation X in this case", looked through by the owner (its
 ``reader``).  It is never a real account, has an id no user can have (so
-``consent.policy.grants_for``'s per-request cache keeps its grants apart from the
+``consent.grants.grants_for``'s per-request cache keeps its grants apart from the
 owner's), and nothing is written on its behalf — the audit entries name the owner, and
 the organisation looked through.  "View as" intersects: the owner is shown only what
 both X and she may see, and told how much X sees that she may not.
