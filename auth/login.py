@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
+from auth import sessions
 from auth.models import User
 from kernel import reference
 from kernel.db import db
@@ -35,7 +36,9 @@ def _user_statement() -> Select:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    row = db.session.execute(_user_statement(), {"user_id": user_id}).first()
+    # read with the session's row already, in the request's first statement
+    row = (sessions.user_read_with_session(user_id)
+           or db.session.execute(_user_statement(), {"user_id": user_id}).first())
     if row is None:
         return None
     user, stamp = row

@@ -14,21 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Request, Response, g
+from flask import Flask, Request, Response, g, has_app_context
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.datastructures import CallbackDict
 
 from auth.models import User, WebSession
-from kernel import clock
+from kernel import clock, reference
 from kernel.audit import AuditEvent, record
 from kernel.db import db, end_transaction
 
@@ -39,6 +40,26 @@ MAX_COOKIE = 4000
 # A session that a request did not change has its row touched (last seen) at most this
 # often: most requests then write nothing to the session store at all.
 TOUCH_EVERY = dt.timedelta(seconds=30)
+
+
+@functools.cache
+def _session_statement() -> Select:
+    """Built once per process (bound: ``id``): the session's row with its user, the
+    user's organisation and the reference data's stamp — what every request reads
+    first, in one statement (the user is taken from here by ``auth.login``)."""
+    return (select(WebSession, User, reference.stamp_column())
+            .outerjoin(User, User.id == WebSession.user_id)
+            .where(WebSession.id == bindparam("id"))
+            .options(joinedload(User.organisation)))
+
+
+def user_read_with_session(user_id: str) -> tuple[User, str | None] | None:
+    """The user (and the reference stamp) the request's session row was read with, if
+    that is the user asked for."""
+    held = g.get("_sig_session_user") if has_app_context() else None
+    if held is not None and held[0].id == user_id:
+        return held
+    return None
 
 
 def _digest(token: str) -> str:
@@ -140,9 +161,10 @@ class ServerSessionInterface(SessionInterface):
         # Read with the request's own database session: the page's statements follow in
         # the same transaction, on the same connection (no second checkout, no second
         # transaction to begin and end — each a round trip to PostgreSQL).
-        row = db.session.get(WebSession, _digest(token))
-        if row is None or row.ended_at is not None:
+        found = db.session.execute(_session_statement(), {"id": _digest(token)}).first()
+        if found is None or found[0].ended_at is not None:
             return ServerSession()
+        row, user, stamp = found
         now = clock.now()
         idle, absolute = self._limits(app)
         if now - clock.as_utc(row.last_seen_at) > idle:
@@ -153,6 +175,8 @@ class ServerSessionInterface(SessionInterface):
             opened = ServerSession(json.loads(row.data), token=token,
                                    authenticated_at=clock.as_utc(row.authenticated_at))
             opened.last_seen = clock.as_utc(row.last_seen_at)
+            if user is not None:
+                g._sig_session_user = (user, stamp)  # (auth.login.load_user takes it)
             return opened
         self._expire(app, row.id, row.user_id, reason, now)
         fresh = ServerSession()

@@ -4,7 +4,7 @@ requests and read again as soon as any of it changes, in any worker.
 A database trigger on every reference table gives the one row of ``reference_stamp`` a
 new random stamp on each insert, update or delete (migration 0028), whoever writes: the
 app, a migration, an administrator in ``psql``, a restored backup.  A request learns the
-stamp once: with the user's own load (``stamp_column`` rides along in that statement)
+stamp once: with the session and its user (``stamp_column`` rides along in that statement)
 or, on a page without a user, with one statement of its own.  A value kept here is used
 only under the stamp it was read with, so a change reaches every worker on its next
 request, and a rolled-back change (the stamp goes back) is read again too.

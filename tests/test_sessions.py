@@ -217,3 +217,34 @@ def test_a_message_shown_is_not_shown_again(app, client, sara):
     shown.pop("_flashes")                     # the login page shows the message
     _save(app, shown)
     assert dict(_open(app, token)) == {}
+
+
+def test_the_session_and_its_user_are_read_in_one_statement(app, personas, fake_clock):
+    """Every request reads its session row with the user (and the user's organisation)
+    in one statement: a page that reads nothing else runs nothing else.  Who is logged
+    in is still decided afresh: Fred's session gives Fred, an account deactivated
+    meanwhile gives the login page."""
+    from auth.models import User
+
+    fred = app.test_client()
+    login(fred, personas["fred"], fake_clock=fake_clock)
+    engine = app.extensions["sig.db"].engine
+    seen: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    assert fred.get("/accessibility").status_code == 200
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert fred.get("/accessibility").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "web_sessions" in reads[0] and "users" in reads[0], seen
+    assert personas["fred"].username in fred.get("/account").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(User, personas["fred"].id).active = False
+        db.session.commit()
+    response = fred.get("/account")
+    assert response.status_code == 302 and "/login" in response.location

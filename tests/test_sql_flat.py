@@ -288,10 +288,11 @@ def test_case_pages_get_a_good_plan_without_analyze(app, personas, orgs, make_us
     assert bad == set(), sorted(bad)
 
 
-# What the case page costs today, session store excluded: the owner, who also sees the
-# consents, the disclosures and the ownership notices, and a member organisation.  The
-# goal of issue 10 is 15; a change may lower these, never raise them.
-CASE_PAGE_BUDGET = {"sara": 15, "per": 14, "kim": 13}
+# What the case page costs today, the session's read (with the user) excluded: the owner,
+# who also sees the consents, the disclosures and the ownership notices, and a member
+# organisation.  The goal of issue 10 is 15, the closed case's page included (one more:
+# the retention notice); a change may lower these, never raise them.
+CASE_PAGE_BUDGET = {"sara": 14, "per": 13, "kim": 12}
 
 
 def test_the_case_page_stays_within_its_statement_budget(app, personas, orgs, fake_clock):
