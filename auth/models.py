@@ -34,7 +34,7 @@ class User(Base):
     id: Mapped[uuid_pk]
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name_enc: Mapped[bytes | None] = encrypted_column()
-    display_name = encrypted_text("display_name")
+    display_name = encrypted_text("display_name", keep=10_000)  # (kept per worker)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -535,3 +535,39 @@ def test_keys_retire_after_rotation_leaves_only_the_new_key(app, population, key
     fresh = Keyring.load(keyring_copy)
     assert set(fresh.data_keys) == {fresh.active_id} != {old.active_id}
     assert_everything_reads_with_only(keyring_copy, workdir, database_url, population)
+
+
+def test_a_value_is_decrypted_once_per_object_and_staff_names_once_per_worker(
+        app, client, sara, fake_clock, monkeypatch):
+    """A page that shows a value twice decrypts it once; a staff name is kept decrypted
+    by the worker (by row, ciphertext and the key that opens it) and decrypted again
+    when it changes; a youth's data is never kept beyond the object it was read with."""
+    from sig.youths.models import Youth
+    from tests.case_helpers import register_youth
+
+    login(client, sara, fake_clock=fake_clock)
+    youth_id = register_youth(client, name="Alva Ek")
+    calls: list[str] = []
+    real = cipher.decrypt
+
+    def counting(keyring, place, row_id, blob):
+        calls.append(place)
+        return real(keyring, place, row_id, blob)
+
+    monkeypatch.setattr(cipher, "decrypt", counting)
+    for _request in range(2):
+        with app.app_context():
+            read_youth = db.session.get(Youth, youth_id)
+            assert (read_youth.name, read_youth.name) == ("Alva Ek", "Alva Ek")
+            user = db.session.get(User, sara.id)
+            assert user.display_name == user.display_name == sara.display_name
+    assert calls.count("youths.name") == 2  # once per object, never kept
+    assert calls.count("users.display_name") <= 1  # kept by the worker
+    with app.app_context():
+        db.session.get(User, sara.id).display_name = "Sara Nyberg"
+        db.session.commit()
+    calls.clear()
+    assert read(app, sara.id) == "Sara Nyberg" and calls == ["users.display_name"]
+    with app.app_context():
+        db.session.get(User, sara.id).display_name = sara.display_name
+        db.session.commit()

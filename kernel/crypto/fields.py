@@ -22,12 +22,21 @@ REGISTRY: list[tuple[type, str]] = []
 
 
 class EncryptedAttribute:
-    """Descriptor over the ``<name>_enc`` column; text or bytes."""
+    """Descriptor over the ``<name>_enc`` column; text or bytes.
 
-    def __init__(self, name: str, *, binary: bool) -> None:
+    A value is decrypted once per loaded object (a page that names a youth twice
+    decrypts the name once), and again whenever its ciphertext changes.  ``keep``: how
+    many values of this attribute a worker keeps decrypted between requests, by row
+    and ciphertext — for the staff's names, which nearly every page shows (a meeting's
+    stand-in picker some hundred); never for a youth's data."""
+
+    def __init__(self, name: str, *, binary: bool, keep: int = 0) -> None:
         self.name = name
         self.column_attr = f"{name}_enc"
+        self.memo_attr = f"_sig_plain_{name}"
         self.binary = binary
+        self.keep = keep
+        self._kept: dict[tuple[str, bytes, bytes], Any] = {}
 
     def __set_name__(self, owner: type, attr_name: str) -> None:
         REGISTRY.append((owner, attr_name))
@@ -41,8 +50,24 @@ class EncryptedAttribute:
         blob = getattr(obj, self.column_attr)
         if blob is None:
             return None
-        raw = cipher.decrypt(current_keyring(), self.place(type(obj)), obj.id, blob)
-        return raw if self.binary else raw.decode("utf-8")
+        memo = obj.__dict__.get(self.memo_attr)
+        if memo is not None and memo[0] is blob:
+            return memo[1]
+        keyring = current_keyring()
+        key = None
+        if self.keep:  # kept with the key that opens it: a keyring without it opens nothing
+            data_key = keyring.data_keys.get(cipher.key_id_of(bytes(blob)))
+            key = (obj.id, bytes(blob), data_key) if data_key is not None else None
+        value = self._kept.get(key) if key is not None else None
+        if value is None:
+            raw = cipher.decrypt(keyring, self.place(type(obj)), obj.id, blob)
+            value = raw if self.binary else raw.decode("utf-8")
+            if key is not None:
+                if len(self._kept) >= self.keep:
+                    self._kept.clear()
+                self._kept[key] = value
+        obj.__dict__[self.memo_attr] = (blob, value)
+        return value
 
     def __set__(self, obj: Any, value: Any) -> None:
         if value is None:
@@ -62,8 +87,8 @@ def encrypted_column(nullable: bool = True, *, large: bool = False) -> Any:
     return mapped_column(LargeBinary, nullable=nullable, deferred=large)
 
 
-def encrypted_text(name: str) -> EncryptedAttribute:
-    return EncryptedAttribute(name, binary=False)
+def encrypted_text(name: str, *, keep: int = 0) -> EncryptedAttribute:
+    return EncryptedAttribute(name, binary=False, keep=keep)
 
 
 def encrypted_bytes(name: str) -> EncryptedAttribute:
