@@ -11,10 +11,10 @@ autovacuum would do) instead of the instance's SQLite file.
 
 Builds the statistics benchmark's synthetic municipality (``statistics_dashboard.py``:
 bulk inserts, deterministic per ``--seed``), then adds what the case pages read: real
-AES-GCM values (youths' names, goals, actions, meeting places) and ``--consents``
-consents of random cases granting social services' information to the police and the
-school.  One active case with a police and a school member is the case timed; its owner
-and members get passwords.
+AES-GCM values (youths' names, goals, actions, meeting places, staff names) and
+``--consents`` consents of random cases granting social services' information to the
+police and the school.  One active case with a police and a school member is the case
+timed; its owner and members get passwords.
 
 Then it serves the instance with gunicorn (2 sync workers) and a hello-world Flask app
 the same way, and drives both with ``wrk`` (Debian: ``apt-get install wrk``) at
@@ -71,7 +71,8 @@ WRK_SCRIPT = textwrap.dedent('''
 
 
 def enrich(app, consents: int, seed: int) -> dict[str, Any]:
-    """Encrypted values, consents, and the case to time with its people's passwords."""
+    """Encrypted values, consents, and the case to time with its people's passwords
+    (the accounts' names: :func:`name_staff`)."""
     from auth import passwords
     from auth.models import Organisation, User
     from consent.categories import Category
@@ -181,6 +182,29 @@ def enrich(app, consents: int, seed: int) -> dict[str, Any]:
                  "consents": db.session.scalar(select(func.count()).select_from(Consent))}
     attach_files(app, found, seed)
     return found
+
+
+def name_staff(app) -> None:
+    """Every account gets its name, encrypted as the app stores it: pages name case
+    owners, group members and the stand-ins a meeting can pick (done once; a reused
+    database whose accounts have names is left as it is)."""
+    from auth.models import User
+    from kernel.crypto import cipher
+    from kernel.crypto.keys import current_keyring
+    from kernel.db import db
+
+    with app.app_context():
+        keyring = current_keyring()
+        unnamed = db.session.execute(select(User.id, User.username)
+                                     .where(User.display_name_enc.is_(None))).all()
+        if unnamed:
+            with app.extensions["sig.db"].engine.begin() as conn:
+                conn.execute(update(User.__table__).where(
+                    User.__table__.c.id == bindparam("row_id")).values(
+                    display_name_enc=bindparam("name")),
+                    [{"row_id": i, "name": cipher.encrypt(keyring, "users.display_name", i,
+                                                          f"Handläggare {u}".encode())}
+                     for i, u in unnamed])
 
 
 FORM_BYTES = 150_000  # a scanned two-page consent form
@@ -450,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             town.generate(app, args)
             found = enrich(app, args.consents, args.seed)
             save_found(instance, found)
+        name_staff(app)
         print(f"\nDatabase: {app.extensions['sig.db'].engine.dialect.name}")
         print(f"Timed case {found['case'][:8]} (owner {found['users']['owner']}, police "
               f"{found['users']['police']}, school {found['users']['school']}); "
