@@ -571,3 +571,22 @@ def test_a_value_is_decrypted_once_per_object_and_staff_names_once_per_worker(
     with app.app_context():
         db.session.get(User, sara.id).display_name = sara.display_name
         db.session.commit()
+
+
+def test_a_key_added_during_a_request_is_used_at_once(app, sara, keyring_copy, workdir,
+                                                      database_url):
+    """A request looks at the key file once to open values, and again when a value names
+    a key it has not seen; it always encrypts with the file's active key — so a rotation
+    that begins mid-request leaves nothing written under the old key."""
+    with own_app(workdir, keyring_copy, database_url) as mine, mine.app_context():
+        user = db.session.get(User, sara.id)
+        assert user.display_name == sara.display_name  # the request now holds a keyring
+        old_id = current_keyring().active_id
+        rotated = Keyring.load(keyring_copy)
+        new_id = rotated.add_active()
+        rotated.save(keyring_copy)
+        user.display_name = "Sara Nyberg"
+        assert cipher.key_id_of(user.display_name_enc) == new_id != old_id
+        other = db.session.get(User, sara.id)
+        assert other is user and user.display_name == "Sara Nyberg"
+        db.session.rollback()

@@ -14,7 +14,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy.orm import mapped_column
 
 from kernel.crypto import cipher
-from kernel.crypto.keys import current_keyring
+from kernel.crypto.keys import current_keyring, keyring_to_open
 from kernel.db import new_uuid
 
 REGISTRY: list[tuple[type, str]] = []
@@ -39,6 +39,7 @@ class EncryptedAttribute:
         self._kept: dict[tuple[str, bytes, bytes], Any] = {}
 
     def __set_name__(self, owner: type, attr_name: str) -> None:
+        self.owner = owner
         REGISTRY.append((owner, attr_name))
 
     def place(self, owner: type) -> str:
@@ -53,20 +54,29 @@ class EncryptedAttribute:
         memo = obj.__dict__.get(self.memo_attr)
         if memo is not None and memo[0] is blob:
             return memo[1]
-        keyring = current_keyring()
+        value = self.plain(obj.id, blob)
+        obj.__dict__[self.memo_attr] = (blob, value)
+        return value
+
+    def plain(self, row_id: str, blob: bytes | None) -> Any:
+        """The value of row ``row_id``'s ciphertext ``blob`` (a list that reads the column
+        without loading the objects: ``User.display_name.plain(id, display_name_enc)``)."""
+        if blob is None:
+            return None
+        key_id = cipher.key_id_of(bytes(blob))
+        keyring = keyring_to_open(key_id)
         key = None
         if self.keep:  # kept with the key that opens it: a keyring without it opens nothing
-            data_key = keyring.data_keys.get(cipher.key_id_of(bytes(blob)))
-            key = (obj.id, bytes(blob), data_key) if data_key is not None else None
+            data_key = keyring.data_keys.get(key_id)
+            key = (row_id, bytes(blob), data_key) if data_key is not None else None
         value = self._kept.get(key) if key is not None else None
         if value is None:
-            raw = cipher.decrypt(keyring, self.place(type(obj)), obj.id, blob)
+            raw = cipher.decrypt(keyring, self.place(self.owner), row_id, blob)
             value = raw if self.binary else raw.decode("utf-8")
             if key is not None:
                 if len(self._kept) >= self.keep:
                     self._kept.clear()
                 self._kept[key] = value
-        obj.__dict__[self.memo_attr] = (blob, value)
         return value
 
     def __set__(self, obj: Any, value: Any) -> None:

@@ -12,7 +12,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 
 KEY_BYTES = 32
 
@@ -112,3 +112,16 @@ def current_keyring() -> Keyring:
         cached = (Keyring.load(path), stamp)
         current_app.extensions["sig.keyring"] = cached
     return cached[0]
+
+
+def keyring_to_open(key_id: str) -> Keyring:
+    """The keyring to open a value under ``key_id`` with: the request's, found once (a
+    page opens dozens of values, and each look at the file costs a ``stat``), or the
+    file's again when it lacks that key (a rotation began meanwhile).  Encrypting always
+    takes :func:`current_keyring`, so a rotation's new key is used from its next use on."""
+    held = g.get("_sig_keyring") if has_app_context() else None
+    if held is None or key_id not in held.data_keys:
+        held = current_keyring()
+        if has_app_context():
+            g._sig_keyring = held
+    return held

@@ -94,7 +94,7 @@ def _to_meeting(case: Case, meeting: Meeting, anchor: str | None = None):
 def _case_workers() -> Select:
     """The active case workers of the organisations bound as ``orgs``, by organisation
     and user name: built once per process."""
-    return (select(User, Organisation.name)
+    return (select(User.id, User.username, User.display_name_enc, Organisation.name)
             .join(Organisation, User.organisation_id == Organisation.id)
             .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES),
                    User.organisation_id.in_(bindparam("orgs", expanding=True)))
@@ -112,9 +112,12 @@ def _person_choices(case: Case, meeting: Meeting,
     group = {case.owner_id} | {m.user_id for m in memberships if m.removed_at is None}
     organisations = group_organisations(case, clock.local_day(meeting.starts_at), memberships)
     rows = db.session.execute(_case_workers(), {"orgs": sorted(organisations)}).all()
-    rows.sort(key=lambda row: row[0].id not in group)  # stable: keeps the order within each
+    rows.sort(key=lambda row: row[0] not in group)  # stable: keeps the order within each
+    # (the columns, not the accounts as objects: the names are kept decrypted per worker)
+    name = User.display_name.plain
     return [SelectChoice("", "—")] + [
-        SelectChoice(u.id, f"{u.display_name} ({org})") for u, org in rows]
+        SelectChoice(user_id, f"{name(user_id, blob) or username} ({org})")
+        for user_id, username, blob, org in rows]
 
 
 def _follow_up_prefix(action_id: str) -> str:
