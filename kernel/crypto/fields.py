@@ -63,12 +63,13 @@ class EncryptedAttribute:
         without loading the objects: ``User.display_name.plain(id, display_name_enc)``)."""
         if blob is None:
             return None
-        key_id = cipher.key_id_of(bytes(blob))
+        blob = bytes(blob)
+        key_id = cipher.key_id_of(blob)
         keyring = keyring_to_open(key_id)
         key = None
         if self.keep:  # kept with the key that opens it: a keyring without it opens nothing
             data_key = keyring.data_keys.get(key_id)
-            key = (row_id, bytes(blob), data_key) if data_key is not None else None
+            key = (row_id, blob, data_key) if data_key is not None else None
         value = self._kept.get(key) if key is not None else None
         if value is None:
             raw = cipher.decrypt(keyring, self.place(self.owner), row_id, blob)
