@@ -7,6 +7,9 @@ from typing import Any
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import Babel, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -37,6 +40,30 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True)
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
+
+
+_TRANSLATED: dict[Any, dict[str, Markup]] = {}
+
+
+@pass_context
+def template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """``_()`` and ``{% trans %}`` in templates: what Jinja's new-style gettext does
+    (translate, mark safe when autoescaping, format with the escaped variables), in one
+    call instead of four.  A text without variables is translated once per language and
+    process — a case page has a hundred of them."""
+    catalogue = request_catalogue()  # (the texts are the source's and our catalogue's)
+    if not context.eval_ctx.autoescape:
+        return catalogue.ugettext(string) % variables
+    if variables:
+        return Markup(catalogue.ugettext(string)) % variables  # noqa: S704
+    known = _TRANSLATED.get(catalogue)
+    if known is None:
+        known = _TRANSLATED.setdefault(catalogue, {})
+    found = known.get(string)
+    if found is None:  # ("%%" is a per cent sign, as in Jinja's own gettext)
+        found = known[string] = Markup(catalogue.ugettext(string)) % {}  # noqa: S704
+    return found
 
 
 def request_catalogue() -> Any:

@@ -202,3 +202,26 @@ def test_a_code_is_named_in_each_language_from_names_kept_per_language(app):
         assert status("no_such_code") == "no_such_code"
         assert status(None) == "—"
     assert status("active") == "Active"  # outside a request: the source text
+
+
+def test_templates_translate_in_the_request_language_and_escape_what_is_put_in(app):
+    """``_()`` in templates: each language's own text, page after page in alternating
+    languages (texts without variables are kept translated per language), variables
+    escaped in HTML, ``%%`` a per cent sign, and plain text (mail) left unescaped."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = ('{{ _("Active") }}|{{ _("Status of “%(what)s”", what=what) }}|'
+            '{{ _("100%% sure") }}')
+    with app.test_request_context():
+        for _round in range(2):
+            with force_locale("sv"):
+                assert render_template_string(page, what="<b>") == (
+                    "Aktivt|Status för ”&lt;b&gt;”|100% sure")
+            with force_locale("en"):
+                assert render_template_string(page, what="<b>") == (
+                    "Active|Status of “&lt;b&gt;”|100% sure")
+        with force_locale("sv"):
+            assert render_template_string(
+                '{% autoescape false %}{{ _("Status of “%(what)s”", what=what) }}'
+                '{% endautoescape %}', what="<b>") == "Status för ”<b>”"
