@@ -18,7 +18,7 @@ from flask import g, has_app_context
 from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
-from consent.models import Consent, ConsentGrant, PartyKind
+from consent.models import Consent, ConsentGrant, ConsentParty, PartyKind
 from kernel.db import db
 
 ADULT_AGE = 18
@@ -158,26 +158,40 @@ def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
     return cache[key]
 
 
-def opening_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
-    """The live consents of ``case_ids`` (as :func:`live_consents`) that still open
-    something — a grant not withdrawn — with their parties only: one statement, for a
-    page that flags many cases' consents and shows none of their grants (a full consent
-    has some eighty grants; read with the parties, every party would repeat them all)."""
+def opening_consents(case_ids: Iterable[str], day: dt.date) -> list[Terms]:
+    """The terms of the live consents of ``case_ids`` (as :func:`live_consents`) that
+    still open something — a grant not withdrawn — with their parties: one statement of
+    columns, for a page that flags many cases' consents and shows none of them (a full
+    consent has some eighty grants, and a start page some forty cases' consents)."""
     ids = sorted(set(case_ids))
     if not ids:
         return []
-    return list(db.session.scalars(_opening_statement(), {"case_ids": ids, "day": day})
-                .unique())
+    terms: dict[str, Terms] = {}
+    for (consent_id, case_id, withdrawn_at, valid_from, valid_to,
+         kind, guardian_id, party_withdrawn_at) in db.session.execute(
+            _opening_statement(), {"case_ids": ids, "day": day}):
+        consent = terms.get(consent_id)
+        if consent is None:
+            consent = terms[consent_id] = Terms(consent_id, case_id, withdrawn_at,
+                                                valid_from, valid_to)
+        if kind is not None:
+            consent.parties.append(PartyTerms(kind, guardian_id, party_withdrawn_at))
+    return list(terms.values())
 
 
 @functools.cache
 def _opening_statement() -> Select:
-    """Built once per process; bound: ``case_ids`` and ``day``."""
+    """Built once per process; bound: ``case_ids`` and ``day``.  A row per party (one
+    with no party for a consent without)."""
     opens = exists().where(ConsentGrant.consent_id == Consent.id,
                            ConsentGrant.withdrawn_at.is_(None))
-    return (select(Consent).where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
-                                  Consent.withdrawn_at.is_(None),
-                                  or_(Consent.valid_to.is_(None),
-                                      Consent.valid_to >= bindparam("day")), opens)
-            .options(joinedload(Consent.parties))
-            .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id))
+    return (select(Consent.id, Consent.case_id, Consent.withdrawn_at, Consent.valid_from,
+                   Consent.valid_to, ConsentParty.kind, ConsentParty.guardian_id,
+                   ConsentParty.withdrawn_at)
+            .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
+            .where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+                   Consent.withdrawn_at.is_(None),
+                   or_(Consent.valid_to.is_(None), Consent.valid_to >= bindparam("day")),
+                   opens)
+            .order_by(Consent.case_id, Consent.valid_to, Consent.created_at, Consent.id,
+                      ConsentParty.id))

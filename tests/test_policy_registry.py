@@ -349,11 +349,13 @@ def test_a_kinds_scope_says_the_same_in_sql_and_for_a_loaded_row(app, users, org
 
 
 def test_the_guardians_loaded_with_the_youth_are_those_the_sql_reads(app, users, orgs):
-    """The consent rules load the youth with all its guardians; the case page takes the
-    current ones from there (no statement) and decides them as a read would; without a
-    consent nothing loads them, and the reading reads them itself."""
+    """The case loader reads the youth with all its guardians; the case page takes the
+    current ones from there (no statement) and decides them as a read would; a case
+    read otherwise has none loaded, and the reading reads them itself."""
+    from flask_login import login_user
     from sqlalchemy import event, inspect
 
+    from sig.cases.access import load_case
     from sig.youths.models import Guardian, Youth
 
     with app.app_context():
@@ -375,8 +377,9 @@ def test_the_guardians_loaded_with_the_youth_are_those_the_sql_reads(app, users,
             expected_withheld = direct.withheld()
         with app.test_request_context():  # a request of its own: nothing read yet
             user = db.session.get(type(users[name]), users[name].id)
-            case = db.session.get(Case, case_id)
-            reading = Reading(user, relation, case)  # the consent rules load the youth
+            login_user(user)
+            case, _relation = load_case(case_id)  # the youth and guardians come with it
+            reading = Reading(user, relation, case)
             reading.items(Youth)
             statements: list[str] = []
             engine = db.session.get_bind()

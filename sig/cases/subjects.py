@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable
 
 from flask import g, has_app_context
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from consent import validity
@@ -33,35 +33,46 @@ def hold(case_id: str, youth: Youth | None) -> None:
 
 
 @functools.cache
-def _youths() -> Select:
-    """Built once per process; bound: ``case_ids``."""
-    return with_youth(select(Case.id).where(Case.id.in_(bindparam("case_ids", expanding=True))))
+def _subject_columns() -> Select:
+    """Built once per process; bound: ``case_ids``.  Each case's youth's id and encrypted
+    date of birth, and its guardians with custody today in the order they were
+    registered (none: one row with no guardian)."""
+    custody = and_(Guardian.youth_id == Youth.id, Guardian.has_custody.is_(True),
+                   Guardian.removed_at.is_(None))
+    return (select(Case.id, Youth.id, Youth.birth_date_enc, Guardian.id)
+            .join(Youth, Youth.id == Case.youth_id).outerjoin(Guardian, custody)
+            .where(Case.id.in_(bindparam("case_ids", expanding=True)))
+            .order_by(Case.id, Guardian.created_at, Guardian.id))
 
 
 def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
-    """Each case's youth with all its guardians (the youth's ``guardians``, removed ones
-    included, which a page that shows the current ones reads from the youth): those the
-    case loader held, the others in one statement; those with custody today, in the
-    order they were registered."""
+    """Each case's youth's date of birth and guardians with custody today, in the order
+    they were registered: from the youth the case loader held (:func:`hold`), the
+    others' as columns in one statement (a start page decides some forty cases'
+    consents: their youths and guardians are not loaded as objects)."""
     ids = sorted(set(case_ids))
     if not ids:
         return {}
     held = g.get("_sig_case_youths", {}) if has_app_context() else {}
-    youths: dict[str, Youth] = {case_id: held[case_id] for case_id in ids if case_id in held}
-    missing = [case_id for case_id in ids if case_id not in held]
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for case_id in ids:
+        youth = held.get(case_id)
+        if youth is not None:
+            found[case_id] = (youth.birth_date_text, [
+                guardian.id for guardian in youth.guardians
+                if guardian.has_custody and guardian.removed_at is None])
+    missing = [case_id for case_id in ids if case_id not in found]
     if missing:
-        for case_id, youth in db.session.execute(_youths(), {"case_ids": missing}).unique():
-            if youth is not None:
-                youths[case_id] = youth
-    custody = {case_id: [g.id for g in youth.guardians
-                         if g.has_custody and g.removed_at is None]
-               for case_id, youth in youths.items()}
-    if has_app_context():  # held for the request: a page that shows the youth reads it
-        g.setdefault("_sig_subject_youths", []).extend(youths.values())  # from the session
+        born = Youth.birth_date_text.plain
+        for case_id, youth_id, blob, guardian_id in db.session.execute(
+                _subject_columns(), {"case_ids": missing}):
+            if case_id not in found:
+                found[case_id] = (born(youth_id, blob), [])
+            if guardian_id is not None:
+                found[case_id][1].append(guardian_id)
     # (a youth whose entry retention purged has no date of birth: no consent holds)
-    return {case_id: validity.Subject(dt.date.fromisoformat(born),
-                                      tuple(custody.get(case_id, ())))
-            for case_id, youth in youths.items() if (born := youth.birth_date_text)}
+    return {case_id: validity.Subject(dt.date.fromisoformat(birth), tuple(custody))
+            for case_id, (birth, custody) in found.items() if birth}
 
 
 def register() -> None:

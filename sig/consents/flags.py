@@ -44,17 +44,18 @@ def flags_for(case_ids: Iterable[str], day: dt.date,
               consents: list[Consent] | None = None) -> list[ConsentFlag]:
     """Flags of the live consents of ``case_ids`` that still open something (or of
     ``consents``, read already with their grants)."""
+    opening: list[Consent] | list[validity.Terms]
     if consents is None:
-        consents = validity.opening_consents(case_ids, day)
+        opening = validity.opening_consents(case_ids, day)
     else:  # (one whose every grant is withdrawn opens nothing any more)
-        consents = [c for c in consents if any(g.withdrawn_at is None for g in c.grants)]
-    if not consents:
+        opening = [c for c in consents if any(g.withdrawn_at is None for g in c.grants)]
+    if not opening:
         return []
-    subjects = validity.subjects_of({c.case_id for c in consents})
+    subjects = validity.subjects_of({c.case_id for c in opening})
     horizon = day + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
     own_from = own_from_age()
     flags = []
-    for consent in consents:
+    for consent in opening:
         subject = subjects.get(consent.case_id)
         if subject is None:
             continue
