@@ -48,3 +48,37 @@ def test_wtforms_own_messages_follow_the_request_language(app):
         with force_locale("en"):
             form = Pick(MultiDict({"one": "z"}), meta={"csrf": False})
             assert not form.validate() and form.one.errors == ["Not a valid choice."]
+
+
+def test_a_whole_select_is_written_as_wtforms_writes_it(app):
+    """Required, disabled, a class, a selected value, yes/no values, labels that need
+    escaping, choices from a function; an option with attributes and a list with groups
+    fall back to WTForms' own writer."""
+    from wtforms.validators import DataRequired
+
+    from auth.form_base import PLACEHOLDER
+
+    class Pick(Form):
+        plain = SelectField("Plain", choices=[PLACEHOLDER, SelectChoice("a", "<A & B>"),
+                                              SelectChoice('"b"', "B")],
+                            validators=[DataRequired()])
+        later = SelectField("Later", choices=lambda: [SelectChoice("x", "X"),
+                                                      SelectChoice("y", None)])
+        yes_no = SelectField("Yes/no", choices=[SelectChoice(True, "Ja"),
+                                                SelectChoice(False, "Nej")], coerce=bool)
+        marked = SelectField("Marked", choices=[SelectChoice("m", "M",
+                                                             render_kw={"disabled": True})])
+        grouped = SelectField("Grouped", choices=[
+            SelectChoice("p1", "P 1", optgroup="Polisen"),
+            SelectChoice("s1", "S 1", optgroup="Skolan")])
+
+    with app.test_request_context():
+        form = Pick(meta={"csrf": False}, data={"plain": '"b"', "later": "y",
+                                                "yes_no": False, "grouped": "s1"})
+        for field in form:
+            assert field.widget is SELECT
+            for extra in ({}, {"disabled": True, "class_": "wide"}, {"required": False}):
+                assert str(field(**extra)) == str(widgets.Select()(field, **extra)), (
+                    field.name, extra)
+        assert "required" in str(form.plain())
+        assert "&lt;A &amp; B&gt;" in str(form.plain())

@@ -8,13 +8,14 @@ and the id is set before the first encrypted value is written.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import LargeBinary
 from sqlalchemy.orm import mapped_column
 
 from kernel.crypto import cipher
-from kernel.crypto.keys import current_keyring, keyring_to_open
+from kernel.crypto.keys import Keyring, current_keyring, keyring_to_open
 from kernel.db import new_uuid
 
 REGISTRY: list[tuple[type, str]] = []
@@ -61,11 +62,28 @@ class EncryptedAttribute:
     def plain(self, row_id: str, blob: bytes | None) -> Any:
         """The value of row ``row_id``'s ciphertext ``blob`` (a list that reads the column
         without loading the objects: ``User.display_name.plain(id, display_name_enc)``)."""
+        return self._open(row_id, blob, keyring_to_open)
+
+    def opener(self) -> Callable[[str, bytes | None], Any]:
+        """:meth:`plain` for the many rows of one read (a picker of a hundred staff): the
+        request's keyring is looked up once per key, not once per value."""
+        found: dict[str, Keyring] = {}
+
+        def keyring_for(key_id: str) -> Keyring:
+            keyring = found.get(key_id)
+            if keyring is None:
+                keyring = found[key_id] = keyring_to_open(key_id)
+            return keyring
+
+        return lambda row_id, blob: self._open(row_id, blob, keyring_for)
+
+    def _open(self, row_id: str, blob: bytes | None,
+              keyring_for: Callable[[str], Keyring]) -> Any:
         if blob is None:
             return None
         blob = bytes(blob)
         key_id = cipher.key_id_of(blob)
-        keyring = keyring_to_open(key_id)
+        keyring = keyring_for(key_id)
         key = None
         if self.keep:  # kept with the key that opens it: a keyring without it opens nothing
             data_key = keyring.data_keys.get(key_id)

@@ -63,7 +63,7 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
                 if guardian.has_custody and guardian.removed_at is None])
     missing = [case_id for case_id in ids if case_id not in found]
     if missing:
-        born = Youth.birth_date_text.plain
+        born = Youth.birth_date_text.opener()
         for case_id, youth_id, blob, guardian_id in db.session.execute(
                 _subject_columns(), {"case_ids": missing}):
             if case_id not in found:

@@ -114,7 +114,7 @@ def _person_choices(case: Case, meeting: Meeting,
     rows = db.session.execute(_case_workers(), {"orgs": sorted(organisations)}).all()
     rows.sort(key=lambda row: row[0] not in group)  # stable: keeps the order within each
     # (the columns, not the accounts as objects: the names are kept decrypted per worker)
-    name = User.display_name.plain
+    name = User.display_name.opener()
     return [SelectChoice("", "—")] + [
         SelectChoice(user_id, f"{name(user_id, blob) or username} ({org})")
         for user_id, username, blob, org in rows]
