@@ -9,6 +9,7 @@ person is told which field to fix and keeps what they typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -112,6 +113,14 @@ class Form(FlaskForm):
 # says what to choose.
 PLACEHOLDER = SelectChoice("", _l("— choose —"))
 NO_DEFAULT = _l("Nothing is chosen in advance: choose one.")
+
+
+def choices_of(labels: Mapping[Any, Any], *, placeholder: bool = False) -> list[SelectChoice]:
+    """A select's options from stored codes and their names, in the request's language
+    (built with the form: ``choices=lambda: choices_of(LABELS)``); with ``placeholder``
+    the list starts with "— choose —" and nothing is chosen in advance."""
+    found = [SelectChoice(str(code), str(name)) for code, name in labels.items()]
+    return [PLACEHOLDER, *found] if placeholder else found
 
 
 def must_choose(message: str) -> DataRequired:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
 
 # Shared with `sig users create`; the value is normalised (stripped, lowercased) first.
@@ -15,17 +15,9 @@ USERNAME_RULE = Regexp(USERNAME_PATTERN,
                                   "underscore, starting with a letter or digit."))
 
 
-def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(str(role), str(label)) for role, label in ROLE_LABELS.items()]
-
-
-def kind_choices() -> list[SelectChoice]:
-    return [SelectChoice(str(kind), str(label)) for kind, label in ORG_KIND_LABELS.items()]
-
-
 class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Type"), choices=lambda: [PLACEHOLDER, *kind_choices()],
+    kind = SelectField(_l("Type"), choices=lambda: choices_of(ORG_KIND_LABELS, placeholder=True),
                        description=NO_DEFAULT,
                        validators=[must_choose(_l("Choose the type of organisation."))])
 
@@ -36,11 +28,11 @@ class UserCreateForm(Form):
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     organisation_id = SelectField(_l("Organisation"), choices=[], description=NO_DEFAULT,
                                   validators=[must_choose(_l("Choose the organisation."))])
-    role = SelectField(_l("Role"), choices=lambda: [PLACEHOLDER, *role_choices()],
+    role = SelectField(_l("Role"), choices=lambda: choices_of(ROLE_LABELS, placeholder=True),
                        description=NO_DEFAULT,
                        validators=[must_choose(_l("Choose the role."))])
 
 
 class UserRoleForm(Form):
     organisation_id = SelectField(_l("Organisation"), choices=[])
-    role = SelectField(_l("Role"), choices=role_choices)
+    role = SelectField(_l("Role"), choices=lambda: choices_of(ROLE_LABELS))

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from sig.area.models import POSITIVE, QUESTIONS, Colour, GroupKind
 from sig.web.dates import DayField, MomentField, Plausible
 
@@ -44,8 +44,7 @@ IMPACT_CHOICES = [SelectChoice("", "—")] + [SelectChoice(str(n), str(n)) for n
 class GroupForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind of group"), description=NO_DEFAULT,
-                       choices=lambda: [PLACEHOLDER, *(SelectChoice(str(k), str(v))
-                                                       for k, v in KIND_LABELS.items())],
+                       choices=lambda: choices_of(KIND_LABELS, placeholder=True),
                        validators=[must_choose(_l("Choose the kind of group."))])
     period_days = IntegerField(_l("Report period in days"), default=14,
                                validators=[DataRequired(), NumberRange(min=7, max=31)])
@@ -106,8 +105,7 @@ def compile_form(formdata=None, data: dict | None = None) -> Form:
         question = str(QUESTION_LABELS[q])
         fields[f"q{q}-colour"] = SelectField(
             _("Assessment: %(question)s", question=question), description=NO_DEFAULT,
-            choices=lambda: [PLACEHOLDER, *(SelectChoice(str(k), str(v))
-                                            for k, v in COLOUR_LABELS.items())],
+            choices=lambda: choices_of(COLOUR_LABELS, placeholder=True),
             validators=[must_choose(_l("Choose green, yellow or red."))])
         fields[f"q{q}-comment"] = TextAreaField(
             _("Comment and action: %(question)s", question=question),

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from sig.cases.models import CloseReason, ReferralSource
 from sig.web.dates import DayField, Plausible
 
@@ -28,12 +28,9 @@ CLOSE_LABELS = {
 }
 
 
-def _choices(labels) -> list[SelectChoice]:
-    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
-
 
 class OpenCaseForm(Form):
-    referral_source = SelectField(_l("Referred by"), choices=lambda: _choices(REFERRAL_LABELS))
+    referral_source = SelectField(_l("Referred by"), choices=lambda: choices_of(REFERRAL_LABELS))
     referral_date = DayField(_l("Referral date"),
                               validators=[DataRequired(), Plausible(future=False)])
     referral_note = TextAreaField(_l("About the referral"),
@@ -42,7 +39,7 @@ class OpenCaseForm(Form):
 
 class CloseCaseForm(Form):
     reason = SelectField(_l("Reason for closing"), description=NO_DEFAULT,
-                         choices=lambda: [PLACEHOLDER, *_choices(CLOSE_LABELS)],
+                         choices=lambda: choices_of(CLOSE_LABELS, placeholder=True),
                          validators=[must_choose(_l("Choose the reason for closing."))])
     closed_on = DayField(_l("End date"), validators=[DataRequired(), Plausible(future=False)])
     # Set by the confirmation page: a closing is saved only once the owner has seen what

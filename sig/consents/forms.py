@@ -7,14 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from consent.models import ConsentMethod
 from sig.web.dates import DayField, Plausible
 
@@ -39,8 +38,7 @@ class ConsentForm(Form):
                                     validate_choice=True)
     grants = SelectMultipleField(_l("What may be shared"), choices=[], validate_choice=True)
     method = SelectField(_l("How the consent was given"), description=NO_DEFAULT,
-                         choices=lambda: [PLACEHOLDER] + [SelectChoice(str(k), str(v))
-                                                          for k, v in METHOD_LABELS.items()],
+                         choices=lambda: choices_of(METHOD_LABELS, placeholder=True),
                          validators=[must_choose(_l("Choose how the consent was given."))])
     given_on = DayField(_l("Given on"), validators=[DataRequired(), Plausible(future=False)])
     valid_from = DayField(_l("Valid from"), validators=[DataRequired(), Plausible()])
@@ -57,8 +55,7 @@ class PrintDraftForm(ConsentForm):
     are optional (the form leaves lines for them)."""
 
     method = SelectField(_l("How the consent was given"),
-                         choices=lambda: [PLACEHOLDER] + [SelectChoice(str(k), str(v))
-                                                          for k, v in METHOD_LABELS.items()],
+                         choices=lambda: choices_of(METHOD_LABELS, placeholder=True),
                          validators=[Optional()])
     given_on = DayField(_l("Given on"), validators=[Optional(), Plausible(future=False)])
     valid_from = DayField(_l("Valid from"), validators=[Optional(), Plausible()])

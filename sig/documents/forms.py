@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from consent.categories import CATEGORY_LABELS
 
 
@@ -14,7 +14,6 @@ class DocumentForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     # what the document is about decides who may read it: chosen, never assumed
     category = SelectField(_l("What the document is about"), description=NO_DEFAULT,
-                           choices=lambda: [PLACEHOLDER, *(SelectChoice(str(k), str(v))
-                                                          for k, v in CATEGORY_LABELS.items())],
+                           choices=lambda: choices_of(CATEGORY_LABELS, placeholder=True),
                            validators=[must_choose(_l("Choose what the document is about."))])
     file = FileField(_l("File (PDF, JPEG or PNG)"))

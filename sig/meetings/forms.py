@@ -8,22 +8,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from consent.categories import CATEGORY_LABELS
 from sig.labels import CHOOSABLE_ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
 from sig.web.dates import MomentField, Plausible
-
-
-def _choices(labels) -> list[SelectChoice]:
-    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
 
 class MeetingForm(Form):
@@ -58,7 +53,7 @@ class ExternalParticipantForm(Form):
     """The youth and the guardians are picked from the register (their names are not
     typed again); anyone else is named here."""
 
-    external_role = SelectField(_l("Taking part as"), choices=lambda: _choices(EXTERNAL_ROLES))
+    external_role = SelectField(_l("Taking part as"), choices=lambda: choices_of(EXTERNAL_ROLES))
     guardian_id = SelectField(_l("Which guardian"), choices=[], validate_choice=False,
                               validators=[Optional()])
     external_name = StringField(_l("Name (someone else)"),
@@ -68,7 +63,7 @@ class ExternalParticipantForm(Form):
 class MinutesForm(Form):
     # what the entry is about decides who may see it: chosen every time, never assumed
     category = SelectField(_l("What the entry is about"), description=NO_DEFAULT,
-                           choices=lambda: [PLACEHOLDER, *_choices(CATEGORY_LABELS)],
+                           choices=lambda: choices_of(CATEGORY_LABELS, placeholder=True),
                            validators=[must_choose(_l("Choose what the entry is about."))])
     text = TextAreaField(_l("Minutes entry"), validators=[DataRequired(), Length(max=10000)])
     pre_investigation = BooleanField(
@@ -85,7 +80,7 @@ class EditMinutesForm(MinutesForm):
 class FollowUpForm(Form):
     """The status of one action, followed up at the meeting."""
 
-    status = SelectField(_l("Status"), choices=lambda: _choices(CHOOSABLE_ACTION_STATUS))
+    status = SelectField(_l("Status"), choices=lambda: choices_of(CHOOSABLE_ACTION_STATUS))
     follow_up = TextAreaField(_l("Follow-up notes (optional)"),
                               validators=[Optional(), Length(max=4000)])
     version = VersionField()

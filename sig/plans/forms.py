@@ -5,19 +5,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
-    SelectChoice,
     SelectField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import Form
+from auth.form_base import Form, choices_of
 from sig.labels import CHOOSABLE_ACTION_STATUS, LIFE_AREAS
 from sig.web.dates import DayField, Plausible
-
-
-def _choices(labels) -> list[SelectChoice]:
-    return [SelectChoice(str(k), str(v)) for k, v in labels.items()]
 
 
 class VersionField(HiddenField):
@@ -45,7 +40,7 @@ def _pre_investigation_field() -> BooleanField:
 
 
 class GoalForm(Form):
-    life_area = SelectField(_l("Life area"), choices=lambda: _choices(LIFE_AREAS))
+    life_area = SelectField(_l("Life area"), choices=lambda: choices_of(LIFE_AREAS))
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     version = VersionField()
     pre_investigation = _pre_investigation_field()  # read when a goal is added
@@ -58,7 +53,7 @@ class ActionForm(Form):
                                       validate_choice=True)
     start_date = DayField(_l("Start date (optional)"), validators=[Optional(), Plausible()])
     due_date = DayField(_l("Due date (optional)"), validators=[Optional(), Plausible()])
-    status = SelectField(_l("Status"), choices=lambda: _choices(CHOOSABLE_ACTION_STATUS))
+    status = SelectField(_l("Status"), choices=lambda: choices_of(CHOOSABLE_ACTION_STATUS))
     follow_up = TextAreaField(_l("Follow-up notes (optional)"),
                               validators=[Optional(), Length(max=4000)])
     version = VersionField()
@@ -77,5 +72,5 @@ class NewActionForm(ActionForm):
 class StatusForm(Form):
     """Quick status change of one action from the plan."""
 
-    status = SelectField(_l("Status"), choices=lambda: _choices(CHOOSABLE_ACTION_STATUS))
+    status = SelectField(_l("Status"), choices=lambda: choices_of(CHOOSABLE_ACTION_STATUS))
     version = VersionField()

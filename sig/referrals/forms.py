@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from auth.form_base import NO_DEFAULT, PLACEHOLDER, Form, must_choose
+from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from sig.referrals.models import DeclineReason, ReferralReason
 from sig.youths.forms import PersonalNumberField, YouthForm
 
@@ -25,9 +25,6 @@ DECLINE_LABELS = {
 }
 
 
-def _choices(labels) -> list[SelectChoice]:
-    return [PLACEHOLDER] + [SelectChoice(str(k), str(v)) for k, v in labels.items()]
-
 
 class ProposalForm(Form):
     to_org = SelectField(_l("To the SIG unit of"), choices=[],
@@ -37,7 +34,7 @@ class ProposalForm(Form):
         render_kw={"autocomplete": "off", "inputmode": "numeric"})
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     reason = SelectField(_l("Why SIG"), description=NO_DEFAULT,
-                         choices=lambda: _choices(REASON_LABELS),
+                         choices=lambda: choices_of(REASON_LABELS, placeholder=True),
                          validators=[must_choose(_l("Choose why you propose the youth."))])
     done = TextAreaField(_l("What you have done so far"),
                          validators=[Optional(), Length(max=4000)])
@@ -47,5 +44,5 @@ class ProposalForm(Form):
 
 class DeclineForm(Form):
     reason = SelectField(_l("Why the proposal is declined"), description=NO_DEFAULT,
-                         choices=lambda: _choices(DECLINE_LABELS),
+                         choices=lambda: choices_of(DECLINE_LABELS, placeholder=True),
                          validators=[must_choose(_l("Choose why the proposal is declined."))])

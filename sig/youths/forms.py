@@ -5,14 +5,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import Form
+from auth.form_base import Form, choices_of
 from kernel import clock
 from sig.youths import pnr
 
@@ -38,10 +37,6 @@ PNR_MESSAGES = {
 }
 
 
-def gender_choices() -> list[SelectChoice]:
-    return [SelectChoice(value, str(label)) for value, label in GENDERS.items()]
-
-
 class PersonalNumberField(StringField):
     """A personal identity or coordination number; ``parsed`` holds the result."""
 
@@ -60,7 +55,7 @@ class YouthForm(Form):
     personal_number = PersonalNumberField(
         _l("Personal identity number"),
         render_kw={"autocomplete": "off", "inputmode": "numeric"})
-    gender = SelectField(_l("Gender"), choices=gender_choices, validators=[Optional()])
+    gender = SelectField(_l("Gender"), choices=lambda: choices_of(GENDERS), validators=[Optional()])
     contact = TextAreaField(_l("Contact details"), validators=[Optional(), Length(max=1000)])
     school = StringField(_l("School"), validators=[Optional(), Length(max=200)])
     guardian1_name = StringField(_l("Guardian 1: name"), validators=[Optional(), Length(max=200)])
