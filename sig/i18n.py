@@ -58,7 +58,9 @@ def template_gettext(context: Context, string: str, **variables: Any) -> str:
     if variables:
         return Markup(catalogue.ugettext(string)) % variables  # noqa: S704
     known = _TRANSLATED.get(catalogue)
-    if known is None:
+    if known is None:  # (Flask-Babel keeps one catalogue per language: a few at most)
+        if len(_TRANSLATED) >= 16:
+            _TRANSLATED.clear()
         known = _TRANSLATED.setdefault(catalogue, {})
     found = known.get(string)
     if found is None:  # ("%%" is a per cent sign, as in Jinja's own gettext)
