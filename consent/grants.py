@@ -30,6 +30,7 @@ from consent.models import (
 )
 from kernel import clock, reference
 from kernel.db import db
+from kernel.planner import among
 
 
 @dataclass
@@ -159,7 +160,7 @@ def _live_grants_statement() -> Select:
                    ConsentParty.withdrawn_at)
             .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
             .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
-            .where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+            .where(among(Consent.case_id, "case_ids"),
                    Consent.withdrawn_at.is_(None),
                    ConsentGrant.recipient_org_id == bindparam("org_id"),
                    ConsentGrant.withdrawn_at.is_(None))
@@ -172,7 +173,7 @@ def _disclosed_statement() -> Select:
     return (select(Disclosure.case_id, DisclosureItem.item_type, DisclosureItem.item_id,
                    Disclosure.rule_id, Disclosure.id)
             .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
-            .where(Disclosure.case_id.in_(bindparam("case_ids", expanding=True)),
+            .where(among(Disclosure.case_id, "case_ids"),
                    Disclosure.recipient_org_id == bindparam("org_id"))
             .order_by(Disclosure.decided_at, Disclosure.id))
 

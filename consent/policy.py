@@ -76,7 +76,7 @@ from consent.models import (
     DisclosureItem,
 )
 from kernel.db import Base, db
-from kernel.planner import unindexed
+from kernel.planner import among, unindexed
 
 CASE_ROLES = frozenset({Role.CASE_OWNER, Role.MEMBER})
 
@@ -326,15 +326,14 @@ def _across(listed: Any, orgs: int) -> Select:
     organisations (bound as ``org_0``, ``org_1``): built once per process."""
     model = listed.model if isinstance(listed, CaseRows) else listed
     kind = _registered(model)
-    ids = bindparam("case_ids", expanding=True)
     if kind.case_column:
         case_column = getattr(model, kind.case_column)
-        query = select(model, case_column).where(case_column.in_(ids))
+        query = select(model, case_column).where(among(case_column, "case_ids"))
     else:
         cases_table = Base.metadata.tables["cases"]
         query = (select(model, cases_table.c.id)
                  .join(cases_table, cases_table.c.youth_id == getattr(model, kind.youth_column))
-                 .where(cases_table.c.id.in_(ids)))
+                 .where(among(cases_table.c.id, "case_ids")))
     if kind.scope is not None:
         query = query.where(kind.scope.sql(model))
     if orgs:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from consent.models import Consent, ConsentGrant, ConsentParty, PartyKind
 from kernel.db import db
+from kernel.planner import among
 
 ADULT_AGE = 18
 
@@ -136,7 +137,7 @@ def held_live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent] |
 def _live_statement() -> Select:
     """Built once per process; bound: ``case_ids`` and ``day``."""
     day = bindparam("day")
-    return (select(Consent).where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+    return (select(Consent).where(among(Consent.case_id, "case_ids"),
                                   Consent.withdrawn_at.is_(None),
                                   or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
             .options(joinedload(Consent.parties), joinedload(Consent.grants))
@@ -189,7 +190,7 @@ def _opening_statement() -> Select:
                    Consent.valid_to, ConsentParty.kind, ConsentParty.guardian_id,
                    ConsentParty.withdrawn_at)
             .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
-            .where(Consent.case_id.in_(bindparam("case_ids", expanding=True)),
+            .where(among(Consent.case_id, "case_ids"),
                    Consent.withdrawn_at.is_(None),
                    or_(Consent.valid_to.is_(None), Consent.valid_to >= bindparam("day")),
                    opens)

@@ -10,11 +10,19 @@ municipality) — work that grows with the municipality, not with the user's cas
 ``+`` that SQLite's documentation recommends for this ("a term that is not used by an
 index"), on PostgreSQL as ``COALESCE(column, column)``, an expression no index is on.
 The value is unchanged.
+
+:func:`among` is a column's membership in a list bound at execution.  SQLite gets an
+expanding ``IN (?, ?, …)``; PostgreSQL gets ``column = ANY(:list)``, one array
+parameter: one statement text whatever the list's length, which PostgreSQL plans once
+and keeps — with a parameter per value it planned the statement afresh at every request
+(its custom plans), 0.1–0.25 ms for each of a start page's lists of forty cases.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -44,3 +52,31 @@ def _unary_plus(element: unindexed, compiler: Any, **kw: Any) -> str:
 def _coalesce(element: unindexed, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
     return f"COALESCE({column}, {column})"
+
+
+class among(FunctionElement):  # noqa: N801 - reads as a SQL operator in a condition
+    """``column``'s value is one of the list bound as ``name`` when the statement runs."""
+
+    name = "among"
+    inherit_cache = True
+    # (no boolean type: a boolean expression of its own would be written "(…) = 1" on
+    # SQLite, a term no index serves; the condition's own SQL is a comparison)
+
+    def __init__(self, column: Any, name: str) -> None:
+        super().__init__(column, bindparam(name))  # (both are in the cache key)
+
+    def parts(self) -> tuple[Any, str]:
+        column, placeholder = self.clauses
+        return column, placeholder.key
+
+
+@compiles(among)
+def _expanding_in(element: among, compiler: Any, **kw: Any) -> str:
+    column, name = element.parts()
+    return compiler.process(column.in_(bindparam(name, expanding=True)), **kw)
+
+
+@compiles(among, "postgresql")
+def _any_of_array(element: among, compiler: Any, **kw: Any) -> str:
+    column, name = element.parts()
+    return compiler.process(column == any_(bindparam(name, type_=ARRAY(column.type))), **kw)

@@ -50,3 +50,38 @@ def test_an_unindexed_term_is_a_filter_and_keeps_its_value(app):
                         n for n in range(7, 4000, 400) if n == 7 or n % 3 == 1]
         finally:
             META.drop_all(engine)
+
+
+def test_among_is_one_statement_for_any_number_of_values_and_finds_the_same_rows(app):
+    """``among(column, name)``: the rows of an IN over the list bound at execution, for
+    no value, one and many; on PostgreSQL one array parameter, so one statement text —
+    which PostgreSQL then plans once — whatever the list's length; on SQLite an IN that
+    the column's index serves."""
+    from kernel.planner import among
+
+    with app.app_context():
+        engine = db.engine
+        META.create_all(engine)
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert(PROBE), [
+                    {"id": n, "case_id": f"c{n % 40}", "org_id": f"o{n % 3}"}
+                    for n in range(400)])
+            statement = select(PROBE.c.id).where(among(PROBE.c.case_id, "cases"),
+                                                 PROBE.c.org_id != "o0").order_by(PROBE.c.id)
+            texts = set()
+            with engine.connect() as connection:
+                for cases in ([], ["c1"], ["c1", "c7", "nowhere"], [f"c{n}" for n in range(41)]):
+                    result = connection.execute(statement, {"cases": cases})
+                    texts.add(result.context.statement)
+                    assert result.scalars().all() == [
+                        n for n in range(400) if f"c{n % 40}" in cases and n % 3 != 0]
+                if connection.dialect.name == "postgresql":
+                    assert len(texts) == 1 and "ANY" in texts.pop()
+                else:  # (the last, forty-one values)
+                    plan = connection.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN " + result.context.statement,
+                        tuple(result.context.parameters[0])).all()
+                    assert "ix_planner_probe_case_id" in "\n".join(str(r[-1]) for r in plan)
+        finally:
+            META.drop_all(engine)

@@ -6,11 +6,12 @@ import functools
 from collections.abc import Iterable
 
 from flask import g, has_app_context
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import contains_eager
 
 from consent import validity
 from kernel.db import db
+from kernel.planner import among
 from sig.cases.models import Case
 from sig.youths.models import Guardian, Youth
 
@@ -41,7 +42,7 @@ def _subject_columns() -> Select:
                    Guardian.removed_at.is_(None))
     return (select(Case.id, Youth.id, Youth.birth_date_enc, Guardian.id)
             .join(Youth, Youth.id == Case.youth_id).outerjoin(Guardian, custody)
-            .where(Case.id.in_(bindparam("case_ids", expanding=True)))
+            .where(among(Case.id, "case_ids"))
             .order_by(Case.id, Guardian.created_at, Guardian.id))
 
 

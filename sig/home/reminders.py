@@ -15,7 +15,7 @@ from auth.roles import Role
 from consent.policy import CaseRows, sees_case_items, shown_in_cases
 from kernel import clock
 from kernel.db import db
-from kernel.planner import unindexed
+from kernel.planner import among, unindexed
 from sig.cases import ownership
 from sig.cases.access import access_binds, accessible_bound, deputy_of
 from sig.cases.listing import STATUS_ORDER, youth_names
@@ -100,7 +100,7 @@ def _open_cases() -> Select:
 def _deputy_in() -> Select:
     """Which of the cases bound as ``case_ids`` the user is deputy owner of on ``day``."""
     return deputy_of(bindparam("user_id"), bindparam("day")).where(
-        Deputy.case_id.in_(bindparam("case_ids", expanding=True)))
+        among(Deputy.case_id, "case_ids"))
 
 
 def for_user(user: Any, now: dt.datetime) -> Reminders:
