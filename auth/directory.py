@@ -10,12 +10,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from auth.models import Organisation, User
 from kernel import reference
 from kernel.db import db
-from kernel.planner import among
 
 
 def _read() -> dict[str, tuple[str, str]]:
@@ -39,7 +38,7 @@ def kinds() -> dict[str, str]:
 
 @functools.cache
 def _people() -> Select:
-    return select(User).where(among(User.id, "ids"))
+    return select(User).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 def display_names(user_ids: Iterable[str]) -> dict[str, str]:

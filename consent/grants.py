@@ -30,7 +30,7 @@ from consent.models import (
 )
 from kernel import clock, reference
 from kernel.db import db
-from kernel.planner import among
+from kernel.planner import among_or_one, bound
 
 
 @dataclass
@@ -137,9 +137,10 @@ def _live_grants_to(org_id: str, case_ids: frozenset[str]
     terms: dict[str, validity.Terms] = {}
     seen_parties: set[str] = set()
     grants: dict[tuple[str, str, str], None] = {}
+    single, cases = bound("case_ids", case_ids)
     for (consent_id, case_id, withdrawn_at, valid_from, valid_to, source, category,
          party_id, kind, guardian_id, party_withdrawn_at) in db.session.execute(
-            _live_grants_statement(), {"case_ids": sorted(case_ids), "org_id": org_id}):
+            _live_grants_statement(single), {**cases, "org_id": org_id}):
         consent = terms.get(consent_id)
         if consent is None:
             consent = terms[consent_id] = validity.Terms(consent_id, case_id, withdrawn_at,
@@ -152,15 +153,16 @@ def _live_grants_to(org_id: str, case_ids: frozenset[str]
 
 
 @functools.cache
-def _live_grants_statement() -> Select:
-    """Built once per process; bound: ``case_ids`` and ``org_id``."""
+def _live_grants_statement(single: bool) -> Select:
+    """Built once per process for one case and once for many; bound: ``case_ids`` (see
+    ``kernel.planner.bound``) and ``org_id``."""
     return (select(Consent.id, Consent.case_id, Consent.withdrawn_at, Consent.valid_from,
                    Consent.valid_to, ConsentGrant.source_org_id, ConsentGrant.category,
                    ConsentParty.id, ConsentParty.kind, ConsentParty.guardian_id,
                    ConsentParty.withdrawn_at)
             .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
             .outerjoin(ConsentParty, ConsentParty.consent_id == Consent.id)
-            .where(among(Consent.case_id, "case_ids"),
+            .where(among_or_one(Consent.case_id, "case_ids", single),
                    Consent.withdrawn_at.is_(None),
                    ConsentGrant.recipient_org_id == bindparam("org_id"),
                    ConsentGrant.withdrawn_at.is_(None))
@@ -168,12 +170,13 @@ def _live_grants_statement() -> Select:
 
 
 @functools.cache
-def _disclosed_statement() -> Select:
-    """Built once per process; bound: ``case_ids`` and ``org_id``."""
+def _disclosed_statement(single: bool) -> Select:
+    """Built once per process for one case and once for many; bound: ``case_ids`` (see
+    ``kernel.planner.bound``) and ``org_id``."""
     return (select(Disclosure.case_id, DisclosureItem.item_type, DisclosureItem.item_id,
                    Disclosure.rule_id, Disclosure.id)
             .join(Disclosure, Disclosure.id == DisclosureItem.disclosure_id)
-            .where(among(Disclosure.case_id, "case_ids"),
+            .where(among_or_one(Disclosure.case_id, "case_ids", single),
                    Disclosure.recipient_org_id == bindparam("org_id"))
             .order_by(Disclosure.decided_at, Disclosure.id))
 
@@ -181,8 +184,9 @@ def _disclosed_statement() -> Select:
 def _disclosed(org_id: str, case_ids: frozenset[str]) -> dict[tuple[str, str, str],
                                                                  list[tuple[str, str]]]:
     found: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    single, cases = bound("case_ids", case_ids)
     for case_id, item_type, item_id, rule_id, disclosure_id in db.session.execute(
-            _disclosed_statement(), {"case_ids": sorted(case_ids), "org_id": org_id}):
+            _disclosed_statement(single), {**cases, "org_id": org_id}):
         found.setdefault((case_id, item_type, item_id), []).append((rule_id, disclosure_id))
     return found
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from consent.models import Consent, ConsentGrant, ConsentParty, PartyKind
 from kernel.db import db
-from kernel.planner import among
+from kernel.planner import among, among_or_one, bound
 
 ADULT_AGE = 18
 
@@ -134,10 +134,11 @@ def held_live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent] |
 
 
 @functools.cache
-def _live_statement() -> Select:
-    """Built once per process; bound: ``case_ids`` and ``day``."""
+def _live_statement(single: bool) -> Select:
+    """Built once per process for one case and once for many; bound: ``case_ids`` (see
+    ``kernel.planner.bound``) and ``day``."""
     day = bindparam("day")
-    return (select(Consent).where(among(Consent.case_id, "case_ids"),
+    return (select(Consent).where(among_or_one(Consent.case_id, "case_ids", single),
                                   Consent.withdrawn_at.is_(None),
                                   or_(Consent.valid_to.is_(None), Consent.valid_to >= day))
             .options(joinedload(Consent.parties), joinedload(Consent.grants))
@@ -154,8 +155,9 @@ def live_consents(case_ids: Iterable[str], day: dt.date) -> list[Consent]:
     cache = g.setdefault("_sig_live_consents", {}) if has_app_context() else {}
     key = (ids, day)
     if key not in cache:
+        single, cases = bound("case_ids", ids)
         cache[key] = list(db.session.scalars(
-            _live_statement(), {"case_ids": sorted(ids), "day": day}).unique())
+            _live_statement(single), {**cases, "day": day}).unique())
     return cache[key]
 
 

@@ -85,3 +85,29 @@ def test_among_is_one_statement_for_any_number_of_values_and_finds_the_same_rows
                     assert "ix_planner_probe_case_id" in "\n".join(str(r[-1]) for r in plan)
         finally:
             META.drop_all(engine)
+
+
+def test_a_list_of_one_is_bound_as_one_value_and_finds_the_same_rows(app):
+    """``among_or_one`` + ``bound``: a list of one value (however often repeated) is a
+    comparison with that value, a longer one the sorted list — the same rows either way."""
+    from kernel.planner import among_or_one, bound
+
+    assert bound("ids", ["c2", "c1", "c2"]) == (False, {"ids": ["c1", "c2"]})
+    assert bound("ids", {"c1"}) == (True, {"ids": "c1"})
+    assert bound("ids", ["c1", "c1"]) == (True, {"ids": "c1"})
+    with app.app_context():
+        engine = db.engine
+        META.create_all(engine)
+        try:
+            with engine.begin() as connection:
+                connection.execute(insert(PROBE), [
+                    {"id": n, "case_id": f"c{n % 40}", "org_id": "o"} for n in range(200)])
+            for cases in (["c3"], ["c3", "c3"], ["c3", "c5"]):
+                single, binds = bound("cases", cases)
+                statement = select(PROBE.c.id).where(
+                    among_or_one(PROBE.c.case_id, "cases", single)).order_by(PROBE.c.id)
+                with engine.connect() as connection:
+                    assert connection.execute(statement, binds).scalars().all() == [
+                        n for n in range(200) if f"c{n % 40}" in cases]
+        finally:
+            META.drop_all(engine)

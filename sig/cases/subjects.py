@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from consent import validity
 from kernel.db import db
-from kernel.planner import among
+from kernel.planner import among_or_one, bound
 from sig.cases.models import Case
 from sig.youths.models import Guardian, Youth
 
@@ -34,15 +34,16 @@ def hold(case_id: str, youth: Youth | None) -> None:
 
 
 @functools.cache
-def _subject_columns() -> Select:
-    """Built once per process; bound: ``case_ids``.  Each case's youth's id and encrypted
+def _subject_columns(single: bool) -> Select:
+    """Built once per process for one case and once for many; bound: ``case_ids`` (see
+    ``kernel.planner.bound``).  Each case's youth's id and encrypted
     date of birth, and its guardians with custody today in the order they were
     registered (none: one row with no guardian)."""
     custody = and_(Guardian.youth_id == Youth.id, Guardian.has_custody.is_(True),
                    Guardian.removed_at.is_(None))
     return (select(Case.id, Youth.id, Youth.birth_date_enc, Guardian.id)
             .join(Youth, Youth.id == Case.youth_id).outerjoin(Guardian, custody)
-            .where(among(Case.id, "case_ids"))
+            .where(among_or_one(Case.id, "case_ids", single))
             .order_by(Case.id, Guardian.created_at, Guardian.id))
 
 
@@ -65,8 +66,9 @@ def subjects(case_ids: Iterable[str]) -> dict[str, validity.Subject]:
     missing = [case_id for case_id in ids if case_id not in found]
     if missing:
         born = Youth.birth_date_text.opener()
+        single, cases = bound("case_ids", missing)
         for case_id, youth_id, blob, guardian_id in db.session.execute(
-                _subject_columns(), {"case_ids": missing}):
+                _subject_columns(single), cases):
             if case_id not in found:
                 found[case_id] = (born(youth_id, blob), [])
             if guardian_id is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from auth import directory
 from consent.categories import Category
 from consent.policy import CaseRows, Reading, Relation, Withheld, shown_in_cases
-from kernel.planner import among, unindexed
+from kernel.planner import unindexed
 from sig.cases.access import today
 from sig.cases.models import Case, Membership
 from sig.meetings.models import ATTENDED, Meeting, MeetingStatus, MinutesEntry, Participant
@@ -164,7 +164,8 @@ MINUTES = CaseRows(MinutesEntry, where=lambda: [MinutesEntry.meeting_id == bindp
 CHANGES = CaseRows(
     Change, where=lambda: [or_(Change.meeting_id == bindparam("meeting_id"),
                                and_(Change.item_type == "minutes",
-                                    among(Change.item_id, "minutes_ids")))],
+                                    Change.item_id.in_(bindparam("minutes_ids",
+                                                                 expanding=True))))],
     options=lambda: [joinedload(Change.changed_by)], order_by=lambda: [Change.changed_at])
 ACTIONS = CaseRows(Action, order_by=lambda: [Action.due_date.is_(None), Action.due_date,
                                              Action.created_at])

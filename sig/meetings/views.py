@@ -16,7 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from wtforms import SelectChoice
 from wtforms.fields import Label
 
@@ -26,7 +26,6 @@ from consent.policy import Reading, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
-from kernel.planner import among
 from sig.cases.access import group_organisations, refuse
 from sig.cases.models import Case, CaseStatus, Membership
 from sig.cases.rights import CasePermission
@@ -98,7 +97,7 @@ def _case_workers() -> Select:
     return (select(User.id, User.username, User.display_name_enc, Organisation.name)
             .join(Organisation, User.organisation_id == Organisation.id)
             .where(User.active.is_(True), User.role.in_(operations.CASE_ROLES),
-                   among(User.organisation_id, "orgs"))
+                   User.organisation_id.in_(bindparam("orgs", expanding=True)))
             .order_by(Organisation.name, User.username))
 
 
