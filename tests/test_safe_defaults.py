@@ -13,7 +13,7 @@ from auth.models import Organisation, User
 from kernel.db import db
 from sig.cases.models import Case
 from sig.meetings.models import Meeting, MinutesEntry
-from tests.case_helpers import open_case, register_youth, text_of
+from tests.case_helpers import add_member, open_case, register_youth, text_of
 from tests.helpers import login, post
 
 CHOOSE = "— välj —"
@@ -87,6 +87,23 @@ def test_closing_needs_a_chosen_reason(app, client, sara, fake_clock):
     assert "Välj skäl för avslut." in text_of(response)
     with app.app_context():
         assert db.session.get(Case, case_id).status != "closed"
+
+
+def test_only_the_owner_is_offered_to_close_the_case(app, client, sara, per, fred,
+                                                  fake_clock):
+    """The close form is the owner's: a member's page has none; Fred gets no page."""
+    login(client, sara, fake_clock=fake_clock)
+    case_id = open_case(client, register_youth(client))
+    add_member(client, case_id, per)
+    closing = f'action="/cases/{case_id}/close"'
+    assert closing in client.get(f"/cases/{case_id}").get_data(as_text=True)
+    member = app.test_client()
+    login(member, per, fake_clock=fake_clock)
+    page = member.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and closing not in page.get_data(as_text=True)
+    curious = app.test_client()
+    login(curious, fred, fake_clock=fake_clock)
+    assert curious.get(f"/cases/{case_id}").status_code == 404
 
 
 def test_a_minutes_entry_needs_a_chosen_subject_and_keeps_the_text(app, client, sara,

@@ -136,8 +136,12 @@ def open_case(youth_id: str):
     return render_template("cases/open.html", form=form, youth=youth)
 
 
-def _show(at: At, close_form: CloseCaseForm, status: int = 200):
-    """The case page (also re-rendered after an invalid close); the read is logged."""
+def _show(at: At, close_form: CloseCaseForm | None = None, status: int = 200):
+    """The case page (also re-rendered after an invalid close, with ``close_form``); the
+    read is logged.  Only the owner is offered to close the case: the form is built for
+    her alone."""
+    if close_form is None and at.is_owner:
+        close_form = CloseCaseForm(closed_on=clock.local_today())
     view = read_model.build(current_user, at.case, at.relation)
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=at.case.id,
            details=view.audit_details())
@@ -151,7 +155,7 @@ def _show(at: At, close_form: CloseCaseForm, status: int = 200):
 
 @case_route(bp, "/cases/<id:case_id>", needs=CasePermission.READ)
 def show(at: At):
-    return _show(at, CloseCaseForm(closed_on=clock.local_today()))
+    return _show(at)
 
 
 @case_route(bp, "/cases/<id:case_id>/agree-plan", needs=CasePermission.MANAGE_CASE,
