@@ -155,15 +155,21 @@ def test_the_sharing_overview_does_not_grow_with_the_number_of_meetings(app, cli
 
 def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fake_clock):
     """The case page (owner and each member organisation), the start page, the case list,
-    the meeting page and the plan's pages run the same number of statements whether the
-    rest of the municipality is empty or not: other owners' cases with consents to the
-    police and the school, and more cases of the viewers' own."""
+    the meeting page and the plan's pages — and the lists around them: offers, the
+    manager's open cases, statistics, the area work, the administrator's and the
+    auditor's — run the same number of statements whether the rest of the municipality
+    is empty or not: other owners' cases with consents to the police and the school, and
+    more cases of the viewers' own."""
     from tests.test_policy_table import SPECS, add_case, add_consent, add_meeting, born
     from tests.worlds import case_with_every_record
 
     sam = make_user("sam", "social", Role.CASE_OWNER)
     with app.app_context():
         ids = case_with_every_record(personas, orgs)
+        # a second open case with no handover offered: the manager's list has a case to
+        # offer (and so its picker of colleagues) before the municipality grows, too
+        add_case(personas, orgs, born(16, clock.now().date()), 1, members=())
+        db.session.commit()
     case = f"/cases/{ids['case_id']}"
     pages = {
         "sara": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
@@ -172,7 +178,7 @@ def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fak
                  f"{case}/plan/goals/{ids['goal_id']}/history", f"{case}/print",
                  f"{case}/consents", f"{case}/sharing", f"{case}/view-as/{orgs['police'].id}",
                  f"{case}/members", f"{case}/ownership", f"{case}/extract",
-                 f"{case}/meetings/{ids['meeting_id']}/print"],
+                 f"{case}/meetings/{ids['meeting_id']}/print", "/handovers", "/area"],
         "per": [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
                 f"{case}/plan/actions/{ids['action_id']}/history",
                 f"{case}/plan/actions/{ids['action_id']}/edit", f"{case}/print"],
@@ -181,6 +187,8 @@ def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fak
         # the administrator's and the auditor's lists: accounts of every organisation
         "ali": ["/admin/users", "/admin/organisations"],
         "eva": ["/audit/"],
+        # the unit manager: the organisation's open cases, the statistics, the area work
+        "maria": ["/reassign", "/statistics/", "/area", "/promises"],
     }
     clients = {}
     for name in pages:
