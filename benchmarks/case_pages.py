@@ -271,7 +271,47 @@ def pages(found: dict[str, Any]) -> list[tuple[str, str, str]]:
     out.append(("login page", "anonymous", "/login"))
     # the floor: a logged-in page that reads no case data and writes no log entry (user,
     # session, base template) — what any page of the app costs before its own work
-    out.append(("accessibility statement", "police", "/accessibility"))
+    out.append((FLOOR, "police", "/accessibility"))
+    return out
+
+
+FLOOR = "accessibility statement"
+# The goals the page benchmark judges (issue 10): statements per case page, throughput
+# as a ratio to hello-world for the case and start pages, p95 of every page, worker RSS.
+MAX_CASE_PAGE_STATEMENTS = 15
+MIN_RATIO = {("case page", "owner"): 0.07, ("case page", "police"): 0.07,
+             ("start page", "owner"): 0.10, ("start page", "police"): 0.10}
+MAX_P95_MS = 100
+MAX_RSS_MIB = 150
+
+
+def verdicts(results: list[dict[str, Any]], counts: dict[tuple[str, str], int],
+             rss: list[int]) -> list[tuple[str, str, str]]:
+    """(goal, what was measured, "yes"/"no") for each goal, from one run's figures."""
+    def row(goal: str, measured: str, met: bool) -> tuple[str, str, str]:
+        return goal, measured, "yes" if met else "NO"
+
+    out = []
+    case_pages = {viewer: n for (label, viewer), n in counts.items() if label == "case page"}
+    if case_pages:
+        most = max(case_pages.values())
+        out.append(row(f"statements per case page <= {MAX_CASE_PAGE_STATEMENTS}",
+                       ", ".join(f"{v} {n}" for v, n in case_pages.items()),
+                       most <= MAX_CASE_PAGE_STATEMENTS))
+    for r in results:
+        minimum = MIN_RATIO.get((r["label"], r["viewer"]))
+        if minimum is not None:
+            ratio = r["rps"] / r["reference"]
+            out.append(row(f"{r['label']} ({r['viewer']}) ratio >= {minimum:.2f}",
+                           f"{ratio:.4f}", ratio >= minimum))
+    over = [r for r in results if r["p95"] > MAX_P95_MS]
+    if results:
+        out.append(row(f"p95 <= {MAX_P95_MS} ms, every page",
+                       "; ".join(f"{r['label']} ({r['viewer']}) {r['p95']:.0f}" for r in over)
+                       or f"highest {max(r['p95'] for r in results):.0f}", not over))
+    if rss:
+        out.append(row(f"worker RSS <= {MAX_RSS_MIB} MiB", f"{max(rss)} MiB",
+                       max(rss) <= MAX_RSS_MIB))
     return out
 
 
@@ -391,6 +431,8 @@ def drive(instance: str, found: dict[str, Any], args: argparse.Namespace,
           counts: dict[tuple[str, str], int], database_url: str) -> None:
     if shutil.which("wrk") is None:
         print("\nwrk is not installed (Debian: apt-get install wrk); throughput not timed.")
+        print("\nGoals (issue 10):")
+        town.print_table(("goal", "measured", "met"), verdicts([], counts, []))
         return
     with open(os.path.join(instance, "config.py"), "w", encoding="utf-8") as handle:
         handle.write(f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
@@ -412,29 +454,36 @@ def drive(instance: str, found: dict[str, Any], args: argparse.Namespace,
         cookies = {role: cookie_for(base, name) for role, name in found["users"].items()}
         cookies["anonymous"] = None
         wrk(hello, 2, args.connections, script)  # warm up
-        rows = []
+        results: list[dict[str, Any]] = []
         served = 0
         for label, viewer, url in pages(found):
             before = wrk(hello, args.seconds, args.connections, script)
             page = wrk(base + url, args.seconds, args.connections, script, cookies[viewer])
             after = wrk(hello, args.seconds, args.connections, script)
-            reference = (before["rps"] + after["rps"]) / 2
             served += page["requests"]
-            rows.append((label, viewer, str(counts.get((label, viewer), "")),
-                         f"{page['rps']:.0f}", f"{reference:.0f}",
-                         f"{page['rps'] / reference:.4f}", f"{page['p50']:.0f}",
-                         f"{page['p95']:.0f}", f"{page['p99']:.0f}", str(page["errors"])))
+            results.append({**page, "label": label, "viewer": viewer,
+                            "reference": (before["rps"] + after["rps"]) / 2})
         rss = worker_rss(app_server.pid)
     finally:
         for server in (app_server, hello_server):
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+    floor = next((r["rps"] for r in results if r["label"] == FLOOR), None)
     print(f"\nThroughput at {args.connections} connections, {args.seconds} s per run "
-          "(hello-world before and after each page; ratio = page / their mean):")
+          "(hello-world before and after each page; ratio = page / their mean; "
+          "x floor = how many floor pages one page costs):")
     town.print_table(("page", "viewer", "statements", "req/s", "hello req/s", "ratio",
-                      "p50 ms", "p95 ms", "p99 ms", "errors"), rows)
+                      "x floor", "p50 ms", "p95 ms", "p99 ms", "errors"),
+                     [(r["label"], r["viewer"], str(counts.get((r["label"], r["viewer"]), "")),
+                       f"{r['rps']:.0f}", f"{r['reference']:.0f}",
+                       f"{r['rps'] / r['reference']:.4f}",
+                       f"{floor / r['rps']:.1f}" if floor else "", f"{r['p50']:.0f}",
+                       f"{r['p95']:.0f}", f"{r['p99']:.0f}", str(r["errors"]))
+                      for r in results])
     print(f"\nWorker RSS after the runs ({served:,} requests of all the pages above): "
           f"{', '.join(f'{mb} MiB' for mb in rss)}")
+    print("\nGoals (issue 10):")
+    town.print_table(("goal", "measured", "met"), verdicts(results, counts, rss))
 
 
 # --- main -------------------------------------------------------------------------------------
