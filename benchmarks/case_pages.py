@@ -307,8 +307,8 @@ def verdicts(results: list[dict[str, Any]], counts: dict[tuple[str, str], int],
     over = [r for r in results if r["p95"] > MAX_P95_MS]
     if results:
         out.append(row(f"p95 <= {MAX_P95_MS} ms, every page",
-                       "; ".join(f"{r['label']} ({r['viewer']}) {r['p95']:.0f}" for r in over)
-                       or f"highest {max(r['p95'] for r in results):.0f}", not over))
+                       "; ".join(f"{r['label']} ({r['viewer']}) {r['p95']:.1f}" for r in over)
+                       or f"highest {max(r['p95'] for r in results):.1f}", not over))
     if rss:
         out.append(row(f"worker RSS <= {MAX_RSS_MIB} MiB", f"{max(rss)} MiB",
                        max(rss) <= MAX_RSS_MIB))
