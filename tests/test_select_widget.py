@@ -82,3 +82,70 @@ def test_a_whole_select_is_written_as_wtforms_writes_it(app):
                     field.name, extra)
         assert "required" in str(form.plain())
         assert "&lt;A &amp; B&gt;" in str(form.plain())
+
+
+# --- every other widget's attributes -------------------------------------------------------
+
+
+def test_attributes_are_written_as_wtforms_writes_them():
+    from markupsafe import Markup
+
+    from auth.form_base import attributes
+
+    shapes = [{}, {"name": "a"}, {"id": "f", "class_": "wide", "for_": "x"},
+              {"checked": True, "readonly": False, "name": "text1", "abc": "hello"},
+              {"data_user_name": "user.name", "aria_describedby": "a-hint b-error"},
+              {"value": '"><script>alert(1)</script>', "title": "Å & Ö 'x'"},
+              {"value": Markup('<b class="x">safe</b>'), "placeholder": Markup("a&amp;b")},
+              {"maxlength": 4000, "min": 0, "step": 1.5, "value": None},
+              {"required": True, "disabled": True, "multiple": False}]
+    for shape in shapes:
+        assert str(attributes(**shape)) == str(widgets.html_params(**shape)), shape
+        assert isinstance(attributes(**shape), Markup)
+
+
+def _every_form():
+    from auth.form_base import Form
+
+    todo, found = [Form], []
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        found.append(cls)
+    return found
+
+
+def test_every_field_and_label_of_every_form_is_written_as_wtforms_writes_it(app):
+    """Each field of each of the project's forms — text, dates, hidden versions, the CSRF
+    token, text areas, check boxes, selects — with and without extra attributes, and
+    its label, in the same markup as WTForms' own widget and label write."""
+    from wtforms.fields import Label as WTFormsLabel
+
+    import sig  # noqa: F401 - every form module is imported with the app
+    from auth.form_base import TEXT_AREA, Label
+
+    compared = set()
+    with app.test_request_context():
+        for cls in _every_form():
+            form = cls()
+            for field in form:
+                widget = field.widget
+                own = type(widget).__mro__[1] if widget is TEXT_AREA else type(widget)
+                original = own.__new__(own)
+                original.__dict__.update({k: v for k, v in vars(widget).items()
+                                          if k != "html_params"})
+                for extra in ({}, {"class_": "wide", "aria_describedby": "x-hint"},
+                              {"required": False, "disabled": True}):
+                    if widget is TEXT_AREA or "html_params" in vars(widget):
+                        given = {**(field.render_kw or {}), **extra}
+                        assert str(field(**extra)) == str(original(field, **given)), (
+                            cls.__name__, field.name, extra)
+                        compared.add(type(original).__name__)
+                assert type(field.label) is Label
+                wt_label = WTFormsLabel(field.label.field_id, field.label.text)
+                assert str(field.label()) == str(wt_label())
+                assert str(field.label("Å <b>", class_="x")) == \
+                    str(wt_label("Å <b>", class_="x"))
+    # the kinds of inputs the forms have, each compared
+    assert {"TextArea", "TextInput", "HiddenInput", "PasswordInput", "CheckboxInput",
+            "FileInput", "NumberInput"} <= compared, compared

@@ -18,8 +18,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 from wtforms import SelectChoice
-from wtforms.fields import Label
 
+from auth.form_base import Label
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from consent.policy import Reading, filtered
