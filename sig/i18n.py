@@ -1,15 +1,18 @@
 """Languages: Swedish by default, English selectable per user."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, format_datetime, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+
+from kernel import clock
 
 babel = Babel()
 
@@ -41,6 +44,33 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+
+
+def _iso_day(moment: dt.datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+
+
+def _iso_minute(moment: dt.datetime) -> str:
+    return f"{_iso_day(moment)} {moment.hour:02d}:{moment.minute:02d}"
+
+
+# The patterns the templates write moments in: ISO dates and times, the same text in every
+# language.  Written directly from Swedish local time — the text Babel writes for them,
+# without its pattern machinery and request lookups (~20 µs a call; a case list has a
+# date per case).
+_ISO = {"yyyy-MM-dd": _iso_day, "yyyy-MM-dd HH:mm": _iso_minute}
+
+
+def datetimeformat(value: dt.datetime | None = None, format: str | None = None,  # noqa: A002
+                   rebase: bool = True) -> str:
+    """The ``datetimeformat`` filter: Flask-Babel's, but a stored moment in one of the
+    ISO patterns is written from ``kernel.clock``'s Swedish time (the same time zone,
+    ``BABEL_DEFAULT_TIMEZONE``; a naive moment is UTC, as stored)."""
+    written = _ISO.get(format) if isinstance(value, dt.datetime) and rebase else None
+    if written is None:
+        return format_datetime(value, format, rebase)
+    return written(clock.local_moment(value))
 
 
 _TRANSLATED: dict[Any, dict[str, Markup]] = {}

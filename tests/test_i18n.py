@@ -225,3 +225,42 @@ def test_templates_translate_in_the_request_language_and_escape_what_is_put_in(a
             assert render_template_string(
                 '{% autoescape false %}{{ _("Status of “%(what)s”", what=what) }}'
                 '{% endautoescape %}', what="<b>") == "Status för ”<b>”"
+
+
+def test_moments_in_iso_patterns_are_written_as_babel_writes_them(app):
+    """The ``datetimeformat`` filter writes ISO dates and times itself: the same text as
+    Flask-Babel's for every moment — around both of the year's clock changes, midnight
+    in Sweden on another UTC day, naive (stored, UTC) and aware moments — in both
+    languages; any other pattern, no moment (now) and no rebasing are Flask-Babel's own.
+    (For moments of 1900 and before, the app's clock and pytz disagree on Stockholm's local
+    mean time; the clock is the app's, as for days and months everywhere.)"""
+    import datetime as dt
+
+    from flask_babel import force_locale, format_datetime
+
+    from sig.i18n import datetimeformat
+
+    base = [dt.datetime(2026, 3, 29, 0, 59), dt.datetime(2026, 3, 29, 1, 0),
+            dt.datetime(2026, 3, 29, 1, 30), dt.datetime(2026, 10, 25, 0, 59),
+            dt.datetime(2026, 10, 25, 1, 0), dt.datetime(2026, 10, 25, 1, 59),
+            dt.datetime(2026, 12, 31, 23, 30), dt.datetime(2026, 6, 30, 22, 15),
+            dt.datetime(1990, 1, 5, 12, 0), dt.datetime(2026, 1, 1, 0, 0, 59, 999999)]
+    moments = base + [m.replace(tzinfo=dt.UTC) for m in base[:8]] + [
+        dt.datetime(2026, 7, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))]
+    with app.test_request_context():
+        assert app.jinja_env.filters["datetimeformat"] is datetimeformat
+        for locale in ("sv", "en"):
+            with force_locale(locale):
+                for moment in moments:
+                    for pattern in ("yyyy-MM-dd", "yyyy-MM-dd HH:mm"):
+                        assert datetimeformat(moment, pattern) == \
+                            format_datetime(moment, pattern), (locale, moment, pattern)
+                    long = "EEEE d MMMM yyyy, HH:mm"
+                    assert datetimeformat(moment, long) == format_datetime(moment, long)
+                    assert datetimeformat(moment, "yyyy-MM-dd HH:mm", rebase=False) == \
+                        format_datetime(moment, "yyyy-MM-dd HH:mm", rebase=False)
+        assert datetimeformat(moments[0], "yyyy-MM-dd HH:mm") == "2026-03-29 01:59"
+        assert datetimeformat(moments[1], "yyyy-MM-dd HH:mm") == "2026-03-29 03:00"
+        assert datetimeformat(moments[6], "yyyy-MM-dd") == "2027-01-01"
+        assert datetimeformat(dt.datetime(999, 1, 5, 3, 0), "yyyy-MM-dd") == "0999-01-05"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", datetimeformat(None, "yyyy-MM-dd"))
