@@ -235,9 +235,11 @@ REACHED_BY = {"id", "case_id", "meeting_id", "youth_id", "consent_id", "disclosu
 def test_case_pages_get_a_good_plan_without_analyze(app, personas, orgs, make_user,
                                                    fake_clock):
     """On a fresh SQLite database (no ANALYZE), no statement of the case page, the meeting
-    page, the start page or the case list walks a whole table of case items, or reaches
-    them through an index that is not about the case (held meetings by status, anything
-    by organisation: grants by recipient, actions by responsible organisation)."""
+    page, the start page or the case list — nor of the printed plan and minutes, a plan
+    item's history, and the owner's consents, sharing overview, view-as, group,
+    ownership, register extract and offers — walks a whole table of case items, or
+    reaches them through an index that is not about the case (held meetings by status,
+    anything by organisation: grants by recipient, actions by responsible organisation)."""
     from sqlalchemy import text
 
     from tests.test_policy_table import SPECS, add_case, add_consent, add_meeting, born
@@ -267,14 +269,20 @@ def test_case_pages_get_a_good_plan_without_analyze(app, personas, orgs, make_us
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
+    case = f"/cases/{ids['case_id']}"
+    pages = [case, "/start", "/cases", f"{case}/meetings/{ids['meeting_id']}",
+             f"{case}/print", f"{case}/meetings/{ids['meeting_id']}/print",
+             f"{case}/plan/actions/{ids['action_id']}/history",
+             f"{case}/plan/goals/{ids['goal_id']}/history"]
+    owners = [f"{case}/consents", f"{case}/sharing", f"{case}/view-as/{orgs['police'].id}",
+              f"{case}/members", f"{case}/ownership", f"{case}/extract", "/handovers"]
     for name in ("sara", "per"):
         client = app.test_client()
         login(client, personas[name], fake_clock=fake_clock)
         event.listen(engine, "before_cursor_execute", capture)
         try:
-            for url in (f"/cases/{ids['case_id']}", "/start", "/cases",
-                        f"/cases/{ids['case_id']}/meetings/{ids['meeting_id']}"):
-                assert client.get(url).status_code == 200
+            for url in pages + (owners if name == "sara" else []):
+                assert client.get(url).status_code == 200, url
         finally:
             event.remove(engine, "before_cursor_execute", capture)
     bad = set()
