@@ -56,6 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _register_blueprints(app)
     public(app.view_functions["static"])
+    from sig.statistics import solver
+
+    app.teardown_appcontext(solver.reap)  # an idle suppression process is ended
 
     @app.template_filter("role_label")
     def role_label(code: str) -> str:

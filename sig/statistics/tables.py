@@ -19,7 +19,8 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from sig.statistics.periods import Block, Period, block_days
-from sig.statistics.suppression import Mark, Relation, suppress
+from sig.statistics.solver import suppress
+from sig.statistics.suppression import Mark, Relation
 
 TOTAL = "_total"
 Key = tuple[Block, str, str]  # (block, row code, column code)
