@@ -76,7 +76,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 # numpy and scipy (~50 MB) are imported when the first linear programme is built, so a
-# worker that serves no statistics never holds them (see ``_numerics``).
+# process that builds none never holds them (see ``_numerics``); the web workers decide
+# through ``sig.statistics.solver``, in a process of its own.
 np: Any = None
 linprog: Any = None
 csr_matrix: Any = None

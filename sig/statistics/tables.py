@@ -3,9 +3,10 @@
 A table has row and column categories (coarse attributes only), optional totals, and a
 count per aligned block of time.  For one calendar year the table's cells for the
 year, its quarters and its months, with all their totals, form one structure whose
-suppression is decided together (``suppression.suppress``), so that a number hidden
-in one view cannot be worked back from another.  A custom period adds nothing new: a
-cell is the sum of its blocks' cells and is shown only when all of them are shown.
+suppression is decided together (``suppression.suppress``, in the solver process), so
+that a number hidden in one view cannot be worked back from another.  A custom period
+adds nothing new: a cell is the sum of its blocks' cells and is shown only when all of
+them are shown.
 """
 from __future__ import annotations
 
