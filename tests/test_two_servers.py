@@ -103,6 +103,12 @@ def installation(postgres, tmp_path_factory):
                     active=True, locale="sv", failed_logins=0)
         user.display_name = "Sara Tvåserver"
         db.session.add(user)
+        manager = User(username="maja", organisation_id=org.id, role=str(Role.MANAGER),
+                       password_hash=user.password_hash, password_changed_at=clock.now(),
+                       must_change_password=False, active=True, locale="sv",
+                       failed_logins=0)
+        manager.display_name = "Maja Chef"
+        db.session.add(manager)
         db.session.commit()
     setup.extensions["sig.db"].engine.dispose()
     servers, processes = [], []
@@ -126,7 +132,8 @@ def installation(postgres, tmp_path_factory):
                 time.sleep(0.05)
             else:
                 raise RuntimeError(f"{server} did not become ready")
-        yield {"servers": servers, "env": env, "url": url, "keys": keys, "folder": folder}
+        yield {"servers": servers, "env": env, "url": url, "keys": keys, "folder": folder,
+               "masters": [process.pid for process in processes]}
     finally:
         for process in processes:
             process.terminate()
@@ -199,3 +206,36 @@ def test_a_key_rotation_reaches_both_servers(installation):
             assert {cipher.key_id_of(blob) for blob in blobs} == {active}
     finally:
         check.extensions["sig.db"].engine.dispose()
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(pid))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def test_the_workers_leave_the_statistics_solver_to_a_process_of_its_own(installation):
+    """A gunicorn worker that shows the managers' dashboard starts the solver process
+    and never maps numpy or scipy itself (its memory stays a case worker's)."""
+    one = installation["servers"][0]
+    browser = Browser()
+    assert browser.login(one, "maja") == 302
+    for year in (2024, 2025, 2026):  # (two workers: both likely serve one)
+        status, page = browser.request(f"{one}/statistics/?period=year&year={year}")
+        assert status == 200 and "<table" in page
+    workers = _children(installation["masters"][0])
+    solvers = [child for worker in workers for child in _children(worker)]
+    assert solvers, "no solver process was started"
+    for pid in solvers:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            assert b"sig.statistics.solver" in handle.read()
+    for pid in workers:
+        with open(f"/proc/{pid}/maps") as handle:
+            mapped = handle.read()
+        assert "numpy" not in mapped and "scipy" not in mapped, pid
