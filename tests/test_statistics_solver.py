@@ -172,7 +172,7 @@ def test_the_dashboard_is_decided_in_the_solver_process(client, maria, fresh_sol
                                                         monkeypatch):
     from kernel.db import db
     from sig.outcomes.models import OutcomeKind
-    from sig.statistics import dashboard
+    from sig.statistics import dashboard, tables
     from tests.stats_world import World
 
     fake_clock.current = dt.datetime(2026, 6, 15, 12, tzinfo=dt.UTC)
@@ -185,13 +185,22 @@ def test_the_dashboard_is_decided_in_the_solver_process(client, maria, fresh_sol
     db.session.commit()
     dashboard.clear_cache()
     login(client, maria)
-    asked = []
+    asked, decided = [], []
     real = solver._ask
     monkeypatch.setattr(solver, "_ask", lambda child, job: asked.append(job) or
                         real(child, job))
+    monkeypatch.setattr(tables, "suppress", lambda *args: decided.append(
+        (args, marks := solver.suppress(*args))) or marks)
     response = client.get("/statistics/?period=year&year=2025")
     assert response.status_code == 200
-    assert asked and solver.running()
+    assert asked and solver.running() and len(decided) == len(asked)
+    # the dashboard's own tables (cells keyed by period, row and column, the periods'
+    # relations, the known zeros): marked in the solver process as in this one
+    for args, marks in decided:
+        assert marks == suppression.suppress(*args)
+    assert {str(m) for _args, marks in decided for m in marks.values()} == \
+        {"shown", "small", "hidden"}
+    assert any(args[3] for args, _marks in decided)  # known zeros among them
     # only counts crossed: numbers for cells, no label, date or name
     for job in asked:
         assert set(job) == {"values", "relations", "threshold", "zeros"}
