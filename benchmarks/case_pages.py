@@ -492,7 +492,11 @@ def drive(instance: str, found: dict[str, Any], args: argparse.Namespace,
     try:
         cookies = {role: cookie_for(base, name) for role, name in found["users"].items()}
         cookies["anonymous"] = None
-        wrk(hello, 2, args.connections, script)  # warm up
+        # warm up: hello-world, and both workers on every page (the templates, compiled
+        # statements and reference data a worker builds on its first requests only)
+        wrk(hello, 2, args.connections, script)
+        for _label, viewer, url in pages(found):
+            wrk(base + url, 1, args.connections, script, cookies[viewer])
         results: list[dict[str, Any]] = []
         served = 0
         for label, viewer, url in pages(found):
