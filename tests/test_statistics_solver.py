@@ -50,9 +50,11 @@ def fresh_solver():
     """No solver process before the test, none left after it."""
     with solver._Child.lock:
         solver._end()
+        solver._Child.failed = None
     yield solver
     with solver._Child.lock:
         solver._end()
+        solver._Child.failed = None
 
 
 def test_the_solver_process_decides_what_the_worker_would(fresh_solver):
@@ -102,6 +104,26 @@ def test_the_worker_never_loads_numpy_or_scipy():
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+def test_the_solver_process_loads_the_workers_code_whatever_the_working_directory(
+        tmp_path):
+    """A working directory that holds another ``sig`` (a checkout beside the installed
+    one, say): the child finds the package where the worker found it."""
+    (tmp_path / "sig").mkdir()
+    (tmp_path / "sig" / "__init__.py").write_text('raise ImportError("another sig")\n')
+    script = textwrap.dedent("""
+        from sig.statistics import solver
+        from tests.test_statistics_solver import _table
+        solver.suppress(*_table(0), 5)
+        print(solver.running())
+    """)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-P", "-c", script], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=120, check=True,
+                         env={**os.environ, "PYTHONPATH": root})
+    assert out.stdout.strip() == "True", out.stdout + out.stderr
+    assert "failed" not in out.stderr, out.stderr
+
+
 def test_the_solver_process_ends_with_the_worker():
     script = textwrap.dedent("""
         from sig.statistics import solver
@@ -135,13 +157,15 @@ def test_an_idle_solver_process_is_ended_by_the_next_request(fresh_solver, monke
     assert not solver.running() and child.poll() == 0  # ended, not killed
 
 
-@pytest.mark.parametrize("fault", ["no interpreter", "dies", "nonsense"])
+@pytest.mark.parametrize("fault", ["no interpreter", "other code", "dies", "nonsense"])
 def test_a_failing_solver_process_costs_the_manager_nothing_but_time(
         fresh_solver, monkeypatch, caplog, fault):
     values, relations = _table(5)
     expected = suppression.suppress(values, relations, 5)
     if fault == "no interpreter":
         monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    elif fault == "other code":  # the child loaded a suppression from another file
+        monkeypatch.setattr(solver, "_code", lambda: "/elsewhere/suppression.py")
     else:  # reads the table and ends (an out-of-memory kill), or answers another table
         code = ("import sys; sys.stdin.readline()" if fault == "dies" else
                 "import sys\nfor line in sys.stdin: print('{\"0\": 1}', flush=True)")
@@ -152,6 +176,18 @@ def test_a_failing_solver_process_costs_the_manager_nothing_but_time(
         assert solver.suppress(values, relations, 5) == expected
     assert "deciding in the worker" in caplog.text
     assert not solver.running()
+    # the next tables are decided here at once, without another try, until IDLE passes
+    monkeypatch.setattr(solver, "_start", lambda: pytest.fail("tried again at once"))
+    caplog.clear()
+    other, other_relations = _table(8)
+    assert solver.suppress(other, other_relations, 5) == \
+        suppression.suppress(other, other_relations, 5)
+    assert caplog.text == "" and not solver.running()
+    monkeypatch.undo()  # (the real interpreter, code and start again) ... and IDLE later:
+    solver._Child.failed = time.monotonic() - solver.IDLE - 1
+    assert solver.suppress(other, other_relations, 5) == \
+        suppression.suppress(other, other_relations, 5)
+    assert solver.running()
 
 
 def test_a_solver_process_killed_between_tables_is_started_again(fresh_solver, caplog):

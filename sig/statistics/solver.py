@@ -18,9 +18,11 @@ cells in, so the child breaks ties exactly as the worker would), and the marks b
 Nothing else: no names, no Python objects to unpickle.  ``suppression`` is pure and
 deterministic, so the child decides exactly what the worker would.
 
-Should the child not start, die on the way or answer nonsense (a host that forbids new
-processes, an out-of-memory kill), the marks are decided in the worker after all: the
-dashboard is right and the worker heavier, rather than the page missing.
+Should the child not start, load other code than the worker, die on the way or answer
+nonsense (a host that forbids new processes, an out-of-memory kill), the marks are
+decided in the worker after all — and for the next ``IDLE`` seconds without trying
+another child: the dashboard is right and the worker heavier, rather than the page
+missing.
 """
 from __future__ import annotations
 
@@ -46,11 +48,14 @@ _GRACE = 5
 
 
 class _Child:
-    """This process's solver process, if one is running, and when it was last asked."""
+    """This process's solver process, if one is running, when it was last asked, and
+    when one last failed (for ``IDLE`` seconds after that no other is tried: a host
+    that forbids new processes does not pay a failed start per table)."""
 
     lock = threading.Lock()  # (a threaded server: one table at a time through the pipe)
     process: subprocess.Popen | None = None
     used = 0.0
+    failed: float | None = None
 
 
 def suppress(values: Mapping[Hashable, int], relations: Sequence[Relation],
@@ -67,6 +72,8 @@ def suppress(values: Mapping[Hashable, int], relations: Sequence[Relation],
     except (KeyError, TypeError, ValueError):  # not a table: the solver's own error, here
         return suppression.suppress(values, relations, threshold, zeros)
     with _Child.lock:
+        if _Child.failed is not None and time.monotonic() - _Child.failed < IDLE:
+            return suppression.suppress(values, relations, threshold, zeros)
         try:
             if _Child.process is not None and _Child.process.poll() is not None:
                 _end()  # ended meanwhile (killed): its pipes closed, a new one started
@@ -78,7 +85,8 @@ def suppress(values: Mapping[Hashable, int], relations: Sequence[Relation],
                 return {cell: Mark(marks[number[cell]]) for cell in cells}
         except (OSError, ValueError, KeyError, EOFError) as error:
             log.warning("statistics: the solver process failed (%s); deciding in the "
-                        "worker", type(error).__name__)
+                        "worker for %d s", type(error).__name__, IDLE)
+            _Child.failed = time.monotonic()
             _end()
     return suppression.suppress(values, relations, threshold, zeros)
 
@@ -121,15 +129,31 @@ def _end() -> None:
 
 
 def _start() -> subprocess.Popen:
-    """This interpreter on this module, finding the package where the worker does, with
-    no other environment (the worker's may hold its secret and keys)."""
+    """This interpreter on this module, finding the package where the worker does (its
+    ``sys.path``, and ``-P``: not the working directory first, which may hold another
+    copy), with no other environment (the worker's may hold its secret and keys).  The
+    child's first line names the suppression it loaded: another file than the worker's
+    is refused."""
     if not sys.executable:
         raise OSError("no interpreter to start the solver with")
     environment = {"PATH": os.environ.get("PATH", os.defpath),
                    "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
-    return subprocess.Popen(  # noqa: S603 (a fixed command: no input reaches it)
-        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        text=True, encoding="utf-8", close_fds=True, env=environment)
+    child = subprocess.Popen(  # noqa: S603 (a fixed command: no input reaches it)
+        [sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, encoding="utf-8", close_fds=True,
+        env=environment)
+    _Child.process = child  # (ended like any other should the greeting be wrong)
+    greeting = child.stdout.readline()
+    if not greeting:
+        raise EOFError("the solver process ended")
+    found = json.loads(greeting)
+    if not isinstance(found, dict) or found.get("code") != _code():
+        raise ValueError("the solver process loaded another suppression")
+    return child
+
+
+def _code() -> str:
+    return os.path.realpath(suppression.__file__)
 
 
 def _ask(child: subprocess.Popen, job: dict[str, Any]) -> dict[str, str] | None:
@@ -174,4 +198,5 @@ if __name__ == "__main__":
         sys.stdout.write(text)
         sys.stdout.flush()
 
+    _write(json.dumps({"code": _code()}) + "\n")
     serve(sys.stdin, _write)
