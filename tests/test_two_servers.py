@@ -208,18 +208,6 @@ def test_a_key_rotation_reaches_both_servers(installation):
         check.extensions["sig.db"].engine.dispose()
 
 
-def _children(parent: int) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                if int(handle.read().rsplit(")", 1)[1].split()[1]) == parent:
-                    found.append(int(pid))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
-
-
 def test_the_workers_leave_the_statistics_solver_to_a_process_of_its_own(installation):
     """A gunicorn worker that shows the managers' dashboard starts the solver process
     and never maps numpy or scipy itself (its memory stays a case worker's)."""
@@ -229,8 +217,11 @@ def test_the_workers_leave_the_statistics_solver_to_a_process_of_its_own(install
     for year in (2024, 2025, 2026):  # (two workers: both likely serve one)
         status, page = browser.request(f"{one}/statistics/?period=year&year={year}")
         assert status == 200 and "<table" in page
-    workers = _children(installation["masters"][0])
-    solvers = [child for worker in workers for child in _children(worker)]
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
+    from case_pages import children_rss  # (the benchmark's reading of /proc)
+
+    workers = list(children_rss({installation["masters"][0]}))
+    solvers = list(children_rss(set(workers)))
     assert solvers, "no solver process was started"
     for pid in solvers:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
