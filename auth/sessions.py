@@ -96,6 +96,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.authenticated_at = authenticated_at
         self.modified = False
         self.rotate_requested = False
+        self.ended_here = False  # this request ended its row (logout)
         self.expired_reason: str | None = None
         self.expired_user_id: str | None = None
         self.last_seen: dt.datetime | None = None  # as the row said when it was opened
@@ -117,6 +118,7 @@ def end_current(session: Any, reason: str) -> None:
     """End the current session's row (within the caller's transaction)."""
     token = getattr(session, "token", None)
     if token:
+        session.ended_here = True
         db.session.execute(
             update(WebSession)
             .where(WebSession.id == _digest(token), WebSession.ended_at.is_(None))
@@ -227,8 +229,8 @@ class ServerSessionInterface(SessionInterface):
                 and not session.modified and not session.rotate_requested
                 and clock.now() - session.last_seen < TOUCH_EVERY):
             # Nothing changed and the row was touched moments ago: no write (the idle
-            # timeout counts from the last request to within TOUCH_EVERY, never later).
-            response.set_cookie(name, session.token, **cookie_kwargs)
+            # timeout counts from the last request to within TOUCH_EVERY, never later),
+            # and no cookie: the browser has this one, or one that replaced it.
             response.vary.add("Cookie")
             return
         with self._store(app) as store:
@@ -236,12 +238,27 @@ class ServerSessionInterface(SessionInterface):
 
     def _save(self, app: Flask, session: ServerSession, response: Response, dbs: Session,
               name: str, cookie_kwargs: dict[str, Any]) -> None:
+        """Write the session and answer with a cookie only when the token changes.
+
+        A response repeating the token it came with could arrive after a request
+        alongside it replaced the token (the icon of the code page after the login
+        gave a new one) and put the dead token back in the browser: the user would
+        be logged out.  So a request whose token ended elsewhere meanwhile writes
+        nothing and leaves the cookie alone."""
         now = clock.now()
-        if session.token and (session.rotate_requested or not session):
-            old = dbs.get(WebSession, _digest(session.token))
-            if old is not None and old.ended_at is None:
-                old.ended_at = now
-                old.end_reason = "rotated" if session else "logout"
+        row = dbs.get(WebSession, _digest(session.token)) if session.token else None
+        if session.token and (row is None or row.ended_at is not None):
+            if not session.ended_here:
+                return  # ended elsewhere (rotated alongside, logout elsewhere, an admin)
+            if session.get("_user_id"):
+                # Never resurrect a login that was ended.
+                response.delete_cookie(name, **cookie_kwargs)
+                return
+            session.token = None  # what is left (a "you are logged out" message) gets a new id
+        elif session.token and (session.rotate_requested or not session):
+            assert row is not None
+            row.ended_at = now
+            row.end_reason = "rotated" if session else "logout"
             if not session:
                 dbs.commit()
                 response.delete_cookie(name, **cookie_kwargs)
@@ -252,15 +269,6 @@ class ServerSessionInterface(SessionInterface):
                 dbs.commit()
                 response.delete_cookie(name, **cookie_kwargs)
             return
-        row = dbs.get(WebSession, _digest(session.token)) if session.token else None
-        if session.token and (row is None or row.ended_at is not None):
-            # The session ended during this request (logout, or ended elsewhere meanwhile).
-            if session.get("_user_id"):
-                # Never resurrect a login that was ended.
-                dbs.commit()
-                response.delete_cookie(name, **cookie_kwargs)
-                return
-            session.token = None  # what is left (a "you are logged out" message) gets a new id
         if session.token is None and _anonymous(session):
             dbs.commit()  # (an old row ended above)
             if session.modified or session.rotate_requested:
@@ -269,10 +277,12 @@ class ServerSessionInterface(SessionInterface):
                     response.set_cookie(name, value, **cookie_kwargs)
                     response.vary.add("Cookie")
             return
-        if session.token is None:
+        issued = session.token is None
+        if issued:
             session.token = secrets.token_urlsafe(32)
             row = WebSession(id=_digest(session.token), created_at=now, last_seen_at=now)
             dbs.add(row)
+        assert row is not None
         if session.modified or row.data is None:
             # Only a request that changed the session writes it: a request running at
             # the same time (a stylesheet, an icon) must not put back what it read.
@@ -281,5 +291,6 @@ class ServerSessionInterface(SessionInterface):
             row.authenticated_at = session.authenticated_at if row.user_id else None
         row.last_seen_at = now
         dbs.commit()
-        response.set_cookie(name, session.token, **cookie_kwargs)
+        if issued:
+            response.set_cookie(name, session.token, **cookie_kwargs)
         response.vary.add("Cookie")

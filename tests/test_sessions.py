@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyotp
 from sqlalchemy import event, select
 
 from auth.models import WebSession
+from auth.sessions import _digest
 from kernel import clock
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from tests.conftest import PASSWORD
-from tests.helpers import login, post
+from tests.helpers import csrf, csrf_from, login, post, user_secret
 
 
 def copy_of(app, client):
@@ -49,7 +51,6 @@ def test_idle_timeout_ends_the_session(app, client, sara, fake_clock):
 
 
 def last_seen(app, client):
-    from auth.sessions import _digest
 
     with app.app_context():
         row = db.session.get(WebSession, _digest(client.get_cookie("sig_session").value))
@@ -202,6 +203,63 @@ def test_a_request_running_alongside_does_not_put_back_what_it_read(app, client,
     _save(app, page)                          # ... the page saves its message ...
     _save(app, stylesheet)                    # ... then the stylesheet's request ends
     assert _open(app, token)["_flashes"] == [["info", "Please log in"]]
+
+
+def _respond(app, session):
+    """The response a request that opened ``session`` ends with."""
+    with app.test_request_context():
+        response = app.response_class()
+        app.session_interface.save_session(app, session, response)
+        return response
+
+
+def test_an_icon_fetched_alongside_the_login_does_not_put_back_the_old_token(app, client,
+                                                                             sara):
+    """The code page's icon, requested while the code is sent, answered after the login
+    gave the session a new token: its answer must not set the old (now dead) token in
+    the browser — the user was logged out on the next page (seen in the browser test
+    of Fred and the statistics)."""
+    token = csrf(client, "/login")
+    client.post("/login", data={"username": sara.username, "password": PASSWORD,
+                                "csrf_token": token})
+    page = client.get("/login/code").get_data(as_text=True)
+    before = client.get_cookie("sig_session").value
+    icon = _open(app, before)                  # read before the login's commit ...
+    untouched = _open(app, before)
+    untouched["_flashes"] = [("info", "x")]    # ... one that changed something, too
+    code = pyotp.TOTP(user_secret(client, sara)).at(clock.now())
+    assert client.post("/login/code", data={"code": code, "recovery_code": "",
+                                            "csrf_token": csrf_from(page)}).status_code == 302
+    after = client.get_cookie("sig_session").value
+    assert after != before
+    for alongside in (icon, untouched, _open(app, before)):  # ... and one read after it
+        assert "Set-Cookie" not in _respond(app, alongside).headers
+    assert client.get("/start").status_code == 200
+    with app.app_context():
+        assert db.session.get(WebSession, _digest(before)).end_reason == "rotated"
+
+
+def test_a_request_alongside_a_password_change_does_not_log_the_user_out(app, client,
+                                                                         sara):
+    login(client, sara)
+    before = client.get_cookie("sig_session").value
+    stylesheet = _open(app, before)
+    stylesheet["_flashes"] = [("info", "x")]
+    new_password = "ny-lång-lösenfras-i-december"
+    post(client, "/account/password", {
+        "current_password": PASSWORD, "new_password": new_password, "confirm": new_password,
+    }, page="/account/password")
+    assert client.get_cookie("sig_session").value != before
+    assert "Set-Cookie" not in _respond(app, stylesheet).headers  # no delete, no old token
+    assert client.get("/start").status_code == 200
+
+
+def test_a_page_that_changes_nothing_sends_no_cookie(app, client, sara):
+    login(client, sara)
+    client.get("/start")
+    response = client.get("/start")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert "Cookie" in response.headers["Vary"]
 
 
 def test_a_message_shown_is_not_shown_again(app, client, sara):
