@@ -1,7 +1,9 @@
 """TOTP two-factor authentication (RFC 6238) and recovery codes.
 
 A code is accepted within ±1 time step and only once: the last accepted step is
-stored, and a code for that step or an earlier one is refused as a replay.
+stored, and a code for that step or an earlier one is refused as a replay.  A step and
+a recovery code are consumed by one conditional UPDATE each, so of two requests with
+the same code at once (a double click, or someone who saw the code) one is the replay.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import secrets
 
 import pyotp
 import segno
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from auth.models import RecoveryCode, User
 from kernel import clock
@@ -65,10 +67,12 @@ def check_totp(user: User, code: str) -> str:
     step = matching_step(user.totp_secret, code)
     if step is None:
         return "wrong"
-    if user.totp_last_step is not None and step <= user.totp_last_step:
-        return "replay"
-    user.totp_last_step = step
-    return "ok"
+    consumed = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)).rowcount
+    return "ok" if consumed else "replay"
 
 
 def _code_hash(code: str) -> str:
@@ -94,15 +98,12 @@ def use_recovery_code(user: User, code: str) -> bool:
     """Consume a recovery code; each works once."""
     if not code.strip():
         return False
-    row = db.session.scalar(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id,
-        RecoveryCode.code_hash == _code_hash(code),
-        RecoveryCode.used_at.is_(None),
-    ))
-    if row is None:
-        return False
-    row.used_at = clock.now()
-    return True
+    return bool(db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id,
+               RecoveryCode.code_hash == _code_hash(code),
+               RecoveryCode.used_at.is_(None))
+        .values(used_at=clock.now())).rowcount)
 
 
 def remaining_recovery_codes(user: User) -> int:

@@ -14,18 +14,21 @@ import re
 import threading
 from typing import Any
 
+import pyotp
 import pytest
 from sqlalchemy import event, func, select
 
 from auth.models import Organisation
 from kernel import clock
 from kernel.audit import AuditEvent, record
+from kernel.audit.models import AuditEntry
 from kernel.db import db
 from sig.cases.models import Case, Membership
 from sig.plans.models import Action, Change, Goal
 from sig.youths.models import Youth
 from tests.case_helpers import open_case, register_youth, text_of, valid_pnr
-from tests.helpers import csrf, login, post
+from tests.conftest import PASSWORD
+from tests.helpers import csrf, csrf_from, login, post, user_secret
 
 PNR = valid_pnr("20100315", "123")
 
@@ -129,7 +132,6 @@ def test_agreeing_the_plan_or_closing_twice_at_once(app, sara, fake_clock, actio
         assert case.version == 2 and case.status == ("active" if action == "agree-plan"
                                                      else "closed")
         events = {"agree-plan": "case_updated", "close": "case_closed"}[action]
-        from kernel.audit.models import AuditEntry
 
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.event == events, AuditEntry.target_ref == case_id)) == 1
@@ -310,8 +312,6 @@ def _web_sessions(app) -> int:
 
 
 def _entries(app) -> int:
-    from kernel.audit.models import AuditEntry
-
     return _count(app, AuditEntry)
 
 
@@ -449,3 +449,54 @@ def test_creating_the_same_organisation_or_account_twice_at_once(app, ali, fake_
                                  "/admin/users/new", account)
     assert fired == [True, 200] and response.status_code in (200, 400)
     assert "redan upptaget" in text_of(response)
+
+
+def _at_code_page(app, user) -> tuple[Any, str]:
+    """A browser past the password step: the client and the code page's form token."""
+    client = app.test_client()
+    client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                "csrf_token": csrf(client)})
+    return client, csrf_from(client.get("/login/code").get_data(as_text=True))
+
+
+def test_the_same_code_sent_twice_at_once_logs_in_once(app, sara, fake_clock):
+    """A double click on the code page: both requests passed the replay check before
+    either stored the step, and both logged in.  Now the step is consumed by one
+    conditional UPDATE: one logs in, the other is told the code was used."""
+    first, token = _at_code_page(app, sara)
+    second = app.test_client()  # the same browser: the same cookie
+    second.set_cookie("sig_session", first.get_cookie("sig_session").value)
+    code = pyotp.TOTP(user_secret(first, sara)).at(clock.now())
+    body = {"code": code, "recovery_code": "", "csrf_token": token}
+    fired, response = send_twice(app, first, second, "UPDATE USERS", "/login/code",
+                                 lambda _client: body)
+    assert fired == [True, 302]
+    assert response.status_code == 200
+    assert "Den koden har redan använts" in text_of(response)
+    assert second.get("/start").status_code == 200
+    with app.app_context():
+        events = list(db.session.scalars(select(AuditEntry.event).order_by(AuditEntry.seq)))
+    assert events.count("login_succeeded") == 1 and "mfa_replay_rejected" in events
+
+
+def test_one_recovery_code_from_two_browsers_at_once_logs_in_once(app, sara, fake_clock):
+    from auth import mfa
+    from auth.models import User
+
+    with app.app_context():
+        user = db.session.get(User, sara.id)
+        recovery = mfa.issue_recovery_codes(user)[0]
+        db.session.commit()
+    (first, token1), (second, token2) = _at_code_page(app, sara), _at_code_page(app, sara)
+    tokens = {id(first): token1, id(second): token2}
+    fired, response = send_twice(
+        app, first, second, "UPDATE RECOVERY_CODES", "/login/code",
+        lambda client: {"code": "", "recovery_code": recovery,
+                        "csrf_token": tokens[id(client)]})
+    assert fired == [True, 302]
+    assert response.status_code == 200
+    assert "inte korrekt" in text_of(response)
+    assert second.get("/start").status_code == 200
+    assert first.get("/start").status_code == 302
+    with app.app_context():
+        assert mfa.remaining_recovery_codes(db.session.get(User, sara.id)) == 9
