@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select, update
 
 from auth import mfa, passwords, sessions, throttle
 from auth.models import User
@@ -34,30 +34,49 @@ def is_locked(user: User) -> bool:
     return until is not None and until > clock.now()
 
 
-def register_code_failure(user: User) -> bool:
-    """Count a failed second-factor code — the password was right, so this is the
-    account's own lock (only this one) at the limit.
+def _reserve_code_attempt(user: User) -> int | None:
+    """Take one of the account's second-factor attempts before a code is checked: the
+    attempt's number in the current window, or None while the account is locked.
 
-    :returns: True when this failure locked the account.
-    """
+    One UPDATE counts it (and restarts an expired window), so codes guessed in parallel
+    each take one: a burst can check no more codes than the limit allows — with the
+    count read, added to and written back, a hundred guesses at once counted as one."""
     cfg = current_app.config
     now = clock.now()
-    window = dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
-    first = clock.as_utc(user.first_failure_at)
-    if first is None or now - first > window:
-        user.first_failure_at = now
-        user.failed_logins = 0
-    user.failed_logins += 1
-    record(AuditEvent.MFA_FAILED, actor=user, outcome="failed",
-           details={"attempt": user.failed_logins})
-    if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-        user.first_failure_at = None
+    window_start = now - dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    expired = or_(User.first_failure_at.is_(None), User.first_failure_at < window_start)
+    attempt = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=case((expired, 1), else_=User.failed_logins + 1),
+                first_failure_at=case((expired, now), else_=User.first_failure_at))
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    db.session.expire(user, ["failed_logins", "first_failure_at", "locked_until"])
+    return attempt
+
+
+def _code_failed(user: User, attempt: int) -> bool:
+    """Log a failed code; at the limit the account's own lock (only this one — the
+    password was right).  True when the account is locked now."""
+    cfg = current_app.config
+    record(AuditEvent.MFA_FAILED, actor=user, outcome="failed", details={"attempt": attempt})
+    if attempt < cfg["LOGIN_MAX_FAILURES"]:
+        return False
+    now = clock.now()
+    locked = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+                failed_logins=0, first_failure_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(user, ["failed_logins", "first_failure_at", "locked_until"])
+    if locked:  # (else a failure alongside locked it a moment ago, and said so)
         record(AuditEvent.ACCOUNT_LOCKED, actor=user, outcome="denied",
                details={"minutes": cfg["LOGIN_LOCKOUT_MINUTES"]})
-        return True
-    return False
+    return True
 
 
 def check_password(username: str, password: str, address: str) -> PasswordResult:
@@ -107,7 +126,11 @@ def _password_failed(username: str, address: str, user: User | None, reason: str
 
 def check_second_factor(user: User, code: str, recovery_code: str) -> str:
     """``"ok"``, ``"replay"``, ``"wrong"`` or ``"locked"``; commits."""
-    if is_locked(user):
+    attempt = _reserve_code_attempt(user)
+    if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]:
+        if attempt is not None:  # a burst of codes beyond the limit: none is checked
+            _code_failed(user, attempt)
+        db.session.commit()
         return "locked"
     if recovery_code.strip():
         if mfa.use_recovery_code(user, recovery_code):
@@ -120,21 +143,23 @@ def check_second_factor(user: User, code: str, recovery_code: str) -> str:
         result = mfa.check_totp(user, code)
     if result == "ok":
         record(AuditEvent.MFA_VERIFIED, actor=user)
-    elif result == "replay":
-        record(AuditEvent.MFA_REPLAY_REJECTED, actor=user, outcome="denied")
-        if register_code_failure(user):
+    else:
+        if result == "replay":
+            record(AuditEvent.MFA_REPLAY_REJECTED, actor=user, outcome="denied")
+        if _code_failed(user, attempt):
             result = "locked"
-    elif register_code_failure(user):
-        result = "locked"
     db.session.commit()
     return result
 
 
 def enrol_second_factor(user: User, secret: str, code: str) -> list[str] | None:
-    """Confirm enrolment with a first code; returns the new recovery codes, or None."""
+    """Confirm enrolment with a first code; returns the new recovery codes, or None
+    (a wrong code, or the account locked)."""
+    attempt = _reserve_code_attempt(user)
     step = mfa.matching_step(secret, code)
-    if step is None:
-        register_code_failure(user)
+    if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"] or step is None:
+        if attempt is not None:
+            _code_failed(user, attempt)
         db.session.commit()
         return None
     user.totp_secret = secret

@@ -133,6 +133,10 @@ def enrol():
             response = _finish_login(user, mfa_used=True)
             return render_template("auth/recovery_codes.html", codes=codes,
                                    next_url=response.location)
+        if operations.is_locked(user):
+            session.pop("pending_login", None)
+            flash(_locked_message(), "error")
+            return redirect(url_for("auth.login"))
         flash(_("The code is not correct. Check the time on your phone and try again."), "error")
     uri = mfa.provisioning_uri(secret, user.username)
     return render_template("auth/enrol.html", form=form, secret=secret, qr=mfa.qr_svg(uri))

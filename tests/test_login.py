@@ -142,3 +142,17 @@ def test_session_id_changes_at_login(app, client, sara):
     planted = app.test_client()
     planted.set_cookie("sig_session", before)
     assert planted.get("/start").status_code == 302
+
+
+def test_wrong_enrolment_codes_lock_the_account_and_say_so(app, client, make_user,
+                                                           fake_clock):
+    make_user("nora", "school", "member", mfa=False)
+    client.post("/login", data={"username": "nora", "password": PASSWORD,
+                                "csrf_token": csrf(client)})
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        page = client.get("/login/enrol").get_data(as_text=True)
+        response = client.post("/login/enrol", data={"code": "000000",
+                                                     "csrf_token": csrf_from(page)})
+    assert response.status_code == 302 and response.location.endswith("/login")
+    assert "Kontot är spärrat" in client.get("/login").get_data(as_text=True)
+    assert "account_locked" in events(app)

@@ -490,7 +490,7 @@ def test_one_recovery_code_from_two_browsers_at_once_logs_in_once(app, sara, fak
     (first, token1), (second, token2) = _at_code_page(app, sara), _at_code_page(app, sara)
     tokens = {id(first): token1, id(second): token2}
     fired, response = send_twice(
-        app, first, second, "UPDATE RECOVERY_CODES", "/login/code",
+        app, first, second, "UPDATE USERS", "/login/code",
         lambda client: {"code": "", "recovery_code": recovery,
                         "csrf_token": tokens[id(client)]})
     assert fired == [True, 302]
@@ -500,3 +500,48 @@ def test_one_recovery_code_from_two_browsers_at_once_logs_in_once(app, sara, fak
     assert first.get("/start").status_code == 302
     with app.app_context():
         assert mfa.remaining_recovery_codes(db.session.get(User, sara.id)) == 9
+
+
+def test_wrong_codes_sent_at_once_each_count(app, sara, fake_clock):
+    """Codes guessed in parallel each take one of the account's attempts (the count was
+    read, added to and written back: a burst counted once, so a guesser who knew the
+    password could try far more codes than the limit)."""
+    from auth.models import User
+
+    first, token1 = _at_code_page(app, sara)
+    second, token2 = _at_code_page(app, sara)
+    tokens = {id(first): token1, id(second): token2}
+    fired, response = send_twice(
+        app, first, second, "UPDATE USERS", "/login/code",
+        lambda client: {"code": "000000", "recovery_code": "",
+                        "csrf_token": tokens[id(client)]})
+    assert fired == [True, 200] and response.status_code == 200
+    with app.app_context():
+        assert db.session.get(User, sara.id).failed_logins == 2
+        attempts = [entry.details for entry in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "mfa_failed"))]
+    assert len(attempts) == 2
+
+
+def test_a_burst_beyond_the_limit_checks_no_code(app, sara, fake_clock):
+    """With the window's attempts taken (by guesses running alongside), even the right
+    code is not checked: the account is locked and the burst learns nothing."""
+    from auth.models import User
+
+    client, token = _at_code_page(app, sara)
+    with app.app_context():
+        user = db.session.get(User, sara.id)
+        user.failed_logins = app.config["LOGIN_MAX_FAILURES"]
+        user.first_failure_at = clock.now()
+        db.session.commit()
+    code = pyotp.TOTP(user_secret(client, sara)).at(clock.now())
+    response = client.post("/login/code", data={"code": code, "recovery_code": "",
+                                                "csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith("/login")
+    assert "Kontot är spärrat" in text_of(client.get("/login"))
+    assert client.get("/start").status_code == 302
+    with app.app_context():
+        user = db.session.get(User, sara.id)
+        assert user.locked_until is not None and user.totp_last_step is None
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.event == "account_locked")) == 1
