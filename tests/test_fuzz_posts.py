@@ -1,4 +1,5 @@
-"""Junk into every POST route: no answer is a 500, on either database.
+"""Junk into every POST route (and every GET route's query and ids): no answer is a 500,
+on either database.
 
 Every form field name the app knows (read from the form classes, plus the per-row names
 of attendance and follow-up) is sent with junk — very long text, NUL and other control
@@ -94,4 +95,38 @@ def test_no_junk_post_gets_a_500(app, personas, fuzz_world, fake_clock, persona)
                 failures.append(f"{rule.endpoint} {body[:60]!r}: {response.status_code}")
             elif response.status_code == 503:
                 failures.append(f"{rule.endpoint} {body[:60]!r}: 503 (a database error)")
+    assert failures == [], "\n".join(failures[:40])
+
+
+# Every name a page reads from its query string (``request.args`` and the filter forms).
+QUERY_NAMES = ("format", "year", "month", "quarter", "from", "to", "period", "sort", "dir",
+               "q", "page", "before", "after", "owner", "n", "user", "organisation", "event",
+               "case", "date_from", "date_to", "next")
+QUERY_JUNK = ("", "-1", "9" * 400, "a\x00b", "%FF%FE", "2025-02-30", "å" * 3_000)
+
+
+@pytest.mark.parametrize("persona", ["sara", "fred", "maria", "eva"])
+def test_no_junk_query_or_id_gets_a_500(app, personas, fuzz_world, fake_clock, persona):
+    """Every GET route, with real ids and junk in every query name at once, and with junk
+    in place of every id (each persona reaches different code: the owner, Fred outside
+    the group, the manager's statistics, the log reviewer's filters)."""
+    ids, _fields = fuzz_world
+    client = app.test_client()
+    login(client, personas[persona], fake_clock=fake_clock)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith("/static"):
+            continue
+        paths = [fill_rule(rule, {a: bad for a in rule.arguments})
+                 for bad in ("x", "9" * 50, "00000000-0000-0000-0000-000000000000", "%FF")
+                 if rule.arguments]
+        if set(rule.arguments) <= set(ids):
+            real = fill_rule(rule, ids)
+            paths += [real + "?" + "&".join(f"{name}={urllib.parse.quote(value, safe='%')}"
+                                            for name in QUERY_NAMES)
+                      for value in QUERY_JUNK]
+        for path in paths:
+            status = client.get(path).status_code
+            if status >= 500:  # (503 included: a statement the database refused)
+                failures.append(f"{rule.endpoint} {path[:100]}: {status}")
     assert failures == [], "\n".join(failures[:40])
