@@ -248,13 +248,16 @@ class ServerSessionInterface(SessionInterface):
         now = clock.now()
         row = dbs.get(WebSession, _digest(session.token)) if session.token else None
         if session.token and (row is None or row.ended_at is not None):
-            if not session.ended_here:
+            if not (session.rotate_requested or session.ended_here):
                 return  # ended elsewhere (rotated alongside, logout elsewhere, an admin)
-            if session.get("_user_id"):
+            if session.get("_user_id") and not session.rotate_requested:
                 # Never resurrect a login that was ended.
                 response.delete_cookie(name, **cookie_kwargs)
                 return
-            session.token = None  # what is left (a "you are logged out" message) gets a new id
+            # A new id: for what is left after a logout (a "you are logged out" message),
+            # or for what this request authenticated (a login step, a password change)
+            # while one alongside — the other click of a double click — ended the token.
+            session.token = None
         elif session.token and (session.rotate_requested or not session):
             assert row is not None
             row.ended_at = now

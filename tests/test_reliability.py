@@ -545,3 +545,22 @@ def test_a_burst_beyond_the_limit_checks_no_code(app, sara, fake_clock):
         assert user.locked_until is not None and user.totp_last_step is None
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.event == "account_locked")) == 1
+
+
+def test_a_password_change_sent_twice_at_once_leaves_the_browser_logged_in(app, sara,
+                                                                           fake_clock):
+    """Both clicks verified the current password and rotated the session; the one that
+    finished last found its old token ended by the other and answered without a
+    cookie (before: deleted it), so the browser showing it was logged out."""
+    first = _client(app, sara, fake_clock)
+    second = app.test_client()  # the same browser: the same cookie
+    second.set_cookie("sig_session", first.get_cookie("sig_session").value)
+    new_password = "ny-lång-lösenfras-i-december"
+    body = {"current_password": PASSWORD, "new_password": new_password,
+            "confirm": new_password, "csrf_token": csrf(first, "/account/password")}
+    fired, response = send_twice(app, first, second, "UPDATE USERS", "/account/password",
+                                 lambda _client: body)
+    assert fired == [True, 302] and response.status_code == 302
+    assert "Set-Cookie" in response.headers
+    assert "Ditt lösenord är bytt" in text_of(first.get(response.location))
+    assert first.get("/start").status_code == 200
