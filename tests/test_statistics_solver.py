@@ -157,18 +157,21 @@ def test_an_idle_solver_process_is_ended_by_the_next_request(fresh_solver, monke
     assert not solver.running() and child.poll() == 0  # ended, not killed
 
 
-@pytest.mark.parametrize("fault", ["no interpreter", "other code", "dies", "nonsense"])
+@pytest.mark.parametrize("fault", ["no interpreter", "other code", "dies", "nonsense",
+                                   "hangs"])
 def test_a_failing_solver_process_costs_the_manager_nothing_but_time(
         fresh_solver, monkeypatch, caplog, fault):
     values, relations = _table(5)
     expected = suppression.suppress(values, relations, 5)
+    monkeypatch.setattr(solver, "ANSWER_SECONDS", 1)
     if fault == "no interpreter":
         monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
     elif fault == "other code":  # the child loaded a suppression from another file
         monkeypatch.setattr(solver, "_code", lambda: "/elsewhere/suppression.py")
     else:  # reads the table and ends (an out-of-memory kill), or answers another table
-        code = ("import sys; sys.stdin.readline()" if fault == "dies" else
-                "import sys\nfor line in sys.stdin: print('{\"0\": 1}', flush=True)")
+        code = {"dies": "import sys; sys.stdin.readline()",
+                "nonsense": "import sys\nfor line in sys.stdin: print('{\"0\": 1}', flush=True)",
+                "hangs": "import sys, time; sys.stdin.readline(); time.sleep(600)"}[fault]
         monkeypatch.setattr(solver, "_start", lambda: subprocess.Popen(
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True))
@@ -188,6 +191,24 @@ def test_a_failing_solver_process_costs_the_manager_nothing_but_time(
     assert solver.suppress(other, other_relations, 5) == \
         suppression.suppress(other, other_relations, 5)
     assert solver.running()
+
+
+def test_a_stopped_solver_process_holds_the_worker_no_longer_than_its_deadline(
+        fresh_solver, monkeypatch, caplog):
+    """Stopped (SIGSTOP) between tables, the child reads nothing: a table larger than
+    the pipe holds must not block the worker's write, nor the answer its read."""
+    monkeypatch.setattr(solver, "ANSWER_SECONDS", 1)
+    values, relations = _table(7)
+    solver.suppress(values, relations, 5)
+    child = solver._Child.process
+    os.kill(child.pid, signal.SIGSTOP)
+    large = {("cell", n): n % 9 for n in range(20_000)}  # some 400 kB of JSON
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="sig.statistics.solver"):
+        assert solver.suppress(large, [], 5) == suppression.suppress(large, [], 5)
+    assert time.monotonic() - started < 10
+    assert "TimeoutError" in caplog.text
+    assert child.wait(timeout=5) == -signal.SIGKILL and not solver.running()
 
 
 def test_a_solver_process_killed_between_tables_is_started_again(fresh_solver, caplog):

@@ -18,17 +18,20 @@ cells in, so the child breaks ties exactly as the worker would), and the marks b
 Nothing else: no names, no Python objects to unpickle.  ``suppression`` is pure and
 deterministic, so the child decides exactly what the worker would.
 
-Should the child not start, load other code than the worker, die on the way or answer
-nonsense (a host that forbids new processes, an out-of-memory kill), the marks are
+Should the child not start, load other code than the worker, die on the way, answer
+nonsense or not answer within ``ANSWER_SECONDS`` (a host that forbids new processes, an
+out-of-memory kill, a stopped process), the marks are
 decided in the worker after all — and for the next ``IDLE`` seconds without trying
 another child: the dashboard is right and the worker heavier, rather than the page
 missing.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -45,6 +48,10 @@ log = logging.getLogger(__name__)
 IDLE = 300
 # A child that does not end when its input is closed is killed after this many seconds.
 _GRACE = 5
+# A child that has not greeted or answered a table within this many seconds is killed and
+# the table decided in the worker (the dashboard's largest table takes the solver well
+# under a second; a web worker is itself ended by gunicorn after 30 s).
+ANSWER_SECONDS = 10
 
 
 class _Child:
@@ -87,7 +94,7 @@ def suppress(values: Mapping[Hashable, int], relations: Sequence[Relation],
             log.warning("statistics: the solver process failed (%s); deciding in the "
                         "worker for %d s", type(error).__name__, IDLE)
             _Child.failed = time.monotonic()
-            _end()
+            _end(kill=True)
     return suppression.suppress(values, relations, threshold, zeros)
 
 
@@ -113,19 +120,26 @@ def running() -> bool:
     return _Child.process is not None and _Child.process.poll() is None
 
 
-def _end() -> None:
-    """End the child (the lock held): its input closes, it leaves its loop."""
+def _end(*, kill: bool = False) -> None:
+    """End the child (the lock held): its input closes, it leaves its loop; one that
+    failed is killed at once (it may be stopped, or busy for good)."""
     child, _Child.process = _Child.process, None
     if child is None:
         return
     try:
-        child.stdin.close()
-        child.wait(timeout=_GRACE)
-    except (OSError, subprocess.TimeoutExpired):
+        if not kill:
+            try:
+                child.stdin.close()
+                child.wait(timeout=_GRACE)
+                return
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         child.kill()
         child.wait()
     finally:
-        child.stdout.close()
+        for pipe in (child.stdin, child.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def _start() -> subprocess.Popen:
@@ -143,10 +157,7 @@ def _start() -> subprocess.Popen:
         stdout=subprocess.PIPE, text=True, encoding="utf-8", close_fds=True,
         env=environment)
     _Child.process = child  # (ended like any other should the greeting be wrong)
-    greeting = child.stdout.readline()
-    if not greeting:
-        raise EOFError("the solver process ended")
-    found = json.loads(greeting)
+    found = json.loads(_line(child))
     if not isinstance(found, dict) or found.get("code") != _code():
         raise ValueError("the solver process loaded another suppression")
     return child
@@ -158,17 +169,38 @@ def _code() -> str:
 
 def _ask(child: subprocess.Popen, job: dict[str, Any]) -> dict[str, str] | None:
     """The child's marks for ``job``; None when it refused the table."""
-    child.stdin.write(json.dumps(job) + "\n")
-    child.stdin.flush()
-    answer = child.stdout.readline()
-    if not answer:
-        raise EOFError("the solver process ended")
-    marks = json.loads(answer)
+    _send(child, (json.dumps(job) + "\n").encode("utf-8"))
+    marks = json.loads(_line(child))
     if isinstance(marks, dict) and set(marks) == {"error"}:
         return None
     if not isinstance(marks, dict) or set(marks) != set(job["values"]):
         raise ValueError("the solver process answered another table")
     return marks
+
+
+def _send(child: subprocess.Popen, data: bytes) -> None:
+    """Write ``data`` to the child within ``ANSWER_SECONDS``: in pieces of at most
+    ``PIPE_BUF`` bytes, each once the pipe has room for it (such a write never waits),
+    so a stopped child cannot hold the worker on a full pipe."""
+    deadline = time.monotonic() + ANSWER_SECONDS
+    pipe, sent = child.stdin.fileno(), 0
+    while sent < len(data):
+        _, ready, _ = select.select([], [pipe], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise TimeoutError("the solver process did not read its table in time")
+        sent += os.write(pipe, data[sent:sent + select.PIPE_BUF])
+
+
+def _line(child: subprocess.Popen) -> str:
+    """The child's next line, within ``ANSWER_SECONDS`` (it writes one line per question
+    and nothing else, so nothing waits in the pipe's reader when it is polled)."""
+    ready, _, _ = select.select([child.stdout], [], [], ANSWER_SECONDS)
+    if not ready:
+        raise TimeoutError("the solver process did not answer in time")
+    line = child.stdout.readline()
+    if not line:
+        raise EOFError("the solver process ended")
+    return line
 
 
 def serve(lines: Iterable[str], write: Any) -> None:
