@@ -47,11 +47,18 @@ uuid_pk = Annotated[str, mapped_column(String(36), primary_key=True, default=new
 created_at = Annotated[dt.datetime, mapped_column(default=clock.now)]
 
 
+# How long a statement waits for a lock another transaction holds (SQLite's busy timeout,
+# PostgreSQL's lock_timeout) and for a connection to PostgreSQL: then it fails, and the
+# request is answered 503 — a worker is not held until the server kills it.
+WAIT_FOR_LOCK_MS = 5000
+CONNECT_TIMEOUT_S = 5
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={WAIT_FOR_LOCK_MS:d}")
     cursor.close()
 
 
@@ -64,14 +71,17 @@ def _create_private_file(url: str) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.  Each
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, PostgreSQL
+    a lock timeout and a connect timeout (``WAIT_FOR_LOCK_MS``, ``CONNECT_TIMEOUT_S``).  Each
     connection knows whether its transaction has written (:func:`end_transaction`)."""
     if url.startswith("sqlite"):
         _create_private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": f"-c lock_timeout={WAIT_FOR_LOCK_MS:d}"})
     event.listen(engine, "before_cursor_execute", _note_write)
     event.listen(engine, "handle_error", _note_failure)
     for ended in ("commit", "rollback"):

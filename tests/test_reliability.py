@@ -564,3 +564,35 @@ def test_a_password_change_sent_twice_at_once_leaves_the_browser_logged_in(app, 
     assert "Set-Cookie" in response.headers
     assert "Ditt lösenord är bytt" in text_of(first.get(response.location))
     assert first.get("/start").status_code == 200
+
+
+def test_a_lock_held_elsewhere_is_answered_503_within_seconds_and_changes_nothing(
+        app, sara, fake_clock):
+    """Another transaction holds the case (a maintenance job, a stuck session): the
+    owner's change waits for it at most ``WAIT_FOR_LOCK_MS`` and is told to try again —
+    on PostgreSQL it waited for ever before, until the server killed the worker."""
+    import time
+
+    from kernel.db import WAIT_FOR_LOCK_MS
+
+    client = _client(app, sara, fake_clock)
+    case_id = open_case(client, register_youth(client, name="Låst Låsson", pnr=PNR))
+    token = csrf(client, f"/cases/{case_id}")
+    engine = app.extensions["sig.db"].engine
+    with engine.connect() as holder:
+        if engine.dialect.name == "sqlite":
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            holder.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+        started = time.monotonic()
+        response = client.post(f"/cases/{case_id}/agree-plan", data={"csrf_token": token})
+        waited = time.monotonic() - started
+        holder.rollback()
+    assert response.status_code == 503
+    assert WAIT_FOR_LOCK_MS / 1000 - 0.5 < waited < WAIT_FOR_LOCK_MS / 1000 + 10
+    with app.app_context():
+        assert db.session.get(Case, case_id).status != "active"
+    response = client.post(f"/cases/{case_id}/agree-plan", data={"csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "active"
