@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from flask import Flask, Request, Response, g, has_app_context
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.datastructures import CallbackDict
 
@@ -32,6 +34,8 @@ from auth.models import User, WebSession
 from kernel import clock, reference
 from kernel.audit import AuditEvent, record
 from kernel.db import db, end_transaction
+
+log = logging.getLogger(__name__)
 
 # What a visitor who has not logged in may carry, in a signed cookie instead of a row.
 ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
@@ -233,8 +237,18 @@ class ServerSessionInterface(SessionInterface):
             # and no cookie: the browser has this one, or one that replaced it.
             response.vary.add("Cookie")
             return
-        with self._store(app) as store:
-            self._save(app, session, response, store, name, cookie_kwargs)
+        touch_only = bool(session and session.token and not session.modified
+                          and not session.rotate_requested)
+        try:
+            with self._store(app) as store:
+                self._save(app, session, response, store, name, cookie_kwargs)
+        except SQLAlchemyError as error:
+            if not touch_only:
+                raise  # (what the session holds would be lost: answered 503)
+            # Only the idle clock was to move (a lock held too long, a lost connection):
+            # the page is answered, and a later request moves it.
+            response.vary.add("Cookie")
+            log.warning("session: last-seen time not saved (%s)", type(error).__name__)
 
     def _save(self, app: Flask, session: ServerSession, response: Response, dbs: Session,
               name: str, cookie_kwargs: dict[str, Any]) -> None:

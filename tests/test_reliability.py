@@ -596,3 +596,51 @@ def test_a_lock_held_elsewhere_is_answered_503_within_seconds_and_changes_nothin
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Case, case_id).status == "active"
+
+
+@contextlib.contextmanager
+def _session_row_held(app, client):
+    """Another transaction holds the client's session row (all of SQLite)."""
+    from auth.models import WebSession
+    from auth.sessions import _digest
+
+    engine = app.extensions["sig.db"].engine
+    with engine.connect() as holder:
+        if engine.dialect.name == "sqlite":
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            holder.execute(select(WebSession.id).where(
+                WebSession.id == _digest(client.get_cookie("sig_session").value))
+                .with_for_update())
+        yield
+        holder.rollback()
+
+
+def test_a_page_is_answered_when_only_the_sessions_last_seen_time_cannot_be_saved(
+        app, sara, fake_clock, caplog):
+    client = _client(app, sara, fake_clock)
+    fake_clock.advance(seconds=40)  # the next request moves the idle clock
+    with _session_row_held(app, client), caplog.at_level("WARNING", "auth.sessions"):
+        response = client.get("/accessibility")  # (a page that writes nothing itself)
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert "last-seen time not saved (OperationalError)" in caplog.text
+    assert client.get("/start").status_code == 200
+
+
+def test_a_session_that_cannot_be_saved_after_the_view_is_answered_503(app, sara,
+                                                                        fake_clock):
+    """The owner's change is stored, the message about it cannot be (the session row is
+    held): a 503 that says to try again — Flask hands such an error over as a 500."""
+    if app.extensions["sig.db"].engine.dialect.name == "sqlite":
+        pytest.skip("SQLite holds the whole database: the view's own write waits (above)")
+    client = _client(app, sara, fake_clock)
+    case_id = open_case(client, register_youth(client, name="Låst Låsson", pnr=PNR))
+    token = csrf(client, f"/cases/{case_id}")
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    with _session_row_held(app, client):
+        response = client.post(f"/cases/{case_id}/agree-plan", data={"csrf_token": token})
+    assert response.status_code == 503
+    assert "kan ha sparats" in text_of(response)  # not "nothing was changed"
+    with app.app_context():
+        assert db.session.get(Case, case_id).status == "active"
+    assert client.get(f"/cases/{case_id}").status_code == 200

@@ -24,6 +24,10 @@ def _render(code: int, **context):
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if isinstance(getattr(exc, "original_exception", None), SQLAlchemyError):
+            # (a database error after the view, saving the session: Flask hands it
+            # over as a 500)
+            return database_error(exc.original_exception, after_view=True)
         code = exc.code or 500
         return _render(code if code in HANDLED else 400)
 
@@ -32,7 +36,7 @@ def init_app(app: Flask) -> None:
         return _render(400, csrf=True)
 
     @app.errorhandler(SQLAlchemyError)
-    def database_error(exc: SQLAlchemyError):
+    def database_error(exc: SQLAlchemyError, after_view: bool = False):
         # The database refused (the access log cannot be written, the database is gone or
         # locked): nothing is shown and nothing half-done is kept.  Fail closed, with an
         # answer that says so rather than "something went wrong".
@@ -40,7 +44,7 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         app.logger.error("database error %s\n%s", type(exc).__name__, where(exc))
-        return _render(503)
+        return _render(503, after_view=after_view)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
