@@ -101,6 +101,9 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         self.rotate_requested = False
         self.ended_here = False  # this request ended its row (logout)
+        # The cookie named a login that no longer holds (timed out, ended, gone): a form
+        # sent with it is answered with what was typed (``sig.web.errors``).
+        self.lost_login = False
         self.expired_reason: str | None = None
         self.expired_user_id: str | None = None
         self.last_seen: dt.datetime | None = None  # as the row said when it was opened
@@ -169,7 +172,9 @@ class ServerSessionInterface(SessionInterface):
         # transaction to begin and end — each a round trip to PostgreSQL).
         found = db.session.execute(_session_statement(), {"id": _digest(token)}).first()
         if found is None or found[0].ended_at is not None:
-            return ServerSession()
+            lost = ServerSession()
+            lost.lost_login = found is None or found[0].user_id is not None
+            return lost
         row, user, stamp = found
         now = clock.now()
         idle, absolute = self._limits(app)
@@ -187,6 +192,7 @@ class ServerSessionInterface(SessionInterface):
         self._expire(app, row.id, row.user_id, reason, now)
         fresh = ServerSession()
         fresh.expired_reason = reason
+        fresh.lost_login = row.user_id is not None
         return fresh
 
     def _expire(self, app: Flask, row_id: str, user_id: str | None, reason: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyotp
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from auth.models import WebSession
 from auth.sessions import _digest
@@ -306,3 +306,51 @@ def test_the_session_and_its_user_are_read_in_one_statement(app, personas, fake_
         db.session.commit()
     response = fred.get("/account")
     assert response.status_code == 302 and "/login" in response.location
+
+
+def _youth_form(client) -> dict[str, str]:
+    return {"name": "Anna <b>Andersson</b>", "personal_number": "",
+            "gender": "girl", "contact": "Ring mamma efter skolan, inte före klockan 15",
+            "school": "", "csrf_token": csrf(client, "/youths/new")}
+
+
+def test_a_form_sent_after_the_idle_timeout_gives_back_what_was_typed(app, client, sara,
+                                                                      fake_clock):
+    """Thirty-one minutes writing without a request: the login has ended, nothing is
+    saved — and what was typed is on the page to copy, not lost (the pages are
+    no-store: going back in the browser fetches the form again, empty)."""
+    from sig.youths.models import Youth
+
+    login(client, sara, fake_clock=fake_clock)
+    body = _youth_form(client)
+    fake_clock.advance(minutes=31)
+    response = client.post("/youths/new", data=body)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Du har loggats ut" in page
+    assert "efter 30 minuter utan aktivitet" in page
+    assert ">Ring mamma efter skolan, inte före klockan 15</textarea>" in page
+    assert "Anna &lt;b&gt;Andersson&lt;/b&gt;" in page and "<b>Andersson" not in page
+    assert body["csrf_token"] not in page and ">girl<" not in page
+    assert 'href="/login"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Youth)) == 0
+
+
+def test_a_form_sent_after_a_logout_elsewhere_gives_back_what_was_typed(app, client,
+                                                                        sara):
+    login(client, sara)
+    other_tab = copy_of(app, client)
+    body = _youth_form(other_tab)
+    post(client, "/logout")
+    page = other_tab.post("/youths/new", data=body).get_data(as_text=True)
+    assert "Du har loggats ut" in page and "Ring mamma efter skolan" in page
+
+
+def test_a_form_posted_without_a_login_is_not_echoed(app, client, sara):
+    """A form posted from another site carries no session cookie (SameSite=Lax): the
+    answer is the plain form-expired page, and repeats nothing that was posted."""
+    response = client.post("/youths/new", data={"contact": "Ring 070-123 45 67 genast",
+                                                "csrf_token": "x"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Ring 070" not in page
+    assert "Du har loggats ut" not in page

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import traceback
+from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -12,6 +13,21 @@ HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
 
 
 FALLBACK = "<!doctype html><title>SIG</title><h1>{code}</h1>"
+MAX_TEXTS = 50
+
+
+def typed_texts(form: Any) -> list[str]:
+    """What a person typed into a form, as far as it is worth giving back: every value
+    with a space in it or of 20 characters or more (names, notes, minutes), not the
+    form's token or version numbers, nor choices and numbers easily set again."""
+    texts = []
+    for name, value in form.items(multi=True):
+        text = value.strip()
+        if not text or name == "csrf_token" or name.endswith("version"):
+            continue
+        if len(text) >= 20 or any(character.isspace() for character in text):
+            texts.append(text)
+    return texts[:MAX_TEXTS]
 
 
 def _render(code: int, **context):
@@ -33,6 +49,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
+        if request.method == "POST" and getattr(session, "lost_login", False):
+            # The form was sent after its login ended (30 minutes without a request,
+            # or logged out elsewhere): nothing is saved, and what was typed is given
+            # back rather than lost.  Only to the browser that held the login: a form
+            # posted from another site carries no session cookie.
+            return render_template(
+                "errors/lost_form.html", texts=typed_texts(request.form),
+                idle_minutes=app.config["SESSION_IDLE_MINUTES"]), 400
         return _render(400, csrf=True)
 
     @app.errorhandler(SQLAlchemyError)

@@ -165,3 +165,34 @@ def test_login_page_sends_strict_csp_and_loads_without_errors(app, page: Page):
         document.body.appendChild(script);
     })""")
     assert outcome == {"directive": "script-src-elem", "ran": False}
+
+
+def test_a_form_sent_after_the_login_ended_shows_what_was_typed(one_database, app, sara,
+                                                                page: Page, fake_clock):
+    """Sara writes for 31 minutes without a request and sends: the login has ended, the
+    page says so and holds what she wrote to copy — readable at 375 px, and axe finds
+    nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_case_path import log_in
+
+    note = "Ring mamma efter skolan, inte före klockan 15. " * 12
+    log_in(page, app, sara)
+    page.goto("/youths/new")
+    labelled(page, "name").fill("Anna Andersson")
+    labelled(page, "contact").fill(note)
+    fake_clock.advance(minutes=31)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Du har loggats ut")
+    texts = page.locator("textarea[readonly]")
+    expect(texts).to_have_count(2)
+    expect(texts.nth(1)).to_have_value(note.strip())
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {width}",
+                               timeout=5000)
+        violations = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).response["violations"]
+        assert violations == [], (width, [v["id"] for v in violations])
+    page.get_by_role("link", name="Logga in").click()
+    expect(page).to_have_url(AT_LOGIN)
