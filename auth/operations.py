@@ -87,18 +87,20 @@ def check_password(username: str, password: str, address: str) -> PasswordResult
     if throttle.address_blocked(address):
         return PasswordResult("throttled")
     user = find_user(username)
-    if throttle.pair_locked(username, address) or (user is not None and is_locked(user)):
+    attempt = throttle.take_attempt(username, address)  # (None: the pair is locked)
+    if (attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]
+            or (user is not None and is_locked(user))):
         passwords.verify_password(None, password)
-        _password_failed(username, address, user, "locked")
+        _password_failed(username, address, user, "locked", attempt)
         db.session.commit()
         return PasswordResult("locked")
     if user is None or not user.active:
         passwords.verify_password(None, password)
-        status = _password_failed(username, address, user, "unknown_or_inactive")
+        status = _password_failed(username, address, user, "unknown_or_inactive", attempt)
         db.session.commit()
         return PasswordResult(status)
     if not passwords.verify_password(user.password_hash, password):
-        status = _password_failed(username, address, user, "wrong_password")
+        status = _password_failed(username, address, user, "wrong_password", attempt)
         db.session.commit()
         return PasswordResult(status)
     if passwords.needs_rehash(user.password_hash):
@@ -108,9 +110,11 @@ def check_password(username: str, password: str, address: str) -> PasswordResult
     return PasswordResult("ok", user)
 
 
-def _password_failed(username: str, address: str, user: User | None, reason: str) -> str:
-    """Count and log one failed password step; "locked" when the pair is (now) locked."""
-    locked_now, blocked_now = throttle.register_failure(username, address)
+def _password_failed(username: str, address: str, user: User | None, reason: str,
+                     attempt: int | None) -> str:
+    """Count and log one failed password step (the pair's ``attempt`` is taken already);
+    "locked" when the pair is (now) locked."""
+    locked_now, blocked_now = throttle.register_failure(username, address, attempt)
     active = user if user is not None and user.active else None
     record(AuditEvent.LOGIN_FAILED, actor=active, outcome="failed",
            details={"reason": reason})

@@ -7,7 +7,8 @@ so a bot could fill the log.  Here:
 * a (username, address) pair that fails ``LOGIN_MAX_FAILURES`` times within
   ``LOGIN_FAILURE_WINDOW_MINUTES`` is refused for ``LOGIN_LOCKOUT_MINUTES`` — for a name
   that does not exist exactly as for one that does; the person at another address is not
-  affected;
+  affected.  Each password takes one of the pair's attempts before it is checked (a
+  success forgets them), so a burst of passwords at once checks no more than the limit;
 * an address that fails ``LOGIN_ADDRESS_MAX_FAILURES`` times within the window is refused
   every login for the rest of the lockout, answered 429 and *not* logged attempt by
   attempt (one ``login_throttled`` entry when it starts) — so the access log grows by a
@@ -51,48 +52,69 @@ def address_blocked(address: str) -> bool:
     return _locked(_address_key(address)) is not None
 
 
-def pair_locked(username: str, address: str) -> bool:
-    return _locked(_pair_key(username, address)) is not None
-
-
-def _count(key: str, limit: int) -> bool:
-    """One more failure for ``key``; True when this one reached the limit (locked now).
-
-    Race-free: the row is made if missing (INSERT … ON CONFLICT DO NOTHING) and counted
-    by one UPDATE, which restarts an expired window in the same statement — two failed
-    logins at once from one address count twice and neither fails."""
-    cfg = current_app.config
-    now = clock.now()
-    window_start = now - dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+def _ensure_row(key: str, now: dt.datetime) -> None:
+    """The key's row, made if missing (INSERT … ON CONFLICT DO NOTHING: race-free)."""
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(LoginThrottle).values(
         key=key, failures=0, window_started_at=now).on_conflict_do_nothing(
         index_elements=["key"]))
+
+
+def _add_one(key: str, *, unless_locked: bool) -> int | None:
+    """One more for ``key`` in one UPDATE, which restarts an expired window in the same
+    statement: the count now, or None when ``unless_locked`` and the key is locked."""
+    cfg = current_app.config
+    now = clock.now()
+    window_start = now - dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    _ensure_row(key, now)
     expired = LoginThrottle.window_started_at < window_start
-    failures = db.session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == key).values(
+    statement = update(LoginThrottle).where(LoginThrottle.key == key)
+    if unless_locked:
+        statement = statement.where(or_(LoginThrottle.locked_until.is_(None),
+                                        LoginThrottle.locked_until <= now))
+    return db.session.execute(
+        statement.values(
             failures=case((expired, 1), else_=LoginThrottle.failures + 1),
             locked_until=case((expired, None), else_=LoginThrottle.locked_until),
             window_started_at=case((expired, now), else_=LoginThrottle.window_started_at))
         .returning(LoginThrottle.failures)
-        .execution_options(synchronize_session=False)).scalar_one()
-    if failures < limit:
-        return False
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+
+
+def _lock(key: str) -> bool:
+    """Lock ``key`` for the lockout unless it is locked already; True when this did.  The
+    count starts again from nothing when the lock is over."""
+    cfg = current_app.config
+    now = clock.now()
     locked = db.session.execute(
         update(LoginThrottle).where(LoginThrottle.key == key, or_(
-            LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now))
-        .values(locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]))
+            LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now))
+        .values(locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+                failures=0, window_started_at=now)
         .execution_options(synchronize_session=False))
     return locked.rowcount == 1
 
 
-def register_failure(username: str, address: str) -> tuple[bool, bool]:
-    """Count a failed password for the pair and the address (in the caller's transaction).
+def take_attempt(username: str, address: str) -> int | None:
+    """Take one of the pair's attempts *before* the password is checked: its number in
+    the window, or None while the pair is locked.  One UPDATE each, so passwords tried
+    in parallel each take one — a burst checks no more passwords than the limit (when
+    failures were counted after the check, every request of a burst was checked)."""
+    return _add_one(_pair_key(username, address), unless_locked=True)
+
+
+def register_failure(username: str, address: str, attempt: int | None) -> tuple[bool, bool]:
+    """A failed password (in the caller's transaction): the pair is locked once its
+    ``attempt`` (from :func:`take_attempt`; None: it was locked) reaches the limit, and
+    the address's failures are counted.
 
     :returns: (the pair is locked by this failure, the address is blocked by it)."""
     cfg = current_app.config
-    pair = _count(_pair_key(username, address), cfg["LOGIN_MAX_FAILURES"])
-    everywhere = _count(_address_key(address), cfg["LOGIN_ADDRESS_MAX_FAILURES"])
+    pair = (attempt is not None and attempt >= cfg["LOGIN_MAX_FAILURES"]
+            and _lock(_pair_key(username, address)))
+    address_key = _address_key(address)
+    everywhere = (_add_one(address_key, unless_locked=False)
+                  >= cfg["LOGIN_ADDRESS_MAX_FAILURES"] and _lock(address_key))
     return pair, everywhere
 
 

@@ -644,3 +644,24 @@ def test_a_session_that_cannot_be_saved_after_the_view_is_answered_503(app, sara
     with app.app_context():
         assert db.session.get(Case, case_id).status == "active"
     assert client.get(f"/cases/{case_id}").status_code == 200
+
+
+def test_a_burst_of_passwords_beyond_the_limit_checks_none_and_the_lock_ends(app, sara,
+                                                                             fake_clock):
+    """The pair's attempts taken (by passwords tried alongside): even the right password
+    is not checked, the pair is locked; when the lock is over the count starts again and
+    the right password works."""
+    from auth import throttle
+
+    with app.test_request_context():
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            throttle.take_attempt(sara.username, "127.0.0.1")
+        db.session.commit()
+    client = app.test_client()
+    response = client.post("/login", data={"username": sara.username, "password": PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 200 and "Kontot är spärrat" in text_of(response)
+    fake_clock.advance(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1)
+    response = client.post("/login", data={"username": sara.username, "password": PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 302 and response.location.endswith("/login/code")
