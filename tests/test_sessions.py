@@ -354,3 +354,17 @@ def test_a_form_posted_without_a_login_is_not_echoed(app, client, sara):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Ring 070" not in page
     assert "Du har loggats ut" not in page
+
+
+def test_a_password_form_sent_after_the_idle_timeout_gives_back_no_password(app, client,
+                                                                            sara,
+                                                                            fake_clock):
+    login(client, sara, fake_clock=fake_clock)
+    token = csrf(client, "/account/password")
+    fake_clock.advance(minutes=31)
+    new_password = "en mening som lösenord i december"
+    page = client.post("/account/password", data={
+        "current_password": PASSWORD + " med mellanslag", "new_password": new_password,
+        "confirm": new_password, "csrf_token": token}).get_data(as_text=True)
+    assert "Du har loggats ut" in page
+    assert new_password not in page and PASSWORD not in page and "<textarea" not in page

@@ -1,6 +1,7 @@
 """Generic error pages: they say what happened in general terms and reveal nothing."""
 from __future__ import annotations
 
+import functools
 import traceback
 from typing import Any
 
@@ -8,6 +9,8 @@ from flask import Flask, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from wtforms import PasswordField
+from wtforms.fields.core import UnboundField
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
 
@@ -16,14 +19,35 @@ FALLBACK = "<!doctype html><title>SIG</title><h1>{code}</h1>"
 MAX_TEXTS = 50
 
 
+@functools.cache
+def _never_given_back() -> frozenset[str]:
+    """The names of fields whose value is never written into a page: every password
+    field, and every field of the login forms (names, codes)."""
+    from auth import forms as login_forms
+    from auth.form_base import Form
+
+    names, todo = {"csrf_token"}, [Form]
+    while todo:
+        form = todo.pop()
+        todo.extend(form.__subclasses__())
+        for name, field in vars(form).items():
+            if isinstance(field, UnboundField) and (
+                    issubclass(field.field_class, PasswordField)
+                    or form.__module__ == login_forms.__name__):
+                names.add(name)
+    return frozenset(names)
+
+
 def typed_texts(form: Any) -> list[str]:
     """What a person typed into a form, as far as it is worth giving back: every value
-    with a space in it or of 20 characters or more (names, notes, minutes), not the
-    form's token or version numbers, nor choices and numbers easily set again."""
+    with a space in it or of 20 characters or more (names, notes, minutes) — never a
+    password, a code or the form's token; not version numbers, nor choices and numbers
+    easily set again."""
     texts = []
+    secret = _never_given_back()
     for name, value in form.items(multi=True):
         text = value.strip()
-        if not text or name == "csrf_token" or name.endswith("version"):
+        if not text or name in secret or name.endswith("version"):
             continue
         if len(text) >= 20 or any(character.isspace() for character in text):
             texts.append(text)
