@@ -368,3 +368,16 @@ def test_a_password_form_sent_after_the_idle_timeout_gives_back_no_password(app,
         "confirm": new_password, "csrf_token": token}).get_data(as_text=True)
     assert "Du har loggats ut" in page
     assert new_password not in page and PASSWORD not in page and "<textarea" not in page
+
+
+def test_the_typed_text_page_failing_falls_back_to_the_plain_page(app, client, sara,
+                                                                 fake_clock, monkeypatch):
+    import sig.web.errors as errors
+
+    login(client, sara, fake_clock=fake_clock)
+    body = _youth_form(client)
+    fake_clock.advance(minutes=31)
+    monkeypatch.setattr(errors, "typed_texts", lambda form: 1 / 0)
+    response = client.post("/youths/new", data=body)
+    assert response.status_code == 400
+    assert "Ring mamma" not in response.get_data(as_text=True)

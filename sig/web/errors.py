@@ -78,9 +78,13 @@ def init_app(app: Flask) -> None:
             # or logged out elsewhere): nothing is saved, and what was typed is given
             # back rather than lost.  Only to the browser that held the login: a form
             # posted from another site carries no session cookie.
-            return render_template(
-                "errors/lost_form.html", texts=typed_texts(request.form),
-                idle_minutes=app.config["SESSION_IDLE_MINUTES"]), 400
+            try:
+                return render_template(
+                    "errors/lost_form.html", texts=typed_texts(request.form),
+                    idle_minutes=app.config["SESSION_IDLE_MINUTES"]), 400
+            except Exception as exc:  # (like every error page, it must not fail)
+                app.logger.error("typed-text page failed: %s\n%s", type(exc).__name__,
+                                 where(exc))
         return _render(400, csrf=True)
 
     @app.errorhandler(SQLAlchemyError)
