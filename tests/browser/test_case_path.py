@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
@@ -71,6 +72,22 @@ def arrive(page: Page, url: re.Pattern) -> None:
         raise AssertionError(f"expected {url.pattern}, at {page.url}; "
                              f"h1={page.locator('h1').all_inner_texts()} "
                              f"messages={messages}") from exc
+
+
+def width_after_resize(page: Page, width: int, height: int = 800) -> int:
+    """Resize the viewport to ``width`` and return the page's width once its layout has
+    settled: polled from here, at most ``TIMEOUT_MS``, until it fits (or the budget ends).
+
+    Not ``page.wait_for_function``: its polling evaluates the condition with ``eval`` in
+    the page, which the app's CSP (``script-src 'self'``) refuses, so it errs whenever the
+    first check does not already pass."""
+    page.set_viewport_size({"width": width, "height": height})
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide <= width or time.monotonic() > deadline:
+            return wide
+        page.wait_for_timeout(100)
 
 
 def labelled(page: Page, field_id: str) -> Locator:

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from auth.models import User
 from kernel import clock
 from kernel.db import db
-from tests.browser.test_case_path import collect_problems, labelled
+from tests.browser.test_case_path import collect_problems, labelled, width_after_resize
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -188,9 +188,7 @@ def test_a_form_sent_after_the_login_ended_shows_what_was_typed(one_database, ap
     expect(texts).to_have_count(2)
     expect(texts.nth(1)).to_have_value(note.strip())
     for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 800})
-        page.wait_for_function(f"document.documentElement.scrollWidth <= {width}",
-                               timeout=5000)
+        assert width_after_resize(page, width) <= width
         violations = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
             "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).response["violations"]
         assert violations == [], (width, [v["id"] for v in violations])

@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from sig.demo import DEMO_PASSWORD, PERSONAS
 from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.test_case_path import width_after_resize
 
 pytestmark = pytest.mark.browser
 
@@ -78,8 +79,7 @@ def test_no_page_of_any_persona_overflows_or_fails_axe_at_either_width(app, brow
                 done.add((role, UUID.sub("ID", url)))
                 page.goto(url)
                 for width in WIDTHS:
-                    page.set_viewport_size({"width": width, "height": 900})
-                    wide = page.evaluate("document.documentElement.scrollWidth")
+                    wide = width_after_resize(page, width, 900)
                     if wide > width:
                         problems.append(f"{username} {width}px {url}: {wide}px wide")
                     for violation in axe.run(page, options=WCAG).response["violations"]:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sig.web.spreadsheet import read_csv
-from tests.browser.test_case_path import collect_problems, labelled, log_in
+from tests.browser.test_case_path import collect_problems, labelled, log_in, width_after_resize
 from tests.test_statistics_views import cohort  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -49,10 +49,7 @@ def test_maria_reads_the_statistics_and_downloads_a_table(app, maria, cohort,  #
     page.get_by_role("link", name=re.compile("Rapport till socialnämnden")).click()
     expect(page.locator("h1")).to_contain_text("Rapport till socialnämnden")
     expect(page.locator("#cases_opened svg.chart").first).to_be_visible()
-    page.set_viewport_size({"width": 375, "height": 800})
-    # (the narrow layout settles after the resize: wait for it, fail if it never fits)
-    page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth",
-                           timeout=5000)
+    assert width_after_resize(page, 375) <= 375
     assert problems == [], problems
 
 
