@@ -7,6 +7,7 @@ SECRET_KEY = "replace-me"
 
 # SQLite in this folder by default; PostgreSQL for a municipality deployment:
 # DATABASE_URL = "postgresql+psycopg://sig@/sig?host=/var/run/postgresql"
+# DB_LOCK_WAIT_MS = 5000              # a statement waits this long for a lock, then 503
 
 # KEYRING_PATH = "keys.json"          # relative to this folder; mode 0600
 # MFA_REQUIRED = True                 # two-factor login for every role

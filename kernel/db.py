@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g
@@ -47,19 +48,23 @@ uuid_pk = Annotated[str, mapped_column(String(36), primary_key=True, default=new
 created_at = Annotated[dt.datetime, mapped_column(default=clock.now)]
 
 
-# How long a statement waits for a lock another transaction holds (SQLite's busy timeout,
-# PostgreSQL's lock_timeout) and for a connection to PostgreSQL: then it fails, and the
-# request is answered 503 — a worker is not held until the server kills it.
+# How long a statement waits, by default, for a lock another transaction holds (SQLite's
+# busy timeout, PostgreSQL's lock_timeout; the app's DB_LOCK_WAIT_MS) and for a connection
+# to PostgreSQL: then it fails, and the request is answered 503 — a worker is not held
+# until the server kills it.
 WAIT_FOR_LOCK_MS = 5000
 CONNECT_TIMEOUT_S = 5
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={WAIT_FOR_LOCK_MS:d}")
-    cursor.close()
+def _sqlite_pragmas(wait_for_lock_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={wait_for_lock_ms:d}")
+        cursor.close()
+
+    return on_connect
 
 
 def _create_private_file(url: str) -> None:
@@ -70,18 +75,18 @@ def _create_private_file(url: str) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, wait_for_lock_ms: int = WAIT_FOR_LOCK_MS) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, PostgreSQL
-    a lock timeout and a connect timeout (``WAIT_FOR_LOCK_MS``, ``CONNECT_TIMEOUT_S``).  Each
-    connection knows whether its transaction has written (:func:`end_transaction`)."""
+    a lock timeout and a connect timeout (``wait_for_lock_ms``, ``CONNECT_TIMEOUT_S``).
+    Each connection knows whether its transaction has written (:func:`end_transaction`)."""
     if url.startswith("sqlite"):
         _create_private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(wait_for_lock_ms))
     else:
         engine = create_engine(url, pool_pre_ping=True, connect_args={
             "connect_timeout": CONNECT_TIMEOUT_S,
-            "options": f"-c lock_timeout={WAIT_FOR_LOCK_MS:d}"})
+            "options": f"-c lock_timeout={wait_for_lock_ms:d}"})
     event.listen(engine, "before_cursor_execute", _note_write)
     event.listen(engine, "handle_error", _note_failure)
     for ended in ("commit", "rollback"):
@@ -135,7 +140,8 @@ class Database:
     """Engine and session factory of one Flask app (``app.extensions['sig.db']``)."""
 
     def __init__(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.engine = make_engine(app.config["DATABASE_URL"],
+                                  app.config.get("DB_LOCK_WAIT_MS", WAIT_FOR_LOCK_MS))
         self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["sig.db"] = self
         app.teardown_appcontext(_teardown)

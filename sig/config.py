@@ -96,6 +96,10 @@ DEFAULTS: dict[str, Any] = {
     "DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
     # At most one change notice per person and case in this many hours.
     "CHANGE_NOTICE_HOURS": 12,
+    # How long a statement waits for a lock another transaction holds (a maintenance job, a
+    # stuck session) before the request is answered 503: SQLite's busy timeout, PostgreSQL's
+    # lock_timeout.  Milliseconds, at least 100.
+    "DB_LOCK_WAIT_MS": 5000,
 }
 
 
@@ -126,6 +130,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         if value and not os.path.isabs(value):
             app.config[name] = os.path.join(app.instance_path, value)
     _check_statistics_threshold(app)
+    _check_lock_wait(app)
     if app.debug or app.testing:
         # Local development over plain http: a Secure cookie would never be sent back.
         app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("FORCE_SECURE_COOKIE"))
@@ -138,6 +143,15 @@ def _check_statistics_threshold(app: Flask) -> None:
         raise ConfigurationError(
             f"STATISTICS_MIN_CELL is {value!r}: it must be a whole number of at least 5 "
             "(counts below it are shown as \"<N\"; it may be raised, never lowered).")
+
+
+def _check_lock_wait(app: Flask) -> None:
+    value = app.config["DB_LOCK_WAIT_MS"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 100:
+        raise ConfigurationError(
+            f"DB_LOCK_WAIT_MS is {value!r}: it must be a whole number of milliseconds, at "
+            "least 100 (how long a statement waits for a lock before the request is "
+            "answered 503).")
 
 
 def check_production_safety(app: Flask) -> None:

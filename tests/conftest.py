@@ -163,8 +163,12 @@ TEMPLATES = _SharedTemplates()
 
 
 @pytest.fixture
-def app(database_url: str, workdir: str, keyring_path: str):
-    app = create_app(base_config(workdir, keyring_path, database_url))
+def app(request, database_url: str, workdir: str, keyring_path: str):
+    config = base_config(workdir, keyring_path, database_url)
+    short_wait = request.node.get_closest_marker("lock_wait_ms")
+    if short_wait is not None:  # a test that holds a lock on purpose waits less for it
+        config["DB_LOCK_WAIT_MS"] = short_wait.args[0]
+    app = create_app(config)
     app.jinja_env.bytecode_cache = TEMPLATES
     yield app
     with app.app_context():

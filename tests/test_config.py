@@ -67,3 +67,26 @@ def test_sqlite_has_wal_and_foreign_keys(app):
             pytest.skip("SQLite pragmas")
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.lock_wait_ms(1500)
+def test_the_lock_wait_reaches_every_connection(app):
+    """DB_LOCK_WAIT_MS is SQLite's busy timeout and PostgreSQL's lock_timeout."""
+    with app.app_context():
+        from sqlalchemy import text
+
+        from kernel.db import db
+
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 1500
+        else:
+            assert db.session.execute(text("SHOW lock_timeout")).scalar() == "1500ms"
+
+
+@pytest.mark.parametrize("bad", [0, 99, "5s", True, None, 2.5])
+def test_a_lock_wait_that_is_not_milliseconds_is_refused(workdir, keyring_path, bad):
+    from tests.conftest import base_config
+
+    url = "sqlite:///" + os.path.join(workdir, "lock-wait.sqlite3")
+    with pytest.raises(ConfigurationError, match="DB_LOCK_WAIT_MS"):
+        create_app({**base_config(workdir, keyring_path, url), "DB_LOCK_WAIT_MS": bad})
