@@ -102,24 +102,28 @@ def test_no_junk_post_gets_a_500(app, personas, fuzz_world, fake_clock, persona)
 QUERY_NAMES = ("format", "year", "month", "quarter", "from", "to", "period", "sort", "dir",
                "q", "page", "before", "after", "owner", "n", "user", "organisation", "event",
                "case", "date_from", "date_to", "next")
-QUERY_JUNK = ("", "-1", "9" * 400, "a\x00b", "%FF%FE", "2025-02-30", "å" * 3_000)
+# ("å" * 600: over every filter field's maximum; a longer one costs the test client's URL
+# parsing seconds, not the app)
+QUERY_JUNK = ("", "-1", "9" * 400, "a\x00b", "%FF%FE", "2025-02-30", "å" * 600)
 
 
 @pytest.mark.parametrize("persona", ["sara", "fred", "maria", "eva"])
 def test_no_junk_query_or_id_gets_a_500(app, personas, fuzz_world, fake_clock, persona):
     """Every GET route, with real ids and junk in every query name at once, and with junk
     in place of every id (each persona reaches different code: the owner, Fred outside
-    the group, the manager's statistics, the log reviewer's filters)."""
+    the group, the manager's statistics, the log reviewer's filters).  Junk ids are sent
+    as the owner and as Fred: the manager and the log reviewer reach no route with an id
+    further than the owner or Fred does."""
     ids, _fields = fuzz_world
     client = app.test_client()
     login(client, personas[persona], fake_clock=fake_clock)
+    bad_ids = ("x", "9" * 50, "00000000-0000-0000-0000-000000000000", "%FF")
     failures = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith("/static"):
             continue
         paths = [fill_rule(rule, {a: bad for a in rule.arguments})
-                 for bad in ("x", "9" * 50, "00000000-0000-0000-0000-000000000000", "%FF")
-                 if rule.arguments]
+                 for bad in bad_ids if rule.arguments and persona in ("sara", "fred")]
         if set(rule.arguments) <= set(ids):
             real = fill_rule(rule, ids)
             paths += [real + "?" + "&".join(f"{name}={urllib.parse.quote(value, safe='%')}"
