@@ -42,9 +42,6 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    first_failure_at: Mapped[dt.datetime | None]
-    locked_until: Mapped[dt.datetime | None]
     # Where SIG's e-mails go (invitations, reminders, change notices); none: no e-mail.
     email_enc: Mapped[bytes | None] = encrypted_column()
     email = encrypted_text("email")
@@ -114,13 +111,15 @@ class WebSession(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins counted per (username, client address) and per client address.
+    """Failed logins counted per (username, client address), per client address, and
+    failed second-factor codes per account.
 
     ``key`` is a keyed hash (the blind-index key) of what is counted, so neither a
     username someone typed nor an address is stored.  A pair at its limit is refused for
     a while — the same for a username that does not exist, so the answer tells nothing —
     while the person at another address still logs in; an address at its limit is
-    refused every login for a while, with no access-log entry per attempt.
+    refused every login for a while, with no access-log entry per attempt; an account at
+    its limit of codes is refused for a while from everywhere.
     """
 
     __tablename__ = "login_throttle"

@@ -3,11 +3,10 @@ password change.  Each validates, changes state and writes the audit entry, and
 the caller's request commits them together (``db.session.commit()`` here)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import func, select
 
 from auth import mfa, passwords, sessions, throttle
 from auth.models import User
@@ -30,31 +29,7 @@ def find_user(username: str) -> User | None:
 
 
 def is_locked(user: User) -> bool:
-    until = clock.as_utc(user.locked_until)
-    return until is not None and until > clock.now()
-
-
-def _reserve_code_attempt(user: User) -> int | None:
-    """Take one of the account's second-factor attempts before a code is checked: the
-    attempt's number in the current window, or None while the account is locked.
-
-    One UPDATE counts it (and restarts an expired window), so codes guessed in parallel
-    each take one: a burst can check no more codes than the limit allows — with the
-    count read, added to and written back, a hundred guesses at once counted as one."""
-    cfg = current_app.config
-    now = clock.now()
-    window_start = now - dt.timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
-    expired = or_(User.first_failure_at.is_(None), User.first_failure_at < window_start)
-    attempt = db.session.execute(
-        update(User)
-        .where(User.id == user.id,
-               or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(failed_logins=case((expired, 1), else_=User.failed_logins + 1),
-                first_failure_at=case((expired, now), else_=User.first_failure_at))
-        .returning(User.failed_logins)
-        .execution_options(synchronize_session=False)).scalar_one_or_none()
-    db.session.expire(user, ["failed_logins", "first_failure_at", "locked_until"])
-    return attempt
+    return throttle.account_locked(user.id)
 
 
 def _code_failed(user: User, attempt: int) -> bool:
@@ -64,16 +39,7 @@ def _code_failed(user: User, attempt: int) -> bool:
     record(AuditEvent.MFA_FAILED, actor=user, outcome="failed", details={"attempt": attempt})
     if attempt < cfg["LOGIN_MAX_FAILURES"]:
         return False
-    now = clock.now()
-    locked = db.session.execute(
-        update(User)
-        .where(User.id == user.id,
-               or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
-                failed_logins=0, first_failure_at=None)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.expire(user, ["failed_logins", "first_failure_at", "locked_until"])
-    if locked:  # (else a failure alongside locked it a moment ago, and said so)
+    if throttle.lock_account(user.id):  # (else a failure alongside locked it, and said so)
         record(AuditEvent.ACCOUNT_LOCKED, actor=user, outcome="denied",
                details={"minutes": cfg["LOGIN_LOCKOUT_MINUTES"]})
     return True
@@ -130,7 +96,7 @@ def _password_failed(username: str, address: str, user: User | None, reason: str
 
 def check_second_factor(user: User, code: str, recovery_code: str) -> str:
     """``"ok"``, ``"replay"``, ``"wrong"`` or ``"locked"``; commits."""
-    attempt = _reserve_code_attempt(user)
+    attempt = throttle.take_account_attempt(user.id)
     if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]:
         if attempt is not None:  # a burst of codes beyond the limit: none is checked
             _code_failed(user, attempt)
@@ -159,7 +125,7 @@ def check_second_factor(user: User, code: str, recovery_code: str) -> str:
 def enrol_second_factor(user: User, secret: str, code: str) -> list[str] | None:
     """Confirm enrolment with a first code; returns the new recovery codes, or None
     (a wrong code, or the account locked)."""
-    attempt = _reserve_code_attempt(user)
+    attempt = throttle.take_account_attempt(user.id)
     step = mfa.matching_step(secret, code)
     if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"] or step is None:
         if attempt is not None:
@@ -176,10 +142,8 @@ def enrol_second_factor(user: User, secret: str, code: str) -> list[str] | None:
 
 
 def complete_login(user: User, mfa_used: bool) -> None:
-    """Reset failure counters and record the login (the caller calls login_user)."""
-    user.failed_logins = 0
-    user.first_failure_at = None
-    user.locked_until = None
+    """Forget the account's failures and record the login (the caller calls login_user)."""
+    throttle.forget_account(user.id)
     record(AuditEvent.LOGIN_SUCCEEDED, actor=user, details={"mfa": mfa_used})
     db.session.commit()
 

@@ -1,4 +1,4 @@
-"""Login throttling by (username, client address) and by client address.
+"""Login throttling by (username, client address), by client address, and by account.
 
 The per-account lock alone let anyone lock any account with five requests, and told
 whether a username exists; each failure for an unknown name added an access-log entry,
@@ -12,10 +12,16 @@ so a bot could fill the log.  Here:
 * an address that fails ``LOGIN_ADDRESS_MAX_FAILURES`` times within the window is refused
   every login for the rest of the lockout, answered 429 and *not* logged attempt by
   attempt (one ``login_throttled`` entry when it starts) — so the access log grows by a
-  bounded number of entries per address.
+  bounded number of entries per address;
+* an account whose second factor fails ``LOGIN_MAX_FAILURES`` times within the window
+  (the password was right) is locked for the lockout from every address (an admin's
+  password reset ends it).  Each code takes one of the account's attempts before it is
+  checked, as passwords do.
 
-Counts are kept under keyed hashes (``auth.models.LoginThrottle``).  Rows whose window and
-lock are over are removed by ``purge`` (with the session purge).
+All three count the same way, in one table (``auth.models.LoginThrottle``, under keyed
+hashes): one UPDATE adds one and restarts an expired window, one locks and starts the
+count again.  Rows whose window and lock are over are removed by ``purge`` (with the
+session purge).
 """
 from __future__ import annotations
 
@@ -40,6 +46,10 @@ def _pair_key(username: str, address: str) -> str:
 
 def _address_key(address: str) -> str:
     return blind_index(PURPOSE, f"address\x00{address}")
+
+
+def _account_key(user_id: str) -> str:
+    return blind_index(PURPOSE, f"account\x00{user_id}")
 
 
 def _locked(key: str) -> dt.datetime | None:
@@ -119,10 +129,35 @@ def register_failure(username: str, address: str, attempt: int | None) -> tuple[
 
 
 def clear(username: str, address: str) -> None:
-    """A successful login forgets the pair's failures."""
-    row = db.session.get(LoginThrottle, _pair_key(username, address))
-    if row is not None:
-        db.session.delete(row)
+    """A right password forgets the pair's failures."""
+    _forget(_pair_key(username, address))
+
+
+def account_locked(user_id: str) -> bool:
+    return _locked(_account_key(user_id)) is not None
+
+
+def take_account_attempt(user_id: str) -> int | None:
+    """Take one of the account's second-factor attempts before a code is checked: its
+    number in the window, or None while the account is locked (codes guessed in
+    parallel each take one, as passwords do)."""
+    return _add_one(_account_key(user_id), unless_locked=True)
+
+
+def lock_account(user_id: str) -> bool:
+    """Lock the account for the lockout unless it is locked already; True when this did."""
+    return _lock(_account_key(user_id))
+
+
+def forget_account(user_id: str) -> None:
+    """A completed login (or an admin's password reset) forgets the account's failures
+    and ends its lock."""
+    _forget(_account_key(user_id))
+
+
+def _forget(key: str) -> None:
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key)
+                       .execution_options(synchronize_session=False))
 
 
 def purge() -> int:

@@ -414,7 +414,7 @@ class Municipality:
                    "role": "case_owner" if user.kind == "social_services" else "member",
                    "password_hash": PLACEHOLDER_HASH, "password_changed_at": None,
                    "must_change_password": False, "active": True, "locale": "sv",
-                   "failed_logins": 0, "created_at": created}
+                   "created_at": created}
 
     def youth_rows(self) -> Iterator[dict[str, Any]]:
         first: dict[str, CaseRow] = {}

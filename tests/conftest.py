@@ -226,8 +226,7 @@ def make_user(app, orgs):
         with app.app_context():
             user = User(username=username, organisation_id=orgs[org].id, role=str(role),
                         password_hash=_hash(password), password_changed_at=clock.now(),
-                        must_change_password=False, active=True, locale="sv",
-                        failed_logins=0)
+                        must_change_password=False, active=True, locale="sv")
             user.display_name = name or username.capitalize() + " Testsson"
             if mfa:
                 user.totp_secret = pyotp.random_base32()

@@ -112,3 +112,14 @@ class Statements:
     def on(self, _conn, _cursor, statement, *_args) -> None:
         if self.needle in statement:
             self.seen.append(statement)
+
+
+def account_attempts(app, user) -> int:
+    """The second-factor attempts the account has taken in the current window."""
+    from auth import throttle
+    from auth.models import LoginThrottle
+    from kernel.db import db
+
+    with app.app_context():
+        row = db.session.get(LoginThrottle, throttle._account_key(user.id))
+        return row.failures if row is not None else 0

@@ -40,7 +40,7 @@ class World:
             user = User(username=f"{org}-{number}-{next(_serial)}",
                         organisation_id=self.orgs[org].id,
                         role=str(Role.MEMBER), password_hash="x", password_changed_at=clock.now(),
-                        must_change_password=False, active=True, locale="sv", failed_logins=0)
+                        must_change_password=False, active=True, locale="sv")
             db.session.add(user)
             db.session.flush()
             self.persons[key] = user

@@ -292,7 +292,7 @@ def test_failed_commit_leaves_no_audit_entry(app, chain, sara, orgs):
 
     with app.app_context():
         duplicate = User(username="sara", organisation_id=orgs["social"].id, role="member",
-                         password_hash="x", active=True, locale="sv", failed_logins=0)
+                         password_hash="x", active=True, locale="sv")
         duplicate.display_name = "Sara Dubblett"  # sets the id
         record(AuditEvent.USER_CREATED, target_type="user", target_ref=duplicate.id)
         db.session.add(duplicate)

@@ -1,6 +1,7 @@
 """Login with password and TOTP, lockout, replay, recovery codes, enrolment."""
 from __future__ import annotations
 
+import html
 import re
 
 import pyotp
@@ -11,7 +12,7 @@ from kernel import clock
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from tests.conftest import PASSWORD
-from tests.helpers import csrf, csrf_from, login, user_secret
+from tests.helpers import account_attempts, csrf, csrf_from, login, post, user_secret
 
 
 def events(app) -> list[str]:
@@ -77,8 +78,7 @@ def test_wrong_code_is_refused_and_counts_towards_lockout(app, client, sara):
     response = client.post("/login/code", data={"code": "000000", "recovery_code": "",
                                                 "csrf_token": csrf_from(page)})
     assert "inte korrekt" in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.get(User, sara.id).failed_logins == 1
+    assert account_attempts(app, sara) == 1
 
 
 def test_second_factor_page_needs_the_password_step_first(client, sara):
@@ -156,3 +156,43 @@ def test_wrong_enrolment_codes_lock_the_account_and_say_so(app, client, make_use
     assert response.status_code == 302 and response.location.endswith("/login")
     assert "Kontot är spärrat" in client.get("/login").get_data(as_text=True)
     assert "account_locked" in events(app)
+
+
+def _lock_by_codes(app, client, user) -> None:
+    client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                "csrf_token": csrf(client)})
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        page = client.get("/login/code").get_data(as_text=True)
+        client.post("/login/code", data={"code": "000000", "recovery_code": "",
+                                         "csrf_token": csrf_from(page)})
+
+
+def _password_step(client, user, password: str = PASSWORD, address: str = "127.0.0.1") -> str:
+    response = client.post("/login", data={"username": user.username, "password": password,
+                                           "csrf_token": csrf(client)},
+                           environ_base={"REMOTE_ADDR": address})
+    return response.location or response.get_data(as_text=True)
+
+
+def test_an_account_locked_by_codes_is_locked_from_every_address_until_the_lockout_ends(
+        app, sara, fred, fake_clock):
+    """The second factor failed at the limit: the right password is refused from any
+    address (another address's count of passwords is not the account's); Fred is not
+    affected; when the lockout is over, Sara logs in."""
+    _lock_by_codes(app, app.test_client(), sara)
+    elsewhere = app.test_client()
+    assert "Kontot är spärrat" in _password_step(elsewhere, sara, address="10.20.30.40")
+    assert login(app.test_client(), fred).location.endswith("/start")
+    fake_clock.advance(minutes=app.config["LOGIN_LOCKOUT_MINUTES"] + 1)
+    assert _password_step(elsewhere, sara, address="10.20.30.40").endswith("/login/code")
+    assert account_attempts(app, sara) == 0  # (the count starts again)
+
+
+def test_an_admins_password_reset_ends_the_accounts_lock(app, sara, ali, fake_clock):
+    _lock_by_codes(app, app.test_client(), sara)
+    admin = app.test_client()
+    login(admin, ali, fake_clock=fake_clock)
+    page = post(admin, f"/admin/users/{sara.id}/reset-password", page="/admin/users")
+    temporary = html.unescape(re.search(r'<code class="secret">([^<]+)</code>',
+                                        page.get_data(as_text=True)).group(1))
+    assert _password_step(app.test_client(), sara, temporary).endswith("/login/code")

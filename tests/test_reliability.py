@@ -28,7 +28,7 @@ from sig.plans.models import Action, Change, Goal
 from sig.youths.models import Youth
 from tests.case_helpers import open_case, register_youth, text_of, valid_pnr
 from tests.conftest import PASSWORD
-from tests.helpers import csrf, csrf_from, login, post, user_secret
+from tests.helpers import account_attempts, csrf, csrf_from, login, post, user_secret
 
 PNR = valid_pnr("20100315", "123")
 # (the tests that hold a lock on purpose: their request waits this long, then 503)
@@ -470,7 +470,7 @@ def test_the_same_code_sent_twice_at_once_logs_in_once(app, sara, fake_clock):
     second.set_cookie("sig_session", first.get_cookie("sig_session").value)
     code = pyotp.TOTP(user_secret(first, sara)).at(clock.now())
     body = {"code": code, "recovery_code": "", "csrf_token": token}
-    fired, response = send_twice(app, first, second, "UPDATE USERS", "/login/code",
+    fired, response = send_twice(app, first, second, "INSERT INTO LOGIN_THROTTLE", "/login/code",
                                  lambda _client: body)
     assert fired == [True, 302]
     assert response.status_code == 200
@@ -492,7 +492,7 @@ def test_one_recovery_code_from_two_browsers_at_once_logs_in_once(app, sara, fak
     (first, token1), (second, token2) = _at_code_page(app, sara), _at_code_page(app, sara)
     tokens = {id(first): token1, id(second): token2}
     fired, response = send_twice(
-        app, first, second, "UPDATE USERS", "/login/code",
+        app, first, second, "INSERT INTO LOGIN_THROTTLE", "/login/code",
         lambda client: {"code": "", "recovery_code": recovery,
                         "csrf_token": tokens[id(client)]})
     assert fired == [True, 302]
@@ -508,18 +508,17 @@ def test_wrong_codes_sent_at_once_each_count(app, sara, fake_clock):
     """Codes guessed in parallel each take one of the account's attempts (the count was
     read, added to and written back: a burst counted once, so a guesser who knew the
     password could try far more codes than the limit)."""
-    from auth.models import User
 
     first, token1 = _at_code_page(app, sara)
     second, token2 = _at_code_page(app, sara)
     tokens = {id(first): token1, id(second): token2}
     fired, response = send_twice(
-        app, first, second, "UPDATE USERS", "/login/code",
+        app, first, second, "INSERT INTO LOGIN_THROTTLE", "/login/code",
         lambda client: {"code": "000000", "recovery_code": "",
                         "csrf_token": tokens[id(client)]})
     assert fired == [True, 200] and response.status_code == 200
+    assert account_attempts(app, sara) == 2
     with app.app_context():
-        assert db.session.get(User, sara.id).failed_logins == 2
         attempts = [entry.details for entry in db.session.scalars(
             select(AuditEntry).where(AuditEntry.event == "mfa_failed"))]
     assert len(attempts) == 2
@@ -528,13 +527,13 @@ def test_wrong_codes_sent_at_once_each_count(app, sara, fake_clock):
 def test_a_burst_beyond_the_limit_checks_no_code(app, sara, fake_clock):
     """With the window's attempts taken (by guesses running alongside), even the right
     code is not checked: the account is locked and the burst learns nothing."""
+    from auth import throttle
     from auth.models import User
 
     client, token = _at_code_page(app, sara)
-    with app.app_context():
-        user = db.session.get(User, sara.id)
-        user.failed_logins = app.config["LOGIN_MAX_FAILURES"]
-        user.first_failure_at = clock.now()
+    with app.test_request_context():
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            throttle.take_account_attempt(sara.id)
         db.session.commit()
     code = pyotp.TOTP(user_secret(client, sara)).at(clock.now())
     response = client.post("/login/code", data={"code": code, "recovery_code": "",
@@ -543,8 +542,8 @@ def test_a_burst_beyond_the_limit_checks_no_code(app, sara, fake_clock):
     assert "Kontot är spärrat" in text_of(client.get("/login"))
     assert client.get("/start").status_code == 302
     with app.app_context():
-        user = db.session.get(User, sara.id)
-        assert user.locked_until is not None and user.totp_last_step is None
+        assert throttle.account_locked(sara.id)
+        assert db.session.get(User, sara.id).totp_last_step is None
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.event == "account_locked")) == 1
 

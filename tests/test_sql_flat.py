@@ -214,7 +214,7 @@ def test_no_page_grows_with_the_municipality(app, personas, orgs, make_user, fak
             db.session.flush()
             teacher = User(username=f"larare{n}", organisation_id=more.id,
                            role=str(Role.MEMBER), password_hash="-", active=True,
-                           must_change_password=False, locale="sv", failed_logins=0,
+                           must_change_password=False, locale="sv",
                            password_changed_at=clock.now())
             teacher.display_name = f"Lärare {n}"
             db.session.add(teacher)

@@ -100,13 +100,12 @@ def installation(postgres, tmp_path_factory):
         user = User(username="sara", organisation_id=org.id, role=str(Role.CASE_OWNER),
                     password_hash=passwords.hash_password(PASSWORD),
                     password_changed_at=clock.now(), must_change_password=False,
-                    active=True, locale="sv", failed_logins=0)
+                    active=True, locale="sv")
         user.display_name = "Sara Tvåserver"
         db.session.add(user)
         manager = User(username="maja", organisation_id=org.id, role=str(Role.MANAGER),
                        password_hash=user.password_hash, password_changed_at=clock.now(),
-                       must_change_password=False, active=True, locale="sv",
-                       failed_logins=0)
+                       must_change_password=False, active=True, locale="sv")
         manager.display_name = "Maja Chef"
         db.session.add(manager)
         db.session.commit()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from auth import mfa, passwords, sessions
+from auth import mfa, passwords, sessions, throttle
 from auth.models import Organisation, User
 from auth.roles import OrganisationKind, Role
 from kernel import clock
@@ -148,8 +148,7 @@ def reset_password(user: User) -> str:
     user.password_hash = passwords.hash_password(initial)
     user.password_changed_at = clock.now()
     user.must_change_password = True
-    user.locked_until = None
-    user.failed_logins = 0
+    throttle.forget_account(user.id)
     ended = sessions.end_sessions_of_user(user.id, "password_reset")
     record(AuditEvent.PASSWORD_RESET, target_type="user", target_ref=user.id,
            details={"sessions_ended": ended})
