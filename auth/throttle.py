@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import case, delete, or_, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -135,6 +135,20 @@ def clear(username: str, address: str) -> None:
 
 def account_locked(user_id: str) -> bool:
     return _locked(_account_key(user_id)) is not None
+
+
+def locked_accounts(user_ids: list[str]) -> dict[str, dt.datetime]:
+    """Which of the accounts are locked now, and until when (one statement)."""
+    keys = {_account_key(user_id): user_id for user_id in user_ids}
+    now = clock.now()
+    found: dict[str, dt.datetime] = {}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys)[start:start + 500]
+        for key, until in db.session.execute(
+                select(LoginThrottle.key, LoginThrottle.locked_until)
+                .where(LoginThrottle.key.in_(chunk), LoginThrottle.locked_until > now)):
+            found[keys[key]] = clock.as_utc(until)
+    return found
 
 
 def take_account_attempt(user_id: str) -> int | None:

@@ -115,3 +115,43 @@ def test_unknown_ids_are_404(app, client, ali):
     login(client, ali)
     assert client.get("/admin/users/00000000-0000-0000-0000-000000000000").status_code == 404
     assert client.get("/admin/organisations/nope").status_code == 404
+
+
+def _locked_by_codes(app, user) -> None:
+    """Wrong second-factor codes at the limit (the password was right)."""
+    from tests.conftest import PASSWORD
+    from tests.helpers import csrf_from
+
+    browser = app.test_client()
+    browser.post("/login", data={"username": user.username, "password": PASSWORD,
+                                 "csrf_token": csrf(browser)})
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        page = browser.get("/login/code").get_data(as_text=True)
+        browser.post("/login/code", data={"code": "000000", "recovery_code": "",
+                                          "csrf_token": csrf_from(page)})
+
+
+def test_a_locked_account_is_shown_and_ali_unlocks_it_fred_cannot(app, client, ali, kim,
+                                                                     fred, fake_clock):
+    _locked_by_codes(app, kim)
+    fake_clock.advance(seconds=31)
+    # Fred, logged in elsewhere, tries the unlock: refused, the lock stays
+    curious = app.test_client()
+    login(curious, fred, fake_clock=fake_clock)
+    assert post(curious, f"/admin/users/{kim.id}/unlock").status_code == 403
+    refused = login(app.test_client(), kim)  # the right password: still locked
+    assert refused.status_code == 200 and "spärrat" in refused.get_data(as_text=True)
+    login(client, ali, fake_clock=fake_clock)
+    listed = client.get("/admin/users").get_data(as_text=True)
+    assert re.search(r">kim</a>.*?Spärrat till \d\d:\d\d", listed, re.S)
+    page = client.get(f"/admin/users/{kim.id}").get_data(as_text=True)
+    assert "efter för många felaktiga tvåfaktorskoder" in page and "Lås upp kontot" in page
+    # without the form's token nothing happens
+    client.post(f"/admin/users/{kim.id}/unlock", data={})
+    assert "Lås upp kontot" in client.get(f"/admin/users/{kim.id}").get_data(as_text=True)
+    response = post(client, f"/admin/users/{kim.id}/unlock", page=f"/admin/users/{kim.id}")
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Kontot är upplåst" in page and "Lås upp kontot" not in page
+    assert [e["target_ref"] for e in audit_of(app, "account_unlocked")] == [kim.id]
+    assert login(app.test_client(), kim).location.endswith("/start")

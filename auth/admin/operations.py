@@ -156,6 +156,14 @@ def reset_password(user: User) -> str:
     return initial
 
 
+def unlock(user: User) -> None:
+    """End the lock that wrong second-factor codes put on the account (the person called:
+    the admin has made sure it is them).  Locks of a name at an address end by themselves."""
+    throttle.forget_account(user.id)
+    record(AuditEvent.ACCOUNT_UNLOCKED, target_type="user", target_ref=user.id)
+    db.session.commit()
+
+
 def reset_second_factor(user: User) -> None:
     mfa.reset(user)
     ended = sessions.end_sessions_of_user(user.id, "mfa_reset")

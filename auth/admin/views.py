@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from auth import directory
+from auth import directory, throttle
 from auth.admin import operations
 from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
 from auth.form_base import PLACEHOLDER
@@ -40,7 +40,8 @@ def users():
     rows = db.session.scalars(select(User).order_by(User.username)).all()
     # (each account's organisation by name from the worker's directory: a statement per
     # organisation before)
-    return render_template("admin/users.html", users=rows, org_names=directory.names())
+    return render_template("admin/users.html", users=rows, org_names=directory.names(),
+                           locked=throttle.locked_accounts([u.id for u in rows]))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -72,7 +73,12 @@ def user(user_id: str):
     target = _user_or_404(user_id)
     form = UserRoleForm(organisation_id=target.organisation_id, role=target.role)
     form.organisation_id.choices = _org_choices()
-    return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm())
+    return _user_page(target, form)
+
+
+def _user_page(target: User, form: UserRoleForm) -> str:
+    return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm(),
+                           locked_until=throttle.locked_accounts([target.id]).get(target.id))
 
 
 @bp.route("/users/<user_id>/role", methods=["POST"])
@@ -94,8 +100,7 @@ def change_role(user_id: str):
                     "a user moved to another organisation has left every case group."),
                   "success")
             return redirect(url_for("admin.user", user_id=target.id))
-    return render_template("admin/user.html", target=target, form=form,
-                           confirm=ConfirmForm()), 400
+    return _user_page(target, form), 400
 
 
 @bp.route("/users/<user_id>/deactivation")
@@ -140,6 +145,16 @@ def reset_password(user_id: str):
     initial = operations.reset_password(target)
     return render_template("admin/initial_password.html", user=target, password=initial,
                            created=False)
+
+
+@bp.route("/users/<user_id>/unlock", methods=["POST"])
+@requires(Permission.ADMINISTER_ACCOUNTS)
+def unlock(user_id: str):
+    target = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        operations.unlock(target)
+        flash(_("The account is unlocked: the user can log in again."), "success")
+    return redirect(url_for("admin.user", user_id=target.id))
 
 
 @bp.route("/users/<user_id>/reset-2fa", methods=["POST"])

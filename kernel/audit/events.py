@@ -25,6 +25,7 @@ class AuditEvent(enum.StrEnum):
     SESSION_EXPIRED_ABSOLUTE = "session_expired_absolute"
     SESSION_EXPIRED_IDLE = "session_expired_idle"
     # administration
+    ACCOUNT_UNLOCKED = "account_unlocked"
     MAIL_SETTINGS_CHANGED = "mail_settings_changed"
     MFA_RESET = "mfa_reset"
     ORGANISATION_CREATED = "organisation_created"
@@ -126,6 +127,7 @@ EVENT_LABELS = {
     AuditEvent.SESSION_ENDED: _l("Session ended"),
     AuditEvent.SESSION_EXPIRED_ABSOLUTE: _l("Session expired (maximum length)"),
     AuditEvent.SESSION_EXPIRED_IDLE: _l("Session expired (inactivity)"),
+    AuditEvent.ACCOUNT_UNLOCKED: _l("Account unlocked"),
     AuditEvent.MAIL_SETTINGS_CHANGED: _l("E-mail settings changed"),
     AuditEvent.MFA_RESET: _l("Two-factor login reset"),
     AuditEvent.ORGANISATION_CREATED: _l("Organisation created"),
