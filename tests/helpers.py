@@ -123,3 +123,17 @@ def account_attempts(app, user) -> int:
     with app.app_context():
         row = db.session.get(LoginThrottle, throttle._account_key(user.id))
         return row.failures if row is not None else 0
+
+
+def lock_by_codes(app, user) -> None:
+    """The right password, then wrong second-factor codes up to the limit: the account is
+    locked (from a browser of its own)."""
+    from tests.conftest import PASSWORD
+
+    browser = app.test_client()
+    browser.post("/login", data={"username": user.username, "password": PASSWORD,
+                                 "csrf_token": csrf(browser)})
+    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        page = browser.get("/login/code").get_data(as_text=True)
+        browser.post("/login/code", data={"code": "000000", "recovery_code": "",
+                                          "csrf_token": csrf_from(page)})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from auth.models import Organisation, User
 from kernel.audit.models import AuditEntry
 from kernel.db import db
-from tests.helpers import csrf, login, post
+from tests.helpers import csrf, lock_by_codes, login, post
 
 
 def audit_of(app, event: str) -> list[dict]:
@@ -117,23 +117,9 @@ def test_unknown_ids_are_404(app, client, ali):
     assert client.get("/admin/organisations/nope").status_code == 404
 
 
-def _locked_by_codes(app, user) -> None:
-    """Wrong second-factor codes at the limit (the password was right)."""
-    from tests.conftest import PASSWORD
-    from tests.helpers import csrf_from
-
-    browser = app.test_client()
-    browser.post("/login", data={"username": user.username, "password": PASSWORD,
-                                 "csrf_token": csrf(browser)})
-    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
-        page = browser.get("/login/code").get_data(as_text=True)
-        browser.post("/login/code", data={"code": "000000", "recovery_code": "",
-                                          "csrf_token": csrf_from(page)})
-
-
 def test_a_locked_account_is_shown_and_ali_unlocks_it_fred_cannot(app, client, ali, kim,
                                                                      fred, fake_clock):
-    _locked_by_codes(app, kim)
+    lock_by_codes(app, kim)
     fake_clock.advance(seconds=31)
     # Fred, logged in elsewhere, tries the unlock: refused, the lock stays
     curious = app.test_client()

@@ -12,7 +12,7 @@ from kernel import clock
 from kernel.audit.models import AuditEntry
 from kernel.db import db
 from tests.conftest import PASSWORD
-from tests.helpers import account_attempts, csrf, csrf_from, login, post, user_secret
+from tests.helpers import account_attempts, csrf, csrf_from, lock_by_codes, login, post, user_secret
 
 
 def events(app) -> list[str]:
@@ -158,15 +158,6 @@ def test_wrong_enrolment_codes_lock_the_account_and_say_so(app, client, make_use
     assert "account_locked" in events(app)
 
 
-def _lock_by_codes(app, client, user) -> None:
-    client.post("/login", data={"username": user.username, "password": PASSWORD,
-                                "csrf_token": csrf(client)})
-    for _attempt in range(app.config["LOGIN_MAX_FAILURES"]):
-        page = client.get("/login/code").get_data(as_text=True)
-        client.post("/login/code", data={"code": "000000", "recovery_code": "",
-                                         "csrf_token": csrf_from(page)})
-
-
 def _password_step(client, user, password: str = PASSWORD, address: str = "127.0.0.1") -> str:
     response = client.post("/login", data={"username": user.username, "password": password,
                                            "csrf_token": csrf(client)},
@@ -179,7 +170,7 @@ def test_an_account_locked_by_codes_is_locked_from_every_address_until_the_locko
     """The second factor failed at the limit: the right password is refused from any
     address (another address's count of passwords is not the account's); Fred is not
     affected; when the lockout is over, Sara logs in."""
-    _lock_by_codes(app, app.test_client(), sara)
+    lock_by_codes(app, sara)
     elsewhere = app.test_client()
     assert "Kontot är spärrat" in _password_step(elsewhere, sara, address="10.20.30.40")
     assert login(app.test_client(), fred).location.endswith("/start")
@@ -189,7 +180,7 @@ def test_an_account_locked_by_codes_is_locked_from_every_address_until_the_locko
 
 
 def test_an_admins_password_reset_ends_the_accounts_lock(app, sara, ali, fake_clock):
-    _lock_by_codes(app, app.test_client(), sara)
+    lock_by_codes(app, sara)
     admin = app.test_client()
     login(admin, ali, fake_clock=fake_clock)
     page = post(admin, f"/admin/users/{sara.id}/reset-password", page="/admin/users")
