@@ -15,7 +15,7 @@ so a bot could fill the log.  Here:
   bounded number of entries per address;
 * an account whose second factor fails ``LOGIN_MAX_FAILURES`` times within the window
   (the password was right) is locked for the lockout from every address (an admin's
-  password reset ends it).  Each code takes one of the account's attempts before it is
+  unlock or password reset ends it).  Each code takes one of the account's attempts before it is
   checked, as passwords do.
 
 All three count the same way, in one table (``auth.models.LoginThrottle``, under keyed
@@ -53,8 +53,10 @@ def _account_key(user_id: str) -> str:
 
 
 def _locked(key: str) -> dt.datetime | None:
-    row = db.session.get(LoginThrottle, key)
-    until = clock.as_utc(row.locked_until) if row is not None else None
+    """Until when ``key`` is locked, or None; read from the database, not from an object
+    this request loaded before its own UPDATEs (they do not refresh it)."""
+    until = clock.as_utc(db.session.scalar(
+        select(LoginThrottle.locked_until).where(LoginThrottle.key == key)))
     return until if until is not None and until > clock.now() else None
 
 
@@ -138,12 +140,13 @@ def account_locked(user_id: str) -> bool:
 
 
 def locked_accounts(user_ids: list[str]) -> dict[str, dt.datetime]:
-    """Which of the accounts are locked now, and until when (one statement)."""
+    """Which of the accounts are locked now, and until when (a statement per 500)."""
     keys = {_account_key(user_id): user_id for user_id in user_ids}
+    ordered = list(keys)
     now = clock.now()
     found: dict[str, dt.datetime] = {}
-    for start in range(0, len(keys), 500):
-        chunk = list(keys)[start:start + 500]
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
         for key, until in db.session.execute(
                 select(LoginThrottle.key, LoginThrottle.locked_until)
                 .where(LoginThrottle.key.in_(chunk), LoginThrottle.locked_until > now)):
@@ -164,8 +167,8 @@ def lock_account(user_id: str) -> bool:
 
 
 def forget_account(user_id: str) -> None:
-    """A completed login (or an admin's password reset) forgets the account's failures
-    and ends its lock."""
+    """A completed login (or an admin's unlock or password reset) forgets the account's
+    failures and ends its lock."""
     _forget(_account_key(user_id))
 
 
