@@ -141,3 +141,7 @@ def test_a_locked_account_is_shown_and_ali_unlocks_it_fred_cannot(app, client, a
     assert "Kontot är upplåst" in page and "Lås upp kontot" not in page
     assert [e["target_ref"] for e in audit_of(app, "account_unlocked")] == [kim.id]
     assert login(app.test_client(), kim).location.endswith("/start")
+    # the same click again (a second tab, a double click): told so, nothing logged
+    again = post(client, f"/admin/users/{kim.id}/unlock", page=f"/admin/users/{kim.id}")
+    assert "Kontot var inte spärrat" in client.get(again.location).get_data(as_text=True)
+    assert len(audit_of(app, "account_unlocked")) == 1

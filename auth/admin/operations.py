@@ -156,12 +156,16 @@ def reset_password(user: User) -> str:
     return initial
 
 
-def unlock(user: User) -> None:
+def unlock(user: User) -> bool:
     """End the lock that wrong second-factor codes put on the account (the person called:
-    the admin has made sure it is them).  Locks of a name at an address end by themselves."""
+    the admin has made sure it is them); False when it was not locked (any more).  Locks
+    of a name at an address end by themselves."""
+    if not throttle.account_locked(user.id):
+        return False
     throttle.forget_account(user.id)
     record(AuditEvent.ACCOUNT_UNLOCKED, target_type="user", target_ref=user.id)
     db.session.commit()
+    return True
 
 
 def reset_second_factor(user: User) -> None:

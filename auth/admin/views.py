@@ -152,8 +152,10 @@ def reset_password(user_id: str):
 def unlock(user_id: str):
     target = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
-        operations.unlock(target)
-        flash(_("The account is unlocked: the user can log in again."), "success")
+        if operations.unlock(target):
+            flash(_("The account is unlocked: the user can log in again."), "success")
+        else:
+            flash(_("The account was not locked (its lock may have just ended)."), "info")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
