@@ -41,21 +41,20 @@ def _code_failed(user: User, attempt: int) -> bool:
         return False
     if throttle.lock_account(user.id):  # (else a failure alongside locked it, and said so)
         record(AuditEvent.ACCOUNT_LOCKED, actor=user, outcome="denied",
-               details={"minutes": cfg["LOGIN_LOCKOUT_MINUTES"]})
+               details={"minutes": cfg["LOGIN_LOCKOUT_MINUTES"], "scope": "account"})
     return True
 
 
 def check_password(username: str, password: str, address: str) -> PasswordResult:
     """First login step, throttled per (username, address) and per address
     (``auth.throttle``).  Same work and answer for unknown and deactivated accounts as for
-    a wrong password, locked or not; from an address over its limit, no work and no
-    access-log entry at all."""
+    a wrong password, locked or not; that wrong codes locked an account is told only with
+    its password; from an address over its limit, no work and no access-log entry."""
     if throttle.address_blocked(address):
         return PasswordResult("throttled")
     user = find_user(username)
     attempt = throttle.take_attempt(username, address)  # (None: the pair is locked)
-    if (attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]
-            or (user is not None and is_locked(user))):
+    if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]:
         passwords.verify_password(None, password)
         _password_failed(username, address, user, "locked", attempt)
         db.session.commit()
@@ -69,9 +68,16 @@ def check_password(username: str, password: str, address: str) -> PasswordResult
         status = _password_failed(username, address, user, "wrong_password", attempt)
         db.session.commit()
         return PasswordResult(status)
+    throttle.clear(username, address)  # (the right password: the pair is not guessing)
+    if is_locked(user):
+        # Wrong second-factor codes locked the account: said only to someone who knows
+        # the password (to anyone else the name answers as any other, locked or not).
+        record(AuditEvent.LOGIN_FAILED, actor=user, outcome="failed",
+               details={"reason": "account_locked"})
+        db.session.commit()
+        return PasswordResult("locked")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    throttle.clear(username, address)
     db.session.commit()
     return PasswordResult("ok", user)
 

@@ -407,3 +407,41 @@ def test_no_one_but_the_auditor_sees_or_signs_the_review(app, month_log, request
     assert response.status_code in (400, 403)
     with app.app_context():
         assert db.session.scalars(select(LogReview)).all() == []
+
+
+@pytest.mark.parametrize("event, details", [
+    *[("login_failed", {"reason": reason}) for reason in
+      ("wrong_password", "unknown_or_inactive", "locked", "account_locked")],
+    ("account_locked", {"minutes": 15, "scope": "username_and_address"}),
+    ("account_locked", {"minutes": 15, "scope": "account"}),
+    *[("access_denied", {"endpoint": "admin.users", "needs": permission})
+      for permission in ("administer_accounts", "manage_cases", "manage_own_account",
+                         "propose_referrals", "read_audit_log", "run_area_work",
+                         "reassign_cases", "view_start_page", "view_statistics",
+                         "view_statutory_rules", "work_in_cases")],
+])
+def test_login_and_permission_codes_read_as_swedish_sentences(app, event, details):
+    """Eva read "Skäl: wrong_password." and "Kräver behörigheten: administer accounts.":
+    every code the login and the permission check record is a Swedish phrase."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from auth.permissions import Permission
+    from sig.audit.sentences import Names, describe
+
+    assert {str(p) for p in Permission} >= {details.get("needs")} - {None}
+    entry = SimpleNamespace(event=event, actor_user_id=None, actor_org_id=None,
+                            target_type=None, target_ref=None, details=json.dumps(details))
+    with app.test_request_context(), force_locale("sv"):
+        sentence = describe(entry, Names({}, {}))
+    code = details.get("reason") or details.get("scope") or details.get("needs")
+    assert code not in sentence and code.replace("_", " ") not in sentence, sentence
+    assert "_" not in sentence and not re.search(r"\b(the|account|wrong)\b", sentence), sentence
+
+
+def test_every_permission_has_a_name_in_the_access_log():
+    from auth.permissions import Permission
+    from sig.audit.sentences import PERMISSIONS
+
+    assert set(PERMISSIONS) == {str(p) for p in Permission}

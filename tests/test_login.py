@@ -187,3 +187,36 @@ def test_an_admins_password_reset_ends_the_accounts_lock(app, sara, ali, fake_cl
     temporary = html.unescape(re.search(r'<code class="secret">([^<]+)</code>',
                                         page.get_data(as_text=True)).group(1))
     assert _password_step(app.test_client(), sara, temporary).endswith("/login/code")
+
+
+def test_that_codes_locked_an_account_is_told_only_to_one_who_knows_its_password(
+        app, sara, fred, fake_clock):
+    """Fred tries Sara's name with a guess while wrong codes have locked her account: the
+    answer is the one a wrong password or an unknown name gets (before, "locked" told him
+    the account exists and someone with its password was turned away)."""
+    lock_by_codes(app, sara)
+    curious = app.test_client()
+    login(curious, fred, fake_clock=fake_clock)
+    curious.post("/logout", data={"csrf_token": csrf(curious, "/account")})
+    answers = {name: _password_step(curious, name_of, "fel-lösenord-123")
+               for name, name_of in (("sara", sara), ("nobody", _Named("nobody")))}
+    for answer in answers.values():
+        assert "Fel användarnamn eller lösenord." in answer and "spärrat" not in answer
+    assert answers["sara"].replace("sara", "nobody") == answers["nobody"]
+    assert "spärrat" in _password_step(app.test_client(), sara)  # her own password
+    reasons = [e["reason"] for e in _details_of(app, "login_failed")]
+    assert reasons[-3:] == ["wrong_password", "unknown_or_inactive", "account_locked"]
+
+
+class _Named:
+    def __init__(self, username: str) -> None:
+        self.username = username
+
+
+def _details_of(app, event: str) -> list[dict]:
+    import json
+
+    with app.app_context():
+        return [json.loads(d or "{}") for d in db.session.scalars(
+            select(AuditEntry.details).where(AuditEntry.event == event)
+            .order_by(AuditEntry.seq))]

@@ -56,6 +56,34 @@ REASONS = {
     "too_many_rows": _l("more entries than one export holds"),
     "case_closed": _l("the case was closed"),
     "case_reopened": _l("the closing of the case was undone"),
+    # why a login failed (``auth.operations``)
+    "wrong_password": _l("wrong password"),
+    "unknown_or_inactive": _l("no active account by that name"),
+    "locked": _l("too many failed attempts for that name from that address"),
+    "account_locked": _l("the account is locked after wrong two-factor codes (the password "
+                         "was right)"),
+}
+# What a lock covers (``account_locked``), and what a consent's withdrawal does.
+SCOPES = {
+    "username_and_address": _l("The name, from that address."),
+    "account": _l("The account, from every address."),
+    "consent": _l("The whole consent."),
+    "grant": _l("One flow of the consent."),
+    "party": _l("One party of the consent."),
+}
+# The permissions a page needs (``auth.permissions``), as the access log names them.
+PERMISSIONS = {
+    "administer_accounts": _l("administer accounts and organisations"),
+    "manage_cases": _l("register youths and own cases"),
+    "manage_own_account": _l("manage one's own account"),
+    "propose_referrals": _l("propose youths for SIG"),
+    "read_audit_log": _l("read the access log"),
+    "run_area_work": _l("run the area-level work"),
+    "reassign_cases": _l("reassign cases to other owners"),
+    "view_start_page": _l("see the start page"),
+    "view_statistics": _l("see the statistics"),
+    "view_statutory_rules": _l("read the provisions in force"),
+    "work_in_cases": _l("work in the cases one is in"),
 }
 RELATIONS = {"owner": _l("as case owner"), "member": _l("as group member")}
 # Which page a read was made from (``"view"``).
@@ -223,8 +251,8 @@ CLAUSES: dict[str, Clause] = {
     "as_organisation": lambda v, n: _("As %(organisation)s.", organisation=n.org(v)),
     "case": lambda v, n: _("Case %(case)s.", case=case_pseudonym(v)),
     "role": lambda v, n: _("Role: %(role)s.", role=_role(v)),
-    "needs": lambda v, n: _("Needs the permission: %(permission)s.",
-                            permission=str(v).replace("_", " ")),
+    "needs": lambda v, n: _("Needs the permission to %(permission)s.",
+                            permission=_label(PERMISSIONS, v)),
     "endpoint": lambda v, n: _("Page: %(page)s.", page=_page(v)),
     "page": lambda v, n: (_("Page %(number)s of the list.", number=v) if isinstance(v, int)
                           else _("From the page %(page)s.", page=_page(v))),
@@ -243,9 +271,7 @@ CLAUSES: dict[str, Clause] = {
                            if v in KIND_LABELS else _org_kind(v).lower()),
     "item_type": lambda v, n: None,  # the record named beside it says what it is
     "method": lambda v, n: _("Given as: %(method)s.", method=_label(METHOD_LABELS, v).lower()),
-    "scope": lambda v, n: (_("The whole consent.") if v == "consent"
-                           else _("One flow of the consent.") if v == "grant"
-                           else _("One party of the consent.") if v == "party" else str(v)),
+    "scope": lambda v, n: _label(SCOPES, v),
     "grant": lambda v, n: None,  # the flow is named by its organisations and category
     "grants": lambda v, n: (_("Flows: %(flows)s.", flows=_grants(v, n)) if isinstance(v, list)
                             else _("Flows: %(count)s.", count=v)),
