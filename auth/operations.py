@@ -3,6 +3,7 @@ password change.  Each validates, changes state and writes the audit entry, and
 the caller's request commits them together (``db.session.commit()`` here)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
@@ -19,6 +20,7 @@ from kernel.db import db
 class PasswordResult:
     status: str  # "ok", "invalid", "locked" (this name from this address), "throttled"
     user: User | None = None
+    locked_until: dt.datetime | None = None  # with "locked": when the lock ends
 
 
 def find_user(username: str) -> User | None:
@@ -28,8 +30,9 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == name))
 
 
-def is_locked(user: User) -> bool:
-    return throttle.account_locked(user.id)
+def locked_until(user: User) -> dt.datetime | None:
+    """When the lock that wrong second-factor codes put on the account ends (None: no lock)."""
+    return throttle.account_locked_until(user.id)
 
 
 def _code_failed(user: User, attempt: int) -> bool:
@@ -56,30 +59,36 @@ def check_password(username: str, password: str, address: str) -> PasswordResult
     attempt = throttle.take_attempt(username, address)  # (None: the pair is locked)
     if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]:
         passwords.verify_password(None, password)
-        _password_failed(username, address, user, "locked", attempt)
-        db.session.commit()
-        return PasswordResult("locked")
+        return _failed(username, address, user, "locked", attempt)
     if user is None or not user.active:
         passwords.verify_password(None, password)
-        status = _password_failed(username, address, user, "unknown_or_inactive", attempt)
-        db.session.commit()
-        return PasswordResult(status)
+        return _failed(username, address, user, "unknown_or_inactive", attempt)
     if not passwords.verify_password(user.password_hash, password):
-        status = _password_failed(username, address, user, "wrong_password", attempt)
-        db.session.commit()
-        return PasswordResult(status)
+        return _failed(username, address, user, "wrong_password", attempt)
     throttle.clear(username, address)  # (the right password: the pair is not guessing)
-    if is_locked(user):
+    until = locked_until(user)
+    if until is not None:
         # Wrong second-factor codes locked the account: said only to someone who knows
         # the password (to anyone else the name answers as any other, locked or not).
         record(AuditEvent.LOGIN_FAILED, actor=user, outcome="failed",
                details={"reason": "account_locked"})
         db.session.commit()
-        return PasswordResult("locked")
+        return PasswordResult("locked", locked_until=until)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     db.session.commit()
     return PasswordResult("ok", user)
+
+
+def _failed(username: str, address: str, user: User | None, reason: str,
+            attempt: int | None) -> PasswordResult:
+    """A refused password step, counted and logged; "locked" (and until when) when the
+    pair is locked."""
+    status = _password_failed(username, address, user, reason, attempt)
+    db.session.commit()
+    if status == "locked":
+        return PasswordResult(status, locked_until=throttle.pair_locked_until(username, address))
+    return PasswordResult(status)
 
 
 def _password_failed(username: str, address: str, user: User | None, reason: str,

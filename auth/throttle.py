@@ -64,6 +64,10 @@ def address_blocked(address: str) -> bool:
     return _locked(_address_key(address)) is not None
 
 
+def pair_locked_until(username: str, address: str) -> dt.datetime | None:
+    return _locked(_pair_key(username, address))
+
+
 def _ensure_row(key: str, now: dt.datetime) -> None:
     """The key's row, made if missing (INSERT … ON CONFLICT DO NOTHING: race-free)."""
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
@@ -135,8 +139,12 @@ def clear(username: str, address: str) -> None:
     _forget(_pair_key(username, address))
 
 
+def account_locked_until(user_id: str) -> dt.datetime | None:
+    return _locked(_account_key(user_id))
+
+
 def account_locked(user_id: str) -> bool:
-    return _locked(_account_key(user_id)) is not None
+    return account_locked_until(user_id) is not None
 
 
 def locked_accounts(user_ids: list[str]) -> dict[str, dt.datetime]:

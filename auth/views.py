@@ -45,10 +45,15 @@ def _pending_user() -> User | None:
     return user
 
 
-def _locked_message() -> str:
-    return ngettext("Too many failed attempts. The account is locked for %(num)d minute.",
-                    "Too many failed attempts. The account is locked for %(num)d minutes.",
-                    current_app.config["LOGIN_LOCKOUT_MINUTES"])
+def _locked_message(until: dt.datetime | None) -> str:
+    """Said when a lock refuses the login: until when (Swedish time), so that someone
+    who tries again during it is not told the whole lockout once more."""
+    if until is None:  # (a lock that ended a moment ago, or was taken back)
+        return ngettext("Too many failed attempts. The account is locked for %(num)d minute.",
+                        "Too many failed attempts. The account is locked for %(num)d minutes.",
+                        current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    return _("Too many failed attempts. The account is locked until %(time)s.",
+             time=clock.local_moment(until).strftime("%H:%M"))
 
 
 def _finish_login(user: User, mfa_used: bool):
@@ -84,7 +89,7 @@ def login():
                     "again.", num=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
             return render_template("auth/login.html", form=form), 429
         if result.status == "locked":
-            flash(_locked_message(), "error")
+            flash(_locked_message(result.locked_until), "error")
         else:
             flash(_("Wrong username or password."), "error")
         form.password.data = ""
@@ -106,7 +111,7 @@ def second_factor():
             return _finish_login(user, mfa_used=True)
         if result == "locked":
             session.pop("pending_login", None)
-            flash(_locked_message(), "error")
+            flash(_locked_message(operations.locked_until(user)), "error")
             return redirect(url_for("auth.login"))
         if result == "replay":
             flash(_("That code has already been used. Wait for the next code."), "error")
@@ -133,9 +138,10 @@ def enrol():
             response = _finish_login(user, mfa_used=True)
             return render_template("auth/recovery_codes.html", codes=codes,
                                    next_url=response.location)
-        if operations.is_locked(user):
+        until = operations.locked_until(user)
+        if until is not None:
             session.pop("pending_login", None)
-            flash(_locked_message(), "error")
+            flash(_locked_message(until), "error")
             return redirect(url_for("auth.login"))
         flash(_("The code is not correct. Check the time on your phone and try again."), "error")
     uri = mfa.provisioning_uri(secret, user.username)
