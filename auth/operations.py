@@ -20,7 +20,7 @@ from kernel.db import db
 class PasswordResult:
     status: str  # "ok", "invalid", "locked" (this name from this address), "throttled"
     user: User | None = None
-    locked_until: dt.datetime | None = None  # with "locked": when the lock ends
+    locked_until: dt.datetime | None = None  # with "locked" and "throttled": when it ends
 
 
 def find_user(username: str) -> User | None:
@@ -53,8 +53,9 @@ def check_password(username: str, password: str, address: str) -> PasswordResult
     (``auth.throttle``).  Same work and answer for unknown and deactivated accounts as for
     a wrong password, locked or not; that wrong codes locked an account is told only with
     its password; from an address over its limit, no work and no access-log entry."""
-    if throttle.address_blocked(address):
-        return PasswordResult("throttled")
+    blocked_until = throttle.address_blocked_until(address)
+    if blocked_until is not None:
+        return PasswordResult("throttled", locked_until=blocked_until)
     user = find_user(username)
     attempt = throttle.take_attempt(username, address)  # (None: the pair is locked)
     if attempt is None or attempt > current_app.config["LOGIN_MAX_FAILURES"]:

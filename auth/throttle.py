@@ -60,8 +60,8 @@ def _locked(key: str) -> dt.datetime | None:
     return until if until is not None and until > clock.now() else None
 
 
-def address_blocked(address: str) -> bool:
-    return _locked(_address_key(address)) is not None
+def address_blocked_until(address: str) -> dt.datetime | None:
+    return _locked(_address_key(address))
 
 
 def pair_locked_until(username: str, address: str) -> dt.datetime | None:

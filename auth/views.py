@@ -53,7 +53,11 @@ def _locked_message(until: dt.datetime | None) -> str:
                         "Too many failed attempts. The account is locked for %(num)d minutes.",
                         current_app.config["LOGIN_LOCKOUT_MINUTES"])
     return _("Too many failed attempts. The account is locked until %(time)s.",
-             time=clock.local_moment(until).strftime("%H:%M"))
+             time=_local_time(until))
+
+
+def _local_time(moment: dt.datetime) -> str:
+    return clock.local_moment(moment).strftime("%H:%M")
 
 
 def _finish_login(user: User, mfa_used: bool):
@@ -85,8 +89,8 @@ def login():
             return redirect(url_for("auth.enrol"))
         if result.status == "throttled":
             form.password.data = ""
-            flash(_("Too many failed logins from your network. Wait %(num)d minutes and try "
-                    "again.", num=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+            flash(_("Too many failed logins from your network. Try again after %(time)s.",
+                    time=_local_time(result.locked_until)), "error")
             return render_template("auth/login.html", form=form), 429
         if result.status == "locked":
             flash(_locked_message(result.locked_until), "error")

@@ -208,6 +208,16 @@ def test_behind_a_proxy_the_throttle_sees_the_clients_address(app, sara, fake_cl
                           headers={"X-Forwarded-For": "192.0.2.44"}).status_code
                  for _ in range(4)]
         assert codes == [200, 200, 200, 429]
+        import datetime as dt
+
+        from kernel import clock
+
+        ends = clock.local_moment(clock.now() + dt.timedelta(
+            minutes=proxied.config["LOGIN_LOCKOUT_MINUTES"])).strftime("%H:%M")
+        refused = bot.post("/login", data={"username": "x", "password": "y" * 12,
+                                           "csrf_token": token},
+                           headers={"X-Forwarded-For": "192.0.2.44"})
+        assert f"Försök igen efter kl. {ends}." in refused.get_data(as_text=True)
         # another client behind the same proxy is not refused
         other = proxied.test_client()
         response = other.post("/login", data={"username": "x", "password": "y" * 12,
