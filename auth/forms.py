@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from auth.form_base import Form
@@ -13,6 +13,9 @@ class LoginForm(Form):
                            render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
+    # The page the login was asked for (a link followed after the login ended, an
+    # e-mail's link): checked by ``auth.login.page_after_login`` before it is used.
+    next = HiddenField()
 
 
 class CodeForm(Form):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import HTTPException
 
 from auth import sessions
 from auth.models import User
@@ -57,6 +59,32 @@ def force_password_change() -> Any:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(force_password_change)
+
+
+# The login's own pages: never a page to return to after it.
+_LOGIN_PAGES = {"auth.login", "auth.second_factor", "auth.enrol", "auth.logout", "static"}
+
+
+def page_after_login(target: Any) -> str | None:
+    """``target`` (a ``next`` given to the login) if it is a page of this app to open after
+    the login — a path and query matched against the app's GET routes — else None: never
+    another site (a scheme, ``//host``, a backslash), never the login pages themselves."""
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(ch) < 33 or ord(ch) == 127 or ch.isspace() for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") \
+            or parts.path.startswith("//"):
+        return None
+    try:
+        endpoint, _arguments = current_app.url_map.bind("localhost").match(
+            parts.path, method="GET")
+    except HTTPException:  # (no such page, not one to GET, or one that redirects)
+        return None
+    if endpoint in _LOGIN_PAGES:
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 def pending_user_id() -> str | None:

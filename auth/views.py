@@ -19,6 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from auth import mfa, operations, passwords, sessions
 from auth.forms import CodeForm, ConfirmForm, EnrolForm, LanguageForm, LoginForm, PasswordChangeForm
+from auth.login import page_after_login
 from auth.models import User
 from auth.permissions import Permission, public, requires
 from kernel import clock
@@ -60,29 +61,38 @@ def _local_time(moment: dt.datetime) -> str:
     return clock.local_moment(moment).strftime("%H:%M")
 
 
-def _finish_login(user: User, mfa_used: bool):
-    session.pop("pending_login", None)
+def _finish_login(user: User, mfa_used: bool, target: str | None = None):
+    """Log ``user`` in and open the page the login was asked for (``target``, or the one
+    kept with the password step), else the start page."""
+    pending = session.pop("pending_login", None)
+    if target is None and isinstance(pending, dict):
+        target = page_after_login(pending.get("next"))
     session.pop("enrol_secret", None)
     sessions.rotate(session, login=True)
     operations.complete_login(user, mfa_used)
     login_user(user)
-    return redirect(url_for("home.index"))
+    return redirect(target or url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(page_after_login(request.args.get("next")) or url_for("home.index"))
     form = LoginForm()
+    if not form.is_submitted():
+        form.next.data = page_after_login(request.args.get("next")) or ""
     if form.validate_on_submit():
+        target = page_after_login(form.next.data)
+        form.next.data = target or ""
         result = operations.check_password(form.username.data, form.password.data,
                                            request.remote_addr or "")
         if result.status == "ok" and result.user is not None:
             user = result.user
             if not current_app.config["MFA_REQUIRED"] and not user.mfa_enrolled:
-                return _finish_login(user, mfa_used=False)
-            session["pending_login"] = {"user_id": user.id, "at": clock.now().isoformat()}
+                return _finish_login(user, mfa_used=False, target=target)
+            session["pending_login"] = {"user_id": user.id, "at": clock.now().isoformat(),
+                                        "next": target}
             sessions.rotate(session, login=False)
             if user.mfa_enrolled:
                 return redirect(url_for("auth.second_factor"))

@@ -6,6 +6,7 @@ import html
 import re
 
 import pyotp
+import pytest
 from sqlalchemy import select
 
 from auth.models import User
@@ -233,3 +234,59 @@ def _details_of(app, event: str) -> list[dict]:
         return [json.loads(d or "{}") for d in db.session.scalars(
             select(AuditEntry.details).where(AuditEntry.event == event)
             .order_by(AuditEntry.seq))]
+
+
+def test_a_link_followed_after_the_login_ended_opens_after_logging_in(app, sara, fred,
+                                                                       fake_clock):
+    """An e-mail's link to a case, opened when not logged in: the login, then the case —
+    not the start page to find it from.  Fred following the same link gets the case's 404
+    after his login, as for any address he may not see."""
+    from tests.case_helpers import open_case, register_youth
+
+    owner = app.test_client()
+    login(owner, sara, fake_clock=fake_clock)
+    case_url = "/cases/" + open_case(owner, register_youth(owner))
+    for person, answer in ((sara, 200), (fred, 404)):
+        browser = app.test_client()
+        asked = browser.get(case_url)
+        assert asked.status_code == 302 and "/login?next=" in asked.location
+        assert case_url not in _password_step(browser, person)  # (no next: start page)
+        browser = app.test_client()
+        page = browser.get(asked.location).get_data(as_text=True)
+        assert f'name="next" type="hidden" value="{case_url}"' in page
+        done = login_from(browser, person, page)
+        assert done.status_code == 302 and done.location == case_url
+        assert browser.get(done.location).status_code == answer
+        fake_clock.advance(seconds=31)
+
+
+def login_from(browser, user, page: str):
+    """The login form of ``page`` sent with the right password (its hidden ``next``
+    included), then the code."""
+    found = re.search(r'name="next" type="hidden" value="([^"]*)"', page)
+    browser.post("/login", data={"username": user.username, "password": PASSWORD,
+                                 "csrf_token": csrf_from(page),
+                                 "next": html.unescape(found.group(1)) if found else ""})
+    code_page = browser.get("/login/code").get_data(as_text=True)
+    return browser.post("/login/code", data={
+        "code": pyotp.TOTP(user_secret(browser, user)).at(clock.now()), "recovery_code": "",
+        "csrf_token": csrf_from(code_page)})
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/\\evil.example", "\\\\evil.example",
+    "javascript:alert(1)", "/login", "/login/code", "/logout", "/no-such-page",
+    "/cases/x\r\nSet-Cookie: a=b", "http:/evil.example", " /start", "/static/sig.css",
+])
+def test_a_next_that_is_not_a_page_of_the_app_leads_to_the_start_page(app, sara, fake_clock,
+                                                                       target):
+    browser = app.test_client()
+    page = browser.get("/login", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next" type="hidden" value=""' in page
+    browser.post("/login", data={"username": "sara", "password": PASSWORD,
+                                 "csrf_token": csrf_from(page), "next": target})
+    code_page = browser.get("/login/code").get_data(as_text=True)
+    done = browser.post("/login/code", data={
+        "code": pyotp.TOTP(user_secret(browser, sara)).at(clock.now()), "recovery_code": "",
+        "csrf_token": csrf_from(code_page)})
+    assert done.status_code == 302 and done.location == "/start"

@@ -331,7 +331,7 @@ def test_a_form_sent_after_the_idle_timeout_gives_back_what_was_typed(app, clien
     assert ">Ring mamma efter skolan, inte före klockan 15</textarea>" in page
     assert "Anna &lt;b&gt;Andersson&lt;/b&gt;" in page and "<b>Andersson" not in page
     assert body["csrf_token"] not in page and ">girl<" not in page
-    assert 'href="/login"' in page
+    assert 'href="/login?next=/youths/new"' in page  # (back to the form after the login)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Youth)) == 0
 

@@ -79,9 +79,12 @@ def init_app(app: Flask) -> None:
             # back rather than lost.  Only to the browser that held the login: a form
             # posted from another site carries no session cookie.
             try:
+                from auth.login import page_after_login
+
                 return render_template(
                     "errors/lost_form.html", texts=typed_texts(request.form),
-                    idle_minutes=app.config["SESSION_IDLE_MINUTES"]), 400
+                    idle_minutes=app.config["SESSION_IDLE_MINUTES"],
+                    back_to=page_after_login(request.path)), 400
             except Exception as exc:  # (like every error page, it must not fail)
                 app.logger.error("typed-text page failed: %s\n%s", type(exc).__name__,
                                  where(exc))
