@@ -15,8 +15,8 @@ so a bot could fill the log.  Here:
   bounded number of entries per address;
 * an account whose second factor fails ``LOGIN_MAX_FAILURES`` times within the window
   (the password was right) is locked for the lockout from every address (an admin's
-  unlock or password reset ends it).  Each code takes one of the account's attempts before it is
-  checked, as passwords do.
+  unlock or password reset ends it).  Each code takes one of the account's attempts
+  before it is checked, as passwords do.
 
 All three count the same way, in one table (``auth.models.LoginThrottle``, under keyed
 hashes): one UPDATE adds one and restarts an expired window, one locks and starts the

@@ -260,13 +260,14 @@ def test_a_link_followed_after_the_login_ended_opens_after_logging_in(app, sara,
         fake_clock.advance(seconds=31)
 
 
-def login_from(browser, user, page: str):
-    """The login form of ``page`` sent with the right password (its hidden ``next``
-    included), then the code."""
+def login_from(browser, user, page: str, next_sent: str | None = None):
+    """The login form of ``page`` sent with the right password and its hidden ``next``
+    (or ``next_sent``, as a forged form would), then the code."""
     found = re.search(r'name="next" type="hidden" value="([^"]*)"', page)
+    if next_sent is None:
+        next_sent = html.unescape(found.group(1)) if found else ""
     browser.post("/login", data={"username": user.username, "password": PASSWORD,
-                                 "csrf_token": csrf_from(page),
-                                 "next": html.unescape(found.group(1)) if found else ""})
+                                 "csrf_token": csrf_from(page), "next": next_sent})
     code_page = browser.get("/login/code").get_data(as_text=True)
     return browser.post("/login/code", data={
         "code": pyotp.TOTP(user_secret(browser, user)).at(clock.now()), "recovery_code": "",
@@ -283,10 +284,5 @@ def test_a_next_that_is_not_a_page_of_the_app_leads_to_the_start_page(app, sara,
     browser = app.test_client()
     page = browser.get("/login", query_string={"next": target}).get_data(as_text=True)
     assert 'name="next" type="hidden" value=""' in page
-    browser.post("/login", data={"username": "sara", "password": PASSWORD,
-                                 "csrf_token": csrf_from(page), "next": target})
-    code_page = browser.get("/login/code").get_data(as_text=True)
-    done = browser.post("/login/code", data={
-        "code": pyotp.TOTP(user_secret(browser, sara)).at(clock.now()), "recovery_code": "",
-        "csrf_token": csrf_from(code_page)})
+    done = login_from(browser, sara, page, next_sent=target)
     assert done.status_code == 302 and done.location == "/start"
