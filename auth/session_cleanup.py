@@ -1,5 +1,5 @@
-"""Removing old session rows (ended or expired) and login-throttle counts that are over,
-so the tables stay small."""
+"""Removing old session rows (ended or expired), login-throttle counts that are over and
+the keys of forms sent more than a day ago, so the tables stay small."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,5 +22,6 @@ def purge(config: Any) -> int:
     )))
     db.session.commit()
     from auth import throttle
+    from kernel import submissions
 
-    return result.rowcount + throttle.purge()
+    return result.rowcount + throttle.purge() + submissions.purge(now)

@@ -31,6 +31,7 @@ def import_models() -> None:
     import kernel.audit.models  # noqa: F401
     import kernel.mail.models  # noqa: F401
     import kernel.reference  # noqa: F401
+    import kernel.submissions  # noqa: F401
     import sig.area.models  # noqa: F401
     import sig.audit.models  # noqa: F401
     import sig.cases.models  # noqa: F401

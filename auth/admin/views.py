@@ -14,6 +14,7 @@ from auth.form_base import PLACEHOLDER
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
+from auth.sent_once import once
 from kernel.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,20 +51,23 @@ def create_user():
     form = UserCreateForm()
     form.organisation_id.choices = [PLACEHOLDER, *_org_choices()]
     if form.validate_on_submit():
-        taken = db.session.scalar(select(User.id).where(
-            func.lower(User.username) == form.username.data))
-        if taken:
-            form.username.errors.append(_("That username is already taken."))
-        else:
-            try:
-                user, initial = operations.create_user(
-                    form.username.data, form.display_name.data, form.organisation_id.data,
-                    form.role.data)
-            except operations.Taken:
+        # (sent twice, the account is made once; the list shows it — its first password
+        # was on the page the browser did not keep: a new one is made by a reset)
+        with once(form, url_for("admin.users")):
+            taken = db.session.scalar(select(User.id).where(
+                func.lower(User.username) == form.username.data))
+            if taken:
                 form.username.errors.append(_("That username is already taken."))
             else:
-                return render_template("admin/initial_password.html", user=user,
-                                       password=initial, created=True)
+                try:
+                    user, initial = operations.create_user(
+                        form.username.data, form.display_name.data,
+                        form.organisation_id.data, form.role.data)
+                except operations.Taken:
+                    form.username.errors.append(_("That username is already taken."))
+                else:
+                    return render_template("admin/initial_password.html", user=user,
+                                           password=initial, created=True)
     return render_template("admin/user_new.html", form=form)
 
 
@@ -175,17 +179,19 @@ def reset_second_factor(user_id: str):
 def organisations():
     form = OrganisationForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(Organisation.id).where(
-                func.lower(Organisation.name) == form.name.data.strip().lower())):
-            form.name.errors.append(_("An organisation with that name already exists."))
-        else:
-            try:
-                operations.create_organisation(form.name.data, form.kind.data)
-            except operations.Taken:
+        with once(form, url_for("admin.organisations")):
+            if db.session.scalar(select(Organisation.id).where(
+                    func.lower(Organisation.name) == form.name.data.strip().lower())):
                 form.name.errors.append(_("An organisation with that name already exists."))
             else:
-                flash(_("The organisation is created."), "success")
-                return redirect(url_for("admin.organisations"))
+                try:
+                    operations.create_organisation(form.name.data, form.kind.data)
+                except operations.Taken:
+                    form.name.errors.append(
+                        _("An organisation with that name already exists."))
+                else:
+                    flash(_("The organisation is created."), "success")
+                    return redirect(url_for("admin.organisations"))
     counts = dict(db.session.execute(
         select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
     return render_template("admin/organisations.html", form=form, counts=counts,

@@ -4,6 +4,7 @@ The public page of citizen promises needs no login."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from typing import Any
 
 from flask import (
@@ -30,6 +31,7 @@ from auth.form_base import PLACEHOLDER
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, public, requires
+from auth.sent_once import once
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
@@ -180,8 +182,10 @@ def create_group():
     if form.validate_on_submit():
         council = db.session.get(AreaGroup, as_id(form.escalates_to.data))
         try:
-            group = operations.create_group(current_user, form.name.data, form.kind.data,
-                                            form.period_days.data, council)
+            with once(form, url_for("area.index")):
+                group = operations.create_group(current_user, form.name.data,
+                                                form.kind.data, form.period_days.data,
+                                                council)
         except operations.PersonalData as exc:
             previews = _refuse_personal_data(form, exc)
         else:
@@ -437,9 +441,10 @@ def schedule_meeting(group_id: str):
     form = AreaMeetingForm()
     if form.validate_on_submit():
         try:
-            meeting = operations.schedule_meeting(current_user, group,
-                                                  clock.to_utc(form.starts_at.data),
-                                                  form.place.data or "", form.agenda.data or "")
+            with once(form, url_for("area.group", group_id=group.id)):
+                meeting = operations.schedule_meeting(
+                    current_user, group, clock.to_utc(form.starts_at.data),
+                    form.place.data or "", form.agenda.data or "")
         except operations.PersonalData as exc:
             _refuse_personal_data(form, exc)
         else:
@@ -524,8 +529,9 @@ def decide(meeting_id: str):
     previews = {}
     if form.validate_on_submit():
         try:
-            operations.decide(current_user, meeting, form.what.data,
-                              form.responsible_org_id.data, form.due_on.data)
+            with once(form, url_for("area.meeting", meeting_id=meeting.id)):
+                operations.decide(current_user, meeting, form.what.data,
+                                  form.responsible_org_id.data, form.due_on.data)
         except operations.PersonalData as exc:
             previews = _refuse_personal_data(form, exc)
         else:
@@ -575,9 +581,11 @@ def send_for_analysis(report_id: str, question: int):
     form.owner_id.choices = _group_member_choices(report.group)
     if form.validate_on_submit():
         try:
-            operations.send_for_analysis(current_user, assessment,
-                                         db.session.get(User, form.owner_id.data),
-                                         form.due_on.data)
+            with once(form, url_for("area.report", report_id=report.id,
+                                    _anchor=f"q{question}-heading")):
+                operations.send_for_analysis(current_user, assessment,
+                                             db.session.get(User, form.owner_id.data),
+                                             form.due_on.data)
         except operations.AreaError as exc:
             flash(ERRORS[exc.code](), "error")
         else:
@@ -670,12 +678,16 @@ def promise(promise_id: str | None = None):
             else PromiseForm())
     previews = {}
     if form.validate_on_submit():
+        # (a new promise is saved once however often it is sent; a change is a change)
+        sent = once(form, url_for("area.index")) if existing is None else nullcontext()
         try:
-            saved = operations.save_promise(
-                current_user, existing, title=form.title.data, valid_from=form.valid_from.data,
-                valid_to=form.valid_to.data, background=form.background.data or "",
-                commitments=form.commitments.data or "", follow_up=form.follow_up.data or "",
-                published=form.published.data)
+            with sent:
+                saved = operations.save_promise(
+                    current_user, existing, title=form.title.data,
+                    valid_from=form.valid_from.data, valid_to=form.valid_to.data,
+                    background=form.background.data or "",
+                    commitments=form.commitments.data or "",
+                    follow_up=form.follow_up.data or "", published=form.published.data)
         except operations.PersonalData as exc:
             previews = _refuse_personal_data(form, exc)
         except operations.AreaError as exc:

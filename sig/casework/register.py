@@ -9,6 +9,7 @@ from sqlalchemy import select
 from auth.forms import ConfirmForm
 from auth.models import User
 from auth.permissions import Permission, requires
+from auth.sent_once import once
 from consent.policy import Relation
 from kernel.audit import AuditEvent, record
 from kernel.db import db
@@ -140,10 +141,12 @@ def add_guardian(youth_id: str):
     youth = load_youth(youth_id)
     form = GuardianForm()
     if form.validate_on_submit():
-        operations.add_guardian(current_user, youth, form.name.data, form.contact.data or "",
-                                form.has_custody.data)
+        shown_at = url_for("youths.show", youth_id=youth.id)
+        with once(form, shown_at):
+            operations.add_guardian(current_user, youth, form.name.data,
+                                    form.contact.data or "", form.has_custody.data)
         flash(_("The guardian is added."), "success")
-        return redirect(url_for("youths.show", youth_id=youth.id))
+        return redirect(shown_at)
     return _show(youth, form, 400)
 
 

@@ -24,6 +24,7 @@ from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import Role
+from auth.sent_once import once
 from consent.policy import sees_case_items
 from kernel import clock
 from kernel.audit import AuditEvent, record
@@ -123,8 +124,10 @@ def open_case(youth_id: str):
         form.referral_date.data = clock.local_today()
     if form.validate_on_submit():
         try:
-            case = operations.open_case(current_user, youth, form.referral_source.data,
-                                        form.referral_date.data, form.referral_note.data or "")
+            with once(form, url_for("youths.show", youth_id=youth.id)):
+                case = operations.open_case(current_user, youth, form.referral_source.data,
+                                            form.referral_date.data,
+                                            form.referral_note.data or "")
         except operations.CaseError as exc:
             flash(ERRORS[exc.code](), "error")
         else:

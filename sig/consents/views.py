@@ -31,6 +31,7 @@ from wtforms import SelectChoice
 from auth import directory
 from auth.forms import ConfirmForm
 from auth.models import User
+from auth.sent_once import once
 from consent import operations, validity
 from consent.categories import CATEGORY_LABELS, Category
 from consent.models import Consent, PartyKind
@@ -307,13 +308,14 @@ def new(at: At):
         # who consented and how is ticked by the person who was there: nothing in advance
     if form.validate_on_submit():
         try:
-            consent = operations.record_consent(
-                current_user, case.id, youth=form.youth.data,
-                guardian_ids=form.guardians.data or [],
-                grants=[parse_grant(v) for v in form.grants.data or []], org_ids=org_ids,
-                method=form.method.data, given_on=form.given_on.data,
-                valid_from=form.valid_from.data, valid_to=form.valid_to.data,
-                note=form.note.data)
+            with once(form, url_for("consents.index", case_id=case.id)):
+                consent = operations.record_consent(
+                    current_user, case.id, youth=form.youth.data,
+                    guardian_ids=form.guardians.data or [],
+                    grants=[parse_grant(v) for v in form.grants.data or []],
+                    org_ids=org_ids, method=form.method.data, given_on=form.given_on.data,
+                    valid_from=form.valid_from.data, valid_to=form.valid_to.data,
+                    note=form.note.data)
         except NotAllowed:
             refuse(case, "owner_only")
         except ConsentError as exc:

@@ -18,6 +18,7 @@ from wtforms import SelectChoice
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.roles import OrganisationKind
+from auth.sent_once import once
 from consent.categories import Category
 from consent.models import Disclosure, StatutoryRule
 from consent.policy import decide
@@ -156,9 +157,11 @@ def new(at: At):
         if form.validate_on_submit():
             items = [tuple(key.split(":", 1)) for key in form.items.data]
             try:
-                disclosure = operations.decide_disclosure(
-                    current_user, case, rule, form.recipient_org_id.data, items,
-                    form.assessment.data)
+                with once(form, url_for("cases.show", case_id=case.id,
+                                        _anchor="disclosures-heading")):
+                    disclosure = operations.decide_disclosure(
+                        current_user, case, rule, form.recipient_org_id.data, items,
+                        form.assessment.data)
             except operations.NotAllowed:
                 refuse(case, "owner_only")
             except DisclosureError as exc:

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, send
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from auth.sent_once import once
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.rights import CasePermission
@@ -40,17 +41,18 @@ def new(at: At):
         upload = form.file.data
         # (a form field sent as text instead of a file is no file)
         data = upload.read(operations.max_bytes() + 1) if hasattr(upload, "read") else b""
+        shown_at = url_for("cases.show", case_id=at.case.id, _anchor="documents-heading")
         try:
-            operations.add(current_user, at.relation, at.case, title=form.title.data,
-                           category=form.category.data, data=data)
+            with once(form, shown_at):
+                operations.add(current_user, at.relation, at.case, title=form.title.data,
+                               category=form.category.data, data=data)
         except operations.DocumentError as exc:
             getattr(form, exc.field).errors = [*getattr(form, exc.field).errors,
                                                ERRORS[exc.code]()]
             status = 400
         else:
             flash(_("The document is added to the case."), "success")
-            return redirect(url_for("cases.show", case_id=at.case.id,
-                                    _anchor="documents-heading"))
+            return redirect(shown_at)
     elif form.is_submitted():
         status = 400
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=at.case.id,

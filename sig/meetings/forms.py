@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
+from auth.sent_once import AddsOnce
 from consent.categories import CATEGORY_LABELS
 from sig.labels import CHOOSABLE_ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
@@ -27,7 +28,7 @@ class MeetingForm(Form):
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=4000)])
 
 
-class ScheduleForm(MeetingForm):
+class ScheduleForm(MeetingForm, AddsOnce):
     invite_group = BooleanField(_l("Invite the whole group"), default=True)
 
 
@@ -49,7 +50,7 @@ class UserParticipantForm(Form):
                           validate_choice=False)
 
 
-class ExternalParticipantForm(Form):
+class ExternalParticipantForm(AddsOnce):
     """The youth and the guardians are picked from the register (their names are not
     typed again); anyone else is named here."""
 
@@ -60,7 +61,7 @@ class ExternalParticipantForm(Form):
                                 validators=[Optional(), Length(max=200)])
 
 
-class MinutesForm(Form):
+class MinutesForm(AddsOnce):
     # what the entry is about decides who may see it: chosen every time, never assumed
     category = SelectField(_l("What the entry is about"), description=NO_DEFAULT,
                            choices=lambda: choices_of(CATEGORY_LABELS, placeholder=True),

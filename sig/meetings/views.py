@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 from auth.form_base import Label
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
+from auth.sent_once import once
 from consent.policy import Reading, filtered
 from kernel import clock
 from kernel.audit import AuditEvent, record
@@ -196,9 +197,10 @@ def schedule(at: At):
         flash(ERRORS["case_closed"](), "error")
         return redirect(url_for("cases.show", case_id=case.id))
     if form.validate_on_submit():
-        meeting = operations.schedule_meeting(
-            current_user, case, clock.to_utc(form.starts_at.data), form.place.data,
-            form.agenda.data, invite_group=form.invite_group.data)
+        with once(form, url_for("cases.show", case_id=case.id, _anchor="meetings-heading")):
+            meeting = operations.schedule_meeting(
+                current_user, case, clock.to_utc(form.starts_at.data), form.place.data,
+                form.agenda.data, invite_group=form.invite_group.data)
         flash(_("The meeting is scheduled."), "success")
         return _to_meeting(case, meeting)
     return render_template("meetings/new.html", case=case, form=form)
@@ -300,8 +302,10 @@ def add_external(at: At, meeting: Meeting):
         if name is None:
             return _render(at, meeting, 400, external_form=form)
         try:
-            operations.add_external_participant(current_user, case, meeting, name,
-                                                form.external_role.data)
+            with once(form, url_for("meetings.show", case_id=case.id, meeting_id=meeting.id,
+                                    _anchor="participants-heading")):
+                operations.add_external_participant(current_user, case, meeting, name,
+                                                    form.external_role.data)
         except operations.MeetingError as exc:
             form.external_name.errors = [*form.external_name.errors, ERRORS[exc.code]()]
         else:
@@ -388,18 +392,22 @@ def protocol(at: At, meeting: Meeting):
     if not (marks or changed or writing):
         flash(_("Nothing was changed, so nothing was saved."), "info")
         return _to_meeting(case, meeting)
-    try:
-        for action, form in changed:
-            plan_operations.update_action_status(
-                current_user, case, action, form.status.data, version=form.version.data,
-                follow_up=form.follow_up.data or "", meeting=meeting, commit=False)
-        if marks:
-            operations.record_attendance(current_user, case, meeting, marks, commit=False)
-        if writing:
-            operations.write_minutes(current_user, case, meeting, minutes.category.data,
-                                     minutes.text.data, minutes.pre_investigation.data,
-                                     commit=False)
-        db.session.commit()
+    try:  # (sent twice, a protocol is saved once: the minutes entry is not written twice)
+        with once(minutes, url_for("meetings.show", case_id=case.id, meeting_id=meeting.id,
+                                   _anchor="minutes-heading")):
+            for action, form in changed:
+                plan_operations.update_action_status(
+                    current_user, case, action, form.status.data,
+                    version=form.version.data, follow_up=form.follow_up.data or "",
+                    meeting=meeting, commit=False)
+            if marks:
+                operations.record_attendance(current_user, case, meeting, marks,
+                                             commit=False)
+            if writing:
+                operations.write_minutes(current_user, case, meeting, minutes.category.data,
+                                         minutes.text.data, minutes.pre_investigation.data,
+                                         commit=False)
+            db.session.commit()
     except plan_operations.Conflict as exc:  # (nothing of the protocol was written)
         action_id = exc.item.id
         follow_ups[action_id].version.set(exc.version)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from auth.models import Organisation
+from auth.sent_once import once
 from kernel import clock
 from kernel.db import db
 from sig.cases.access import refuse
@@ -64,12 +65,14 @@ def new(at: At):
         form.occurred_on.data = clock.local_today()
         form.source_org_id.data = current_user.organisation_id
     elif form.validate_on_submit():
+        shown_at = url_for("cases.show", case_id=case.id, _anchor="outcomes-heading")
         try:
-            operations.record_outcome(
-                current_user, relation, case, kind=form.kind.data,
-                occurred_on=form.occurred_on.data, source_org_id=form.source_org_id.data,
-                led_to_intervention=form.intervention(), note=form.note.data,
-                pre_investigation=form.pre_investigation.data)
+            with once(form, shown_at):
+                operations.record_outcome(
+                    current_user, relation, case, kind=form.kind.data,
+                    occurred_on=form.occurred_on.data, source_org_id=form.source_org_id.data,
+                    led_to_intervention=form.intervention(), note=form.note.data,
+                    pre_investigation=form.pre_investigation.data)
         except operations.NotAllowed:
             refuse(case, "outcome_kind_not_allowed", kind=form.kind.data)
         except operations.OutcomeError as exc:
@@ -77,7 +80,7 @@ def new(at: At):
             field.errors = [*field.errors, ERRORS[exc.code]()]
         else:
             flash(_("The event is recorded."), "success")
-            return redirect(url_for("cases.show", case_id=case.id, _anchor="outcomes-heading"))
+            return redirect(shown_at)
     status = 400 if form.is_submitted() else 200
     return render_template("outcomes/new.html", case=case, form=form), status
 

@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form, choices_of
+from auth.sent_once import AddsOnce
 from sig.labels import CHOOSABLE_ACTION_STATUS, LIFE_AREAS
 from sig.web.dates import DayField, Plausible
 
@@ -39,7 +40,7 @@ def _pre_investigation_field() -> BooleanField:
                            "with social services under the statutory provision"))
 
 
-class GoalForm(Form):
+class GoalForm(AddsOnce):
     life_area = SelectField(_l("Life area"), choices=lambda: choices_of(LIFE_AREAS))
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     version = VersionField()
@@ -63,7 +64,7 @@ class ActionForm(Form):
             raise ValidationError(_l("The due date is before the start date."))
 
 
-class NewActionForm(ActionForm):
+class NewActionForm(ActionForm, AddsOnce):
     responsible_org_id = SelectField(_l("Responsible organisation"), choices=[],
                                      validators=[DataRequired()])
     pre_investigation = _pre_investigation_field()

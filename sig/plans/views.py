@@ -17,6 +17,7 @@ from wtforms import SelectChoice
 
 from auth import directory
 from auth.models import User
+from auth.sent_once import once
 from consent.categories import Category
 from consent.policy import Relation, shown_item
 from kernel import clock
@@ -69,9 +70,12 @@ def _closed_redirect(case: Case):
     return redirect(url_for("cases.show", case_id=case.id))
 
 
+def _plan_of(case: Case, anchor: str | None = None) -> str:
+    return url_for("cases.show", case_id=case.id, _anchor=anchor or "plan-heading")
+
+
 def _to_plan(case: Case, anchor: str | None = None):
-    return redirect(url_for("cases.show", case_id=case.id,
-                            _anchor=anchor or "plan-heading"))
+    return redirect(_plan_of(case, anchor))
 
 
 def _render(template: str, case: Case, relation: Relation, details: dict[str, Any],
@@ -118,9 +122,10 @@ def new_goal(at: At):
     form = GoalForm()
     if form.validate_on_submit():
         try:
-            goal = operations.add_goal(current_user, case, form.life_area.data,
-                                       form.description.data,
-                                       pre_investigation=form.pre_investigation.data)
+            with once(form, _plan_of(case)):
+                goal = operations.add_goal(current_user, case, form.life_area.data,
+                                           form.description.data,
+                                           pre_investigation=form.pre_investigation.data)
         except PlanError as exc:
             _apply_error(form, exc)
         else:
@@ -181,13 +186,14 @@ def new_action(at: At, goal: Goal):
                                         if relation is Relation.MEMBER else None)
     if form.validate_on_submit():
         try:
-            action = operations.add_action(
-                current_user, case, goal, what=form.what.data,
-                responsible_org_id=form.responsible_org_id.data,
-                responsible_user_id=form.responsible_user_id.data or None,
-                start_date=form.start_date.data, due_date=form.due_date.data,
-                status=form.status.data, follow_up=form.follow_up.data,
-                pre_investigation=form.pre_investigation.data)
+            with once(form, _plan_of(case, f"goal-{goal.id}")):
+                action = operations.add_action(
+                    current_user, case, goal, what=form.what.data,
+                    responsible_org_id=form.responsible_org_id.data,
+                    responsible_user_id=form.responsible_user_id.data or None,
+                    start_date=form.start_date.data, due_date=form.due_date.data,
+                    status=form.status.data, follow_up=form.follow_up.data,
+                    pre_investigation=form.pre_investigation.data)
         except PlanError as exc:
             _apply_error(form, exc)
         except NotAllowed:

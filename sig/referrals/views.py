@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from auth.forms import ConfirmForm
 from auth.models import Organisation
 from auth.permissions import Permission, requires
+from auth.sent_once import once
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import operations as cases
@@ -52,10 +53,11 @@ def propose():
     form.to_org.choices = [SelectChoice(o.id, o.name) for o in operations.units()]
     if form.validate_on_submit():
         try:
-            referral = operations.propose(
-                current_user, db.session.get(Organisation, form.to_org.data),
-                form.personal_number.parsed, form.name.data, form.reason.data,
-                form.done.data or "")
+            with once(form, url_for("referrals.mine")):
+                referral = operations.propose(
+                    current_user, db.session.get(Organisation, form.to_org.data),
+                    form.personal_number.parsed, form.name.data, form.reason.data,
+                    form.done.data or "")
         except operations.ReferralError as exc:
             form.to_org.errors.append(ERRORS[exc.code]())
         else:

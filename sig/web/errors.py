@@ -5,12 +5,15 @@ import functools
 import traceback
 from typing import Any
 
-from flask import Flask, render_template, request, session
+from flask import Flask, flash, redirect, render_template, request, session
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField
 from wtforms.fields.core import UnboundField
+
+from kernel.submissions import AlreadySent
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
 
@@ -24,9 +27,10 @@ def _never_given_back() -> frozenset[str]:
     """The names of fields whose value is never written into a page: every password
     field, and every field of the login forms (names, codes)."""
     from auth import forms as login_forms
+    from auth import sent_once
     from auth.form_base import Form
 
-    names, todo = {"csrf_token"}, [Form]
+    names, todo = {"csrf_token", sent_once.FIELD}, [Form]
     while todo:
         form = todo.pop()
         todo.extend(form.__subclasses__())
@@ -89,6 +93,16 @@ def init_app(app: Flask) -> None:
                 app.logger.error("typed-text page failed: %s\n%s", type(exc).__name__,
                                  where(exc))
         return _render(400, csrf=True)
+
+    @app.errorhandler(AlreadySent)
+    def already_sent(exc: AlreadySent):
+        # The same form again (a double click, a browser sending it again): what the
+        # first sending added stands, nothing of this one is kept.
+        from kernel.db import db
+
+        db.session.rollback()
+        flash(_("The form was sent more than once. It was saved once."), "info")
+        return redirect(exc.shown_at)
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(exc: SQLAlchemyError, after_view: bool = False):

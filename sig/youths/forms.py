@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form, choices_of
+from auth.sent_once import AddsOnce
 from kernel import clock
 from sig.youths import pnr
 
@@ -90,7 +91,7 @@ class YouthForm(Form):
         return rows
 
 
-class GuardianForm(Form):
+class GuardianForm(AddsOnce):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     contact = StringField(_l("Contact details"), validators=[Optional(), Length(max=500)])
     has_custody = BooleanField(_l("Has custody"), default=True)

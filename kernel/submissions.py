@@ -1,0 +1,112 @@
+"""A form sent twice is saved once.
+
+A double click on "Spara", or a browser that sends a form again, delivers the same form
+twice; without a check each would add its goal, meeting, minutes entry or outcome event
+(and the statistics would count the event twice).  A form that adds something carries a
+random token; what it adds is saved under a key made of the token, the user, the route
+and the values sent (:func:`key`), in the same transaction: the first commit that
+follows :func:`once` records the key with ``INSERT … ON CONFLICT DO NOTHING``.  The same
+key again — the twin came first, whether it ended before this one began or committed
+while this one ran — raises :class:`AlreadySent` with the page where the first one's
+result is shown; nothing of the second is saved.  The same form sent again with other
+values (back, change, send) is a new submission.
+
+Only the key's hash is kept, never a value; the token, never stored, makes it
+impossible to guess a value from it.  Keys older than a day are deleted with the old
+sessions (``flask users purge-sessions``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import String, delete, event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kernel import clock
+from kernel.db import Base, db
+
+KEEP = dt.timedelta(days=1)
+_ARMED = "sig_submission"
+
+
+class FormSubmission(Base):
+    """A form that added something, by its key; ``shown_at`` is the page (a path with
+    ids only) where what it added is shown."""
+
+    __tablename__ = "form_submissions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(index=True)
+    shown_at: Mapped[str] = mapped_column(String(500))
+
+
+class AlreadySent(Exception):
+    """The submission was saved before: nothing of this one is; show ``shown_at``."""
+
+    def __init__(self, shown_at: str) -> None:
+        super().__init__("the form was sent before")
+        self.shown_at = shown_at
+
+
+def key(token: str, *parts: str, values: Iterable[tuple[str, str]] = ()) -> str:
+    """The key of one submission: the token, the parts (user, route) and every value
+    sent, each prefixed by its length so no two lists of values give the same text."""
+    digest = hashlib.sha256()
+    for text in (token, *parts, *(item for pair in values for item in pair)):
+        encoded = text.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(encoded) + encoded)
+    return digest.hexdigest()
+
+
+def earlier(found: str) -> str | None:
+    """Where the result of the submission ``found`` is shown, if it was saved."""
+    return db.session.scalar(select(FormSubmission.shown_at)
+                             .where(FormSubmission.key == found))
+
+
+@contextmanager
+def once(found: str | None, shown_at: str) -> Iterator[None]:
+    """Within the block, the session's next commit saves the submission ``found`` with
+    what it adds — or raises :class:`AlreadySent` (here at once, when it was saved
+    before the block).  ``None`` (a form without a token): no check."""
+    if found is None:
+        yield
+        return
+    before = earlier(found)
+    if before is not None:
+        raise AlreadySent(before)
+    session = db.session
+    session.info[_ARMED] = (found, shown_at)
+    try:
+        yield
+    finally:
+        session.info.pop(_ARMED, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _record(session: Session) -> None:
+    armed = session.info.pop(_ARMED, None)
+    if armed is None:
+        return
+    found, shown_at = armed
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    saved = session.scalar(insert(FormSubmission).values(
+        key=found, sent_at=clock.now(), shown_at=shown_at
+    ).on_conflict_do_nothing(index_elements=["key"]).returning(FormSubmission.key))
+    if saved is None:  # the twin committed first (PostgreSQL waits for it if it runs)
+        raise AlreadySent(session.scalar(select(FormSubmission.shown_at).where(
+            FormSubmission.key == found)) or shown_at)
+
+
+def purge(now: dt.datetime | None = None) -> int:
+    """Delete the keys older than :data:`KEEP`; commits."""
+    result = db.session.execute(delete(FormSubmission).where(
+        FormSubmission.sent_at < (now or clock.now()) - KEEP))
+    db.session.commit()
+    return result.rowcount
