@@ -1,6 +1,7 @@
-"""Forms that add something are saved once, however often they are sent (a double click,
-a browser sending again): each carries a token (:class:`AddsOnce`), and the view adds
-within :func:`once` — see :mod:`kernel.submissions` for how the key is kept.
+"""Forms that add or change something are saved once, however often they are sent (a
+double click, a browser sending again): each carries a token (:class:`SavedOnce`), and
+the view saves within :func:`once` — see :mod:`kernel.submissions` for how the key is
+kept.
 
     form = GoalForm()
     if form.validate_on_submit():
@@ -36,9 +37,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-class AddsOnce(Form):
-    """A form whose sending adds something: it carries a new token each time it is
-    shown (kept when it comes back with an error: nothing was saved yet)."""
+class SavedOnce(Form):
+    """A form whose sending adds or changes something: it carries a new token each time
+    it is shown (kept when it comes back with an error: nothing was saved yet)."""
 
     # (no id: a page holds several such forms, and nothing refers to the field)
     once = HiddenField(default=new_token, render_kw={"id": False})
@@ -56,7 +57,7 @@ def _file_digest(storage: Any) -> str:
     return digest.hexdigest()
 
 
-def sending(form: AddsOnce) -> str | None:
+def sending(form: SavedOnce) -> str | None:
     """The key of this sending of ``form``: its token, the user, the address and every
     value sent (files by their content) — or None when it carries no token of ours."""
     field = getattr(form, FIELD, None)
@@ -73,7 +74,7 @@ def sending(form: AddsOnce) -> str | None:
                            values=[*values, *((n, f"{f}\x00{d}") for n, f, d in files)])
 
 
-def once(form: AddsOnce, shown_at: str) -> AbstractContextManager[None]:
+def once(form: SavedOnce, shown_at: str) -> AbstractContextManager[None]:
     """The block's commit saves this sending of ``form`` once (``shown_at``: the page
     where what it adds is shown, a path with ids only)."""
     return submissions.once(sending(form), shown_at)

@@ -2,14 +2,16 @@
 
 A double click on "Spara", or a browser that sends a form again, delivers the same form
 twice; without a check each would add its goal, meeting, minutes entry or outcome event
-(and the statistics would count the event twice).  A form that adds something carries a
+(and the statistics would count the event twice), and the second of an edit would be
+told that someone else changed the item meanwhile.  A form that adds something carries a
 random token; what it adds is saved under a key made of the token, the user, the route
 and the values sent (:func:`key`), in the same transaction: the first commit that
 follows :func:`once` records the key with ``INSERT … ON CONFLICT DO NOTHING``.  The same
 key again — the twin came first, whether it ended before this one began or committed
 while this one ran — raises :class:`AlreadySent` with the page where the first one's
-result is shown; nothing of the second is saved.  The same form sent again with other
-values (back, change, send) is a new submission.
+result is shown; nothing of the second is saved — also when the second failed because
+the first had saved (a version counter, a unique index).  The same form sent again with
+other values (back, change, send) is a new submission.
 
 Only the key's hash is kept, never a value; the token, never stored, makes it
 impossible to guess a value from it.  Keys older than a day are deleted with the old
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -32,6 +35,7 @@ from kernel.db import Base, db
 
 KEEP = dt.timedelta(days=1)
 _ARMED = "sig_submission"
+_RECORDED = "sig_submission_recorded"
 
 
 class FormSubmission(Base):
@@ -71,9 +75,12 @@ def earlier(found: str) -> str | None:
 
 @contextmanager
 def once(found: str | None, shown_at: str) -> Iterator[None]:
-    """Within the block, the session's next commit saves the submission ``found`` with
-    what it adds — or raises :class:`AlreadySent` (here at once, when it was saved
-    before the block).  ``None`` (a form without a token): no check."""
+    """Within the block, the session's next commit (not one made while an exception is
+    handled) saves the submission ``found`` with what the block saves — or raises
+    :class:`AlreadySent`: here at once when it was saved before the block, at that
+    commit when a twin saved it meanwhile, or instead of the block's own error when the
+    block failed because the twin had saved.  ``None`` (a form without a token): no
+    check."""
     if found is None:
         yield
         return
@@ -84,16 +91,33 @@ def once(found: str | None, shown_at: str) -> Iterator[None]:
     session.info[_ARMED] = (found, shown_at)
     try:
         yield
+    except AlreadySent:
+        raise
+    except Exception as exc:
+        if session.info.get(_RECORDED):  # failed after saving: this one's own failure
+            raise
+        # The block failed — because the twin saved first?  Its version counter or
+        # unique index refused this one (an edit "changed meanwhile", a case "already
+        # open"): that is the same answer as above.  Read on a connection of its own:
+        # this transaction may have failed.
+        with db.engine.connect() as connection:
+            before = connection.scalar(select(FormSubmission.shown_at)
+                                       .where(FormSubmission.key == found))
+        if before is not None:
+            raise AlreadySent(before) from exc
+        raise
     finally:
         session.info.pop(_ARMED, None)
+        session.info.pop(_RECORDED, None)
 
 
 @event.listens_for(Session, "before_commit")
 def _record(session: Session) -> None:
-    armed = session.info.pop(_ARMED, None)
-    if armed is None:
+    if _ARMED not in session.info or sys.exc_info()[0] is not None:
+        # (a commit while an exception is handled writes what failed — a refused edit's
+        # access-log entry, say — not what the block saves: the key waits)
         return
-    found, shown_at = armed
+    found, shown_at = session.info.pop(_ARMED)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     saved = session.scalar(insert(FormSubmission).values(
@@ -102,6 +126,7 @@ def _record(session: Session) -> None:
     if saved is None:  # the twin committed first (PostgreSQL waits for it if it runs)
         raise AlreadySent(session.scalar(select(FormSubmission.shown_at).where(
             FormSubmission.key == found)) or shown_at)
+    session.info[_RECORDED] = True
 
 
 def purge(now: dt.datetime | None = None) -> int:

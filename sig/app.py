@@ -69,6 +69,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         except ValueError:
             return code
 
+    from auth.sent_once import new_token
+
+    # (a form written in a template carries the token of a SavedOnce form this way)
+    app.jinja_env.globals["once_token"] = new_token
+
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         from flask_babel import get_locale

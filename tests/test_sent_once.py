@@ -381,3 +381,78 @@ def test_a_consent_sent_twice_is_recorded_once(app, client, plan, orgs):
     second = client.post(url, data=sent)
     assert second.status_code == 302 and SENT_TWICE in text_of(client.get(second.location))
     assert _count(app, Consent, Consent.case_id == plan["case"]) == 1
+
+
+# --- edits: the second sending of the same change is not "changed meanwhile" -------------
+
+
+def _edit_goal(client, plan):
+    goal = plan["goals"]["school"]
+    url = f"/cases/{plan['case']}/plan/goals/{goal}/edit"
+    return url, as_sent(client, url, url, description="Kalle går i skolan varje dag, i tid")
+
+
+def _version(app, model, item_id) -> int:
+    with app.app_context():
+        return db.session.get(model, item_id).version
+
+
+def test_a_change_sent_twice_is_saved_once_and_not_called_a_conflict(app, client, plan):
+    url, sent = _edit_goal(client, plan)
+    goal = plan["goals"]["school"]
+    version = _version(app, Goal, goal)
+    assert client.post(url, data=sent).status_code == 302
+    second = client.post(url, data=sent)
+    assert second.status_code == 302
+    page = text_of(client.get(second.location))
+    assert SENT_TWICE in page and "i tid" in page
+    assert _version(app, Goal, goal) == version + 1
+
+
+def test_a_change_sent_again_while_the_first_is_saved_is_not_a_conflict(app, client, plan,
+                                                                         sara, fake_clock):
+    """The second sending saves first (the first waits at its write), so the first finds
+    the version moved on: the answer is the same as for any second sending."""
+    url, sent = _edit_goal(client, plan)
+    other = app.test_client()
+    login(other, sara, fake_clock=fake_clock)
+    again = _with(sent, csrf_token=as_sent(other, url, url)["csrf_token"])
+    with double_click(app, "UPDATE GOALS",
+                      lambda: other.post(url, data=again).status_code) as fired:
+        first = client.post(url, data=sent)
+    assert fired == [True, 302]
+    assert first.status_code == 302 and SENT_TWICE in text_of(client.get(first.location))
+
+
+def test_someone_elses_change_meanwhile_is_still_a_conflict(app, client, plan, sara,
+                                                           fake_clock):
+    url, sent = _edit_goal(client, plan)
+    other = app.test_client()
+    login(other, sara, fake_clock=fake_clock)
+    theirs = as_sent(other, url, url, description="Kalle går i skolan fyra dagar i veckan")
+    assert other.post(url, data=theirs).status_code == 302
+    mine = client.post(url, data=sent)
+    assert mine.status_code == 409 and "i tid" in text_of(mine)
+    # the refusal's access-log entry kept no key: "save my version" saves
+    forms = _Forms()
+    forms.feed(mine.get_data(as_text=True))
+    again = MultiDict([(f[0], f[1] or "") for f in forms.forms[url]])
+    assert again["once"] == sent["once"] and again["version"] != sent["version"]
+    assert client.post(url, data=again).status_code == 302
+    assert "i tid" in text_of(client.get(f"/cases/{plan['case']}"))
+
+
+def test_a_status_and_a_cancellation_sent_twice_are_saved_once(app, client, plan):
+    case, action = plan["case"], plan["school_action"]
+    status_url = f"/cases/{case}/plan/actions/{action}/status"
+    sent = as_sent(client, f"/cases/{case}", status_url, status="in_progress")
+    assert client.post(status_url, data=sent).status_code == 302
+    second = client.post(status_url, data=sent)
+    assert second.status_code == 302 and SENT_TWICE in text_of(client.get(second.location))
+    meeting = _schedule(app, client, case)
+    page = f"/cases/{case}/meetings/{meeting}"
+    sent = as_sent(client, page, f"{page}/cancel")
+    assert client.post(f"{page}/cancel", data=sent).status_code == 302
+    second = client.post(f"{page}/cancel", data=sent)
+    shown = text_of(client.get(second.location))
+    assert SENT_TWICE in shown and "ändrade mötet" not in shown

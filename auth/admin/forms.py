@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 
 # Shared with `sig users create`; the value is normalised (stripped, lowercased) first.
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
@@ -16,14 +16,14 @@ USERNAME_RULE = Regexp(USERNAME_PATTERN,
                                   "underscore, starting with a letter or digit."))
 
 
-class OrganisationForm(AddsOnce):
+class OrganisationForm(SavedOnce):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Type"), choices=lambda: choices_of(ORG_KIND_LABELS, placeholder=True),
                        description=NO_DEFAULT,
                        validators=[must_choose(_l("Choose the type of organisation."))])
 
 
-class UserCreateForm(AddsOnce):
+class UserCreateForm(SavedOnce):
     username = StringField(_l("Username"), validators=[DataRequired(), USERNAME_RULE],
                            filters=[lambda v: v.strip().lower() if v else v])
     display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])

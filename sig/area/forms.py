@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from sig.area.models import POSITIVE, QUESTIONS, Colour, GroupKind
 from sig.web.dates import DayField, MomentField, Plausible
 
@@ -42,7 +42,7 @@ COLOUR_LABELS = {
 IMPACT_CHOICES = [SelectChoice("", "—")] + [SelectChoice(str(n), str(n)) for n in range(1, 6)]
 
 
-class GroupForm(AddsOnce):
+class GroupForm(SavedOnce):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind of group"), description=NO_DEFAULT,
                        choices=lambda: choices_of(KIND_LABELS, placeholder=True),
@@ -68,7 +68,7 @@ class ResponseForm(Form):
                              validators=[DataRequired(), Length(max=4000)])
 
 
-class PromiseForm(AddsOnce):
+class PromiseForm(SavedOnce):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     valid_from = DayField(_l("In force from"), validators=[DataRequired(), Plausible()])
     valid_to = DayField(_l("In force until"), validators=[DataRequired(), Plausible()])
@@ -115,14 +115,14 @@ def compile_form(formdata=None, data: dict | None = None) -> Form:
     return form_class(formdata=formdata, data=data or {})
 
 
-class AreaMeetingForm(AddsOnce):
+class AreaMeetingForm(SavedOnce):
     starts_at = MomentField(_l("Date and time"), validators=[DataRequired(), Plausible()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(_l("The group's own agenda items"),
                            validators=[Optional(), Length(max=4000)])
 
 
-class DecisionForm(AddsOnce):
+class DecisionForm(SavedOnce):
     what = TextAreaField(_l("Decided: what is done"), validators=[DataRequired(),
                                                                  Length(max=2000)])
     responsible_org_id = SelectField(_l("Who does it"), choices=[], description=NO_DEFAULT,
@@ -130,7 +130,7 @@ class DecisionForm(AddsOnce):
     due_on = DayField(_l("By (optional)"), validators=[Optional(), Plausible()])
 
 
-class AnalysisForm(AddsOnce):
+class AnalysisForm(SavedOnce):
     owner_id = SelectField(_l("Who makes the cause analysis"), choices=[],
                            description=NO_DEFAULT,
                            validators=[must_choose(_l("Choose who makes it."))])

@@ -7,7 +7,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from sig.cases.models import CloseReason, ReferralSource
 from sig.web.dates import DayField, Plausible
 
@@ -30,7 +30,7 @@ CLOSE_LABELS = {
 
 
 
-class OpenCaseForm(AddsOnce):
+class OpenCaseForm(SavedOnce):
     referral_source = SelectField(_l("Referred by"), choices=lambda: choices_of(REFERRAL_LABELS))
     referral_date = DayField(_l("Referral date"),
                               validators=[DataRequired(), Plausible(future=False)])

@@ -189,10 +189,11 @@ def edit(youth_id: str):
     conflict = None
     if form.validate_on_submit():
         try:
-            changed = operations.update_youth(
-                current_user, youth, version=form.version.data, name=form.name.data,
-                contact=form.contact.data or "", school=form.school.data or "",
-                protected=form.protected.data)
+            with once(form, url_for("youths.show", youth_id=youth.id)):
+                changed = operations.update_youth(
+                    current_user, youth, version=form.version.data, name=form.name.data,
+                    contact=form.contact.data or "", school=form.school.data or "",
+                    protected=form.protected.data)
         except Conflict as exc:
             conflict = exc.item
             form.version.data = exc.version

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from consent.models import ConsentMethod
 from sig.web.dates import DayField, Plausible
 
@@ -33,7 +33,7 @@ def parse_grant(value: str) -> tuple[str, str, str]:
     return source, recipient, category
 
 
-class ConsentForm(AddsOnce):
+class ConsentForm(SavedOnce):
     youth = BooleanField(_l("The youth consents"))
     guardians = SelectMultipleField(_l("Guardians with custody who consent"), choices=[],
                                     validate_choice=True)

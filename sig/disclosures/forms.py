@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from sig.disclosures.operations import ASSESSMENT_MAX
 
 
@@ -24,7 +24,7 @@ def _at_least_one(form, field) -> None:
         raise StopValidation(str(_l("Choose at least one item.")))
 
 
-class DisclosureForm(AddsOnce):
+class DisclosureForm(SavedOnce):
     items = CheckboxesField(_l("Items to disclose"), choices=[], validators=[_at_least_one])
     recipient_org_id = SelectField(_l("Recipient organisation"), choices=[],
                                    validators=[DataRequired()])

@@ -7,11 +7,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from auth.form_base import NO_DEFAULT, choices_of, must_choose
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from consent.categories import CATEGORY_LABELS
 
 
-class DocumentForm(AddsOnce):
+class DocumentForm(SavedOnce):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     # what the document is about decides who may read it: chosen, never assumed
     category = SelectField(_l("What the document is about"), description=NO_DEFAULT,

@@ -15,20 +15,20 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from consent.categories import CATEGORY_LABELS
 from sig.labels import CHOOSABLE_ACTION_STATUS, EXTERNAL_ROLES
 from sig.plans.forms import VersionField
 from sig.web.dates import MomentField, Plausible
 
 
-class MeetingForm(Form):
+class MeetingForm(SavedOnce):
     starts_at = MomentField(_l("Date and time"), validators=[DataRequired(), Plausible()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=4000)])
 
 
-class ScheduleForm(MeetingForm, AddsOnce):
+class ScheduleForm(MeetingForm):
     invite_group = BooleanField(_l("Invite the whole group"), default=True)
 
 
@@ -36,7 +36,7 @@ class EditMeetingForm(MeetingForm):
     version = VersionField()
 
 
-class CancelMeetingForm(Form):
+class CancelMeetingForm(SavedOnce):
     version = VersionField()
 
 
@@ -50,7 +50,7 @@ class UserParticipantForm(Form):
                           validate_choice=False)
 
 
-class ExternalParticipantForm(AddsOnce):
+class ExternalParticipantForm(SavedOnce):
     """The youth and the guardians are picked from the register (their names are not
     typed again); anyone else is named here."""
 
@@ -61,7 +61,7 @@ class ExternalParticipantForm(AddsOnce):
                                 validators=[Optional(), Length(max=200)])
 
 
-class MinutesForm(AddsOnce):
+class MinutesForm(SavedOnce):
     # what the entry is about decides who may see it: chosen every time, never assumed
     category = SelectField(_l("What the entry is about"), description=NO_DEFAULT,
                            choices=lambda: choices_of(CATEGORY_LABELS, placeholder=True),

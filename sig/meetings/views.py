@@ -228,9 +228,11 @@ def edit(at: At, meeting: Meeting):
         form.version.set(meeting.version)
     elif form.validate_on_submit():
         try:
-            operations.update_meeting(current_user, case, meeting, version=form.version.data,
-                                      starts_at=clock.to_utc(form.starts_at.data),
-                                      place=form.place.data, agenda=form.agenda.data)
+            with once(form, url_for("meetings.show", case_id=case.id, meeting_id=meeting.id)):
+                operations.update_meeting(
+                    current_user, case, meeting, version=form.version.data,
+                    starts_at=clock.to_utc(form.starts_at.data), place=form.place.data,
+                    agenda=form.agenda.data)
         except operations.Conflict as exc:
             saved = exc.item
             conflict = {"starts_at": clock.to_local(saved.starts_at), "place": saved.place,
@@ -255,7 +257,8 @@ def cancel(at: At, meeting: Meeting):
     if not form.validate_on_submit():
         abort(400)
     try:
-        operations.cancel_meeting(current_user, case, meeting, version=form.version.data)
+        with once(form, url_for("meetings.show", case_id=case.id, meeting_id=meeting.id)):
+            operations.cancel_meeting(current_user, case, meeting, version=form.version.data)
     except operations.Conflict:
         flash(_("Someone else changed the meeting meanwhile. Check it and cancel again "
                 "if you still want to."), "error")
@@ -483,9 +486,12 @@ def edit_minutes(at: At, meeting: Meeting, entry: MinutesEntry):
         form.version.set(entry.version)
     elif form.validate_on_submit():
         try:
-            operations.edit_minutes(current_user, case, entry, version=form.version.data,
-                                    category=form.category.data, text=form.text.data,
-                                    correction=bool(form.correction.data))
+            with once(form, url_for("meetings.show", case_id=case.id, meeting_id=meeting.id,
+                                    _anchor=f"entry-{entry.id}")):
+                operations.edit_minutes(current_user, case, entry,
+                                        version=form.version.data,
+                                        category=form.category.data, text=form.text.data,
+                                        correction=bool(form.correction.data))
         except operations.Conflict as exc:
             conflict = {"category": queries.MeetingView.category_label(exc.item.category),
                         "text": exc.item.text}

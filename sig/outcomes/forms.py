@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from sig.outcomes.models import OutcomeKind
 from sig.web.dates import DayField
 
@@ -24,7 +24,7 @@ def intervention_choices() -> list[SelectChoice]:
             SelectChoice(NO, str(_l("No")))]
 
 
-class OutcomeForm(AddsOnce):
+class OutcomeForm(SavedOnce):
     kind = SelectField(_l("What happened"), choices=[], validators=[DataRequired()])
     occurred_on = DayField(_l("Date"), validators=[DataRequired()])
     source_org_id = SelectField(_l("Source organisation"), choices=[],

@@ -10,8 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from auth.form_base import Form, choices_of
-from auth.sent_once import AddsOnce
+from auth.form_base import choices_of
+from auth.sent_once import SavedOnce
 from sig.labels import CHOOSABLE_ACTION_STATUS, LIFE_AREAS
 from sig.web.dates import DayField, Plausible
 
@@ -40,14 +40,14 @@ def _pre_investigation_field() -> BooleanField:
                            "with social services under the statutory provision"))
 
 
-class GoalForm(AddsOnce):
+class GoalForm(SavedOnce):
     life_area = SelectField(_l("Life area"), choices=lambda: choices_of(LIFE_AREAS))
     description = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=2000)])
     version = VersionField()
     pre_investigation = _pre_investigation_field()  # read when a goal is added
 
 
-class ActionForm(Form):
+class ActionForm(SavedOnce):
     what = TextAreaField(_l("What is to be done"), validators=[DataRequired(),
                                                                 Length(max=2000)])
     responsible_user_id = SelectField(_l("Responsible person (optional)"), choices=[],
@@ -64,13 +64,13 @@ class ActionForm(Form):
             raise ValidationError(_l("The due date is before the start date."))
 
 
-class NewActionForm(ActionForm, AddsOnce):
+class NewActionForm(ActionForm):
     responsible_org_id = SelectField(_l("Responsible organisation"), choices=[],
                                      validators=[DataRequired()])
     pre_investigation = _pre_investigation_field()
 
 
-class StatusForm(Form):
+class StatusForm(SavedOnce):
     """Quick status change of one action from the plan."""
 
     status = SelectField(_l("Status"), choices=lambda: choices_of(CHOOSABLE_ACTION_STATUS))

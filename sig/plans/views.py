@@ -147,9 +147,10 @@ def edit_goal(at: At, goal: Goal):
     conflict, status = None, 200
     if form.validate_on_submit():
         try:
-            operations.update_goal(current_user, case, goal, version=form.version.data,
-                                   life_area=form.life_area.data,
-                                   description=form.description.data)
+            with once(form, _plan_of(case, f"goal-{goal.id}")):
+                operations.update_goal(current_user, case, goal, version=form.version.data,
+                                       life_area=form.life_area.data,
+                                       description=form.description.data)
         except Conflict as exc:
             conflict, status = _conflict_context(case, relation, exc, form), 409
         except PlanError as exc:
@@ -228,11 +229,13 @@ def edit_action(at: At, action: Action):
     conflict, status = None, 200
     if form.validate_on_submit():
         try:
-            operations.update_action(
-                current_user, case, action, version=form.version.data, what=form.what.data,
-                responsible_user_id=form.responsible_user_id.data or None,
-                start_date=form.start_date.data, due_date=form.due_date.data,
-                status=form.status.data, follow_up=form.follow_up.data)
+            with once(form, _plan_of(case, f"action-{action.id}")):
+                operations.update_action(
+                    current_user, case, action, version=form.version.data,
+                    what=form.what.data,
+                    responsible_user_id=form.responsible_user_id.data or None,
+                    start_date=form.start_date.data, due_date=form.due_date.data,
+                    status=form.status.data, follow_up=form.follow_up.data)
         except Conflict as exc:
             conflict, status = _conflict_context(case, relation, exc, form), 409
         except PlanError as exc:
@@ -263,8 +266,9 @@ def action_status(at: At, action: Action):
     if not form.validate_on_submit():
         abort(400)
     try:
-        operations.update_action_status(current_user, case, action, form.status.data,
-                                        version=form.version.data)
+        with once(form, _plan_of(case, f"action-{action.id}")):
+            operations.update_action_status(current_user, case, action, form.status.data,
+                                            version=form.version.data)
     except Conflict as exc:
         # Show the whole action as saved now, with the status the user chose kept.
         names = directory.names()

@@ -6,7 +6,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from sig.referrals.models import DeclineReason, ReferralReason
 from sig.youths.forms import PersonalNumberField, YouthForm
 
@@ -27,7 +27,7 @@ DECLINE_LABELS = {
 
 
 
-class ProposalForm(AddsOnce):
+class ProposalForm(SavedOnce):
     to_org = SelectField(_l("To the SIG unit of"), choices=[],
                          validators=[DataRequired()])
     personal_number = PersonalNumberField(

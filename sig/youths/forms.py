@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from auth.form_base import Form, choices_of
-from auth.sent_once import AddsOnce
+from auth.sent_once import SavedOnce
 from kernel import clock
 from sig.youths import pnr
 
@@ -91,7 +91,7 @@ class YouthForm(Form):
         return rows
 
 
-class GuardianForm(AddsOnce):
+class GuardianForm(SavedOnce):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     contact = StringField(_l("Contact details"), validators=[Optional(), Length(max=500)])
     has_custody = BooleanField(_l("Has custody"), default=True)
@@ -103,7 +103,7 @@ class SearchForm(Form):
                                                      "inputmode": "numeric"})
 
 
-class YouthEditForm(Form):
+class YouthEditForm(SavedOnce):
     """Correcting the entry (the personal identity number is not changed here: a wrong
     number is another person — register that person)."""
 
