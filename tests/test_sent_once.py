@@ -148,20 +148,21 @@ def _meeting(app, client, case):
         Meeting, Meeting.case_id == case["case"])
 
 
-def _minutes(app, client, case):
-    meeting = _schedule(app, client, case["case"])
-    page = f"/cases/{case['case']}/meetings/{meeting}"
-    return page, f"{page}/protocol", {"category": "coordination",
-                                      "text": "Alla var överens om planen"}, (
-        MinutesEntry, MinutesEntry.meeting_id == meeting)
+def _on_a_meeting(path: str, typed: dict[str, str], model, column):
+    """A form of a new meeting's page, posting to the meeting's ``path``."""
+    def make(app, client, case):
+        meeting = _schedule(app, client, case["case"])
+        page = f"/cases/{case['case']}/meetings/{meeting}"
+        return page, f"{page}/{path}", typed, (model, column == meeting)
+    return make
 
 
-def _external(app, client, case):
-    meeting = _schedule(app, client, case["case"])
-    page = f"/cases/{case['case']}/meetings/{meeting}"
-    return page, f"{page}/participants/external", {"external_role": "other",
-                                                   "external_name": "Tolk Tolksson"}, (
-        Participant, Participant.meeting_id == meeting)
+_minutes = _on_a_meeting("protocol", {"category": "coordination",
+                                      "text": "Alla var överens om planen"},
+                         MinutesEntry, MinutesEntry.meeting_id)
+_external = _on_a_meeting("participants/external", {"external_role": "other",
+                                                    "external_name": "Tolk Tolksson"},
+                          Participant, Participant.meeting_id)
 
 
 def _outcome(app, client, case):
