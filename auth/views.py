@@ -174,6 +174,15 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/session/keep-alive", methods=["POST"])
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def keep_alive():
+    """Sent by the page (``static/keepalive.js``) at most once a minute while someone
+    types in one of its forms: the request itself keeps the login from ending idle, so
+    writing long minutes does not lose the login; a page merely left open still does."""
+    return "", 204
+
+
 @bp.route("/account")
 @requires(Permission.MANAGE_OWN_ACCOUNT)
 def account():

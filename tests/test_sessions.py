@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pyotp
 from sqlalchemy import event, func, select
@@ -48,6 +49,50 @@ def test_idle_timeout_ends_the_session(app, client, sara, fake_clock):
     assert "session_expired_idle" in logged_events(app)
     fake_clock.advance(minutes=1)
     assert client.get("/start").status_code == 302  # stays ended
+
+
+def _page_token(client) -> str:
+    """The form token the page's script sends (from the page it was loaded with)."""
+    html = client.get("/start").get_data(as_text=True)
+    return re.search(r'<meta name="keep-alive" content="([^"]+)"', html).group(1)
+
+
+def _keep_alive(client, token: str):
+    return client.post("/session/keep-alive", headers={"X-CSRFToken": token})
+
+
+def test_typing_in_a_form_keeps_the_login_but_a_page_left_open_ends_it(app, client, sara,
+                                                                       fake_clock):
+    login(client, sara)
+    token = _page_token(client)
+    entries = len(logged_events(app))
+    for _ in range(4):  # someone writing long minutes: only the script's requests
+        fake_clock.advance(minutes=25)
+        assert _keep_alive(client, token).status_code == 204
+    assert len(logged_events(app)) == entries  # no entry: nothing of a case was read
+    fake_clock.advance(minutes=29)
+    assert client.get("/start").status_code == 200  # 129 minutes after the page
+    fake_clock.advance(minutes=31)  # the page left open: nothing is sent
+    response = client.get("/start")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_keep_alive_needs_the_login_and_the_form_token(app, client, sara, fred, fake_clock):
+    assert client.post("/session/keep-alive").status_code in (302, 400)
+    login(client, fred)
+    token = _page_token(client)
+    assert client.post("/session/keep-alive").status_code == 400  # no token: CSRF
+    assert _keep_alive(client, "forged").status_code == 400
+    fake_clock.advance(minutes=31)  # ended idle: a late keep-alive does not revive it
+    assert _keep_alive(client, token).status_code != 204
+    assert client.get("/start").status_code == 302
+
+
+def test_only_pages_of_a_logged_in_user_carry_the_script(app, client, sara):
+    assert 'name="keep-alive"' not in client.get("/login").get_data(as_text=True)
+    login(client, sara)
+    page = client.get("/start").get_data(as_text=True)
+    assert 'name="keep-alive"' in page and "keepalive.js" in page
 
 
 def last_seen(app, client):

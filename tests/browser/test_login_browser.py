@@ -194,3 +194,34 @@ def test_a_form_sent_after_the_login_ended_shows_what_was_typed(one_database, ap
         assert violations == [], (width, [v["id"] for v in violations])
     page.get_by_role("link", name="Logga in").click()
     expect(page).to_have_url(AT_LOGIN)
+
+
+def test_typing_keeps_the_login_alive_and_a_page_left_open_does_not(one_database, app, sara,
+                                                                    page: Page, fake_clock):
+    """Sara writes a long text for over an hour without sending it: while she types the
+    page tells the server at most once a minute, so the login does not end idle and the
+    form is saved (here: checked) instead of answered with "Du har loggats ut"."""
+    from tests.browser.test_case_path import collect_problems, log_in
+
+    page.clock.install()  # the page's minutes pass when the test says so
+    log_in(page, app, sara)
+    page.goto("/youths/new")
+    problems = collect_problems(page)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "keep-alive" in r.url else None)
+    labelled(page, "name").fill("Anna Andersson")
+    labelled(page, "contact").press_sequentially("Ring ")
+    assert sent == []  # within the first minute: nothing
+    for _ in range(3):
+        fake_clock.advance(minutes=25)
+        page.clock.fast_forward("01:01")
+        with page.expect_response(lambda r: r.url.endswith("/session/keep-alive")) as answer:
+            labelled(page, "contact").press_sequentially("mamma ")
+        assert answer.value.status == 204
+    labelled(page, "contact").press_sequentially("efter skolan")  # within the minute
+    assert len(sent) == 3
+    fake_clock.advance(minutes=25)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).not_to_have_text("Du har loggats ut")
+    expect(labelled(page, "contact")).to_have_value("Ring mamma mamma mamma efter skolan")
+    assert problems == []
