@@ -107,6 +107,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.expired_reason: str | None = None
         self.expired_user_id: str | None = None
         self.last_seen: dt.datetime | None = None  # as the row said when it was opened
+        self.not_read = False  # a static file's request: the store is neither read nor written
 
 
 def rotate(session: Any, *, login: bool) -> None:
@@ -160,6 +161,12 @@ class ServerSessionInterface(SessionInterface):
                 dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]))
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
+            # A stylesheet, an icon or the page's script needs no session: no statement,
+            # no touch (each page asks for three of them)
+            skipped = ServerSession()
+            skipped.not_read = True
+            return skipped
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > MAX_COOKIE:
             return ServerSession()
@@ -224,6 +231,8 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
+        if session.not_read:
+            return
         name = self.get_cookie_name(app)
         cookie_kwargs = dict(
             domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),

@@ -579,7 +579,7 @@ def _snapshot(app) -> dict[str, Any]:
                 "meetings": sorted(db.session.execute(select(Meeting.id, Meeting.status)).all())}
 
 
-_TOKENS = re.compile(r'(name="[^"]*csrf_token"[^>]*value=")[^"]+|nonce="[^"]+"')
+_TOKENS = re.compile(r'(name="[^"]*csrf_token"[^>]*value="|name="keep-alive" content=")[^"]+|nonce="[^"]+"')
 
 
 def _normalised(response) -> str:

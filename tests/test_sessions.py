@@ -88,6 +88,21 @@ def test_keep_alive_needs_the_login_and_the_form_token(app, client, sara, fred, 
     assert client.get("/start").status_code == 302
 
 
+def test_a_static_file_reads_and_writes_no_session(app, client, sara, fake_clock):
+    from tests.helpers import Statements
+
+    login(client, sara)
+    fake_clock.advance(minutes=5)
+    with Statements(app, "") as seen:
+        for name in ("sig.css", "keepalive.js", "favicon.svg"):
+            response = client.get(f"/static/{name}")
+            response.close()
+            assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert seen == []
+    fake_clock.advance(minutes=26)  # a static file is no activity: the login ended idle
+    assert client.get("/start").status_code == 302
+
+
 def test_only_pages_of_a_logged_in_user_carry_the_script(app, client, sara):
     assert 'name="keep-alive"' not in client.get("/login").get_data(as_text=True)
     login(client, sara)
