@@ -74,7 +74,8 @@ def sending(form: SavedOnce) -> str | None:
                            values=[*values, *((n, f"{f}\x00{d}") for n, f, d in files)])
 
 
-def once(form: SavedOnce, shown_at: str) -> AbstractContextManager[None]:
+def once(form: SavedOnce, shown_at: str, said: Any = None) -> AbstractContextManager[None]:
     """The block's commit saves this sending of ``form`` once (``shown_at``: the page
-    where what it adds is shown, a path with ids only)."""
-    return submissions.once(sending(form), shown_at)
+    where what it adds is shown, a path with ids only; ``said``: what a second sending
+    is told, if more than that the form was saved once)."""
+    return submissions.once(sending(form), shown_at, said)

@@ -24,6 +24,7 @@ import hashlib
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import String, delete, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -50,11 +51,12 @@ class FormSubmission(Base):
 
 
 class AlreadySent(Exception):
-    """The submission was saved before: nothing of this one is; show ``shown_at``."""
+    """The submission was saved before: nothing of this one is; show ``shown_at`` (and
+    ``said``, when the form has more to say than that it was saved once)."""
 
-    def __init__(self, shown_at: str) -> None:
+    def __init__(self, shown_at: str, said: Any = None) -> None:
         super().__init__("the form was sent before")
-        self.shown_at = shown_at
+        self.shown_at, self.said = shown_at, said
 
 
 def key(token: str, *parts: str, values: Iterable[tuple[str, str]] = ()) -> str:
@@ -74,7 +76,7 @@ def earlier(found: str) -> str | None:
 
 
 @contextmanager
-def once(found: str | None, shown_at: str) -> Iterator[None]:
+def once(found: str | None, shown_at: str, said: Any = None) -> Iterator[None]:
     """Within the block, the session's next commit (not one made while an exception is
     handled) saves the submission ``found`` with what the block saves — or raises
     :class:`AlreadySent`: here at once when it was saved before the block, at that
@@ -86,9 +88,9 @@ def once(found: str | None, shown_at: str) -> Iterator[None]:
         return
     before = earlier(found)
     if before is not None:
-        raise AlreadySent(before)
+        raise AlreadySent(before, said)
     session = db.session
-    session.info[_ARMED] = (found, shown_at)
+    session.info[_ARMED] = (found, shown_at, said)
     try:
         yield
     except AlreadySent:
@@ -104,7 +106,7 @@ def once(found: str | None, shown_at: str) -> Iterator[None]:
             before = connection.scalar(select(FormSubmission.shown_at)
                                        .where(FormSubmission.key == found))
         if before is not None:
-            raise AlreadySent(before) from exc
+            raise AlreadySent(before, said) from exc
         raise
     finally:
         session.info.pop(_ARMED, None)
@@ -117,7 +119,7 @@ def _record(session: Session) -> None:
         # (a commit while an exception is handled writes what failed — a refused edit's
         # access-log entry, say — not what the block saves: the key waits)
         return
-    found, shown_at = session.info.pop(_ARMED)
+    found, shown_at, said = session.info.pop(_ARMED)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     saved = session.scalar(insert(FormSubmission).values(
@@ -125,7 +127,7 @@ def _record(session: Session) -> None:
     ).on_conflict_do_nothing(index_elements=["key"]).returning(FormSubmission.key))
     if saved is None:  # the twin committed first (PostgreSQL waits for it if it runs)
         raise AlreadySent(session.scalar(select(FormSubmission.shown_at).where(
-            FormSubmission.key == found)) or shown_at)
+            FormSubmission.key == found)) or shown_at, said)
     session.info[_RECORDED] = True
 
 

@@ -53,7 +53,10 @@ def create_user():
     if form.validate_on_submit():
         # (sent twice, the account is made once; the list shows it — its first password
         # was on the page the browser did not keep: a new one is made by a reset)
-        with once(form, url_for("admin.users")):
+        with once(form, url_for("admin.users"), said=_(
+                "The form was sent more than once; the account was created once. Its "
+                "first password was on the page of the first sending: if you did not "
+                "see it, open the account and reset the password.")):
             taken = db.session.scalar(select(User.id).where(
                 func.lower(User.username) == form.username.data))
             if taken:

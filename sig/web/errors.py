@@ -101,7 +101,8 @@ def init_app(app: Flask) -> None:
         from kernel.db import db
 
         db.session.rollback()
-        flash(_("The form was sent more than once. It was saved once."), "info")
+        flash(str(exc.said) if exc.said is not None
+              else _("The form was sent more than once. It was saved once."), "info")
         return redirect(exc.shown_at)
 
     @app.errorhandler(SQLAlchemyError)
