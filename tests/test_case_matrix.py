@@ -579,7 +579,9 @@ def _snapshot(app) -> dict[str, Any]:
                 "meetings": sorted(db.session.execute(select(Meeting.id, Meeting.status)).all())}
 
 
-_TOKENS = re.compile(r'(name="[^"]*csrf_token"[^>]*value="|name="keep-alive" content=")[^"]+|nonce="[^"]+"')
+# (the form token, the keep-alive token in the head, a nonce: they differ per request)
+_TOKENS = re.compile(r'(name="[^"]*csrf_token"[^>]*value="|name="keep-alive" content=")'
+                     r'[^"]+|nonce="[^"]+"')
 
 
 def _normalised(response) -> str:
