@@ -120,10 +120,13 @@ def _youth_id(app, case_id: str) -> str:
         return db.session.get(Case, case_id).youth_id
 
 
-def _schedule(app, client, case_id: str, when: str = "2027-03-04T10:00") -> str:
+def _schedule(app, client, case_id: str, when: str = "2027-03-04T10:00",
+              invite_group: bool = True) -> str:
     url = f"/cases/{case_id}/meetings/new"
-    response = client.post(url, data=as_sent(client, url, url, starts_at=when,
-                                              place="Rum 2", agenda="Planen"))
+    sent = as_sent(client, url, url, starts_at=when, place="Rum 2", agenda="Planen")
+    if not invite_group:
+        sent.pop("invite_group")
+    response = client.post(url, data=sent)
     assert response.status_code == 302, text_of(response)[-2000:]
     return _meeting_id(app, case_id)
 
@@ -458,3 +461,29 @@ def test_a_status_and_a_cancellation_sent_twice_are_saved_once(app, client, plan
     second = client.post(f"{page}/cancel", data=sent)
     shown = text_of(client.get(second.location))
     assert SENT_TWICE in shown and "ändrade mötet" not in shown
+
+
+def test_a_member_added_twice_is_added_once_and_not_refused(app, client, plan, make_user):
+    """After the first sending the person is no longer offered in the picker: the second
+    is answered before the form is checked, not with "not a valid choice"."""
+    from sig.cases.models import Membership
+
+    lisa = make_user("lisa", "school", Role.MEMBER)
+    url = f"/cases/{plan['case']}/members"
+    sent = as_sent(client, url, url, user_id=lisa.id, function="mentor")
+    assert client.post(url, data=sent).status_code == 302
+    second = client.post(url, data=sent)
+    assert second.status_code == 302 and SENT_TWICE in text_of(client.get(second.location))
+    assert _count(app, Membership, Membership.case_id == plan["case"],
+                  Membership.user_id == lisa.id) == 1
+
+
+def test_a_participant_added_twice_is_added_once(app, client, plan, per):
+    meeting = _schedule(app, client, plan["case"], invite_group=False)
+    page = f"/cases/{plan['case']}/meetings/{meeting}"
+    sent = as_sent(client, page, f"{page}/participants", user_id=per.id)
+    assert client.post(f"{page}/participants", data=sent).status_code == 302
+    second = client.post(f"{page}/participants", data=sent)
+    assert second.status_code == 302 and SENT_TWICE in text_of(client.get(second.location))
+    assert _count(app, Participant, Participant.meeting_id == meeting,
+                  Participant.user_id == per.id) == 1

@@ -53,13 +53,13 @@ class GroupForm(SavedOnce):
                                validate_choice=False, validators=[Optional()])
 
 
-class MemberForm(Form):
+class MemberForm(SavedOnce):
     user_id = SelectField(_l("Person"), choices=[], description=NO_DEFAULT,
                           validators=[must_choose(_l("Choose the person."))])
     stand_in = BooleanField(_l("Stand-in (ersättare)"))
 
 
-class OpenReportForm(Form):
+class OpenReportForm(SavedOnce):
     period_start = DayField(_l("Period from"), validators=[DataRequired(), Plausible()])
 
 

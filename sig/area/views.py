@@ -251,8 +251,10 @@ def add_member(group_id: str):
     form.user_id.choices = _member_choices()
     if form.validate_on_submit():
         try:
-            operations.add_member(current_user, group, db.session.get(User, form.user_id.data),
-                                  form.stand_in.data)
+            with once(form, url_for("area.group", group_id=group.id)):
+                operations.add_member(current_user, group,
+                                      db.session.get(User, form.user_id.data),
+                                      form.stand_in.data)
         except operations.AreaError as exc:
             form.user_id.errors = [*form.user_id.errors, ERRORS[exc.code]()]
         else:
@@ -281,7 +283,8 @@ def open_report(group_id: str):
     form = OpenReportForm()
     if form.validate_on_submit():
         try:
-            report = operations.open_report(current_user, group, form.period_start.data)
+            with once(form, url_for("area.group", group_id=group.id)):
+                report = operations.open_report(current_user, group, form.period_start.data)
         except operations.AreaError as exc:
             form.period_start.errors = [*form.period_start.errors, ERRORS[exc.code]()]
         else:

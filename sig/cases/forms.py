@@ -48,7 +48,7 @@ class CloseCaseForm(Form):
     confirmed = HiddenField()
 
 
-class MemberForm(Form):
+class MemberForm(SavedOnce):
     user_id = SelectField(_l("Person"), choices=[], validators=[DataRequired()])
     function = StringField(_l("Function in the group"),
                            validators=[DataRequired(), Length(max=200)])
@@ -65,7 +65,7 @@ class HandoverForm(Form):
                           validators=[must_choose(_l("Choose the case owner who takes over."))])
 
 
-class DeputyForm(Form):
+class DeputyForm(SavedOnce):
     user_id = SelectField(_l("Deputy case owner"), description=NO_DEFAULT, choices=[],
                           validators=[must_choose(_l("Choose the deputy."))])
     from_date = DayField(_l("Deputy from"), validators=[DataRequired(), Plausible()])

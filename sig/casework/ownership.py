@@ -18,6 +18,7 @@ from auth.form_base import PLACEHOLDER
 from auth.forms import ConfirmForm
 from auth.models import User
 from auth.permissions import Permission, requires
+from auth.sent_once import once
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import ownership
@@ -121,9 +122,10 @@ def name_deputy(at: At):
     form.user_id.choices = _people(ownership.successors(at.case))
     if form.validate_on_submit():
         try:
-            deputy = ownership.name_deputy(current_user, at.case,
-                                           db.session.get(User, form.user_id.data),
-                                           form.from_date.data, form.to_date.data)
+            with once(form, url_for("ownership.show", case_id=at.case.id)):
+                deputy = ownership.name_deputy(current_user, at.case,
+                                               db.session.get(User, form.user_id.data),
+                                               form.from_date.data, form.to_date.data)
         except CaseError as exc:
             target = form.to_date if exc.code in ("end_before_start", "period_over") \
                 else form.user_id

@@ -239,18 +239,22 @@ def members(at: At):
     form.user_id.choices = _member_choices(case)
     if not form.is_submitted():
         form.from_date.data = clock.local_today()
-    if form.validate_on_submit():
-        member = db.session.get(User, form.user_id.data)
-        if member is None or not member.active:
-            abort(400)
-        try:
-            operations.add_member(current_user, case, member, form.function.data,
-                                  form.from_date.data, form.to_date.data)
-        except operations.CaseError as exc:
-            form.user_id.errors.append(ERRORS[exc.code]())
-        else:
-            flash(_("%(name)s is added to the group.", name=member.display_name), "success")
-            return redirect(url_for("cases.members", case_id=case.id))
+    shown_at = url_for("cases.members", case_id=case.id)
+    # (checked before the form: after the first sending the person is no longer offered)
+    with once(form, shown_at):
+        if form.validate_on_submit():
+            member = db.session.get(User, form.user_id.data)
+            if member is None or not member.active:
+                abort(400)
+            try:
+                operations.add_member(current_user, case, member, form.function.data,
+                                      form.from_date.data, form.to_date.data)
+            except operations.CaseError as exc:
+                form.user_id.errors.append(ERRORS[exc.code]())
+            else:
+                flash(_("%(name)s is added to the group.", name=member.display_name),
+                      "success")
+                return redirect(shown_at)
     view = read_model.build(current_user, case, at.relation)
     record(AuditEvent.CASE_VIEWED, target_type="case", target_ref=case.id,
            details={"view": "members", **view.audit_details()})

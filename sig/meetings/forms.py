@@ -40,7 +40,7 @@ class CancelMeetingForm(SavedOnce):
     version = VersionField()
 
 
-class UserParticipantForm(Form):
+class UserParticipantForm(SavedOnce):
     """A group member or a stand-in; they represent their own organisation."""
 
     # (not checked against the list: a person the list no longer offers — her organisation

@@ -278,17 +278,21 @@ def add_participant(at: At, meeting: Meeting):
     case = at.case
     form = UserParticipantForm()
     form.user_id.choices = _person_choices(case, meeting)
-    if form.validate_on_submit():
-        person = db.session.get(User, as_id(form.user_id.data))
-        try:
-            if person is None:
-                raise operations.MeetingError("not_a_case_worker")
-            operations.add_user_participant(current_user, case, meeting, person)
-        except operations.MeetingError as exc:
-            form.user_id.errors = [*form.user_id.errors, ERRORS[exc.code]()]
-        else:
-            flash(_("%(name)s is added to the meeting.", name=person.display_name), "success")
-            return _to_meeting(case, meeting, "participants-heading")
+    # (checked before the form: after the first sending the person is no longer offered)
+    with once(form, url_for("meetings.show", case_id=case.id, meeting_id=meeting.id,
+                            _anchor="participants-heading")):
+        if form.validate_on_submit():
+            person = db.session.get(User, as_id(form.user_id.data))
+            try:
+                if person is None:
+                    raise operations.MeetingError("not_a_case_worker")
+                operations.add_user_participant(current_user, case, meeting, person)
+            except operations.MeetingError as exc:
+                form.user_id.errors = [*form.user_id.errors, ERRORS[exc.code]()]
+            else:
+                flash(_("%(name)s is added to the meeting.", name=person.display_name),
+                      "success")
+                return _to_meeting(case, meeting, "participants-heading")
     return _render(at, meeting, 400, user_form=form)
 
 
