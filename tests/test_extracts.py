@@ -248,3 +248,17 @@ def test_the_ledger_counts_each_read_within_the_flows_period_by_swedish_day(
     assert flow.reads == 4
     assert flow.first_read == "2026-03-01T10:00+01:00"
     assert flow.last_read == "2026-03-02T22:00+01:00"
+
+
+def test_an_extract_released_twice_is_released_once(app, elias):
+    """A double click on "release": one extract, one entry in the log of releases."""
+    from tests.test_sent_once import SENT_TWICE, as_sent
+
+    sara = demo_client(app, "sara")
+    url = f"/cases/{elias['case']}/extract"
+    sent = as_sent(sara, url, url, reviewed="y")
+    assert sara.post(url, data=sent).status_code == 302
+    second = sara.post(url, data=sent)
+    assert second.status_code == 302 and SENT_TWICE in text_of(sara.get(second.location))
+    with app.app_context():
+        assert len(db.session.scalars(select(SubjectExtract)).all()) == 1

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField
 from wtforms.validators import DataRequired
 
-from auth.form_base import Form
+from auth.sent_once import SavedOnce, once
 from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases.rights import CasePermission
@@ -28,7 +28,7 @@ from sig.youths.models import Guardian, Youth
 bp = Blueprint("extracts", __name__)
 
 
-class ReleaseForm(Form):
+class ReleaseForm(SavedOnce):
     person = HiddenField()
     reviewed = BooleanField(
         _l("I have reviewed the extract: what is secret towards the person is withheld"),
@@ -93,14 +93,16 @@ def release(at: At):
         abort(404)
     kind, subject, youth = found
     content = _content(kind, subject, youth)
-    extract = SubjectExtract(case_id=at.case.id, subject_kind=kind, subject_id=subject.id,
-                             released_by_id=current_user.id)
-    extract.content = json.dumps(content, ensure_ascii=False, sort_keys=True)
-    db.session.add(extract)
-    db.session.flush()
-    record(AuditEvent.EXTRACT_RELEASED, target_type="case", target_ref=at.case.id,
-           details={"subject": kind, "extract": extract.id, **_counts(content)})
-    db.session.commit()
+    # (released twice, one extract: the second lands on the draft, told so)
+    with once(form, url_for("extracts.draft", case_id=at.case.id, person=form.person.data)):
+        extract = SubjectExtract(case_id=at.case.id, subject_kind=kind,
+                                 subject_id=subject.id, released_by_id=current_user.id)
+        extract.content = json.dumps(content, ensure_ascii=False, sort_keys=True)
+        db.session.add(extract)
+        db.session.flush()
+        record(AuditEvent.EXTRACT_RELEASED, target_type="case", target_ref=at.case.id,
+               details={"subject": kind, "extract": extract.id, **_counts(content)})
+        db.session.commit()
     flash(_("The extract is released. Print it or download the file for the person."),
           "success")
     return redirect(url_for("extracts.show", case_id=at.case.id, extract_id=extract.id))
