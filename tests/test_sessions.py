@@ -108,6 +108,11 @@ def test_only_pages_of_a_logged_in_user_carry_the_script(app, client, sara):
     login(client, sara)
     page = client.get("/start").get_data(as_text=True)
     assert 'name="keep-alive"' in page and "keepalive.js" in page
+    # the warning before the idle end knows the configured time, and waits hidden
+    assert 'data-idle-seconds="1800"' in page
+    assert '<div id="idle-warning" class="banner warning" role="alert" hidden>' in page
+    app.config["SESSION_IDLE_MINUTES"] = 15
+    assert 'data-idle-seconds="900"' in client.get("/start").get_data(as_text=True)
 
 
 def last_seen(app, client):

@@ -225,3 +225,40 @@ def test_typing_keeps_the_login_alive_and_a_page_left_open_does_not(one_database
     expect(page.locator("h1")).not_to_have_text("Du har loggats ut")
     expect(labelled(page, "contact")).to_have_value("Ring mamma mamma mamma efter skolan")
     assert problems == []
+
+
+def test_a_quiet_page_warns_before_the_login_ends_and_one_click_keeps_it(
+        one_database, app, sara, page: Page, fake_clock):
+    """WCAG 2.2.1: two minutes before the idle time ends the login, the page says so and
+    offers to stay logged in; one click keeps it.  When the login has ended meanwhile
+    (the computer was asleep), the warning says that instead."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_case_path import collect_problems, log_in
+
+    page.clock.install()
+    log_in(page, app, sara)
+    page.goto("/youths/new")
+    problems = collect_problems(page)
+    warning = page.locator("#idle-warning")
+    page.clock.fast_forward("27:00")
+    expect(warning).to_be_hidden()
+    page.clock.fast_forward("01:30")  # 28:30 without a request
+    expect(warning).to_be_visible()
+    expect(warning).to_have_attribute("role", "alert")
+    violations = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).response["violations"]
+    assert violations == [], [v["id"] for v in violations]
+    fake_clock.advance(minutes=28, seconds=30)
+    with page.expect_response(lambda r: r.url.endswith("/session/keep-alive")) as answer:
+        page.get_by_role("button", name="Fortsätt vara inloggad").click()
+    assert answer.value.status == 204
+    expect(warning).to_be_hidden()
+    fake_clock.advance(minutes=25)  # 53:30 after the page: still logged in
+    page.clock.fast_forward("28:30")
+    expect(warning).to_be_visible()
+    fake_clock.advance(minutes=7)  # the computer slept: the login ended meanwhile
+    page.get_by_role("button", name="Fortsätt vara inloggad").click()
+    expect(warning.locator('[data-when="ended"]')).to_be_visible()
+    expect(warning.locator('[data-when="soon"]')).to_be_hidden()
+    assert problems == [] or all("keep-alive" in p for p in problems), problems
