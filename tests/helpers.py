@@ -62,6 +62,12 @@ def post(client, url: str, data: dict | None = None, page: str = "/account", **k
     return client.post(url, data=payload, **kw)
 
 
+def search_cases(client, query: str, **fields: str):
+    """The case list's search by the youth's name, sent as its form sends it (POST)."""
+    return client.post("/cases", data={"q": query, "csrf_token": csrf(client, "/cases"),
+                                       **fields})
+
+
 def fill_rule(rule, ids: dict[str, str]) -> str:
     """A URL rule's path with its arguments (``<id:case_id>`` or ``<case_id>``) from ``ids``."""
     import re

@@ -62,7 +62,7 @@ from sig.meetings.models import Meeting, MinutesEntry, Participant
 from sig.plans.models import Action, Goal
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import add_member, open_case, register_youth, valid_pnr
-from tests.helpers import csrf, login, post
+from tests.helpers import csrf, login, post, search_cases
 from tests.test_policy_table import SPECS, add_consent, add_disclosure, add_entry
 
 PERSONAS = ("sara", "per", "kim", "lo", "mona", "fred", "maria", "ali", "eva")
@@ -77,6 +77,7 @@ OUTSIDERS = frozenset({"lo", "mona", "fred", "maria", "ali", "eva"})  # nothing 
 MATRIX: dict[tuple[str, str, str], tuple[int, ...]] = {
     # --- cases ------------------------------------------------------------------------------
     ("cases.index",          "GET",  ""):             (200, 200, 200, 200, 200, 200, 404, 404, 404),
+    ("cases.index",          "POST", ""):             (200, 200, 200, 200, 200, 200, 404, 404, 404),
     ("cases.show",           "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
     ("cases.print_plan",     "GET",  ""):             (200, 200, 200, 404, 404, 404, 404, 404, 404),
     ("cases.members",        "GET",  ""):             (200, 403, 403, 404, 404, 404, 404, 404, 404),
@@ -459,6 +460,7 @@ def _follow_up_body(w: World, item: str) -> dict[str, str]:
 # Valid, harmless bodies: what a person who may do it would send.  Read at request time,
 # so versions are current.
 BODIES: dict[str, Callable[[World, str], dict[str, str]]] = {
+    "cases.index": lambda w, _: {"q": "Matrisdotter", "sort": "name"},  # the search by name
     "cases.members": lambda w, _: {"user_id": w.users["per"].id, "function": "kommunpolis",
                                    "from_date": w.today.isoformat(), "to_date": ""},
     "cases.agree_plan": lambda w, _: {},
@@ -719,6 +721,16 @@ def test_fred_and_lo_find_no_trace_on_the_pages_they_may_load(app, world, fake_c
         page = response.get_data(as_text=True)
         leaked = [s for s in world.secrets if s in page]
         assert leaked == [], (url, leaked)
+    # searching the case list for the youth's name finds nothing for either of them
+    for client in (fred, lo):
+        typed = YOUTH_NAME.split()[1]
+        response = search_cases(client, typed)
+        assert response.status_code == 200
+        # (what was typed stays in the search field)
+        page = response.get_data(as_text=True).replace(f'value="{typed}"', "")
+        assert "<tr>\n    <td><a href=\"/cases/" not in page
+        assert "SIG-" + world.case_id[:8].upper() not in page
+        assert [s for s in world.secrets if s in page] == []
 
 
 def test_members_see_their_own_organisations_action_and_not_the_others(app, world, fake_clock):

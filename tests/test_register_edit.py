@@ -16,7 +16,7 @@ from kernel.db import db
 from sig.cases.models import Case
 from sig.youths.models import Guardian, Youth
 from tests.case_helpers import text_of
-from tests.helpers import migrate_down_and_up, post
+from tests.helpers import migrate_down_and_up, post, search_cases
 from tests.test_consents import (
     GUARDIAN_1,
     GUARDIAN_2,
@@ -63,7 +63,7 @@ def test_a_correction_is_saved_with_its_history_and_the_name_is_found_by_its_new
     assert NEW_NAME in page and NEW_CONTACT in page and "år" in page
     history = text_of(client.get(f"/youths/{youth_id}/history"))
     assert YOUTH in history and NEW_NAME in history and "Sara Testsson" in history
-    assert NEW_NAME in text_of(client.get("/cases?q=Rättelsesson"))
+    assert NEW_NAME in text_of(search_cases(client, "Rättelsesson"))
     assert YOUTH not in text_of(client.get(f"/cases/{case_id}"))
     with app.app_context():
         details = " ".join(e.details for e in db.session.scalars(select(AuditEntry)))

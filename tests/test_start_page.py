@@ -9,7 +9,7 @@ from kernel.db import db
 from sig.meetings.models import Meeting
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of
-from tests.helpers import login
+from tests.helpers import login, search_cases
 
 
 def seed_plan(app, case_id: str, sara, per, kim, orgs) -> None:
@@ -223,14 +223,14 @@ def test_the_case_list_finds_a_youth_by_name_only_where_the_name_may_be_seen(
         add_member(client, cases[name], per)
 
     def found(who, query: str) -> set[str]:
-        page = who.get("/cases", query_string={"q": query}).get_data(as_text=True)
+        page = search_cases(who, query).get_data(as_text=True)
         return set(re.findall(r'<tr>\s*<td><a href="/cases/([0-9a-f-]{36})"', page))
 
     assert found(client, "åsa") == found(client, "Asa") == {cases["Åsa Lind-Berg"]}
     assert found(client, "berg åsa") == {cases["Åsa Lind-Berg"]}
     assert found(client, "adam") == {cases["Adam Ek"]}
     assert found(client, "kalle") == set()
-    assert "Inget av dina ärenden" in text_of(client.get("/cases?q=kalle"))
+    assert "Inget av dina ärenden" in text_of(search_cases(client, "kalle"))
     per_client = app.test_client()
     login(per_client, per, fake_clock=fake_clock)
     assert found(per_client, "adam") == set()  # identity withheld from the police here
@@ -246,6 +246,60 @@ def test_the_case_list_finds_a_youth_by_name_only_where_the_name_may_be_seen(
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0 and "Indexed the names of" in result.output
     assert found(client, "adam") == {cases["Adam Ek"]}
+
+
+def test_a_name_searched_for_is_never_part_of_a_url(app, client, sara, fred, fake_clock):
+    """The search by the youth's name is sent by POST, and so are the sorting and the pages
+    of its hits: the name is in no URL the page links or sends to (browser history, server
+    and proxy logs keep URLs) and not in the access log; a name put in the URL searches
+    nothing; a search without the form's token is refused; one too long is said so, with
+    what was typed kept.  Fred finds nothing."""
+    import re
+    from urllib.parse import unquote
+
+    from sqlalchemy import select
+
+    from kernel.audit.models import AuditEntry
+    from tests.case_helpers import valid_pnr
+
+    login(client, sara, fake_clock=fake_clock)
+    ids = {name: open_case(client, register_youth(client, name=name,
+                                                  pnr=valid_pnr("20100315", serial)))
+           for name, serial in (("Vilgot Sökesson", "311"), ("Vera Sökesson", "322"),
+                                ("Ivar Annat", "333"))}
+
+    def listed(response) -> list[str]:
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        for url in re.findall(r'(?:href|action|src)="([^"]*)"', html):
+            assert "kesson" not in unquote(url).lower(), url
+        return re.findall(r'<tr>\s*<td><a href="/cases/([0-9a-f-]{36})"', html)
+
+    app.config["CASE_LIST_PAGE_SIZE"] = 1
+    first = search_cases(client, "sökesson")
+    assert "Sida 1 av 2" in text_of(first)
+    second = search_cases(client, "sökesson", sort="status", page="2")
+    assert {*listed(first), *listed(second)} == {ids["Vilgot Sökesson"], ids["Vera Sökesson"]}
+    assert listed(search_cases(client, "sökesson", sort="name")) == [ids["Vera Sökesson"]]
+    assert listed(search_cases(client, "sökesson", sort="name", page="2")) == [
+        ids["Vilgot Sökesson"]]
+    assert listed(search_cases(client, "sökesson", page="99")) == listed(second)  # clamped
+    app.config["CASE_LIST_PAGE_SIZE"] = 25
+    assert set(listed(client.get("/cases?q=S%C3%B6kesson"))) == set(ids.values())
+    assert client.post("/cases", data={"q": "sökesson"}).status_code == 400  # no token
+    long = search_cases(client, "Sökesson" + "x" * 200)
+    assert set(listed(long)) == set(ids.values())
+    assert "Sökesson" + "x" * 200 in long.get_data(as_text=True)
+    assert "200" in text_of(long)  # the most a search may hold
+    empty = search_cases(client, "  ")
+    assert empty.status_code == 302 and "kesson" not in empty.headers["Location"]
+    assert listed(search_cases(client, "!!!")) == []
+    fred_client = app.test_client()
+    login(fred_client, fred, fake_clock=fake_clock)
+    assert listed(search_cases(fred_client, "sökesson")) == []
+    with app.app_context():
+        details = " ".join(e.details or "" for e in db.session.scalars(select(AuditEntry)))
+    assert "kesson" not in details.lower() and "Vilgot" not in details
 
 
 def test_the_start_page_lists_the_first_page_of_cases_and_links_to_the_rest(

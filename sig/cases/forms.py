@@ -29,6 +29,20 @@ CLOSE_LABELS = {
 }
 
 
+class CaseSearchForm(Form):
+    """Finding a case by the youth's name: sent by POST, so the name is never part of a
+    URL (browser history, server and proxy logs); sorting and paging the hits send it
+    again."""
+
+    q = StringField(_l("Find a case by the youth's name"),
+                    description=_l("Whole words, e.g. a first name; only the cases where "
+                                   "you may see the name."),
+                    filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                    validators=[Optional(), Length(max=200)],
+                    render_kw={"type": "search", "autocomplete": "off"})
+    sort = HiddenField()
+    page = HiddenField()
+
 
 class OpenCaseForm(SavedOnce):
     referral_source = SelectField(_l("Referred by"), choices=lambda: choices_of(REFERRAL_LABELS))

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
@@ -31,7 +31,7 @@ from kernel.audit import AuditEvent, record
 from kernel.db import db
 from sig.cases import operations
 from sig.cases.access import access_binds, accessible, accessible_bound, refuse
-from sig.cases.forms import CloseCaseForm, MemberForm, OpenCaseForm
+from sig.cases.forms import CaseSearchForm, CloseCaseForm, MemberForm, OpenCaseForm
 from sig.cases.listing import STATUS_ORDER, youth_names
 from sig.cases.models import Case, Membership
 from sig.cases.rights import CasePermission
@@ -61,18 +61,27 @@ ERRORS = {
 }
 
 
-@bp.route("/cases")
+@bp.route("/cases", methods=("GET", "POST"))
 @requires(Permission.WORK_IN_CASES, deny_status=404)
 def index():
     """My cases, sortable by status (open first), the youth's name or the next meeting;
-    paged.  A name shows only where the policy shows identity in that case."""
-    sort = request.args.get("sort", "status")
-    sort = sort if sort in CASE_SORTS else "status"
+    paged.  A name shows only where the policy shows identity in that case.  A search by
+    the youth's name comes by POST (``CaseSearchForm``), and so do its sorting and its
+    pages: the name is never part of a URL."""
+    search = CaseSearchForm()
+    searching = request.method == "POST"
+    if searching and not search.validate():
+        searching = False  # (too long: said by the form, the list shown unsearched)
+    query = (search.q.data or "") if searching else ""
+    if searching and not query:
+        return redirect(url_for("cases.index", sort=_sort(search.sort.data)))
+    sort = _sort(search.sort.data if searching else request.args.get("sort"))
     size = current_app.config["CASE_LIST_PAGE_SIZE"]
     mine = select(Case).where(accessible(current_user)).options(joinedload(Case.owner))
     now = clock.now()
-    query = request.args.get("q", "").strip()[:200]
     found = name_index.matching(query) if query else None
+    if query and found is None:  # no word in it (punctuation only): nothing matches
+        found = select(Case.youth_id).where(false())
     if found is not None:
         mine = mine.where(Case.youth_id.in_(found))
     if sort == "status" and found is None and sees_case_items(current_user):
@@ -95,14 +104,18 @@ def index():
             far = dt.datetime.max.replace(tzinfo=dt.UTC)
             cases.sort(key=lambda c: clock.as_utc(meetings[c.id].starts_at)
                        if c.id in meetings else far)
-        page = page_of_list(cases, size)
+        page = page_of_list(cases, size, (search.page.data or "1") if searching else None)
     record(AuditEvent.CASE_LISTED, details={"cases": len(page.rows), "page": page.number,
                                             "identity_shown": sum(
                                                 1 for c in page.rows if c.id in names),
                                             "searched": found is not None})
     db.session.commit()
     return render_template("cases/index.html", cases=page.rows, page=page, names=names,
-                           meetings=meetings, sort=sort, query=query)
+                           meetings=meetings, sort=sort, query=query, search=search)
+
+
+def _sort(asked: str | None) -> str:
+    return asked if asked in CASE_SORTS else "status"
 
 
 CASE_SORTS = ("status", "name", "next_meeting")
