@@ -23,12 +23,12 @@ from kernel.audit.events import AuditEvent, event_label, outcome_label
 from kernel.audit.log import record
 from kernel.audit.models import AuditEntry
 from kernel.db import db
+from kernel.paging import count_up_to, page_by_key
 from sig.audit import review
 from sig.audit.forms import AuditFilterForm, LogReviewForm
 from sig.audit.sentences import Names, describe, details_of, target_text
 from sig.cases.models import Case
 from sig.referrals.models import Referral
-from sig.web.paging import count_up_to, page_by_key
 from sig.web.spreadsheet import csv_response
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

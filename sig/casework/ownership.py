@@ -21,6 +21,7 @@ from auth.permissions import Permission, requires
 from auth.sent_once import once
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from kernel.paging import page_of
 from sig.cases import ownership
 from sig.cases.access import refuse
 from sig.cases.forms import DeputyForm, HandoverForm
@@ -28,7 +29,6 @@ from sig.cases.models import Case, Deputy, Handover, HandoverState
 from sig.cases.operations import CaseError
 from sig.cases.rights import CasePermission
 from sig.cases.routes import At, case_route, record_of_case
-from sig.web.paging import page_of
 
 bp = Blueprint("ownership", __name__)
 

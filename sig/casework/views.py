@@ -29,6 +29,7 @@ from consent.policy import sees_case_items
 from kernel import clock
 from kernel.audit import AuditEvent, record
 from kernel.db import db
+from kernel.paging import page_of, page_of_list
 from sig.cases import operations
 from sig.cases.access import access_binds, accessible, accessible_bound, refuse
 from sig.cases.forms import CaseSearchForm, CloseCaseForm, MemberForm, OpenCaseForm
@@ -40,7 +41,6 @@ from sig.casework import read_model
 from sig.casework.register import load_youth
 from sig.i18n import swedish_order
 from sig.meetings.queries import next_meetings
-from sig.web.paging import page_of, page_of_list
 from sig.youths import name_index
 
 bp = Blueprint("cases", __name__)

@@ -1,32 +1,23 @@
 """Finding youths by name through a keyed index of the words of their names.
 
-A name is split into words, each normalised — case folded, accents and diacritics
-removed (Åsa, Asa and ÅSA are one word), hyphens and spaces separating — and stored as a
-keyed blind index (HMAC under the instance's blind-index key, purpose ``youth.name``):
-an exact-word lookup without decrypting any name; the table reveals nothing without the
-key.  A query matches the youths that have every word of it.
+A name is split into words, each normalised (``kernel.name_words``: case folded, accents
+and diacritics removed, so Åsa, Asa and ÅSA are one word; hyphens and spaces separating)
+and stored as a keyed blind index (HMAC under the instance's blind-index key, purpose
+``youth.name``): an exact-word lookup without decrypting any name; the table reveals
+nothing without the key.  A query matches the youths that have every word of it.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import Select, delete, func, select
 
 from kernel.crypto.blind_index import blind_index
 from kernel.db import db
+from kernel.name_words import words
 from sig.youths.models import Guardian, GuardianNameToken, Youth, YouthNameToken
 
 PURPOSE = "youth.name"
-_WORD = re.compile(r"[^\W_]+")
-
-
-def words(name: str) -> list[str]:
-    """The normalised words of ``name``."""
-    plain = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return sorted(set(_WORD.findall(plain)))
 
 
 def tokens(name: str) -> list[str]:
