@@ -145,3 +145,73 @@ def test_a_locked_account_is_shown_and_ali_unlocks_it_fred_cannot(app, client, a
     again = post(client, f"/admin/users/{kim.id}/unlock", page=f"/admin/users/{kim.id}")
     assert "Kontot var inte spärrat" in client.get(again.location).get_data(as_text=True)
     assert len(audit_of(app, "account_unlocked")) == 1
+
+
+def test_ali_finds_accounts_by_name_organisation_role_and_state_a_page_at_a_time(
+        app, client, ali, kim, lo, fred, make_user, orgs, fake_clock, monkeypatch):
+    """The account list pages (by username) and finds: part of the username, whole words
+    of the name (Åsa is found as "asa"), an organisation, a role, a state — deactivated,
+    locked, without a second factor.  What is looked for is sent by POST and so are the
+    pages of what was found: no name in any URL of the page.  A search too long is said so
+    with what was typed kept; nothing asked for shows every account; Fred is refused."""
+    from urllib.parse import unquote
+
+    from auth.admin import views
+    from auth.roles import Role
+
+    make_user("asa.berg", "police", Role.MEMBER, name="Åsa Lind-Berg")
+    make_user("nybörjare", "school", Role.MEMBER, mfa=False, name="Nils Nybörjare")
+    lock_by_codes(app, kim)
+    fake_clock.advance(seconds=31)
+    login(client, ali, fake_clock=fake_clock)
+    post(client, f"/admin/users/{lo.id}/deactivate", {"confirmed": "yes"},
+         page=f"/admin/users/{lo.id}")
+
+    def found(response) -> list[str]:
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        for url in re.findall(r'(?:href|action)="([^"]*)"', page):
+            assert not re.search(r"berg|åsa|asa\b|nils", unquote(url).lower()), url
+        return re.findall(r'<td><a href="/admin/users/[0-9a-f-]{36}">([^<]+)</a>', page)
+
+    def ask(page: str = "", **fields: str):
+        data = {"text": "", "organisation": "", "role": "", "state": "", **fields}
+        if page:
+            data["page"] = page
+        return post(client, "/admin/users", data, page="/admin/users")
+
+    every = found(client.get("/admin/users"))
+    assert every == sorted(every) and {"ali", "asa.berg", "kim", "lo", "fred"} <= set(every)
+    assert found(ask(text="asa")) == ["asa.berg"]  # a word of the name (Åsa), no accent
+    assert found(ask(text="lind-berg")) == ["asa.berg"]
+    assert found(ask(text="BERG åsa")) == ["asa.berg"]
+    assert found(ask(text="ind")) == []  # a name by whole words; "ind" is in no username
+    assert found(ask(text="börj")) == ["nybörjare"]  # part of a username
+    assert found(ask(organisation=orgs["police"].id)) == sorted(
+        ["asa.berg", "fred", "per"] if "per" in every else ["asa.berg", "fred"])
+    assert found(ask(role=str(Role.ADMIN))) == ["ali"]
+    assert found(ask(state="deactivated")) == ["lo"]
+    assert found(ask(state="locked")) == ["kim"]
+    assert found(ask(state="without_second_factor")) == ["nybörjare"]
+    assert found(ask(text="asa", state="deactivated")) == []
+    assert "1 konto hittades" in ask(text="asa").get_data(as_text=True)
+    # a page at a time: by username without a filter (GET), and with one (POST)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    first, second = client.get("/admin/users"), client.get("/admin/users?page=2")
+    assert found(first) + found(second) == every[:4] and "Sida 1 av" in first.get_data(
+        as_text=True)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    police = [found(ask(organisation=orgs["police"].id, page=str(n))) for n in (1, 2, 9)]
+    assert police[0] + police[1] == sorted(["asa.berg", "fred"]) and police[2] == police[1]
+    assert 'name="page" value="2"' in ask(organisation=orgs["police"].id).get_data(
+        as_text=True)
+    # bad input: kept and said; nothing asked: every account; no token: refused
+    long = ask(text="å" * 201)
+    assert "å" * 201 in long.get_data(as_text=True) and "200" in long.get_data(as_text=True)
+    junk = ask(organisation="not-an-organisation", role="emperor", state="asleep")
+    assert junk.status_code == 200 and "Not a valid choice" not in junk.get_data(as_text=True)
+    assert ask().status_code == 302
+    assert client.post("/admin/users", data={"text": "asa"}).status_code == 400
+    curious = app.test_client()
+    login(curious, fred, fake_clock=fake_clock)
+    assert post(curious, "/admin/users", {"text": "asa"}, page="/start").status_code == 403

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from auth.admin.listing import STATE_LABELS
 from auth.form_base import NO_DEFAULT, Form, choices_of, must_choose
 from auth.roles import ORG_KIND_LABELS, ROLE_LABELS
 from auth.sent_once import SavedOnce
@@ -37,3 +38,24 @@ class UserCreateForm(SavedOnce):
 class UserRoleForm(Form):
     organisation_id = SelectField(_l("Organisation"), choices=[])
     role = SelectField(_l("Role"), choices=lambda: choices_of(ROLE_LABELS))
+
+
+class AccountFilterForm(Form):
+    """Looking for accounts: sent by POST, as a name must not be part of a URL; the pages
+    of what was found send it again."""
+
+    text = StringField(_l("Username or name"),
+                       description=_l("Part of the username, or whole words of the name."),
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       validators=[Optional(), Length(max=200)],
+                       render_kw={"type": "search", "autocomplete": "off"})
+    organisation = SelectField(_l("Organisation"), choices=[], validators=[Optional()])
+    role = SelectField(_l("Role"), validators=[Optional()],
+                       choices=lambda: [("", _l("Any")), *choices_of(ROLE_LABELS)])
+    state = SelectField(_l("Status"), validators=[Optional()],
+                        choices=lambda: [("", _l("Any")), *choices_of(STATE_LABELS)])
+    page = HiddenField()
+
+    def asked(self) -> bool:
+        return bool(self.text.data or self.organisation.data or self.role.data
+                    or self.state.data)

@@ -1,21 +1,27 @@
 """Administration pages: organisations and accounts.  Shows no case content."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from auth import directory, throttle
-from auth.admin import operations
-from auth.admin.forms import OrganisationForm, UserCreateForm, UserRoleForm
+from auth.admin import listing, operations
+from auth.admin.forms import (
+    AccountFilterForm,
+    OrganisationForm,
+    UserCreateForm,
+    UserRoleForm,
+)
 from auth.form_base import PLACEHOLDER
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
 from auth.sent_once import once
 from kernel.db import db
+from kernel.paging import page_of, page_of_list
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,14 +41,30 @@ def _user_or_404(user_id: str) -> User:
     return user
 
 
-@bp.route("/users")
+PAGE_SIZE = 50
+
+
+@bp.route("/users", methods=("GET", "POST"))
 @requires(Permission.ADMINISTER_ACCOUNTS)
 def users():
-    rows = db.session.scalars(select(User).order_by(User.username)).all()
+    """Every account, a page at a time by username; or those asked for in the filter form
+    (by POST — a name is never part of a URL — and so are the pages of what was found)."""
+    form = AccountFilterForm()
+    form.organisation.choices = [SelectChoice("", _("Any")), *_org_choices()]
+    asked = request.method == "POST" and form.validate() and form.asked()
+    if request.method == "POST" and not form.errors and not asked:
+        return redirect(url_for("admin.users"))  # nothing asked for: every account
+    if asked:
+        page = page_of_list(listing.matching(form.text.data or "", form.organisation.data,
+                                             form.role.data, form.state.data),
+                            PAGE_SIZE, form.page.data or "1")
+    else:
+        page = page_of(listing.BY_USERNAME, PAGE_SIZE)
     # (each account's organisation by name from the worker's directory: a statement per
     # organisation before)
-    return render_template("admin/users.html", users=rows, org_names=directory.names(),
-                           locked=throttle.locked_accounts([u.id for u in rows]))
+    return render_template("admin/users.html", users=page.rows, page=page, form=form,
+                           asked=asked, org_names=directory.names(),
+                           locked=throttle.locked_accounts([u.id for u in page.rows]))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
