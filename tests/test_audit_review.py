@@ -440,6 +440,28 @@ def test_login_and_permission_codes_read_as_swedish_sentences(app, event, detail
     assert "_" not in sentence and not re.search(r"\b(the|account|wrong)\b", sentence), sentence
 
 
+def test_an_exported_statistics_table_is_named_by_its_title_in_the_access_log(app):
+    """Eva read "Tabell: meeting presence.": every table the managers can export is named
+    by its Swedish title on the dashboard, none by its code."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from sig.audit.sentences import Names, describe
+    from sig.statistics.measures import MEASURES
+
+    assert len(MEASURES) > 10
+    for name, (spec, _count) in MEASURES.items():
+        entry = SimpleNamespace(event="statistics_exported", actor_user_id=None,
+                                actor_org_id=None, target_type=None, target_ref=None,
+                                details=json.dumps({"table": name, "period": {"year": "2026"}}))
+        with app.test_request_context(), force_locale("sv"):
+            sentence = describe(entry, Names({}, {}))
+            title = str(spec.title)
+        assert f"Tabell: ”{title}”." in sentence, sentence
+        assert name not in sentence and name.replace("_", " ") not in sentence, sentence
+
+
 def test_every_permission_has_a_name_in_the_access_log():
     from auth.permissions import Permission
     from sig.audit.sentences import PERMISSIONS

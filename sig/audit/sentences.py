@@ -29,6 +29,7 @@ from sig.labels import ATTENDANCE, CASE_STATUS, LIFE_AREAS, MEETING_STATUS
 from sig.notify.compose import KIND_LABELS as MAIL_KINDS
 from sig.outcomes.forms import KIND_LABELS
 from sig.referrals.forms import DECLINE_LABELS, REASON_LABELS
+from sig.statistics.measures import MEASURES as STATISTICS_TABLES
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -146,6 +147,12 @@ class Names:
 def _label(labels: dict[Any, Any], code: Any) -> str:
     found = labels.get(code)
     return str(found) if found is not None else str(code)
+
+
+def _table(code: Any) -> str:
+    """A statistics table by its title on the dashboard (an unknown code as it is)."""
+    found = STATISTICS_TABLES.get(code) if isinstance(code, str) else None
+    return f"”{found[0].title}”" if found is not None else str(code).replace("_", " ")
 
 
 def _category(code: Any) -> str:
@@ -293,7 +300,7 @@ CLAUSES: dict[str, Clause] = {
     "other_sessions_ended": lambda v, n: (_("Other sessions ended: %(count)s.", count=v)
                                           if v else None),
     "life_area": lambda v, n: _("Life area: %(area)s.", area=_label(LIFE_AREAS, v).lower()),
-    "table": lambda v, n: _("Table: %(table)s.", table=str(v).replace("_", " ")),
+    "table": lambda v, n: _("Table: %(table)s.", table=_table(v)),
     "found": lambda v, n: _("Found: %(answer)s.", answer=_yes(v)),
     "open_case_elsewhere": lambda v, n: (_("An open case in another organisation.") if v
                                          else None),
