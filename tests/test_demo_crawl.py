@@ -5,6 +5,7 @@ youth, on any page he can reach."""
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from sig.demo import DEMO_PASSWORD, PERSONAS
 from sig.demo_cases import PROPOSAL, YOUTHS, demo_number
@@ -50,6 +51,29 @@ def crawl(app, username: str, tried: set[str] | None = None) -> dict[str, str]:
     return pages
 
 
+# What a form sent by GET may ask to be typed: its values end up in the URL (history,
+# server and proxy logs), so none may be a name or anything else personal — a search by
+# a name is sent by POST.  (Dates, periods and a case's pseudonym.)
+GET_FORM_TEXT = frozenset({"case", "date_from", "date_to", "month", "year", "from", "to"})
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+TYPED = re.compile(r"<(?:input|textarea)\b([^>]*)>", re.I)
+
+
+def typed_in_get_forms(body: str) -> set[str]:
+    """The names of the fields one types into in the page's forms sent by GET."""
+    found = set()
+    for attributes, inside in FORM.findall(body):
+        if re.search(r'method="post"', attributes, re.I):
+            continue
+        for field in TYPED.findall(inside):
+            kind = re.search(r'type="([^"]+)"', field)
+            if kind and kind.group(1) in ("hidden", "submit", "checkbox", "radio", "button"):
+                continue
+            name = re.search(r'name="([^"]+)"', field)
+            found.add(name.group(1) if name else "?")
+    return found
+
+
 def test_every_persona_crawls_the_demo_without_a_server_error(app):
     app.config["MFA_REQUIRED"] = False  # as the demo's instance config does
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
@@ -63,6 +87,17 @@ def test_every_persona_crawls_the_demo_without_a_server_error(app):
         seen[username] = crawl(app, username, tried)
         assert len(seen[username]) > 5, username
     assert len(seen["sara"]) > 40  # her cases, plans, meetings, consents, sharing, view as
+    # nothing personal in an address: not in a link, a form's target or a picture's source,
+    # and no form sent by GET asks for a name
+    every_word = {w for words in secrets.values() for name in words
+                  for w in re.findall(r"[^\W\d_]{3,}|\d{6,}", name)}
+    for username, pages in seen.items():
+        for url, body in pages.items():
+            for address in re.findall(r'(?:href|action|src)="([^"]*)"', body):
+                plain = unquote(address.replace("&amp;", "&"))
+                assert not any(w in plain for w in every_word), (username, url, address)
+            assert typed_in_get_forms(body) <= GET_FORM_TEXT, (username, url,
+                                                              typed_in_get_forms(body))
     for youth, words in secrets.items():
         if youth.startswith("Alva"):
             continue  # Fred's own group: what he sees of it is the policy's (tested elsewhere)
