@@ -26,24 +26,20 @@ class Page:
     args: dict[str, str]
 
 
-def _number(pages: int, asked: str | None = None) -> int:
-    if asked is None:
-        return min(max(request.args.get("page", 1, type=int), 1), pages)
-    return min(max(int(asked) if asked.isdigit() and len(asked) < 10 else 1, 1), pages)
+def _number(pages: int) -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), pages)
 
 
 def _args() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k != "page"}
 
 
-def page_of_list(rows: list[Any], size: int, asked: str | None = None) -> Page:
-    """The page ``?page=`` (or ``asked``: a form's page field) asks for of rows already
-    read and ordered (a list sorted by something the database cannot sort by, such as a
-    decrypted name)."""
+def page_of_list(rows: list[Any], size: int) -> Page:
+    """The page ``?page=`` asks for of rows already read and ordered (a list sorted by
+    something the database cannot sort by, such as a decrypted name)."""
     pages = max((len(rows) + size - 1) // size, 1)
-    number = _number(pages, asked)
-    return Page(rows[(number - 1) * size:number * size], number, pages, len(rows),
-                _args() if asked is None else {})
+    number = _number(pages)
+    return Page(rows[(number - 1) * size:number * size], number, pages, len(rows), _args())
 
 
 @functools.cache

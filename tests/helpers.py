@@ -62,10 +62,11 @@ def post(client, url: str, data: dict | None = None, page: str = "/account", **k
     return client.post(url, data=payload, **kw)
 
 
-def search_cases(client, query: str, **fields: str):
-    """The case list's search by the youth's name, sent as its form sends it (POST)."""
+def search_cases(client, query: str, *, follow: bool = True, **fields: str):
+    """The case list's search by the youth's name, sent as its form sends it (POST), and
+    (``follow``) the list it leads to."""
     return client.post("/cases", data={"q": query, "csrf_token": csrf(client, "/cases"),
-                                       **fields})
+                                       **fields}, follow_redirects=follow)
 
 
 def fill_rule(rule, ids: dict[str, str]) -> str:

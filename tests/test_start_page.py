@@ -9,7 +9,7 @@ from kernel.db import db
 from sig.meetings.models import Meeting
 from sig.plans.models import Action, Goal
 from tests.case_helpers import add_member, open_case, register_youth, text_of
-from tests.helpers import login, search_cases
+from tests.helpers import csrf, login, search_cases
 
 
 def seed_plan(app, case_id: str, sara, per, kim, orgs) -> None:
@@ -249,16 +249,19 @@ def test_the_case_list_finds_a_youth_by_name_only_where_the_name_may_be_seen(
 
 
 def test_a_name_searched_for_is_never_part_of_a_url(app, client, sara, fred, fake_clock):
-    """The search by the youth's name is sent by POST, and so are the sorting and the pages
-    of its hits: the name is in no URL the page links or sends to (browser history, server
-    and proxy logs keep URLs) and not in the access log; a name put in the URL searches
-    nothing; a search without the form's token is refused; one too long is said so, with
-    what was typed kept.  Fred finds nothing."""
+    """The search by the youth's name is sent by POST and kept for the login under a
+    random handle; the list it leads to, its sorting and its pages are reached by the
+    handle: the name is in no URL (browser history, server and proxy logs keep URLs), not
+    in the access log and not readable in the session's row.  A name put in the URL
+    searches nothing; a handle works only in the login that made it (not Fred's, not
+    Sara's next); a search without the form's token is refused; one too long is said so,
+    with what was typed kept.  Fred finds nothing."""
     import re
     from urllib.parse import unquote
 
     from sqlalchemy import select
 
+    from auth.models import WebSession
     from kernel.audit.models import AuditEntry
     from tests.case_helpers import valid_pnr
 
@@ -276,30 +279,48 @@ def test_a_name_searched_for_is_never_part_of_a_url(app, client, sara, fred, fak
         return re.findall(r'<tr>\s*<td><a href="/cases/([0-9a-f-]{36})"', html)
 
     app.config["CASE_LIST_PAGE_SIZE"] = 1
-    first = search_cases(client, "sökesson")
-    assert "Sida 1 av 2" in text_of(first)
-    second = search_cases(client, "sökesson", sort="status", page="2")
+    sent = search_cases(client, "sökesson", follow=False)
+    assert sent.status_code == 302 and "kesson" not in unquote(sent.location).lower()
+    handle = re.search(r"search=([A-Za-z0-9_-]{16})", sent.location).group(1)
+    first = client.get(sent.location)
+    assert "Sida 1 av 2" in text_of(first) and 'value="sökesson"' in first.get_data(
+        as_text=True)
+    second = client.get(f"/cases?search={handle}&page=2")
     assert {*listed(first), *listed(second)} == {ids["Vilgot Sökesson"], ids["Vera Sökesson"]}
-    assert listed(search_cases(client, "sökesson", sort="name")) == [ids["Vera Sökesson"]]
-    assert listed(search_cases(client, "sökesson", sort="name", page="2")) == [
+    assert listed(client.get(f"/cases?sort=name&search={handle}")) == [ids["Vera Sökesson"]]
+    assert listed(client.get(f"/cases?sort=name&search={handle}&page=2")) == [
         ids["Vilgot Sökesson"]]
-    assert listed(search_cases(client, "sökesson", page="99")) == listed(second)  # clamped
+    assert listed(client.get(f"/cases?search={handle}&page=99")) == listed(second)  # clamped
     app.config["CASE_LIST_PAGE_SIZE"] = 25
+    # the handle's kept text is not readable in the session's row
+    with app.app_context():
+        stored = " ".join(row.data for row in db.session.scalars(select(WebSession)))
+    assert handle in stored and "kesson" not in stored.lower()
+    # a name in the URL searches nothing; a made-up or damaged handle finds nothing
     assert set(listed(client.get("/cases?q=S%C3%B6kesson"))) == set(ids.values())
+    for odd in ("x" * 16, handle[:-1] + ("A" if handle[-1] != "A" else "B"), "%00", "x" * 900):
+        gone = client.get(f"/cases?search={odd}")
+        assert set(listed(gone)) == set(ids.values()) and "sök igen" in text_of(gone)
     assert client.post("/cases", data={"q": "sökesson"}).status_code == 400  # no token
     long = search_cases(client, "Sökesson" + "x" * 200)
     assert set(listed(long)) == set(ids.values())
     assert "Sökesson" + "x" * 200 in long.get_data(as_text=True)
     assert "200" in text_of(long)  # the most a search may hold
-    empty = search_cases(client, "  ")
-    assert empty.status_code == 302 and "kesson" not in empty.headers["Location"]
+    empty = search_cases(client, "  ", follow=False)
+    assert empty.status_code == 302 and "search=" not in empty.location
     assert listed(search_cases(client, "!!!")) == []
     fred_client = app.test_client()
     login(fred_client, fred, fake_clock=fake_clock)
     assert listed(search_cases(fred_client, "sökesson")) == []
+    stolen = fred_client.get(f"/cases?search={handle}")  # Sara's handle: nothing of hers
+    assert "sök igen" in text_of(stolen) and "kesson" not in stolen.get_data(as_text=True)
     with app.app_context():
         details = " ".join(e.details or "" for e in db.session.scalars(select(AuditEntry)))
     assert "kesson" not in details.lower() and "Vilgot" not in details
+    # Sara's next login does not have the search either
+    client.post("/logout", data={"csrf_token": csrf(client, "/start")})
+    login(client, sara, fake_clock=fake_clock)
+    assert "sök igen" in text_of(client.get(f"/cases?search={handle}"))
 
 
 def test_the_start_page_lists_the_first_page_of_cases_and_links_to_the_rest(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from auth.admin.listing import STATE_LABELS
@@ -41,8 +41,8 @@ class UserRoleForm(Form):
 
 
 class AccountFilterForm(Form):
-    """Looking for accounts: sent by POST, as a name must not be part of a URL; the pages
-    of what was found send it again."""
+    """Looking for accounts: sent by POST and kept for the login (``auth.searches``), as
+    a name must not be part of a URL."""
 
     text = StringField(_l("Username or name"),
                        description=_l("Part of the username, or whole words of the name."),
@@ -54,8 +54,16 @@ class AccountFilterForm(Form):
                        choices=lambda: [("", _l("Any")), *choices_of(ROLE_LABELS)])
     state = SelectField(_l("Status"), validators=[Optional()],
                         choices=lambda: [("", _l("Any")), *choices_of(STATE_LABELS)])
-    page = HiddenField()
+    FIELDS = ("text", "organisation", "role", "state")
+
+    def fields(self) -> dict[str, str]:
+        """What was asked for, by the names ``auth.admin.listing.matching`` takes."""
+        return {name: self[name].data or "" for name in self.FIELDS}
 
     def asked(self) -> bool:
-        return bool(self.text.data or self.organisation.data or self.role.data
-                    or self.state.data)
+        return any(self.fields().values())
+
+    def fill(self, fields: dict[str, str]) -> None:
+        """Show what a kept search asked for."""
+        for name in self.FIELDS:
+            self[name].data = fields.get(name, "")

@@ -36,14 +36,14 @@ STATE_LABELS = {
 BY_USERNAME = select(User).order_by(User.username)
 
 
-def matching(text: str = "", organisation_id: str = "", role: str = "",
+def matching(text: str = "", organisation: str = "", role: str = "",
              state: str = "") -> list[Any]:
     """The accounts that have ``text`` in their username or every word of it in their
-    name, of the organisation, the role and in the state asked for (each empty: any),
-    by username."""
+    name, of the organisation (an id), the role and in the state asked for (each empty:
+    any), by username."""
     statement = BY_USERNAME
-    if organisation_id:
-        statement = statement.where(User.organisation_id == organisation_id)
+    if organisation:
+        statement = statement.where(User.organisation_id == organisation)
     if role:
         statement = statement.where(User.role == role)
     if state == State.ACTIVE:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from auth import directory, throttle
+from auth import directory, searches, throttle
 from auth.admin import listing, operations
 from auth.admin.forms import (
     AccountFilterForm,
@@ -47,23 +47,29 @@ PAGE_SIZE = 50
 @bp.route("/users", methods=("GET", "POST"))
 @requires(Permission.ADMINISTER_ACCOUNTS)
 def users():
-    """Every account, a page at a time by username; or those asked for in the filter form
-    (by POST — a name is never part of a URL — and so are the pages of what was found)."""
+    """Every account, a page at a time by username; or those asked for in the filter
+    form — sent by POST and kept for the login (``auth.searches``), so a name is never
+    part of a URL; the list it answers with is reached by a handle."""
     form = AccountFilterForm()
     form.organisation.choices = [SelectChoice("", _("Any")), *_org_choices()]
-    asked = request.method == "POST" and form.validate() and form.asked()
-    if request.method == "POST" and not form.errors and not asked:
-        return redirect(url_for("admin.users"))  # nothing asked for: every account
+    if request.method == "POST" and form.validate():
+        if not form.asked():
+            return redirect(url_for("admin.users"))  # nothing asked for: every account
+        return redirect(url_for("admin.users", search=searches.keep(form.fields())))
+    handle = request.args.get("search") if request.method == "GET" else None
+    asked = searches.kept(handle)
     if asked:
-        page = page_of_list(listing.matching(form.text.data or "", form.organisation.data,
-                                             form.role.data, form.state.data),
-                            PAGE_SIZE, form.page.data or "1")
+        form.fill(asked)
+        page = page_of_list(listing.matching(
+            asked.get("text", ""), asked.get("organisation", ""), asked.get("role", ""),
+            asked.get("state", "")), PAGE_SIZE)
     else:
         page = page_of(listing.BY_USERNAME, PAGE_SIZE)
     # (each account's organisation by name from the worker's directory: a statement per
     # organisation before)
     return render_template("admin/users.html", users=page.rows, page=page, form=form,
-                           asked=asked, org_names=directory.names(),
+                           asked=bool(asked), search_gone=bool(handle) and not asked,
+                           org_names=directory.names(),
                            locked=throttle.locked_accounts([u.id for u in page.rows]))
 
 

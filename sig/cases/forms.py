@@ -30,9 +30,9 @@ CLOSE_LABELS = {
 
 
 class CaseSearchForm(Form):
-    """Finding a case by the youth's name: sent by POST, so the name is never part of a
-    URL (browser history, server and proxy logs); sorting and paging the hits send it
-    again."""
+    """Finding a case by the youth's name: sent by POST and kept for the login
+    (``auth.searches``), so the name is never part of a URL (browser history, server and
+    proxy logs)."""
 
     q = StringField(_l("Find a case by the youth's name"),
                     description=_l("Whole words, e.g. a first name; only the cases where "
@@ -41,7 +41,6 @@ class CaseSearchForm(Form):
                     validators=[Optional(), Length(max=200)],
                     render_kw={"type": "search", "autocomplete": "off"})
     sort = HiddenField()
-    page = HiddenField()
 
 
 class OpenCaseForm(SavedOnce):

@@ -20,6 +20,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from auth import searches
 from auth.forms import ConfirmForm
 from auth.models import Organisation, User
 from auth.permissions import Permission, requires
@@ -66,16 +67,21 @@ ERRORS = {
 def index():
     """My cases, sortable by status (open first), the youth's name or the next meeting;
     paged.  A name shows only where the policy shows identity in that case.  A search by
-    the youth's name comes by POST (``CaseSearchForm``), and so do its sorting and its
-    pages: the name is never part of a URL."""
+    the youth's name is sent by POST and kept for the login (``auth.searches``): the list
+    it answers with is reached by a handle, never by the name in the URL."""
     search = CaseSearchForm()
-    searching = request.method == "POST"
-    if searching and not search.validate():
-        searching = False  # (too long: said by the form, the list shown unsearched)
-    query = (search.q.data or "") if searching else ""
-    if searching and not query:
-        return redirect(url_for("cases.index", sort=_sort(search.sort.data)))
-    sort = _sort(search.sort.data if searching else request.args.get("sort"))
+    if request.method == "POST" and search.validate():
+        sort = _sort(search.sort.data)
+        if not search.q.data:
+            return redirect(url_for("cases.index", sort=sort))
+        return redirect(url_for("cases.index", sort=sort,
+                                search=searches.keep({"q": search.q.data})))
+    handle = request.args.get("search") if request.method == "GET" else None
+    asked = searches.kept(handle)
+    query = asked.get("q", "") if asked else ""
+    if asked:
+        search.q.data = query
+    sort = _sort(request.args.get("sort") if request.method == "GET" else search.sort.data)
     size = current_app.config["CASE_LIST_PAGE_SIZE"]
     mine = select(Case).where(accessible(current_user)).options(joinedload(Case.owner))
     now = clock.now()
@@ -104,14 +110,16 @@ def index():
             far = dt.datetime.max.replace(tzinfo=dt.UTC)
             cases.sort(key=lambda c: clock.as_utc(meetings[c.id].starts_at)
                        if c.id in meetings else far)
-        page = page_of_list(cases, size, (search.page.data or "1") if searching else None)
+        page = page_of_list(cases, size)
     record(AuditEvent.CASE_LISTED, details={"cases": len(page.rows), "page": page.number,
                                             "identity_shown": sum(
                                                 1 for c in page.rows if c.id in names),
                                             "searched": found is not None})
     db.session.commit()
     return render_template("cases/index.html", cases=page.rows, page=page, names=names,
-                           meetings=meetings, sort=sort, query=query, search=search)
+                           meetings=meetings, sort=sort, query=query, search=search,
+                           handle=handle if asked else None,
+                           search_gone=bool(handle) and not asked)
 
 
 def _sort(asked: str | None) -> str:
