@@ -119,7 +119,8 @@ def index():
     return render_template("cases/index.html", cases=page.rows, page=page, names=names,
                            meetings=meetings, sort=sort, query=query, search=search,
                            handle=handle if asked else None,
-                           search_gone=bool(handle) and not asked)
+                           # (a search that is gone, or an old address with the name in it)
+                           search_gone=bool(handle or request.args.get("q")) and not asked)
 
 
 def _sort(asked: str | None) -> str:
