@@ -243,7 +243,7 @@ def test_the_ledger_counts_each_read_within_the_flows_period_by_swedish_day(
         db.session.commit()
         with Statements(app, "FROM audit_entries") as statements:
             _reads(case, [flow])
-    # one grouped read, and the entries of the one selection that straddles the period
+    # one grouped read, and one count of the one selection that straddles the period
     assert len(statements) == 2
     assert flow.reads == 4
     assert flow.first_read == "2026-03-01T10:00+01:00"

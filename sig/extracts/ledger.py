@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from auth import directory
@@ -138,8 +138,9 @@ def _reads(case: Case, flows: list[Flow]) -> None:
 
     The log is read grouped by organisation and what was shown (a case read every day
     for years has tens of thousands of entries): a group whose first and last read lie
-    within a flow's period counts whole; only a group that straddles the start or the
-    end of a period is read entry by entry, to date each read by its Swedish day."""
+    within a flow's period counts whole; a group that straddles the start or the end of
+    a period is counted again within the period's Swedish days (one aggregate; its
+    entries are never read one by one)."""
     if not flows:
         return
     reads = (select(AuditEntry.at)
@@ -165,18 +166,30 @@ def _reads(case: Case, flows: list[Flow]) -> None:
         for flow in matching:
             if not any(flow is other for other in straddling):
                 _count(flow, count, first, last)
-        if straddling:
-            for (at,) in db.session.execute(reads.where(
-                    AuditEntry.actor_org_id == org_id, AuditEntry.details == details)):
-                day = _day(at) or clock.local_today()
-                for flow in straddling:
-                    if _within(flow, day):
-                        _count(flow, 1, at, at)
+        for flow in straddling:  # counted within the period's Swedish days, in SQL
+            counted, first_in, last_in = db.session.execute(_within_period(
+                reads.where(AuditEntry.actor_org_id == org_id, AuditEntry.details == details),
+                flow)).one()
+            if counted:
+                _count(flow, counted, first_in, last_in)
     for flow in flows:
         # Swedish time: the document prints the date of the first and the last read
         if flow._first is not None:
             flow.first_read = clock.local_moment(flow._first).isoformat(timespec="minutes")
             flow.last_read = clock.local_moment(flow._last).isoformat(timespec="minutes")
+
+
+def _within_period(reads: Select, flow: Flow) -> Select:
+    """How many of ``reads`` fall on the Swedish days of the flow's period, the first and
+    the last: from the UTC instant its first day begins to the one after its last."""
+    counted = reads.with_only_columns(func.count(), func.min(AuditEntry.at),
+                                      func.max(AuditEntry.at))
+    if flow.since:
+        counted = counted.where(AuditEntry.at >= clock.local_midnight(flow.since))
+    if flow.until:
+        counted = counted.where(
+            AuditEntry.at < clock.local_midnight(flow.until + dt.timedelta(days=1)))
+    return counted
 
 
 def _within(flow: Flow, day: dt.date) -> bool:
