@@ -21,6 +21,7 @@ ODD_ARGUMENTS = (
     "after=-99999999999999999999", "before=x", "owner=%3Cb%3E", "to=%00", "sort=x",
     "q=" + "a" * 3000, "month=2026-13", "year=99999", "n=99999999999999999999",
     "format=x", "date_from=2026-02-30&date_to=1900-01-01", "case=%25", "user=%27",
+    "search=%00", "search=" + "x" * 16, "search=" + "x" * 3000,
 )
 
 

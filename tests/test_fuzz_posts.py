@@ -101,7 +101,7 @@ def test_no_junk_post_gets_a_500(app, personas, fuzz_world, fake_clock, persona)
 # Every name a page reads from its query string (``request.args`` and the filter forms).
 QUERY_NAMES = ("format", "year", "month", "quarter", "from", "to", "period", "sort", "dir",
                "q", "page", "before", "after", "owner", "n", "user", "organisation", "event",
-               "case", "date_from", "date_to", "next")
+               "case", "date_from", "date_to", "next", "search")
 # ("å" * 600: over every filter field's maximum; a longer one costs the test client's URL
 # parsing seconds, not the app)
 QUERY_JUNK = ("", "-1", "9" * 400, "a\x00b", "%FF%FE", "2025-02-30", "å" * 600)
